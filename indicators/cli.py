@@ -1,0 +1,68 @@
+"""The ``indicators`` command line.
+
+Each sub-command lives in its own module and is imported only when used, so
+``indicators validate`` does not pay for dask or rasterio.  Expected errors
+(:class:`~indicators.errors.IndicatorsError`) print one line without a
+traceback and exit with their ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+# sub-command -> (module, one-line help). Each module defines
+# ``add_arguments(parser)`` and ``run(args) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("indicators.commands.validate", "check spec files (schema, references, matrices, thresholds, units, bindings)"),
+    "schema": ("indicators.commands.schema", "print the JSON Schema of the spec format"),
+    "catalog": ("indicators.commands.catalog", "write docs/catalog.md from the specs"),
+    "run": ("indicators.commands.run", "compute the indicators of a run configuration and write the report"),
+    "demo": ("indicators.commands.demo", "run everything on the bundled sample data"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="indicators", description="UNCCD strategic framework indicators")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            p.set_defaults(_missing=name)
+            continue
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import IndicatorsError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if getattr(args, "_missing", None):
+        print(f"indicators: error: the '{args._missing}' command is not available in this version", file=sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except IndicatorsError as exc:
+        print(f"indicators: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("indicators: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``indicators`` command line, one module each."""
