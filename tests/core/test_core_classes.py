@@ -1,0 +1,88 @@
+"""classify_by_breaks, recode and flag_attrs: hand-checked cases, both boundary rules, numpy == dask."""
+
+import dask.array as da
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indicators.classes import classify_by_breaks, flag_attrs, recode
+
+# SPI drought classes as in methodology D6: breaks -2, -1.5, -1, 0; codes from the
+# most severe (lowest interval) up: 4 extreme, 3 severe, 2 moderate, 1 mild, 0 none.
+BREAKS = [-2.0, -1.5, -1.0, 0.0]
+CODES = [4, 3, 2, 1, 0]
+
+
+@pytest.mark.parametrize(
+    "value, manual, trends_earth",
+    [
+        (0.0, 1, 0),  # D6: SPI = 0 is mild; Trends.Earth: non-drought
+        (-1.0, 2, 1),
+        (-1.5, 3, 2),
+        (-2.0, 4, 3),
+        (0.3, 0, 0),
+        (-0.5, 1, 1),
+        (-2.5, 4, 4),
+    ],
+)
+def test_boundary_rules(value, manual, trends_earth):
+    x = np.array([value])
+    assert classify_by_breaks(x, BREAKS, CODES, right_closed=True, nodata=255)[0] == manual
+    assert classify_by_breaks(x, BREAKS, CODES, right_closed=False, nodata=255)[0] == trends_earth
+
+
+def test_nan_gives_nodata_and_dtype():
+    out = classify_by_breaks(np.array([np.nan, -3.0]), BREAKS, CODES, right_closed=True, nodata=255)
+    assert out.dtype == np.uint8
+    assert out.tolist() == [255, 4]
+
+
+def test_breaks_must_increase_and_match_codes():
+    with pytest.raises(ValueError, match="strictly increasing"):
+        classify_by_breaks(np.zeros(1), [0, 0], [1, 2, 3], right_closed=True, nodata=0)
+    with pytest.raises(ValueError, match="need 3 codes"):
+        classify_by_breaks(np.zeros(1), [0, 1], [1, 2], right_closed=True, nodata=0)
+
+
+def test_dataarray_is_lazy_and_equal_to_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 30))
+    x[3, 4] = np.nan
+    lazy = xr.DataArray(da.from_array(x, chunks=(7, 11)), dims=("y", "x"))
+    out = classify_by_breaks(lazy, BREAKS, CODES, right_closed=True, nodata=255)
+    assert isinstance(out.data, da.Array)
+    assert out.attrs["class_interval_rule"] == "(lower, upper]"
+    np.testing.assert_array_equal(out.values, classify_by_breaks(x, BREAKS, CODES, right_closed=True, nodata=255))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=50))
+def test_every_value_gets_exactly_one_class(vals):
+    x = np.array(vals)
+    out = classify_by_breaks(x, BREAKS, CODES, right_closed=True, nodata=255)
+    # interval membership checked against the definition, value by value
+    for v, c in zip(x, out):
+        lo = {4: -np.inf, 3: -2.0, 2: -1.5, 1: -1.0, 0: 0.0}[int(c)]
+        hi = {4: -2.0, 3: -1.5, 2: -1.0, 1: 0.0, 0: np.inf}[int(c)]
+        assert lo < v <= hi
+
+
+def test_recode_lookup_nodata_and_default():
+    lpd = np.array([0, 1, 2, 3, 4, 5, 15, 9])
+    to3 = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3}
+    out = recode(lpd, to3, nodata=255, input_nodata=[0, 15])
+    assert out.tolist() == [255, 1, 1, 2, 2, 3, 255, 255]
+    out = recode(lpd, to3, nodata=255, input_nodata=[0, 15], default=7)
+    assert out.tolist() == [255, 1, 1, 2, 2, 3, 255, 7]
+    assert recode(np.array([np.nan, 3.0]), to3, nodata=255).tolist() == [255, 2]
+
+
+def test_flag_attrs():
+    a = flag_attrs([1, 2], ["Tree-covered areas", "Grass land"], nodata=255, long_name="land cover")
+    assert a["flag_values"] == [1, 2]
+    assert a["flag_meanings"] == "tree_covered_areas grass_land"
+    assert a["nodata"] == 255
+    with pytest.raises(ValueError):
+        flag_attrs([1], ["a", "b"], nodata=0, long_name="x")
