@@ -8,6 +8,7 @@ dimension.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pint
@@ -23,16 +24,28 @@ def registry() -> pint.UnitRegistry:
     # them is done with an exchange-rate table, never by pint.
     ureg.define("USD = [currency_usd]")
     ureg.define("person = [population] = people = persons = inhabitant")
-    ureg.define("tC = tonne = tonne_carbon")
-    ureg.define("month_ = 1 * month")  # plain alias kept for precipitation rates
     return ureg
 
 
+_CF_POWER = re.compile(r"(?<![\w*^])([A-Za-z_]+)(-?\d+)(?![\w.])")
+
+
+def _from_cf_syntax(text: str) -> str:
+    """Turn CF/UDUNITS unit syntax ("kg m-2 s-1") into pint syntax ("kg * m**-2 * s**-1")."""
+    s = text.strip()
+    if not s or any(op in s for op in ("/", "*", "^")):
+        return s
+    tokens = s.split()
+    if len(tokens) == 1 and not _CF_POWER.fullmatch(tokens[0]):
+        return s
+    return " * ".join(_CF_POWER.sub(r"\1**\2", tok) for tok in tokens)
+
+
 def parse_unit(text: str, *, where: str = "") -> pint.Unit:
-    """Parse a unit string; raise UnitError naming *where* when it does not parse."""
+    """Parse a unit string (pint or CF/UDUNITS syntax); raise UnitError naming *where* when it does not parse."""
     ureg = registry()
     try:
-        return ureg.Unit(text)
+        return ureg.Unit(_from_cf_syntax(text))
     except Exception as exc:  # pint raises several unrelated types
         loc = f"{where}: " if where else ""
         raise UnitError(f"{loc}unit {text!r} does not parse ({exc}); use a pint unit such as 'km**2', 'mm/month' or 'percent'") from None
