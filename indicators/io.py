@@ -1,0 +1,311 @@
+"""Reading inputs: rasters opened lazily with their units, legend and nodata; boundary polygons.
+
+This is the file-facing edge of the package: compute functions never open
+files, they receive what these two functions return.
+
+* :func:`open_raster` — GeoTIFF/COG (rioxarray, dask chunks, no lock) or NetCDF
+  (xarray), one band squeezed, nodata from the file or the caller, units checked
+  with the package's pint registry, class legends written as CF flag attributes,
+  the path kept in ``attrs["source"]`` so errors can name it.
+* :func:`read_polygons` — country/admin polygons (GeoPackage, GeoJSON,
+  shapefile, anything pyogrio reads) with a unique id field, invalid geometries
+  repaired (``shapely.make_valid``) and reported, optionally reprojected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import InputError
+
+__all__ = ["open_raster", "read_polygons", "NETCDF_SUFFIXES"]
+
+NETCDF_SUFFIXES = frozenset({".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5"})
+
+
+def _require_file(path: Path, what: str) -> None:
+    if not path.exists():
+        raise InputError(f"{what} {path} does not exist; check the path in the run configuration")
+    if path.is_dir() and path.suffix.lower() not in {".gdb", ".zarr"}:
+        raise InputError(f"{what} {path} is a directory, not a file")
+
+
+def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
+    try:
+        ds = xr.open_dataset(path, chunks=chunks, decode_coords="all", mask_and_scale=False)
+    except Exception as exc:  # netCDF4/h5netcdf raise many types
+        raise InputError(f"cannot read NetCDF {path}: {exc}") from None
+    spatial = [v for v in ds.data_vars if ds[v].ndim >= 2]
+    if variable is None:
+        if len(spatial) != 1:
+            raise InputError(f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable=")
+        variable = spatial[0]
+    if variable not in ds.data_vars:
+        raise InputError(f"{path} has no variable {variable!r}; it has {list(ds.data_vars)}")
+    da = ds[variable]
+    # CF files on a plain lat/lon grid often carry no grid_mapping: CF reads them as WGS84 degrees.
+    renames = {d: n for d, n in (("lat", "y"), ("latitude", "y"), ("lon", "x"), ("longitude", "x")) if d in da.dims}
+    if renames:
+        da = da.rename(renames)
+    if da.rio.crs is None and renames:
+        da = da.rio.write_crs("EPSG:4326")
+        da.attrs["crs_assumed"] = "EPSG:4326 (CF latitude/longitude coordinates without grid_mapping)"
+    fill = da.encoding.get("_FillValue", da.attrs.get("_FillValue"))
+    if fill is not None and da.rio.nodata is None:
+        da = da.rio.write_nodata(fill, encoded=False)
+    return da
+
+
+def _open_geotiff(path: Path, chunks: Any) -> xr.DataArray:
+    import rioxarray
+
+    if isinstance(chunks, str) and chunks == "auto":
+        # Whole rows per chunk: the zonal kernels stream by rows, and GDAL decodes strips/tiles row-wise.
+        chunks = {"band": 1, "y": "auto", "x": -1}
+    try:
+        da = rioxarray.open_rasterio(path, chunks=chunks, lock=False, masked=False, mask_and_scale=False)
+    except Exception as exc:  # rasterio.errors.RasterioIOError and friends
+        raise InputError(f"cannot read raster {path}: {exc}") from None
+    if isinstance(da, list):
+        raise InputError(f"{path} holds several subdatasets; open one of them explicitly")
+    if isinstance(da, xr.Dataset):
+        raise InputError(f"{path} opened as several variables {list(da.data_vars)}; give a single-variable raster")
+    return da
+
+
+def open_raster(
+    path: str | Path,
+    *,
+    units: str | None = None,
+    nodata: float | int | None = None,
+    chunks: Any = "auto",
+    name: str | None = None,
+    variable: str | None = None,
+    band: int | None = None,
+    band_dim_name: str = "band",
+    legend: Mapping[int, str] | None = None,
+    long_name: str | None = None,
+) -> xr.DataArray:
+    """Open a GeoTIFF/COG or NetCDF raster lazily (dask) with its units, nodata and legend.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoTIFF/COG (anything GDAL reads) or NetCDF (by suffix ``.nc``, ``.nc4``…).
+    units : str, optional
+        Units of the values (pint syntax or CF/UDUNITS, e.g. ``"mm/month"``,
+        ``"person"``, ``"t/ha"``).  Defaults to the file's ``units`` attribute;
+        class rasters (with *legend*) are dimensionless ``"1"``.
+    nodata : number, optional
+        Nodata value; overrides the file's.  Required for class rasters when the
+        file declares none.
+    chunks : dask chunks, default ``"auto"``
+        Passed to rioxarray/xarray; ``None`` reads eagerly.  For GeoTIFF,
+        ``"auto"`` means whole rows per chunk and as many rows as dask's
+        chunk size allows.
+    name : str, optional
+        Name of the DataArray (default: the file stem).
+    variable : str, optional
+        NetCDF variable to read (required if the file holds several).
+    band : int, optional
+        1-based band to keep from a multi-band file.  Single-band files are
+        squeezed to (y, x) either way.
+    band_dim_name : str, default ``"band"``
+        Name given to the band dimension of a multi-band raster (e.g. ``"time"``).
+    legend : mapping of int → str, optional
+        Class codes and meanings for a class raster: written as CF
+        ``flag_values``/``flag_meanings`` (D15).
+    long_name : str, optional
+        CF ``long_name``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Lazy (dask) unless ``chunks=None``; ``attrs["source"]`` is the path,
+        ``attrs["units"]`` the checked units, ``rio.nodata`` the nodata value.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, unknown variable or band, a class raster
+        without nodata or with non-integer values.
+    UnitError
+        Units that do not parse.
+    """
+    from .units import parse_unit
+
+    path = Path(path)
+    _require_file(path, "raster")
+    if path.suffix.lower() in NETCDF_SUFFIXES:
+        da = _open_netcdf(path, variable, chunks)
+    else:
+        da = _open_geotiff(path, chunks)
+
+    extra_dims = [d for d in da.dims if d not in (da.rio.y_dim, da.rio.x_dim)]
+    if band is not None:
+        if len(extra_dims) != 1 or not 1 <= band <= da.sizes[extra_dims[0]]:
+            raise InputError(f"{path}: band {band} does not exist (dims {dict(da.sizes)})")
+        da = da.isel({extra_dims[0]: band - 1}, drop=True)
+    else:
+        for dim in extra_dims:
+            if da.sizes[dim] == 1:
+                da = da.isel({dim: 0}, drop=True)
+        extra_dims = [d for d in da.dims if d not in (da.rio.y_dim, da.rio.x_dim)]
+        if len(extra_dims) == 1 and extra_dims[0] == "band" and band_dim_name != "band":
+            da = da.rename({"band": band_dim_name})
+    if da.rio.crs is None:
+        raise InputError(f"{path} has no CRS; fix the file (gdal_edit.py -a_srs ...) before using it")
+
+    file_nodata = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
+    if nodata is not None:
+        da = da.rio.write_nodata(nodata, encoded=False)
+        if file_nodata is not None and not (file_nodata == nodata or (np.isnan(file_nodata) and np.isnan(nodata))):
+            da.attrs["nodata_overrides_file"] = float(file_nodata)
+    elif file_nodata is not None:
+        da = da.rio.write_nodata(file_nodata, encoded=False)
+
+    where = str(path)
+    if legend is not None:
+        from .classes import flag_attrs
+
+        if not np.issubdtype(da.dtype, np.integer):
+            raise InputError(f"{path}: class raster has {da.dtype} values; class rasters must hold integer codes (D15)")
+        if da.rio.nodata is None:
+            raise InputError(f"{path}: class raster declares no nodata; pass nodata= (the code used outside the data)")
+        codes = sorted(int(c) for c in legend)
+        if units not in (None, "1", ""):
+            parse_unit(units, where=where)
+        da.attrs.update(
+            flag_attrs(codes, [legend[c] for c in codes], nodata=int(da.rio.nodata), long_name=long_name or path.stem)
+        )
+    else:
+        file_units = da.attrs.get("units")
+        chosen = units if units is not None else file_units
+        if chosen is None:
+            raise InputError(f"{path}: no units in the file; declare them (units=...) in the run configuration")
+        parse_unit(str(chosen), where=where)
+        da.attrs["units"] = str(chosen)
+        if long_name:
+            da.attrs["long_name"] = long_name
+    da.attrs["source"] = where
+    da.name = name or path.stem
+    return da
+
+
+def _polygonal_part(geom):
+    """Keep the polygonal part of a repaired geometry (make_valid may add lines or points)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return geom
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.unary_union(parts)
+
+
+def read_polygons(
+    path: str | Path,
+    *,
+    id_field: str | None = None,
+    name_field: str | None = None,
+    layer: str | int | None = None,
+    to_crs: Any = None,
+):
+    """Read boundary polygons (country, admin units) with a unique id per polygon.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, GeoJSON, shapefile or any vector format pyogrio reads.
+    id_field : str, optional
+        Field holding a unique id per unit.  Without it an ``id`` column is
+        added holding 1, 2, … in file order.
+    name_field : str, optional
+        Field holding the unit's name (checked to exist).
+    layer : str or int, optional
+        Layer of a multi-layer file (GeoPackage).
+    to_crs : CRS-like or DataArray, optional
+        Reproject the polygons to this CRS (e.g. the raster's: pass the raster).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns: the id field, the name field (if any), ``geometry``;
+        ``attrs`` hold ``source``, ``id_field``, ``name_field`` and
+        ``repaired`` (ids of geometries repaired with ``shapely.make_valid``).
+
+    Raises
+    ------
+    InputError
+        Missing/unreadable file or layer, no features, a missing field,
+        duplicate or empty ids, non-polygon or empty geometries, no CRS.
+    """
+    import geopandas as gpd
+    import shapely
+
+    path = Path(path)
+    _require_file(path, "polygon file")
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, ...
+        raise InputError(f"cannot read polygons from {path}{f' layer {layer!r}' if layer is not None else ''}: {exc}") from None
+    where = f"{path}{f' (layer {layer!r})' if layer is not None else ''}"
+    if len(gdf) == 0:
+        raise InputError(f"{where} has no features")
+    if gdf.crs is None:
+        raise InputError(f"{where} has no CRS; add a .prj / declare the CRS before using it")
+    fields = [c for c in gdf.columns if c != gdf.geometry.name]
+    for label, field in (("id_field", id_field), ("name_field", name_field)):
+        if field is not None and field not in gdf.columns:
+            raise InputError(f"{where}: {label} {field!r} is not a field; fields are {fields}")
+    if id_field is None:
+        id_field = "id"
+        if id_field in gdf.columns:
+            raise InputError(f"{where}: pass id_field= (a field named 'id' exists but was not chosen)")
+        gdf.insert(0, id_field, np.arange(1, len(gdf) + 1))
+    ids = gdf[id_field]
+    if ids.isna().any():
+        raise InputError(f"{where}: {int(ids.isna().sum())} features have an empty {id_field!r}")
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        raise InputError(f"{where}: {id_field!r} is not unique (repeated: {dup[:10]})")
+
+    geoms = gdf.geometry
+    missing = ids[geoms.isna() | geoms.is_empty].tolist()
+    if missing:
+        raise InputError(f"{where}: features {missing[:10]} have no geometry")
+    kinds = set(geoms.geom_type)
+    bad_kinds = kinds - {"Polygon", "MultiPolygon"}
+    if bad_kinds:
+        raise InputError(f"{where}: only polygons can be boundaries, found {sorted(bad_kinds)}")
+    invalid = ~geoms.is_valid
+    repaired = ids[invalid].tolist()
+    if repaired:
+        fixed = [_polygonal_part(g) for g in shapely.make_valid(geoms[invalid].values)]
+        gdf.loc[invalid, gdf.geometry.name] = fixed
+        warnings.warn(
+            f"{where}: repaired {len(repaired)} invalid geometries with shapely.make_valid (ids {repaired[:10]})",
+            UserWarning,
+            stacklevel=2,
+        )
+        still_empty = ids[gdf.geometry.is_empty].tolist()
+        if still_empty:
+            raise InputError(f"{where}: features {still_empty[:10]} have no area left after repair")
+
+    if to_crs is not None:
+        if isinstance(to_crs, (xr.DataArray, xr.Dataset)):
+            to_crs = to_crs.rio.crs
+        gdf = gdf.to_crs(to_crs)
+    keep = [id_field] + ([name_field] if name_field else []) + [gdf.geometry.name]
+    gdf = gdf[keep]
+    gdf.attrs.update({"source": str(path), "id_field": id_field, "name_field": name_field, "repaired": repaired})
+    return gdf
