@@ -1,0 +1,195 @@
+"""The one class encoding of the SO1 layers, and the parsing of the tables the specs pass in.
+
+Internal convention (decision D15), used by every SO1 / SDG 15.3.1 raster and table:
+
+=====================  ==========  =============================================
+layer                  dtype       codes
+=====================  ==========  =============================================
+3-class sub-indicator  uint8       1 degraded, 2 stable, 3 improved, 0 nodata
+ and SDG 15.3.1
+performance (2-class)  uint8       1 degraded, 2 stable (not degraded), 0 nodata
+7-class land cover     uint8       1..7 (UNCCD legend), 0 nodata
+5-class LPD            uint8       1 declining … 5 increasing, 0 nodata
+expanded status        uint8       1..7 (Part B §2.7), 0 nodata
+transition             uint16      initial × M + final (M = 10 for codes ≤ 9), 0 nodata
+=====================  ==========  =============================================
+
+``code − 2`` is the signed value −1/0/+1 of the reporting manual and of
+Trends.Earth, so :func:`to_signed` gives the Trends.Earth int16 encoding
+(nodata −32768) when a profile needs it.  0 is nodata everywhere: it is no
+class of any 1-based legend, and an array initialised with zeros is "no data",
+never silently a class.
+
+Parameter tables from the specs may give a meaning either as the signed
+integer of the manual (−1, 0, 1) or as a name (``"degraded"``/``"degradation"``/
+``"-"``, ``"stable"``/``"0"``, ``"improved"``/``"improvement"``/``"+"``);
+:func:`meaning_code` turns either into the internal code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..classes import flag_attrs
+from ..errors import SpecError
+
+DEGRADED = 1
+STABLE = 2
+IMPROVED = 3
+NODATA = 0
+
+#: internal code → (signed manual value, CF meaning)
+THREE_CLASS = {DEGRADED: (-1, "degraded"), STABLE: (0, "stable"), IMPROVED: (1, "improved")}
+
+_NAMES = {
+    "degraded": DEGRADED, "degradation": DEGRADED, "degrading": DEGRADED, "declining": DEGRADED,
+    "-": DEGRADED, "−": DEGRADED, "d": DEGRADED,
+    "stable": STABLE, "stability": STABLE, "0": STABLE, "s": STABLE, "not degraded": STABLE,
+    "improved": IMPROVED, "improvement": IMPROVED, "improving": IMPROVED, "increasing": IMPROVED,
+    "+": IMPROVED, "i": IMPROVED,
+    "nodata": NODATA, "no data": NODATA, "no_data": NODATA,
+}
+
+
+def meaning_code(value: Any, *, where: str = "parameter") -> int:
+    """Internal 3-class code of a meaning given as −1/0/1 or as a name (see module docstring)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise SpecError(f"{where}: {value!r} is not a class meaning; use -1/0/1 or degraded/stable/improved")
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and float(value).is_integer()):
+        signed = int(value)
+        if signed in (-1, 0, 1):
+            return signed + 2
+    elif isinstance(value, str):
+        key = value.strip().lower()
+        if key in _NAMES:
+            return _NAMES[key]
+        if key in ("-1", "1", "+1"):
+            return int(key) + 2
+    raise SpecError(
+        f"{where}: {value!r} is not a class meaning; use -1/0/1 or one of degraded, stable, improved"
+    )
+
+
+def three_class_attrs(long_name: str, **extra: Any) -> dict[str, Any]:
+    """CF flag attributes of a 3-class layer in the internal encoding."""
+    return flag_attrs(
+        [DEGRADED, STABLE, IMPROVED], ["degraded", "stable", "improved"], nodata=NODATA, long_name=long_name,
+        **extra,
+    )
+
+
+def as_class_dataarray(data: Any, template: xr.DataArray, attrs: Mapping[str, Any], name: str) -> xr.DataArray:
+    """Wrap a numpy/dask array shaped like *template* with its coords and the given attrs."""
+    out = xr.DataArray(data, dims=template.dims, coords=template.coords, name=name)
+    out.attrs.update(attrs)
+    return out
+
+
+def to_signed(classes: xr.DataArray, *, nodata: int = -32768) -> xr.DataArray:
+    """Trends.Earth encoding of a 3-class layer: int16 −1/0/+1, *nodata* (−32768) for 0.
+
+    Only for export under the ``trends_earth`` profile (methodology Part C §8);
+    every computation here uses the internal codes.
+    """
+
+    def _f(x: np.ndarray) -> np.ndarray:
+        return np.where(x == NODATA, nodata, x.astype("int16") - 2).astype("int16")
+
+    out = xr.apply_ufunc(_f, classes, dask="parallelized", output_dtypes=["int16"])
+    out.attrs.update(
+        flag_attrs([-1, 0, 1], ["degraded", "stable", "improved"], nodata=nodata,
+                   long_name=classes.attrs.get("long_name", classes.name or "classes"))
+    )
+    return out.rename(classes.name)
+
+
+def class_matrix(
+    matrix: Any,
+    codes: Sequence[int] | None,
+    *,
+    where: str,
+    parse=None,
+) -> tuple[list[int], dict[tuple[int, int], Any]]:
+    """Read a square matrix keyed by class code into ``{(row code, column code): value}``.
+
+    Accepted shapes (rows = initial/baseline, columns = final/period):
+
+    * dict of dicts ``{row code: {column code: value}}`` (keys may be str or int);
+    * a 2-D list, with *codes* giving the code of each row and column in order;
+    * a dict ``{"codes": [...], "matrix": [[...], ...]}`` (the same, self-described).
+
+    Every row × column pair must be present: an incomplete matrix is a
+    :class:`SpecError` naming the missing pairs.
+    """
+    parse = parse or (lambda v, w: v)
+    if isinstance(matrix, Mapping) and "matrix" in matrix and "codes" in matrix:
+        codes, matrix = matrix["codes"], matrix["matrix"]
+    pairs: dict[tuple[int, int], Any] = {}
+    if isinstance(matrix, Mapping):
+        row_codes = [_int_key(k, where) for k in matrix]
+        col_codes: list[int] = []
+        for r, row in matrix.items():
+            if not isinstance(row, Mapping):
+                raise SpecError(f"{where}: row {r!r} must map column codes to values")
+            for c, v in row.items():
+                ci = _int_key(c, where)
+                if ci not in col_codes:
+                    col_codes.append(ci)
+                pairs[(_int_key(r, where), ci)] = parse(v, f"{where}[{r}][{c}]")
+        all_codes = sorted(set(row_codes) | set(col_codes))
+    else:
+        if codes is None:
+            raise SpecError(f"{where}: a 2-D list matrix needs the list of class codes of its rows/columns")
+        rows = list(matrix)
+        all_codes = [int(c) for c in codes]
+        if len(rows) != len(all_codes) or any(len(r) != len(all_codes) for r in rows):
+            raise SpecError(f"{where}: matrix must be {len(all_codes)}×{len(all_codes)} for codes {all_codes}")
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                pairs[(all_codes[i], all_codes[j])] = parse(v, f"{where}[{all_codes[i]}][{all_codes[j]}]")
+    if codes is not None:
+        all_codes = [int(c) for c in codes]
+    missing = [(a, b) for a in all_codes for b in all_codes if (a, b) not in pairs]
+    if missing:
+        raise SpecError(f"{where}: matrix is incomplete, missing (row, column) pairs {missing[:10]}; "
+                        "every initial × final class pair must be given")
+    return all_codes, pairs
+
+
+def _int_key(k: Any, where: str) -> int:
+    try:
+        return int(k)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where}: key {k!r} is not an integer class code") from None
+
+
+def pair_lut(pairs: Mapping[tuple[int, int], Any], *, fill: Any, dtype: str) -> np.ndarray:
+    """2-D lookup table ``lut[row code, column code]`` (codes are small non-negative ints)."""
+    size = max(max(a, b) for a, b in pairs) + 1
+    if size > 4096 or min(min(a, b) for a, b in pairs) < 0:
+        raise SpecError("class codes must be integers between 0 and 4095")
+    lut = np.full((size, size), fill, dtype=dtype)
+    for (a, b), v in pairs.items():
+        lut[a, b] = v
+    return lut
+
+
+def lookup2(a: np.ndarray, b: np.ndarray, lut: np.ndarray, fill: Any, valid_a: np.ndarray | None = None,
+            valid_b: np.ndarray | None = None) -> np.ndarray:
+    """``lut[a, b]`` elementwise, *fill* where a or b is outside the table or invalid (NaN)."""
+    af = np.asarray(a)
+    bf = np.asarray(b)
+    ok = np.ones(np.broadcast_shapes(af.shape, bf.shape), dtype=bool)
+    for x, valid in ((af, valid_a), (bf, valid_b)):
+        if x.dtype.kind == "f":
+            ok &= np.isfinite(x)
+        ok &= (x >= 0) & (x < lut.shape[0])
+        if valid is not None:
+            ok &= valid
+    ai = np.where(ok, af, 0).astype("intp")
+    bi = np.where(ok, bf, 0).astype("intp")
+    return np.where(ok, lut[ai, bi], fill).astype(lut.dtype, copy=False)

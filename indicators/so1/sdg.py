@@ -1,0 +1,326 @@
+"""SO1-4 = SDG 15.3.1: one out, all out; status against the baseline; false positive/negative recodes.
+
+Methodology decisions D12 (one out, all out), D13 (status), D16 (recode
+polygons); Part B §2.6–2.7; Part C §1.5, §1.6, §1.9.
+
+Encoding (:mod:`indicators.so1.encoding`): 3-class layers uint8 1 degraded /
+2 stable / 3 improved, 0 nodata; expanded status uint8 1..7 (Part B §2.7), 0
+nodata.  Tables (proportion of degraded land, change, LDN counterbalancing)
+are in :mod:`indicators.so1.tables`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from ..classes import flag_attrs
+from ..errors import InputError, SpecError
+from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, three_class_attrs
+
+NodataRule = Literal["degraded_wins", "any_nodata"]
+
+#: names of the 7 expanded status classes (Part B §2.7), for flag_meanings
+STATUS_NAMES = {
+    1: "persistent degradation", 2: "recent degradation", 3: "baseline degradation", 4: "stability",
+    5: "baseline improvement", 6: "recent improvement", 7: "persistent improvement",
+}
+
+
+def _oao_kernel(*layers: np.ndarray, rule: str) -> np.ndarray:
+    stack = np.broadcast_arrays(*[np.asarray(a) for a in layers])
+    valid = [(a >= DEGRADED) & (a <= IMPROVED) for a in stack]
+    any_deg = np.zeros(stack[0].shape, dtype=bool)
+    any_imp = np.zeros(stack[0].shape, dtype=bool)
+    any_nodata = np.zeros(stack[0].shape, dtype=bool)
+    for a, ok in zip(stack, valid):
+        any_deg |= ok & (a == DEGRADED)
+        any_imp |= ok & (a == IMPROVED)
+        any_nodata |= ~ok
+    out = np.where(any_deg, DEGRADED, np.where(any_imp, IMPROVED, STABLE))
+    if rule == "degraded_wins":
+        out = np.where(any_nodata & ~any_deg, NODATA, out)
+    else:
+        out = np.where(any_nodata, NODATA, out)
+    return out.astype("uint8")
+
+
+def one_out_all_out(
+    productivity: xr.DataArray,
+    land_cover: xr.DataArray,
+    soc: xr.DataArray | None,
+    *,
+    nodata_rule: NodataRule,
+) -> xr.DataArray:
+    """SDG 15.3.1 layer of one period from the three sub-indicators (D12, Part B §2.6).
+
+    Degraded if any sub-indicator is degraded; otherwise improved if any is
+    improved; otherwise stable.  Nodata:
+
+    * ``nodata_rule="degraded_wins"`` (D12 default): a degraded sub-indicator
+      wins over a nodata one; otherwise any nodata gives nodata;
+    * ``"any_nodata"`` (Trends.Earth): any nodata gives nodata.
+
+    Parameters
+    ----------
+    productivity, land_cover, soc : DataArray uint8 (1/2/3, 0 nodata)
+        The sub-indicators on one grid; *soc* may be None where a Party reports
+        without it.
+
+    Returns
+    -------
+    DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata.
+    """
+    if nodata_rule not in ("degraded_wins", "any_nodata"):
+        raise SpecError(f"one out, all out: nodata_rule {nodata_rule!r} must be 'degraded_wins' or 'any_nodata'")
+    layers = [productivity, land_cover] + ([soc] if soc is not None else [])
+    shapes = {tuple(a.shape) for a in layers}
+    if len(shapes) != 1:
+        raise InputError(f"one out, all out: sub-indicators differ in shape {sorted(shapes)}; put them on one grid")
+    out = xr.apply_ufunc(_oao_kernel, *layers, kwargs={"rule": nodata_rule}, dask="parallelized",
+                         output_dtypes=["uint8"])
+    out.attrs.update(three_class_attrs("SDG 15.3.1 land degradation (one out, all out)", nodata_rule=nodata_rule,
+                                       sub_indicators=", ".join(str(a.name) for a in layers)))
+    return out.rename("sdg")
+
+
+def status_tables(matrix: Mapping[Any, Mapping[Any, Any]], collapse: Mapping[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse the status matrix and its collapse into lookup tables.
+
+    *matrix*: ``{baseline meaning: {period meaning: expanded code 1..7}}`` (meanings −1/0/1
+    or names); *collapse*: ``{expanded code: meaning}``.  All 9 cells and every code
+    used must be given.
+    """
+    lut = np.full((4, 4), NODATA, dtype="uint8")
+    seen = set()
+    for b, row in matrix.items():
+        bc = meaning_code(b, where=f"status matrix row {b!r}")
+        if not isinstance(row, Mapping):
+            raise SpecError(f"status matrix row {b!r} must map period meanings to expanded status codes")
+        for p, v in row.items():
+            pc = meaning_code(p, where=f"status matrix[{b!r}][{p!r}]")
+            try:
+                code = int(v)
+            except (TypeError, ValueError):
+                raise SpecError(f"status matrix[{b!r}][{p!r}] = {v!r} is not an expanded status code") from None
+            if not 1 <= code <= 254:
+                raise SpecError(f"status matrix[{b!r}][{p!r}] = {v!r} must be a code 1..254")
+            lut[bc, pc] = code
+            seen.add((bc, pc))
+    missing = [(b, p) for b in (1, 2, 3) for p in (1, 2, 3) if (b, p) not in seen]
+    if missing:
+        raise SpecError(f"status matrix is incomplete: missing (baseline, period) cells {missing} "
+                        "(1 degraded, 2 stable, 3 improved)")
+    size = int(lut.max()) + 1
+    simple = np.full(max(size, 1), NODATA, dtype="uint8")
+    for k, v in collapse.items():
+        if int(k) >= size:
+            continue
+        simple[int(k)] = meaning_code(v, where=f"status collapse[{k!r}]")
+    used = sorted({int(c) for c in lut.ravel() if c != NODATA})
+    unmapped = [c for c in used if simple[c] == NODATA]
+    if unmapped:
+        raise SpecError(f"status collapse does not map expanded code(s) {unmapped} to degraded/stable/improved")
+    return lut, simple
+
+
+def status(
+    baseline: xr.DataArray,
+    period: xr.DataArray,
+    *,
+    matrix: Mapping[Any, Mapping[Any, Any]],
+    collapse: Mapping[Any, Any],
+    names: Mapping[int, str] | None = None,
+) -> xr.Dataset:
+    """Status of a reporting period against the baseline (D13, Part B §2.7).
+
+    Both sides are 3-class layers (the SDG layer, or one sub-indicator: D13 applies
+    the same matrix to each).  Nodata on either side gives nodata.
+
+    Parameters
+    ----------
+    baseline, period : DataArray uint8 (1/2/3, 0 nodata)
+    matrix : {baseline meaning: {period meaning: expanded code}}
+        The Addendum's 3 × 3 expanded status matrix (codes 1..7).
+    collapse : {expanded code: meaning}
+        Expanded → 3 classes (Addendum: {1,2,3} degraded, 4 stable, {5,6,7} improved).
+
+    Returns
+    -------
+    Dataset with ``status_expanded`` (uint8 codes, 0 nodata) and ``status`` (uint8 3-class).
+    """
+    lut, simple = status_tables(matrix, collapse)
+
+    def _status(b: np.ndarray, p: np.ndarray) -> np.ndarray:
+        ok = (b >= 1) & (b <= 3) & (p >= 1) & (p <= 3)
+        return np.where(ok, lut[np.where(ok, b, 0).astype("intp"), np.where(ok, p, 0).astype("intp")],
+                        NODATA).astype("uint8")
+
+    def _collapse(e: np.ndarray) -> np.ndarray:
+        ok = (e > 0) & (e < simple.size)
+        return np.where(ok, simple[np.where(ok, e, 0).astype("intp")], NODATA).astype("uint8")
+
+    expanded = xr.apply_ufunc(_status, baseline, period, dask="parallelized", output_dtypes=["uint8"])
+    codes = sorted({int(c) for c in lut.ravel() if c != NODATA})
+    nm = names or STATUS_NAMES
+    expanded.attrs.update(flag_attrs(codes, [nm.get(c, f"status {c}") for c in codes], nodata=NODATA,
+                                     long_name="land degradation status (expanded)"))
+    simple_da = xr.apply_ufunc(_collapse, expanded, dask="parallelized", output_dtypes=["uint8"])
+    simple_da.attrs.update(three_class_attrs("land degradation status"))
+    return xr.Dataset({"status_expanded": expanded.rename("status_expanded"), "status": simple_da.rename("status")})
+
+
+# --------------------------------------------------------------------------------------------
+# False positives / negatives (D16)
+# --------------------------------------------------------------------------------------------
+
+_RECODE_COLUMNS = {DEGRADED: "recode_deg_to", STABLE: "recode_stable_to", IMPROVED: "recode_imp_to"}
+
+
+def _recode_target(value: Any, where: str) -> int | None:
+    """None (unchanged) or the internal code a class is recoded to (nodata allowed)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    if isinstance(value, (int, np.integer)) and int(value) == -32768:
+        return NODATA
+    return meaning_code(value, where=where)
+
+
+def _periods(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def recode_lut(polygons: Any, *, period: str) -> np.ndarray:
+    """``lut[polygon index + 1, class] → class`` for the polygons affecting *period* (row 0 = identity)."""
+    n = len(polygons)
+    lut = np.tile(np.arange(4, dtype="uint8"), (n + 1, 1))
+    for i, (_, row) in enumerate(polygons.iterrows(), start=1):
+        if period not in _periods(row.get("periods_affected")):
+            continue
+        for cls, col in _RECODE_COLUMNS.items():
+            target = _recode_target(row.get(col), where=f"recode polygon {i} {col}")
+            if target is not None:
+                if target == cls:
+                    continue
+                lut[i, cls] = target
+    return lut
+
+
+def _grid_transform(da: xr.DataArray) -> tuple[float, float, float, float]:
+    """(x0, dx, y0, dy) of the cell edges of a regular grid, from its x/y coordinates."""
+    x = np.asarray(da["x"].values, dtype="float64")
+    y = np.asarray(da["y"].values, dtype="float64")
+    if x.size < 2 or y.size < 2:
+        try:
+            t = da.rio.transform()
+            return t.c, t.a, t.f, t.e
+        except Exception as exc:  # pragma: no cover - depends on rioxarray metadata
+            raise InputError("recode polygons need a grid with at least 2 cells per axis or a transform") from exc
+    dx, dy = x[1] - x[0], y[1] - y[0]
+    return x[0] - dx / 2, dx, y[0] - dy / 2, dy
+
+
+def rasterize_polygons(polygons: Any, template: xr.DataArray) -> xr.DataArray:
+    """Polygon index + 1 per cell (uint16, 0 outside every polygon), pixel-centre rule, lazy per block.
+
+    Later polygons overwrite earlier ones where they overlap (row order).  Polygons
+    are reprojected to the template's CRS when both CRSs are known.
+    """
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    gdf = polygons
+    crs = None
+    try:
+        crs = template.rio.crs
+    except Exception:  # pragma: no cover - rioxarray not attached
+        crs = None
+    if crs is not None and getattr(gdf, "crs", None) is not None and gdf.crs != crs:
+        gdf = gdf.to_crs(crs)
+    if len(gdf) >= np.iinfo("uint16").max:
+        raise InputError(f"{len(gdf)} recode polygons: at most 65534 are supported")
+    _, dx, _, dy = _grid_transform(template)
+    shapes = [(geom, i) for i, geom in enumerate(gdf.geometry, start=1) if geom is not None and not geom.is_empty]
+    ydim, xdim = template.dims[-2], template.dims[-1]
+    plane = template.isel({d: 0 for d in template.dims if d not in (ydim, xdim)}, drop=True)
+
+    def _block(block: xr.DataArray) -> xr.DataArray:
+        bx = np.asarray(block[xdim].values, dtype="float64")
+        by = np.asarray(block[ydim].values, dtype="float64")
+        transform = Affine(dx, 0.0, bx[0] - dx / 2, 0.0, dy, by[0] - dy / 2)
+        if shapes:
+            arr = rasterize(shapes, out_shape=(by.size, bx.size), transform=transform, fill=0, dtype="uint16",
+                            all_touched=False)
+        else:
+            arr = np.zeros((by.size, bx.size), dtype="uint16")
+        return xr.DataArray(arr, dims=(ydim, xdim), coords={ydim: block[ydim], xdim: block[xdim]})
+
+    template2 = xr.zeros_like(plane, dtype="uint16")
+    if plane.chunks is not None:
+        out = xr.map_blocks(_block, plane, template=template2)
+    else:
+        out = _block(plane)
+    out.attrs.update(long_name="recode polygon (row number, 0 none)", units="1", nodata=0)
+    return out.rename("recode_polygon")
+
+
+def apply_recodes(
+    sdg: xr.DataArray,
+    polygons: Any,
+    *,
+    period: str,
+) -> xr.Dataset:
+    """Recode degraded/stable/improved inside false positive/negative polygons for one period (D16).
+
+    Parameters
+    ----------
+    sdg : DataArray uint8 (1/2/3, 0 nodata)
+        SDG layer (or a sub-indicator) of *period*, before status is computed.
+    polygons : GeoDataFrame
+        One row per polygon with columns ``periods_affected`` (list or comma-separated
+        names, e.g. "baseline, report_1"), ``recode_deg_to``, ``recode_stable_to``,
+        ``recode_imp_to`` (empty = unchanged; −1/0/1, names, or "nodata"/−32768),
+        as in Trends.Earth's ``ErrorRecodeProperties`` (Part C §1.9).
+    period : str
+        Name of the period being recoded.
+
+    Returns
+    -------
+    Dataset with ``sdg`` (recoded, same encoding) and ``recode_polygon`` (uint16 row number + 1).
+    """
+    for col in ("periods_affected", *_RECODE_COLUMNS.values()):
+        if col not in polygons.columns:
+            raise InputError(f"recode polygons: column {col!r} is missing; columns are {list(polygons.columns)}")
+    lut = recode_lut(polygons, period=period)
+    ids = rasterize_polygons(polygons, sdg)
+
+    def _apply(values: np.ndarray, pid: np.ndarray) -> np.ndarray:
+        v = np.asarray(values)
+        ok = (v <= 3)
+        return np.where(ok, lut[pid.astype("intp"), np.where(ok, v, 0).astype("intp")], v).astype("uint8")
+
+    out = xr.apply_ufunc(_apply, sdg, ids, dask="parallelized", output_dtypes=["uint8"])
+    out.attrs.update(sdg.attrs)
+    out.attrs["recoded_period"] = period
+    out.attrs["recode_polygons"] = int(len(polygons))
+    return xr.Dataset({"sdg": out.rename(sdg.name or "sdg"), "recode_polygon": ids})
+
+
+__all__ = [
+    "STATUS_NAMES",
+    "apply_recodes",
+    "one_out_all_out",
+    "rasterize_polygons",
+    "recode_lut",
+    "status",
+    "status_tables",
+]

@@ -1,0 +1,263 @@
+"""SO1-3 soil organic carbon: IPCC tier 1 stock change driven by land cover, and the SOC sub-indicator.
+
+Methodology decision D11; Part B §2.5; Part C §1.4 (Trends.Earth's annual algorithm).
+
+* Stock change factor per transition: Fl(initial, final), with entries that may
+  involve the climate factor f (``"f"``, ``"1/f"``) — Fm = Fo = 1.
+* At a transition in year k the annual change is Δ = SOC_k·(1 − Fl)/T (T = 20
+  years by default), applied every year until T years have passed since the
+  last transition; a new transition restarts it from the current stock.  So a
+  single transition ends, T years later, at exactly SOC₀·Fl.
+* Sparse land-cover years: the transition between two mapped years Ya < Yb is
+  placed at year Ya + max(1, ⌊(Yb − Ya)/2⌋) (the middle of the interval, as
+  Trends.Earth's local variant does); annual maps use the actual year.
+* Sub-indicator: pch = (SOC_final − SOC_initial)/SOC_initial × 100; degraded
+  when pch < −threshold, improved when pch > threshold (``inclusive=True``:
+  ≤ / ≥, the Trends.Earth local rule).
+
+Encoding: 3-class uint8 1 degraded / 2 stable / 3 improved, 0 nodata
+(:mod:`indicators.so1.encoding`); stocks float32 in t C/ha, NaN missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..classes import classify_by_breaks
+from ..errors import InputError, SpecError
+from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, class_matrix, three_class_attrs
+
+_NUM = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+
+
+def _parse_factor(value: Any, where: str) -> tuple[float, int]:
+    """A matrix entry as (coefficient, power of f): 0.1 → (0.1, 0); "f" → (1, 1); "1/f" → (1, −1)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value), 0
+    if isinstance(value, str):
+        t = value.replace(" ", "").lower()
+        if re.fullmatch(_NUM, t):
+            return float(t), 0
+        if t == "f":
+            return 1.0, 1
+        if t in ("1/f", "f^-1", "f**-1"):
+            return 1.0, -1
+        m = re.fullmatch(rf"({_NUM})/({_NUM})", t)
+        if m:
+            return float(m.group(1)) / float(m.group(2)), 0
+        m = re.fullmatch(rf"({_NUM})\*f", t) or re.fullmatch(rf"f\*({_NUM})", t)
+        if m:
+            return float(m.group(1)), 1
+        m = re.fullmatch(rf"({_NUM})/f", t)
+        if m:
+            return float(m.group(1)), -1
+    raise SpecError(f"{where}: stock change factor {value!r} must be a number, 'f', '1/f', 'a/b', 'a*f' or 'a/f'")
+
+
+def stock_change_factors(factors: Any, codes: Sequence[int] | None = None) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Parse the Fl matrix into lookup tables (codes, coefficient[i, j], power of f[i, j]).
+
+    *factors*: dict of dicts ``{initial: {final: entry}}`` or a 2-D list with *codes*;
+    entries are numbers or expressions in the climate factor f (see module docstring).
+    """
+    codes_out, pairs = class_matrix(factors, codes, where="SOC stock change factors (Fl)", parse=_parse_factor)
+    size = max(codes_out) + 1
+    coef = np.full((size, size), np.nan, dtype="float64")
+    power = np.zeros((size, size), dtype="int8")
+    for (a, b), (c, p) in pairs.items():
+        coef[a, b] = c
+        power[a, b] = p
+    return codes_out, coef, power
+
+
+def climate_factor_from_zones(zones: xr.DataArray, *, factors: Mapping[Any, float]) -> xr.DataArray:
+    """Climate factor f per cell from an IPCC climate-zone raster: ``factors`` = {zone code: f}.
+
+    Zones not listed (or NaN) get NaN, so transitions that need f there are nodata.
+    Trends.Earth's table: zones 0..12 → regimes [0,2,1,2,1,2,1,2,1,5,4,4,3], regime
+    1 → 0.80, 2 → 0.69, 3 → 0.58, 4 → 0.48, 5 → 0.64 (Part B §2.5) — supplied by the specs.
+    """
+    keys = np.asarray([int(k) for k in factors], dtype="float64")
+    vals = np.asarray([float(v) for v in factors.values()], dtype="float64")
+    order = np.argsort(keys)
+    keys, vals = keys[order], vals[order]
+
+    def _f(z: np.ndarray) -> np.ndarray:
+        zf = np.asarray(z, dtype="float64")
+        pos = np.clip(np.searchsorted(keys, zf), 0, keys.size - 1)
+        return np.where(keys[pos] == zf, vals[pos], np.nan).astype("float32")
+
+    out = xr.apply_ufunc(_f, zones, dask="parallelized", output_dtypes=["float32"])
+    out.attrs.update(long_name="IPCC climate factor f of the land-use stock change factor", units="1")
+    return out.rename("climate_factor")
+
+
+def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.DataArray:
+    """Annual land-cover stack from annual or sparse years (transition at mid-interval, module docstring)."""
+    years = np.asarray(land_cover[dim].values).astype(int)
+    if years.size < 2 or np.any(np.diff(years) <= 0):
+        raise InputError(f"land cover for SOC needs at least two increasing years, got {years.tolist()}")
+    all_years = np.arange(years[0], years[-1] + 1)
+    idx = np.zeros(all_years.size, dtype=int)
+    for k in range(years.size - 1):
+        ya, yb = years[k], years[k + 1]
+        switch = ya + max(1, (yb - ya) // 2)
+        sel = (all_years > ya) & (all_years <= yb)
+        idx[sel] = np.where(all_years[sel] < switch, k, k + 1)
+    idx[all_years == years[0]] = 0
+    out = land_cover.isel({dim: idx})
+    return out.assign_coords({dim: all_years})
+
+
+def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarray, power: np.ndarray,
+                transition_years: int) -> np.ndarray:
+    """Annual SOC stocks (…, n_years) from SOC of the first year and annual land cover (…, n_years)."""
+    lc = np.asarray(lc)
+    n = lc.shape[-1]
+    shape = np.broadcast_shapes(np.shape(soc0), lc.shape[:-1], np.shape(f))
+    soc = np.broadcast_to(np.asarray(soc0, dtype="float64"), shape).copy()
+    fv = np.broadcast_to(np.asarray(f, dtype="float64"), shape)
+    fv = np.where(fv > 0, fv, np.nan)
+    size = coef.shape[0]
+    lcf = lc.astype("float64") if lc.dtype.kind == "f" else lc
+    valid = np.ones(lc.shape, dtype=bool)
+    if lc.dtype.kind == "f":
+        valid &= np.isfinite(lcf)
+    li = np.where(valid, lcf, -1)
+    valid &= (li >= 0) & (li < size)
+    li = np.where(valid, li, 0).astype("intp")
+    # a class the matrix does not know is nodata (its diagonal entry is NaN)
+    valid &= np.isfinite(coef[li, li])
+    cell_ok = valid.all(axis=-1)
+    out = np.empty(shape + (n,), dtype="float32")
+    out[..., 0] = soc
+    delta = np.zeros(shape, dtype="float64")
+    since = np.zeros(shape, dtype="int64")
+    for k in range(n - 1):
+        a, b = li[..., k], li[..., k + 1]
+        changed = a != b
+        restart = changed | (k == 0)
+        fl = coef[a, b] * np.where(power[a, b] == 0, 1.0, fv ** power[a, b])
+        new_delta = soc * (1.0 - fl) / transition_years
+        delta = np.where(restart, new_delta, delta)
+        since = np.where(changed, 1, np.where(k == 0, 2, since + 1))
+        delta = np.where(since > transition_years, 0.0, delta)
+        soc = soc - delta
+        out[..., k + 1] = soc
+    out[~cell_ok] = np.nan
+    return out
+
+
+def soc_stocks(
+    soc_reference: xr.DataArray,
+    land_cover: xr.DataArray,
+    *,
+    factors: Any,
+    climate_factor: xr.DataArray | float,
+    transition_years: int,
+    codes: Sequence[int] | None = None,
+    dim: str = "year",
+) -> xr.DataArray:
+    """Annual SOC stocks (t C/ha) from a reference stock and annual or sparse land cover (D11).
+
+    Parameters
+    ----------
+    soc_reference : DataArray (y, x), t C/ha
+        SOC stock 0–30 cm in the first land-cover year (SoilGrids is assigned to 2000).
+    land_cover : DataArray (year, y, x)
+        7-class land cover (uint8, 0 nodata) in the first year and later years;
+        the first year is the reference year of *soc_reference*.
+    factors : Fl matrix
+        ``{initial: {final: entry}}`` or 2-D list with *codes*; entries numbers or
+        expressions in f (Part B §2.5 table).
+    climate_factor : DataArray (y, x) or float
+        f per cell (:func:`climate_factor_from_zones`) or one constant.
+    transition_years : int
+        Years to the new equilibrium (IPCC tier 1: 20).
+
+    Returns
+    -------
+    DataArray (year, y, x) float32, t C/ha, one layer per year from the first to
+    the last land-cover year; NaN where the reference stock or any land-cover year
+    is missing, or f is missing where a transition needs it.
+    """
+    if int(transition_years) < 1:
+        raise SpecError(f"transition_years must be >= 1, got {transition_years}")
+    _, coef, power = stock_change_factors(factors, codes)
+    lc = annual_land_cover(land_cover, dim=dim)
+    if lc.chunks is not None:
+        lc = lc.chunk({dim: -1})
+    f = climate_factor if isinstance(climate_factor, xr.DataArray) else xr.DataArray(float(climate_factor))
+    out = xr.apply_ufunc(
+        _soc_kernel, soc_reference, lc, f,
+        input_core_dims=[[], [dim], []], output_core_dims=[[dim]],
+        kwargs=dict(coef=coef, power=power, transition_years=int(transition_years)),
+        dask="parallelized", output_dtypes=["float32"],
+    )
+    out = out.transpose(dim, ...).assign_coords({dim: lc[dim].values})
+    out.attrs.update(long_name="soil organic carbon stock 0-30 cm (IPCC tier 1, land-cover driven)",
+                     units="t ha-1", transition_years=int(transition_years),
+                     reference_year=int(lc[dim].values[0]))
+    return out.rename("soc")
+
+
+def soc_percent_change(soc_initial: xr.DataArray, soc_final: xr.DataArray) -> xr.DataArray:
+    """pch = (SOC_final − SOC_initial)/SOC_initial × 100 (float32 %); NaN where SOC_initial ≤ 0 or missing."""
+
+    def _pch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = (np.asarray(b, dtype="float64") - a) / a * 100.0
+        return np.where(a > 0, p, np.nan).astype("float32")
+
+    out = xr.apply_ufunc(_pch, soc_initial, soc_final, dask="parallelized", output_dtypes=["float32"])
+    out.attrs.update(long_name="change in soil organic carbon stock", units="%")
+    return out.rename("soc_change")
+
+
+def soc_degradation(
+    soc_initial: xr.DataArray,
+    soc_final: xr.DataArray,
+    *,
+    threshold: float,
+    inclusive: bool,
+    exclude: xr.DataArray | None = None,
+) -> xr.DataArray:
+    """SO1-3 sub-indicator from the SOC stocks at the start and end of a period (D11, Part B §2.5).
+
+    Parameters
+    ----------
+    soc_initial, soc_final : DataArray, t C/ha
+    threshold : float
+        Percent change that counts (manual: 10).
+    inclusive : bool
+        False (D11 default): degraded if pch < −threshold, improved if pch > threshold.
+        True (Trends.Earth local rule): ≤ and ≥.
+    exclude : DataArray of bool, optional
+        Cells set to nodata (Trends.Earth: water, class 7 in the initial land cover).
+
+    Returns
+    -------
+    DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata (also where SOC_initial ≤ 0).
+    """
+    if threshold < 0:
+        raise SpecError(f"SOC threshold must be >= 0 (a percent change magnitude), got {threshold}")
+    pch = soc_percent_change(soc_initial, soc_final)
+
+    def _classify(p: np.ndarray) -> np.ndarray:
+        # classify the magnitude, so both sides share the boundary rule
+        sig = classify_by_breaks(np.abs(p), [threshold], [0, 1], right_closed=not inclusive, nodata=255)
+        out = np.where(sig == 1, np.where(p < 0, DEGRADED, IMPROVED), STABLE)
+        return np.where(sig == 255, NODATA, out).astype("uint8")
+
+    out = xr.apply_ufunc(_classify, pch, dask="parallelized", output_dtypes=["uint8"])
+    if exclude is not None:
+        out = out.where(~exclude.astype(bool), NODATA).astype("uint8")
+    rule = "pch <= -t degraded, pch >= t improved" if inclusive else "pch < -t degraded, pch > t improved"
+    out.attrs.update(three_class_attrs("soil organic carbon (SO1-3)", threshold_percent=float(threshold), rule=rule))
+    return out.rename("soc_degradation")
