@@ -131,6 +131,7 @@ def kba_protected_coverage(
     years: Sequence[int],
     kba_id_field: str,
     establishment_year_field: str,
+    protected_area_id_field: str | None,
     unknown_year: UnknownYear,
     unknown_year_values: Sequence[int],
     area_crs: str | None,
@@ -151,6 +152,9 @@ def kba_protected_coverage(
         Field identifying each KBA (must be unique).
     establishment_year_field : str
         Protected areas' establishment-year field (e.g. WDPA ``STATUS_YR``).
+    protected_area_id_field : str or None
+        Field naming protected areas in the repair report (e.g. ``WDPAID``);
+        None: their row index.
     unknown_year : {"error", "exclude", "always"}
         What to do with a protected area whose year is empty or one of
         *unknown_year_values*: raise, leave it out, or count it in every year.
@@ -196,6 +200,9 @@ def kba_protected_coverage(
     if not years:
         raise InputError("years is empty; give the years to report (from the edition spec)")
 
+    if unknown_year not in ("error", "exclude", "always"):
+        raise InputError(f"unknown_year {unknown_year!r} is not one of 'error', 'exclude', 'always'")
+
     # establishment years
     pa = protected_areas.copy()
     raw_years = pd.to_numeric(pa[establishment_year_field], errors="coerce")
@@ -206,8 +213,6 @@ def kba_protected_coverage(
         raise InputError(f"{pa_name}, feature at row {first}, field {establishment_year_field!r}: establishment year "
                          f"{protected_areas.at[first, establishment_year_field]!r} is unknown ({int(unknown.sum())} such features); "
                          "fill it in, or set unknown_year to 'exclude' or 'always' in the spec")
-    if unknown_year not in ("error", "exclude", "always"):
-        raise InputError(f"unknown_year {unknown_year!r} is not one of 'error', 'exclude', 'always'")
     pa_year = raw_years.to_numpy(dtype="float64").copy()
     if unknown_year == "always":
         pa_year[unknown.to_numpy()] = -np.inf
@@ -218,7 +223,9 @@ def kba_protected_coverage(
 
     # repair, then bring both layers to the working CRS
     kba_fixed, rep_k = repair_polygons(kba, layer=kba_name, id_field=kba_id_field)
-    pa_fixed, rep_p = repair_polygons(pa, layer=pa_name, id_field=None)
+    if protected_area_id_field is not None and protected_area_id_field not in pa.columns:
+        raise InputError(f"{pa_name}: field {protected_area_id_field!r} not found (fields: {list(pa.columns)}); set protected_area_id_field to an existing field or leave it empty")
+    pa_fixed, rep_p = repair_polygons(pa, layer=pa_name, id_field=protected_area_id_field)
     working, area_km2 = _area_function(kba_fixed.crs, area_crs)
     kba_geoms = list(kba_fixed.to_crs(working).geometry)
     pa_geoms = np.asarray(list(pa_fixed.to_crs(working).geometry), dtype=object)
@@ -261,7 +268,8 @@ def kba_protected_coverage(
     repairs = pd.concat([r for r in (rep_k, rep_p) if len(r)], ignore_index=True) if (len(rep_k) or len(rep_p)) else rep_k
 
     area_rule = f"planar in equal-area {area_crs}" if area_crs else f"geodesic on the {working.ellipsoid.name if working.ellipsoid else 'WGS 84'} ellipsoid"
-    params = dict(years=years, kba_id_field=kba_id_field, establishment_year_field=establishment_year_field, unknown_year=unknown_year,
+    params = dict(years=years, kba_id_field=kba_id_field, establishment_year_field=establishment_year_field,
+                  protected_area_id_field=protected_area_id_field, unknown_year=unknown_year,
                   unknown_year_values=list(unknown_year_values), area_crs=area_crs, trend_tolerance=trend_tolerance, trend_method=trend_method)
     prov = provenance(
         "SO4-3", "indicators.so4.protected_areas:kba_protected_coverage", parameters=params,
