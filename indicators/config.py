@@ -1,0 +1,496 @@
+"""Run configuration: a country's inputs, as one validated YAML file, and the up-front checks.
+
+A run configuration says whose indicators to compute (country name, boundary,
+optional admin units and official land area), under which rules (edition,
+profile, national overlay) and from which files (one entry per input, with its
+path, units, years and source).  :func:`load_config` validates the file with a
+pydantic model; :func:`check_inputs` then opens every input's header and
+collects *every* problem (missing or unreadable files, units that do not parse
+or do not fit, grids that differ, years that do not cover the periods) into one
+error whose message has one line per problem, before any computation starts.
+
+Example (paths are relative to the configuration file)::
+
+    country:
+      name: Demoland
+      boundary: boundary.gpkg
+      admin_units: {path: admin.gpkg, id_field: code, name_field: name}
+    edition: "2026"
+    indicators: all            # or a list: [SO1-4, SO3-1]
+    inputs:
+      precipitation:
+        path: precipitation.nc
+        variable: precip
+        units: mm/month
+        years: 1981-2023
+        source: CHIRPS v2.0
+      land_cover:
+        path: land_cover_{year}.tif
+        years: [2000, 2015, 2019, 2023]
+        source: ESA CCI LC
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import IndicatorsError, InputError, SpecError
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".nc", ".nc4", ".vrt", ".img", ".grib", ".zarr")
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml")
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+InputKind = Literal["raster", "vector", "table"]
+
+
+def parse_years(value: Any) -> list[int] | None:
+    """Years from ``2000``, ``[2000, 2015]``, ``"2000-2023"``, ``"2000-2015, 2019"`` or ``{start, end}``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"years must be integers, not {value!r}")
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, Mapping):
+        if set(value) != {"start", "end"}:
+            raise ValueError("a year range is written {start: 2000, end: 2023}")
+        return list(range(int(value["start"]), int(value["end"]) + 1))
+    if isinstance(value, str):
+        years: list[int] = []
+        for part in value.replace(";", ",").split(","):
+            part = part.strip()
+            m = re.fullmatch(r"(\d{4})\s*(?:-|–|\.\.)\s*(\d{4})", part)
+            if m:
+                a, b = int(m.group(1)), int(m.group(2))
+                if b < a:
+                    raise ValueError(f"year range {part!r} ends before it starts")
+                years += range(a, b + 1)
+            elif re.fullmatch(r"\d{4}", part):
+                years.append(int(part))
+            else:
+                raise ValueError(f"cannot read years from {part!r}: write 2000, 2000-2023 or a list [2000, 2015]")
+        return sorted(set(years))
+    if isinstance(value, (list, tuple)):
+        out: list[int] = []
+        for v in value:
+            out += parse_years(v) or []
+        return sorted(set(out))
+    raise ValueError(f"cannot read years from {value!r}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class InputSpec(_Model):
+    """One input: a raster, vector or table file (or one file per year)."""
+
+    path: str | dict[str, str] = Field(
+        description="file path relative to the config file; may contain {year}; or a mapping year/period -> path")
+    kind: InputKind | None = Field(None, description="raster | vector | table (default: from the file suffix)")
+    units: str | None = Field(None, description="pint/CF unit of the values, e.g. mm/month, person, percent")
+    years: list[int] | None = Field(None, description="years held: 2000-2023, [2000, 2015], or one year")
+    source: str | None = Field(None, description="where the data come from (recorded in the report)")
+    variable: str | None = Field(None, description="variable name in a netCDF file")
+    nodata: float | None = Field(None, description="nodata value when the file does not declare one")
+    id_field: str | None = Field(None, description="vector attribute identifying each feature")
+    align: Literal["nearest", "average"] | None = Field(
+        None, description="resample onto the reference grid with this method instead of requiring the same grid")
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, v: Any) -> list[int] | None:
+        return parse_years(v)
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_keys(cls, v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {str(k): str(p) for k, p in v.items()}
+        return v
+
+    def resolved_kind(self) -> InputKind | None:
+        if self.kind:
+            return self.kind
+        sample = self.path if isinstance(self.path, str) else next(iter(self.path.values()), "")
+        suffix = Path(sample).suffix.lower()
+        if suffix in RASTER_SUFFIXES:
+            return "raster"
+        if suffix in VECTOR_SUFFIXES:
+            return "vector"
+        if suffix in TABLE_SUFFIXES:
+            return "table"
+        return None
+
+
+class AdminUnits(_Model):
+    """Subnational units for per-polygon tables and map outlines."""
+
+    path: str
+    id_field: str | None = None
+    name_field: str | None = None
+    layer: str | None = None
+
+
+class Country(_Model):
+    """Whose indicators: name, boundary polygon(s), optional admin units and official land area."""
+
+    name: str = Field(min_length=1)
+    iso3: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    boundary: str = Field(description="vector file with the country's boundary polygon(s)")
+    admin_units: AdminUnits | None = None
+    land_area_km2: float | None = Field(None, gt=0, description="official national land area (decision D3)")
+
+
+class RunOptions(_Model):
+    """How to run (never what to compute)."""
+
+    chunks: int | Literal["auto"] = Field("auto", description="dask chunk size (pixels per side) or auto")
+
+
+class RunConfig(_Model):
+    """The run configuration (one YAML file)."""
+
+    country: Country
+    edition: str | None = Field(None, description="reporting edition, e.g. '2026' (default: the framework's)")
+    profile: str | None = Field(None, description="named parameter set in specs/profiles, e.g. trends_earth")
+    overlay: str | None = Field(None, description="national overlay YAML merged on the specs")
+    specs: str | None = Field(None, description="specs directory (default: the bundled specs)")
+    indicators: Literal["all"] | list[str] = Field("all", description="'all' or a list of indicator codes")
+    inputs: dict[str, InputSpec] = Field(default_factory=dict)
+    options: RunOptions = Field(default_factory=RunOptions)
+
+    @field_validator("edition", mode="before")
+    @classmethod
+    def _edition_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _codes(cls, v: Any) -> Any:
+        if isinstance(v, str) and v != "all":
+            v = [v]
+        if isinstance(v, list):
+            codes = [canonical_code(str(c)) for c in v]
+            twice = sorted({c for c in codes if codes.count(c) > 1})
+            if twice:
+                raise ValueError(f"{', '.join(twice)} listed twice")
+            return codes
+        return v
+
+
+def canonical_code(code: str) -> str:
+    """``SO 3-1`` → ``SO3-1`` (decision D1)."""
+    return re.sub(r"^SO\s+(\d)", r"SO\1", code.strip().upper())
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated configuration and the directory its relative paths start from."""
+
+    config: RunConfig
+    path: Path | None
+    base_dir: Path
+
+    def resolve(self, p: str) -> Path:
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else (self.base_dir / q)
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    return ".".join(str(x) for x in loc if not str(x).startswith("function-")) or "(top level)"
+
+
+def config_from_mapping(data: Any, *, source: str = "<run config>", base_dir: Path | None = None) -> LoadedConfig:
+    """Validate a mapping as a :class:`RunConfig`; every problem becomes one line of a SpecError."""
+    if not isinstance(data, Mapping):
+        raise SpecError(f"{source}: a run configuration is a YAML mapping (country:, inputs:, …), got {type(data).__name__}")
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see docs/user-guide.md for the fields)"
+            lines.append(f"{source}: {_loc(err['loc'])}: {msg}")
+        raise SpecError(_join(lines, f"{len(lines)} problem(s) in run configuration {source}")) from None
+    return LoadedConfig(cfg, None, base_dir or Path.cwd())
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a run configuration YAML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"run configuration {path} does not exist: pass the path of a YAML file (see `indicators demo` for a template)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    loaded = config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
+    return LoadedConfig(loaded.config, path, path.resolve().parent)
+
+
+def _join(lines: list[str], head: str) -> str:
+    return head + ":\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+# --------------------------------------------------------------------------- up-front checks
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a run needs of one input: its kind, a unit it must convert to, the years it must hold."""
+
+    name: str
+    kind: InputKind
+    units: str | None = None  # expected (dimension-compatible) unit
+    years: tuple[int, ...] = ()  # years that must be present
+    needed_by: tuple[str, ...] = ()  # indicator codes
+    same_grid: bool = True  # rasters: must match the reference grid unless `align` is set
+
+
+class Problems:
+    """Collects problems; :meth:`raise_if_any` raises them together, one line each."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        if line not in self.lines:
+            self.lines.append(line)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+    def raise_if_any(self, head: str, cls: type[IndicatorsError] = InputError) -> None:
+        if self.lines:
+            raise cls(_join(self.lines, f"{len(self.lines)} problem(s) {head}"))
+
+
+def input_files(loaded: LoadedConfig, name: str, spec: InputSpec) -> dict[str, Path]:
+    """The file of each year/period key of an input (``{"": path}`` for a single file)."""
+    if isinstance(spec.path, Mapping):
+        return {k: loaded.resolve(p) for k, p in spec.path.items()}
+    if "{year}" in spec.path:
+        return {str(y): loaded.resolve(spec.path.replace("{year}", str(y))) for y in (spec.years or [])}
+    return {"": loaded.resolve(spec.path)}
+
+
+def _raster_header(path: Path, variable: str | None) -> dict[str, Any]:
+    import rasterio
+
+    target = f"netcdf:{path}:{variable}" if variable and path.suffix.lower() in (".nc", ".nc4") else str(path)
+    with rasterio.open(target) as src:
+        return {"crs": src.crs, "transform": src.transform, "shape": (src.height, src.width), "count": src.count,
+                "units": (src.units[0] if src.units and src.units[0] else None), "tags": src.tags()}
+
+
+def _netcdf_years(path: Path, variable: str | None) -> list[int] | None:
+    """Years covered by a netCDF file's time axis (None when there is none)."""
+    import xarray as xr
+
+    with xr.open_dataset(path, decode_times=True) as ds:
+        if "time" not in ds.coords:
+            return None
+        t = ds["time"]
+        try:
+            return sorted({int(y) for y in t.dt.year.values})
+        except (TypeError, AttributeError):
+            return None
+
+
+def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) -> dict[str, dict[str, Any]]:
+    """Check every required input before computing; raise one InputError listing every problem.
+
+    Checks: the boundary and admin files exist and read; each required input is
+    configured, its files exist and open, its units parse and fit the expected
+    dimension, its years cover the years needed; all rasters that must share a
+    grid share the reference grid (CRS, transform, shape).
+
+    Returns the header of each raster input (``{name: {"crs", "transform", "shape", ...}}``).
+    """
+    from .units import check_dimension, parse_unit
+
+    cfg = loaded.config
+    problems = Problems()
+    src = str(loaded.path) if loaded.path else "run config"
+
+    def vector_ok(label: str, p: Path, field_names: Iterable[str | None] = (), layer: str | None = None) -> None:
+        if not p.is_file() and not p.is_dir():
+            problems.add(f"{label}: file {p} does not exist")
+            return
+        try:
+            import pyogrio
+
+            info = pyogrio.read_info(p, layer=layer)
+        except Exception as exc:  # pyogrio raises several types
+            problems.add(f"{label}: cannot read {p} as a vector file ({str(exc).splitlines()[0]})")
+            return
+        fields = set(info["fields"].tolist())
+        for f in field_names:
+            if f and f not in fields:
+                problems.add(f"{label}: {p.name} has no field {f!r} (fields: {', '.join(sorted(fields))})")
+        if info.get("features", 1) == 0:
+            problems.add(f"{label}: {p.name} holds no features")
+
+    vector_ok("country.boundary", loaded.resolve(cfg.country.boundary))
+    if cfg.country.admin_units:
+        a = cfg.country.admin_units
+        vector_ok("country.admin_units", loaded.resolve(a.path), (a.id_field, a.name_field), a.layer)
+
+    headers: dict[str, dict[str, Any]] = {}
+    for name in sorted(requirements):
+        req = requirements[name]
+        spec = cfg.inputs.get(name)
+        label = f"inputs.{name}"
+        if spec is None:
+            problems.add(f"{label}: missing, needed by {', '.join(req.needed_by) or 'this run'}; add it to {src}")
+            continue
+        kind = spec.resolved_kind()
+        if kind is None:
+            problems.add(f"{label}: cannot tell the kind of {spec.path!r} from its suffix; add kind: raster|vector|table")
+            continue
+        if kind != req.kind:
+            problems.add(f"{label}: is a {kind} file but a {req.kind} is needed")
+            continue
+        if isinstance(spec.path, str) and "{year}" in spec.path and not spec.years:
+            problems.add(f"{label}: path has a {{year}} placeholder but no years: are listed")
+            continue
+        # units
+        if req.units is not None:
+            if spec.units is None:
+                if kind != "table":
+                    problems.add(f"{label}: units missing; declare them (compatible with {req.units!r})")
+            else:
+                try:
+                    parse_unit(spec.units, where=label)
+                    check_dimension(spec.units, req.units, where=label)
+                except IndicatorsError as exc:
+                    problems.add(str(exc))
+        # years
+        if req.years:
+            have = set(spec.years or [])
+            if isinstance(spec.path, Mapping):
+                have |= {int(k) for k in spec.path if k.isdigit()}
+            missing = sorted(set(req.years) - have)
+            if missing:
+                problems.add(f"{label}: years {_year_text(missing)} are needed (by {', '.join(req.needed_by)}) but "
+                             f"the input lists {_year_text(sorted(have)) or 'none'}")
+        # files
+        files = input_files(loaded, name, spec)
+        for key, p in files.items():
+            where = f"{label}{'[' + key + ']' if key else ''}"
+            if not p.exists():
+                problems.add(f"{where}: file {p} does not exist")
+                continue
+            if kind == "raster":
+                try:
+                    h = _raster_header(p, spec.variable)
+                except Exception as exc:
+                    problems.add(f"{where}: cannot open {p} as a raster ({str(exc).splitlines()[0]})")
+                    continue
+                h["path"] = p
+                headers.setdefault(name, h)
+                if key == "" and spec.years and len(spec.years) > 1 and p.suffix.lower() not in (".nc", ".nc4"):
+                    if h["count"] != len(spec.years):
+                        problems.add(f"{where}: {p.name} has {h['count']} band(s) but {len(spec.years)} years are listed; "
+                                     "give one band per year or a {year} path")
+                if key == "" and p.suffix.lower() in (".nc", ".nc4") and spec.years:
+                    try:
+                        nc_years = _netcdf_years(p, spec.variable)
+                    except Exception as exc:
+                        problems.add(f"{where}: cannot read the time axis of {p.name} ({str(exc).splitlines()[0]})")
+                        nc_years = None
+                    if nc_years is not None:
+                        absent = sorted(set(spec.years) - set(nc_years))
+                        if absent:
+                            problems.add(f"{where}: {p.name} has no data for years {_year_text(absent)} listed in years:")
+            elif kind == "vector":
+                vector_ok(where, p, (spec.id_field,))
+            else:
+                try:
+                    with open(p, "rb") as f:
+                        head = f.read(4096)
+                    if not head.strip():
+                        problems.add(f"{where}: {p.name} is empty")
+                except OSError as exc:
+                    problems.add(f"{where}: cannot read {p} ({exc.strerror})")
+
+    # grids: every raster that must share the grid shares the first one's
+    ref_name = next((n for n in sorted(headers) if requirements[n].same_grid and not cfg.inputs[n].align), None)
+    if ref_name is not None:
+        from .errors import GridMismatchError
+        from .grid import Grid, check_same_grid
+
+        def grid(h: Mapping[str, Any]) -> Grid:
+            from pyproj import CRS
+
+            return Grid(CRS.from_user_input(h["crs"].to_wkt()), h["transform"], h["shape"])
+
+        for name in sorted(headers):
+            if name == ref_name or not requirements[name].same_grid or cfg.inputs[name].align:
+                continue
+            try:
+                check_same_grid(grid(headers[ref_name]), grid(headers[name]),
+                                names=[f"inputs.{ref_name} ({headers[ref_name]['path'].name})", f"inputs.{name} ({headers[name]['path'].name})"])
+            except GridMismatchError as exc:
+                problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
+    problems.raise_if_any(f"in the inputs of {src}")
+    return headers
+
+
+def _year_text(years: list[int]) -> str:
+    """``[2000, 2001, 2002, 2005]`` → ``2000-2002, 2005``."""
+    if not years:
+        return ""
+    runs, start, prev = [], years[0], years[0]
+    for y in years[1:] + [None]:  # type: ignore[list-item]
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        runs.append(f"{start}-{prev}" if prev != start else f"{start}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(runs)
+
+
+def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:
+    """YAML text of the configuration with every path made absolute (re-runnable from anywhere).
+
+    Written as ``run-config.yaml`` beside a run's outputs: the record of what
+    ran, and a template for a country's own configuration.
+    """
+    cfg = loaded.config
+    data = cfg.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    country = data["country"]
+    country["boundary"] = str(loaded.resolve(cfg.country.boundary))
+    if cfg.country.admin_units:
+        country["admin_units"]["path"] = str(loaded.resolve(cfg.country.admin_units.path))
+    for key in ("overlay", "specs"):
+        value = getattr(cfg, key)
+        if value and (key == "specs" or Path(value).suffix.lower() in (".yaml", ".yml")):
+            data[key] = str(loaded.resolve(value))
+    for name, spec in cfg.inputs.items():
+        entry = data["inputs"][name]
+        if isinstance(spec.path, Mapping):
+            entry["path"] = {k: str(loaded.resolve(p)) for k, p in spec.path.items()}
+        else:
+            entry["path"] = str(loaded.resolve(spec.path))
+        if spec.years and len(spec.years) > 2 and spec.years == list(range(spec.years[0], spec.years[-1] + 1)):
+            entry["years"] = f"{spec.years[0]}-{spec.years[-1]}"
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] if header else []
+    return ("\n".join(lines) + "\n" if lines else "") + body

@@ -1,0 +1,187 @@
+"""Reporting tables as CSV (one per table), one XLSX workbook and one JSON document.
+
+The writers are deterministic: the same tables give the same bytes.  Floats
+are rounded to :data:`DECIMALS` places and printed without trailing zeros,
+keys are sorted, and the XLSX archive carries fixed timestamps, so two runs on
+the same inputs can be compared with ``cmp``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: decimal places kept in written tables (km² to 1e-6 is 1 m²)
+DECIMALS = 6
+# A fixed date for the XLSX archive and document properties: tables carry no timestamp.
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_FIXED_XML_TIME = "1980-01-01T00:00:00Z"
+
+
+@dataclass
+class Table:
+    """One reporting table: an id such as ``SO3-1.T1``, a title and a tidy frame.
+
+    *units* maps a column name to its unit (``"km**2"``, ``"percent"``,
+    ``"person"``); *notes* are short sentences shown under the table.
+    """
+
+    id: str
+    title: str
+    frame: pd.DataFrame
+    units: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def indicator(self) -> str:
+        """The indicator code the table belongs to (the id before the first dot)."""
+        return self.id.split(".", 1)[0]
+
+
+def format_float(value: float) -> str:
+    """Round to DECIMALS places, drop trailing zeros, never print ``-0``; NaN is empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{round(float(value), DECIMALS):.{DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _cell(value: Any) -> Any:
+    """A JSON/XLSX-ready scalar: rounded floats, plain ints, None for missing."""
+    if value is None:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return str(value)
+        v = round(float(value), DECIMALS)
+        return 0.0 if v == 0 else v
+    if isinstance(value, str):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def frame_to_csv(frame: pd.DataFrame) -> str:
+    """CSV text of *frame* with the package's fixed float formatting and ``\\n`` line ends."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(format_float)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def table_record(table: Table) -> dict[str, Any]:
+    """The JSON form of one table: title, columns with units, rows as objects."""
+    return {
+        "title": table.title,
+        "columns": [{"name": str(c), "unit": table.units.get(str(c))} for c in table.frame.columns],
+        "rows": [{str(k): _cell(v) for k, v in row.items()} for row in table.frame.to_dict(orient="records")],
+        "notes": list(table.notes),
+    }
+
+
+def tables_document(tables: Mapping[str, Table], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The reporting-template shaped document: ``{indicator: {table id: table}}``."""
+    doc: dict[str, Any] = {}
+    for tid in sorted(tables):
+        t = tables[tid]
+        doc.setdefault(t.indicator, {})[tid] = table_record(t)
+    return {"meta": dict(meta or {}), "indicators": doc}
+
+
+def dumps_json(obj: Any) -> str:
+    """Deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+
+
+def _sheet_name(tid: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "_", tid)[:31]
+    base, i = name, 1
+    while name in used:
+        i += 1
+        name = f"{base[:28]}~{i}"
+    used.add(name)
+    return name
+
+
+def xlsx_bytes(tables: Mapping[str, Table]) -> bytes:
+    """One workbook, one sheet per table (title row, header with units, data), fixed timestamps."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    if not tables:
+        ws = wb.create_sheet("no tables")
+        ws.append(["no reporting table was computed in this run"])
+    for tid in sorted(tables):
+        t = tables[tid]
+        ws = wb.create_sheet(_sheet_name(tid, used))
+        ws.append([f"{tid}: {t.title}"])
+        ws["A1"].font = Font(bold=True)
+        header = [f"{c} [{t.units[c]}]" if t.units.get(str(c)) else str(c) for c in t.frame.columns]
+        ws.append(header)
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for row in t.frame.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for note in t.notes:
+            ws.append([note])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML archive with fixed entry times and document dates."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = body.decode("utf-8")
+                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{_FIXED_XML_TIME}\g<3>", text)
+                body = text.encode("utf-8")
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def write_tables(tables: Mapping[str, Table], out_dir: Path, *, meta: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write ``<indicator>/<table id>.csv`` for each table, ``tables.xlsx`` and ``tables.json``.
+
+    Returns the paths written, relative to *out_dir*.
+    """
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    for tid in sorted(tables):
+        t = tables[tid]
+        rel = Path(t.indicator) / f"{tid}.csv"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / rel).write_text(frame_to_csv(t.frame), encoding="utf-8", newline="")
+        written.append(rel)
+    (out_dir / "tables.xlsx").write_bytes(xlsx_bytes(tables))
+    (out_dir / "tables.json").write_text(dumps_json(tables_document(tables, meta)), encoding="utf-8")
+    written += [Path("tables.xlsx"), Path("tables.json")]
+    return written

@@ -1,0 +1,176 @@
+"""The run engine on a synthetic country: config checks, atomic output, writers, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indicators.config import load_config, parse_years
+from indicators.errors import InputError, SpecError
+from indicators.runner import run_to_directory
+
+from .conftest import TEST_STAGES, fake_framework, write_tif
+
+
+def _run(cfg_dir: Path, out: Path, **kw):
+    return run_to_directory(load_config(cfg_dir / "config.yaml"), out, stages=TEST_STAGES, framework=fake_framework(),
+                            quiet=True, **kw)
+
+
+def test_parse_years_forms():
+    assert parse_years("2000-2003, 2010") == [2000, 2001, 2002, 2003, 2010]
+    assert parse_years([2015, "2000-2001"]) == [2000, 2001, 2015]
+    assert parse_years({"start": 1981, "end": 1983}) == [1981, 1982, 1983]
+    assert parse_years(2019) == [2019]
+    with pytest.raises(ValueError):
+        parse_years("2010-2000")
+
+
+def test_config_problems_are_reported_together(tmp_path):
+    bad = {"country": {"name": "X", "boundary": "b.gpkg", "iso3": "xx", "colour": "red"},
+           "inputs": {"p": {"path": "p.tif", "years": "19x1"}}, "indicators": ["SO 3-1", "SO3-1"]}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(SpecError) as exc:
+        load_config(path)
+    lines = str(exc.value).splitlines()
+    assert lines[0].startswith("4 problem(s)")
+    text = str(exc.value)
+    assert "country.iso3" in text and "country.colour: unknown field" in text
+    assert "inputs.p.years" in text and "listed twice" in text
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("country:\n  name: [unclosed\n")
+    with pytest.raises(SpecError, match=r"line \d+"):
+        load_config(path)
+
+
+def test_every_input_problem_is_found_before_computing(country, tmp_path):
+    cfg = yaml.safe_load((country / "config.yaml").read_text())
+    cfg["inputs"]["values"]["units"] = "kg"  # wrong dimension
+    cfg["inputs"]["values"]["years"] = "2001-2004"  # 2004 file missing
+    (country / "values_2002.tif").unlink()
+    write_tif(country / "values_2002.tif", [[1.0]], west=0.0)  # another grid
+    cfg["country"]["boundary"] = "nowhere.gpkg"
+    (country / "config.yaml").write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as exc:
+        _run(country, out)
+    lines = [ln.strip() for ln in str(exc.value).splitlines()[1:]]
+    assert any("country.boundary" in ln and "does not exist" in ln for ln in lines)
+    assert any("inputs.values" in ln and "'kg'" in ln for ln in lines)
+    assert any("inputs.values[2004]" in ln and "does not exist" in ln for ln in lines)
+    assert len(lines) == int(str(exc.value).split()[0])
+    assert not out.exists()
+
+
+def test_grid_mismatch_between_inputs_is_reported(country, tmp_path):
+    from indicators.config import Requirement, check_inputs
+
+    write_tif(country / "other.tif", [[1.0, 2.0]], west=0.0)
+    cfg = yaml.safe_load((country / "config.yaml").read_text())
+    cfg["inputs"]["other"] = {"path": "other.tif", "units": "mm"}
+    (country / "config.yaml").write_text(yaml.safe_dump(cfg))
+    loaded = load_config(country / "config.yaml")
+    reqs = {"values": Requirement("values", "raster", "mm"), "other": Requirement("other", "raster", "mm")}
+    with pytest.raises(InputError, match="not on the same grid"):
+        check_inputs(loaded, reqs)
+    reqs["other"] = Requirement("other", "raster", "mm", same_grid=False)
+    check_inputs(loaded, reqs)
+
+
+def test_run_writes_every_output(country, tmp_path):
+    out = tmp_path / "out"
+    result = _run(country, out)
+    assert result.indicators == ["SO9-1"]
+    assert [s.indicator for s in result.skipped] == ["SO9-2"]
+    assert "not implemented" in result.skipped[0].reason
+    for rel in ("SO9-1/classes.tif", "SO9-1/SO9-1.T1.csv", "tables.xlsx", "tables.json", "report.html", "provenance.json"):
+        assert (out / rel).is_file(), rel
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temporary left behind
+    doc = json.loads((out / "tables.json").read_text())
+    rows = doc["indicators"]["SO9-1"]["SO9-1.T1"]["rows"]
+    # values = 2x + y + 10*i; cells above 60: count by hand for year 2001 (i=0)
+    expected_2001 = sum(1 for y in range(30) for x in range(40) if 2 * x + y > 60)
+    assert rows[0] == {"year": 2001, "high_cells": expected_2001, "share": round(expected_2001 / 1200 * 100, 6)}
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["parameters"]["SO9-1"]["test.threshold"] == 60.0
+    assert set(prov["inputs"]["values"]["files"]) == {"2001", "2002", "2003"}
+    assert len(prov["inputs"]["values"]["files"]["2001"]["sha256"]) == 64
+    assert prov["indicators"]["skipped"][0]["indicator"] == "SO9-2"
+
+
+def test_cog_has_cf_tags_and_colour_table(country, tmp_path):
+    import rasterio
+
+    out = tmp_path / "out"
+    _run(country, out)
+    with rasterio.open(out / "SO9-1" / "classes.tif") as src:
+        assert src.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
+        tags = src.tags()
+        assert tags["flag_values"] == "1 2" and tags["flag_meanings"] == "low high"
+        assert tags["_FillValue"] == "255" and tags["indicator"] == "SO9-1"
+        assert src.colormap(1)[2] == (0xD7, 0x30, 0x27, 255)
+        assert src.count == 3 and src.descriptions == ("year=2001", "year=2002", "year=2003")
+        assert src.nodata == 255
+
+
+def test_html_is_self_contained(country, tmp_path):
+    out = tmp_path / "out"
+    _run(country, out)
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 2  # one map, one chart
+    assert "<script" not in html.lower()
+    assert "http://" not in html and "https://" not in html
+    assert 'href="#d6"' in html and 'id="d6"' in html  # the choice links to its decision
+    assert "SO9-2" in html and "not implemented" in html
+
+
+def test_two_runs_give_identical_tables_and_rasters(country, tmp_path):
+    import numpy as np
+    import rasterio
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    _run(country, a)
+    _run(country, b)
+    for rel in ("SO9-1/SO9-1.T1.csv", "tables.xlsx", "tables.json"):
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    with rasterio.open(a / "SO9-1/classes.tif") as ra, rasterio.open(b / "SO9-1/classes.tif") as rb:
+        assert np.array_equal(ra.read(), rb.read())
+
+
+def test_existing_output_needs_overwrite_and_failure_keeps_the_old_one(country, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("old")
+    with pytest.raises(InputError, match="--overwrite"):
+        _run(country, out)
+    # a failing run with --overwrite leaves the previous output untouched
+    from indicators.runner import Stage
+
+    def boom(ctx):
+        raise RuntimeError("boom")
+
+    stages = [Stage("x", "boom", ("SO9-1",), ("indicators.classes",), lambda i, f: [], boom)]
+    with pytest.raises(RuntimeError):
+        run_to_directory(load_config(country / "config.yaml"), out, stages=stages, framework=fake_framework(),
+                         quiet=True, overwrite=True)
+    assert (out / "keep.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["country", "out"]
+    _run(country, out, overwrite=True)
+    assert not (out / "keep.txt").exists() and (out / "report.html").is_file()
+
+
+def test_requested_indicator_that_cannot_run_is_an_error(country, tmp_path):
+    cfg = yaml.safe_load((country / "config.yaml").read_text())
+    cfg["indicators"] = ["SO9-1", "SO9-2", "SO9-7"]
+    (country / "config.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SpecError) as exc:
+        _run(country, tmp_path / "out")
+    text = str(exc.value)
+    assert "SO9-2 cannot be computed: not implemented" in text and "'SO9-7' is not an indicator" in text
