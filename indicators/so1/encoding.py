@@ -128,6 +128,8 @@ def class_matrix(
     parse = parse or (lambda v, w: v)
     if isinstance(matrix, Mapping) and "matrix" in matrix and "codes" in matrix:
         codes, matrix = matrix["codes"], matrix["matrix"]
+    if isinstance(matrix, Mapping) and "rows" in matrix and "columns" in matrix:
+        matrix = spec_rows_matrix(matrix, key="values", where=where)
     pairs: dict[tuple[int, int], Any] = {}
     if isinstance(matrix, Mapping):
         row_codes = [_int_key(k, where) for k in matrix]
@@ -158,6 +160,23 @@ def class_matrix(
         raise SpecError(f"{where}: matrix is incomplete, missing (row, column) pairs {missing[:10]}; "
                         "every initial × final class pair must be given")
     return all_codes, pairs
+
+
+def spec_rows_matrix(matrix: Mapping[str, Any], *, key: str, where: str) -> dict[int, dict[int, Any]]:
+    """The specs' matrix form ``{columns: [...], rows: [{from: code, values: [...]}, ...]}`` as dict of dicts.
+
+    *key* picks the per-row list (``"values"``, or ``"processes"`` for process names).
+    """
+    cols = [_int_key(c, where) for c in matrix["columns"]]
+    out: dict[int, dict[int, Any]] = {}
+    for r in matrix["rows"]:
+        if "from" not in r or key not in r:
+            raise SpecError(f"{where}: each row needs 'from' and '{key}'")
+        vals = list(r[key])
+        if len(vals) != len(cols):
+            raise SpecError(f"{where}: row from {r['from']} has {len(vals)} {key}, expected {len(cols)}")
+        out[_int_key(r["from"], where)] = dict(zip(cols, vals))
+    return out
 
 
 def _int_key(k: Any, where: str) -> int:

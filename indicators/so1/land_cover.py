@@ -31,7 +31,7 @@ UNCCD_CLASS_NAMES = {
 
 def nest_land_cover(
     land_cover: xr.DataArray,
-    nesting: Mapping[Any, Sequence[int]],
+    nesting: Mapping[Any, Sequence[int]] | Sequence[Mapping[str, Any]],
     *,
     nodata_codes: Sequence[int] = (),
     names: Mapping[int, str] | None = None,
@@ -42,8 +42,8 @@ def nest_land_cover(
     ----------
     land_cover : DataArray of int
         Land cover in the national legend (any dims, e.g. ``(year, y, x)``).
-    nesting : {UNCCD code: [national codes]}
-        Each national code is listed under exactly one UNCCD class (as in
+    nesting : {UNCCD code: [national codes]} or the specs' ``groups`` list
+        ``[{parent: code, children: [codes]}, ...]``.  Each national code is listed under exactly one UNCCD class (as in
         Trends.Earth's ``land_cover_nesting_unccd_esa.json`` and the specs'
         legend nesting).  National codes not listed become nodata.
     nodata_codes : sequence of int
@@ -55,6 +55,10 @@ def nest_land_cover(
     -------
     DataArray uint8, UNCCD class codes, 0 nodata (Part B §2.2).
     """
+    if isinstance(nesting, Mapping) and "groups" in nesting:
+        nesting = nesting["groups"]
+    if not isinstance(nesting, Mapping):  # the specs' list of {parent, children} groups
+        nesting = {g["parent"]: g["children"] for g in nesting}
     mapping: dict[int, int] = {}
     for parent, children in nesting.items():
         p = int(parent)

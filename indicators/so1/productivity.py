@@ -67,7 +67,7 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes
     ----------
     lpd : DataArray of int
         5-class LPD (precomputed, or from :func:`lpd_from_ndvi`).
-    mapping : {LPD code: meaning}
+    mapping : {LPD code: meaning}, or the specs' lookup table (rows of ``when: [lpd]``, ``then: [status]``)
         Meanings −1/0/1 or names; the manual's default is {1: −1, 2: −1, 3: 0, 4: 0, 5: 1}
         ("stressed" counts as not degraded).
     nodata_codes : sequence of int
@@ -77,6 +77,8 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes
     -------
     DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata.
     """
+    if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
+        mapping = {r["when"][0]: r["then"][0] for r in mapping["rows"]}
     table = {int(k): meaning_code(v, where=f"LPD to 3 classes mapping[{k}]") for k, v in mapping.items()}
     out = recode(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes))
     out.attrs.update(three_class_attrs("land productivity (SO1-2)", lpd_mapping=str(table)))
@@ -612,18 +614,49 @@ def _meanings(value: Any, allowed: Sequence[int], where: str) -> list[int]:
     return [code]
 
 
+def _spec_rows(table: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
+    """The specs' lookup-table form (keys, outputs, rows of when/then) as rows of this module's form."""
+    keys = [k["name"] for k in table.get("keys", [])] or ["trajectory", "state", "performance"]
+    if sorted(keys) != ["performance", "state", "trajectory"]:
+        raise SpecError(f"productivity combination table keys {keys} must be trajectory, state, performance")
+    outs = [o["name"] for o in table.get("outputs", [])]
+    want = "lpd" if output == "lpd" else "status"
+    if want not in outs:
+        raise SpecError(f"productivity combination table {table.get('id', '')!r} has no output {want!r} "
+                        f"(outputs: {outs}); choose output={'three_class' if want == 'lpd' else 'lpd'}")
+    # a key declared with codes [-1, 0] only is binary: 0 there means "not degraded"
+    binary = {k["name"]: list(k.get("codes", [-1, 0, 1])) == [-1, 0] for k in table.get("keys", [])}
+    rows = []
+    for r in table["rows"]:
+        when = dict(zip(keys, r["when"]))
+        row = {}
+        for name, v in when.items():
+            if binary.get(name) and name != "performance" and str(v) == "0":
+                v = "not degraded"
+            row[name] = v
+        row["result"] = r["then"][outs.index(want)]
+        rows.append(row)
+    return rows
+
+
 def combination_lut(table: Any, *, output: Literal["lpd", "three_class"]) -> np.ndarray:
     """Parse a combination table into ``lut[trajectory, state, performance] → output code``.
 
-    *table* is a list of rows (or ``{"rows": [...]}``), each a mapping with keys
-    ``trajectory``, ``state``, ``performance`` and ``result``.  Trajectory and state
-    take degraded/stable/improved (or −1/0/1), performance degraded/stable; any
-    of them may be ``"any"``, ``"not degraded"`` or a list.  The first matching
-    row wins (so rows may go from specific to general).  ``result`` is an LPD code
-    1..5 (``output="lpd"``) or a meaning (``output="three_class"``).  Every one of
-    the 3 × 3 × 2 combinations must be covered.
+    *table* is either the specs' lookup table (``keys``, ``outputs`` and ``rows`` of
+    ``when: [trajectory, state, performance]``, ``then: [...]``, signed codes, ``"*"``
+    for any; a key declared with codes [−1, 0] is binary, 0 = not degraded), or a
+    list of rows with keys ``trajectory``, ``state``, ``performance`` and ``result``.
+    Trajectory and state take degraded/stable/improved (or −1/0/1), performance
+    degraded/stable (−1/0); any of them may be ``"any"``/``"*"``, ``"not degraded"``
+    or a list.  The first matching row wins.  ``result`` is an LPD code 1..5
+    (``output="lpd"``) or a meaning (``output="three_class"``).  Every one of the
+    3 × 3 × 2 combinations must be covered.
     """
-    rows = table.get("rows") if isinstance(table, Mapping) else table
+    if isinstance(table, Mapping) and table.get("rows") and isinstance(table["rows"][0], Mapping) \
+            and "when" in table["rows"][0]:
+        rows = _spec_rows(table, output)
+    else:
+        rows = table.get("rows") if isinstance(table, Mapping) else table
     if not isinstance(rows, (list, tuple)) or not rows:
         raise SpecError("productivity combination table: expected a non-empty list of rows")
     lut = np.full((4, 4, 3), NODATA, dtype="uint8")

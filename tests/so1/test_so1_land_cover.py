@@ -93,3 +93,17 @@ def test_transition_codes():
     assert t.values[0, 0] == 11 and t.values[2, 4] == 35 and t.values[6, 6] == 77
     t0 = land_cover_transitions(ini.where(ini != 2, 0), fin, codes=range(1, 8))
     assert (t0.values[1, :] == 0).all()
+
+
+def test_spec_forms_of_matrix_and_nesting(unccd_matrix):
+    signed = {"-": -1, "0": 0, "+": 1}
+    spec_matrix = {"columns": list(range(1, 8)),
+                   "rows": [{"from": i, "values": [signed[unccd_matrix[i][j]] for j in range(1, 8)]}
+                            for i in range(1, 8)]}
+    ini, fin = _pair_grids()
+    a = land_cover_degradation(ini, fin, spec_matrix)
+    b = land_cover_degradation(ini, fin, unccd_matrix)
+    np.testing.assert_array_equal(a.values, b.values)
+    groups = [{"parent": k, "children": v} for k, v in ESA_NESTING.items()]
+    esa = xr.DataArray(np.array([10, 50, 210]), dims=("x",))
+    assert nest_land_cover(esa, groups).values.tolist() == [3, 1, 7]

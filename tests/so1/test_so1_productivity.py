@@ -252,3 +252,41 @@ def test_numpy_and_dask_give_identical_metrics(cy, cx, seed):
     sa = P.state_trends_earth(x, min_difference=100, **STATE_KW)
     sb = P.state_trends_earth(x.chunk({"y": cy, "x": cx}), min_difference=100, **STATE_KW)
     xr.testing.assert_identical(sa, sb.compute())
+
+
+# The specs' lookup-table form (specs/legends/productivity.yaml shape): signed codes, "*" = any.
+SPEC_B = {
+    "keys": [{"name": "trajectory"}, {"name": "state"}, {"name": "performance", "codes": [-1, 0]}],
+    "outputs": [{"name": "lpd"}, {"name": "status"}],
+    "rows": [
+        {"when": [1, 1, "*"], "then": [5, 1]}, {"when": [1, 0, "*"], "then": [5, 1]},
+        {"when": [1, -1, 0], "then": [5, 1]}, {"when": [1, -1, -1], "then": [2, -1]},
+        {"when": [0, 1, "*"], "then": [4, 0]}, {"when": [0, 0, 0], "then": [4, 0]},
+        {"when": [0, 0, -1], "then": [3, 0]}, {"when": [0, -1, 0], "then": [2, -1]},
+        {"when": [0, -1, -1], "then": [1, -1]}, {"when": [-1, "*", "*"], "then": [1, -1]},
+    ],
+}
+SPEC_A = {
+    "keys": [{"name": "trajectory", "codes": [-1, 0]}, {"name": "state", "codes": [-1, 0]},
+             {"name": "performance", "codes": [-1, 0]}],
+    "outputs": [{"name": "status", "codes": [-1, 0]}],
+    "rows": [{"when": [-1, "*", "*"], "then": [-1]}, {"when": [0, -1, -1], "then": [-1]},
+             {"when": [0, -1, 0], "then": [0]}, {"when": [0, 0, "*"], "then": [0]}],
+}
+
+
+def test_spec_form_tables():
+    lut = P.combination_lut(SPEC_B, output="lpd")
+    for (t, s, p), lpd in EXPECTED_B.items():
+        assert lut[CODE[t], CODE[s], CODE[p]] == lpd
+    status = P.combination_lut(SPEC_B, output="three_class")
+    assert status[3, 1, 1] == 1 and status[2, 2, 1] == 2 and status[3, 2, 2] == 3
+    a = P.combination_lut(SPEC_A, output="three_class")
+    # binary keys: 0 = not degraded, so an improving trajectory follows the "0" rows
+    assert a[3, 1, 1] == 1 and a[3, 1, 2] == 2 and a[3, 3, 1] == 2 and a[1, 3, 2] == 1
+    with pytest.raises(SpecError, match="no output 'lpd'"):
+        P.combination_lut(SPEC_A, output="lpd")
+    three = P.lpd_to_3class(xr.DataArray(np.array([1, 3, 5, 0])), nodata_codes=[0],
+                            mapping={"rows": [{"when": [k], "then": [v]} for k, v in
+                                              {1: -1, 2: -1, 3: 0, 4: 0, 5: 1}.items()]})
+    assert three.values.tolist() == [1, 2, 3, 0]
