@@ -1,0 +1,388 @@
+"""Read spec files (with line numbers), merge defaults + profile + overlay, build the Framework.
+
+Layout of a specs directory (found next to the package, or at
+``$INDICATORS_SPECS_DIR``): every ``*.yaml`` below it is read; its ``kind``
+says what it is.  ``framework``/``objective``/``legends`` files are the
+defaults and are merged section by section (items by id, parameter blocks by
+name, duplicates are problems).  A ``profile`` file and then an ``overlay``
+file are applied on top: their items replace or add items by id, their
+``parameter_overrides`` and ``edition_overrides`` change single fields.  The
+merged result is validated exactly like the defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import ITEM_SECTIONS, PARAMETER_BLOCKS, Framework, canonical_code
+from .problems import Problem, SpecReadError, format_path
+
+BASE_KINDS = ("framework", "objective", "legends")
+ENV_VAR = "INDICATORS_SPECS_DIR"
+
+
+def specs_dir() -> Path:
+    """The specs directory: ``$INDICATORS_SPECS_DIR`` or ``specs/`` at the repository root."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "specs"
+
+
+# ------------------------------------------------------------------------------------------
+# reading YAML with the line of every node
+
+
+@dataclass
+class Document:
+    path: Path
+    data: dict[str, Any]
+    lines: dict[tuple[Any, ...], int]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str | None:
+        kind = self.data.get("kind")
+        return kind if isinstance(kind, str) else None
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def line_of(self, loc: Sequence[Any]) -> int | None:
+        """Line of the deepest node of *loc* that exists in the file."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), 1)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _walk_nodes(node: yaml.Node, loc: tuple[Any, ...], lines: dict, dupes: list, constructor: yaml.constructor.SafeConstructor) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                dupes.append((loc + (key,), line, seen[key]))
+            seen[key] = line
+            lines[loc + (key,)] = line
+            _walk_nodes(value_node, loc + (key,), lines, dupes, constructor)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[loc + (i,)] = item.start_mark.line + 1
+            _walk_nodes(item, loc + (i,), lines, dupes, constructor)
+
+
+def parse_document(text: str, path: Path) -> Document:
+    """Parse YAML *text*; raise :class:`SpecReadError` when it is not a YAML mapping."""
+    name = display_path(path)
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark else name
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecReadError(f"{where}: <document>: YAML does not parse ({reason}); fix the syntax (indentation, quotes, colons)") from None
+    if not isinstance(data, dict):
+        raise SpecReadError(f"{name}:1: <document>: a spec file must be a YAML mapping, got {type(data).__name__}; start with 'spec_version: 1' and 'kind: ...'")
+    lines: dict[tuple[Any, ...], int] = {}
+    dupes: list[tuple[tuple[Any, ...], int, int]] = []
+    _walk_nodes(root, (), lines, dupes, yaml.SafeLoader(""))
+    doc = Document(path=path, data=data, lines=lines)
+    for loc, line, first in dupes:
+        doc.problems.append(
+            Problem(name, line, format_path(loc), f"key {loc[-1]!r} appears twice in the same mapping (first on line {first}); YAML keeps only the last",
+                    "remove or rename one of them", "duplicate_key")
+        )
+    return doc
+
+
+def read_document(path: str | Path) -> Document:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecReadError(f"{display_path(path)}: <document>: cannot read the file ({exc}); check the path and that it is UTF-8 text") from None
+    return parse_document(text, path)
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories to the ``*.yaml``/``*.yml`` files below them (sorted); keep files as given."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise SpecReadError(f"{p}: <document>: no such file or directory; give a spec file or the specs/ directory")
+    return files
+
+
+def read_directory(root: str | Path | None = None) -> list[Document]:
+    return [read_document(p) for p in collect_files([root or specs_dir()])]
+
+
+# ------------------------------------------------------------------------------------------
+# merging
+
+
+@dataclass
+class Merged:
+    raw: dict[str, Any]
+    origin: dict[tuple[Any, ...], tuple[Document, tuple[Any, ...]]]
+    problems: list[Problem]
+
+    def locate(self, loc: Sequence[Any]) -> tuple[str, int | None, str]:
+        """(file, line, file-relative path) of a location in the merged data."""
+        loc = tuple(loc)
+        for n in range(len(loc), -1, -1):
+            hit = self.origin.get(loc[:n])
+            if hit is not None:
+                doc, dpath = hit
+                full = dpath + loc[n:]
+                return doc.name, doc.line_of(full), format_path(full)
+        return "<merged>", None, format_path(loc)
+
+
+def _record(value: Any, mpath: tuple, doc: Document, dpath: tuple, origin: dict) -> None:
+    origin[mpath] = (doc, dpath)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _record(v, mpath + (k,), doc, dpath + (k,), origin)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _record(v, mpath + (i,), doc, dpath + (i,), origin)
+
+
+def _item_key(section: str, item: Any) -> Any:
+    if not isinstance(item, dict):
+        return None
+    key = item.get(ITEM_SECTIONS[section])
+    return canonical_code(key) if section in ("objectives", "indicators") else key
+
+
+def _deep_merge(target: dict, patch: dict, mpath: tuple, doc: Document, dpath: tuple, origin: dict) -> None:
+    """Merge *patch* into *target*: mappings recursively, lists of items with ``id`` by id, anything else replaced."""
+    for key, value in patch.items():
+        cur = target.get(key)
+        if isinstance(cur, dict) and isinstance(value, dict):
+            _deep_merge(cur, value, mpath + (key,), doc, dpath + (key,), origin)
+        elif (
+            isinstance(cur, list)
+            and isinstance(value, list)
+            and all(isinstance(v, dict) and "id" in v for v in cur + value)
+        ):
+            index = {item["id"]: i for i, item in enumerate(cur)}
+            for j, item in enumerate(value):
+                if item["id"] in index:
+                    i = index[item["id"]]
+                    _deep_merge(cur[i], item, mpath + (key, i), doc, dpath + (key, j), origin)
+                else:
+                    cur.append(copy.deepcopy(item))
+                    _record(item, mpath + (key, len(cur) - 1), doc, dpath + (key, j), origin)
+        else:
+            target[key] = copy.deepcopy(value)
+            _record(value, mpath + (key,), doc, dpath + (key,), origin)
+
+
+def merge(base: Sequence[Document], profile: Document | None = None, overlay: Document | None = None, *, edition: str | None = None) -> Merged:
+    """Merge the default documents, then the profile, then the overlay."""
+    raw: dict[str, Any] = {"spec_version": 1, **{s: [] for s in ITEM_SECTIONS}, "blocks": {}}
+    origin: dict[tuple[Any, ...], tuple[Document, tuple[Any, ...]]] = {}
+    problems: list[Problem] = []
+    keys: dict[str, dict[Any, tuple[Document, int]]] = {s: {} for s in ITEM_SECTIONS}
+    framework_doc: Document | None = None
+
+    def dup(doc: Document, loc: tuple, what: str, first: Document, first_loc: tuple) -> None:
+        problems.append(
+            Problem(doc.name, doc.line_of(loc), format_path(loc),
+                    f"{what} is already defined in {first.name}:{first.line_of(first_loc)}",
+                    "give it another id, or change it in a profile/overlay instead of redefining it", "unique_id")
+        )
+
+    for doc in base:
+        data = doc.data
+        if isinstance(data.get("framework"), dict):
+            if framework_doc is not None:
+                dup(doc, ("framework",), "the 'framework' section", framework_doc, ("framework",))
+            else:
+                framework_doc = doc
+                raw["info"] = copy.deepcopy(data["framework"])
+                _record(data["framework"], ("info",), doc, ("framework",), origin)
+        for section in ITEM_SECTIONS:
+            items = data.get(section) or []
+            if not isinstance(items, list):
+                continue
+            for i, item in enumerate(items):
+                key = _item_key(section, item)
+                if key is not None and key in keys[section]:
+                    first, j = keys[section][key]
+                    dup(doc, (section, i, ITEM_SECTIONS[section]), f"{section[:-1] if section != 'matrices' else 'matrix'} {key!r}", first, (section, j))
+                    continue
+                if key is not None:
+                    keys[section][key] = (doc, i)
+                raw[section].append(copy.deepcopy(item))
+                _record(item, (section, len(raw[section]) - 1), doc, (section, i), origin)
+        blocks = data.get("parameters") or {}
+        if isinstance(blocks, dict):
+            for name, block in blocks.items():
+                if name in raw["blocks"]:
+                    first_doc = origin[("blocks", name)][0]
+                    dup(doc, ("parameters", name), f"parameter block {name!r}", first_doc, ("parameters", name))
+                    continue
+                raw["blocks"][name] = copy.deepcopy(block)
+                _record(block, ("blocks", name), doc, ("parameters", name), origin)
+
+    for layer in (profile, overlay):
+        if layer is None:
+            continue
+        _apply_layer(raw, origin, problems, layer)
+
+    if profile is not None and isinstance(profile.data.get("profile"), dict):
+        raw["profile"] = copy.deepcopy(profile.data["profile"])
+        _record(profile.data["profile"], ("profile",), profile, ("profile",), origin)
+    if overlay is not None and isinstance(overlay.data.get("overlay"), dict):
+        raw["overlay"] = copy.deepcopy(overlay.data["overlay"])
+        _record(overlay.data["overlay"], ("overlay",), overlay, ("overlay",), origin)
+    info = raw.get("info") if isinstance(raw.get("info"), dict) else {}
+    raw["edition"] = str(edition) if edition is not None else info.get("default_edition")
+    return Merged(raw, origin, problems)
+
+
+def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document) -> None:
+    data = doc.data
+    for section in ITEM_SECTIONS:
+        items = data.get(section) or []
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            key = _item_key(section, item)
+            existing = [j for j, it in enumerate(raw[section]) if _item_key(section, it) == key]
+            if existing:
+                raw[section][existing[0]] = copy.deepcopy(item)
+                # drop the origins of the replaced item before recording the new one
+                for k in [k for k in origin if k[:2] == (section, existing[0])]:
+                    del origin[k]
+                _record(item, (section, existing[0]), doc, (section, i), origin)
+            else:
+                raw[section].append(copy.deepcopy(item))
+                _record(item, (section, len(raw[section]) - 1), doc, (section, i), origin)
+    overrides = data.get("parameter_overrides") or {}
+    if isinstance(overrides, dict):
+        for name, patch in overrides.items():
+            loc = ("parameter_overrides", name)
+            if name not in PARAMETER_BLOCKS:
+                problems.append(Problem(doc.name, doc.line_of(loc), format_path(loc), f"unknown parameter block {name!r}",
+                                        f"use one of: {', '.join(PARAMETER_BLOCKS)}", "reference"))
+                continue
+            if name not in raw["blocks"] or not isinstance(raw["blocks"][name], dict):
+                problems.append(Problem(doc.name, doc.line_of(loc), format_path(loc), f"parameter block {name!r} has no defaults to override",
+                                        "define the block in the default specs first", "reference"))
+                continue
+            if isinstance(patch, dict):
+                _deep_merge(raw["blocks"][name], patch, ("blocks", name), doc, loc, origin)
+    ed_over = data.get("edition_overrides") or {}
+    if isinstance(ed_over, dict):
+        for ed_id, patch in ed_over.items():
+            loc = ("edition_overrides", ed_id)
+            idx = [j for j, e in enumerate(raw["editions"]) if isinstance(e, dict) and str(e.get("id")) == str(ed_id)]
+            if not idx:
+                known = ", ".join(str(e.get("id")) for e in raw["editions"] if isinstance(e, dict))
+                problems.append(Problem(doc.name, doc.line_of(loc), format_path(loc), f"edition {ed_id!r} is not defined",
+                                        f"use one of: {known}", "reference"))
+                continue
+            if isinstance(patch, dict):
+                _deep_merge(raw["editions"][idx[0]], patch, ("editions", idx[0]), doc, loc, origin)
+
+
+# ------------------------------------------------------------------------------------------
+# the public loader
+
+
+def _select(docs: Sequence[Document], kind: str, wanted: str | Path | None) -> Document | None:
+    if wanted is None:
+        return None
+    candidates = [d for d in docs if d.kind == kind]
+    wanted_path = Path(wanted)
+    if wanted_path.suffix in (".yaml", ".yml"):
+        for d in candidates:
+            if d.path.resolve() == wanted_path.resolve():
+                return d
+        return read_document(wanted_path)
+    for d in candidates:
+        section = d.data.get(kind)
+        if isinstance(section, dict) and section.get("id") == str(wanted):
+            return d
+    known = sorted(str(d.data.get(kind, {}).get("id")) for d in candidates if isinstance(d.data.get(kind), dict))
+    from ..errors import SpecError
+
+    raise SpecError(f"no {kind} {str(wanted)!r} in the specs; known: {', '.join(known) or 'none'}")
+
+
+def load_framework(
+    edition: str | int | None = None,
+    profile: str | Path | None = None,
+    overlay: str | Path | None = None,
+    *,
+    specs: str | Path | None = None,
+) -> Framework:
+    """Load, merge and validate the specs; return the typed, immutable :class:`Framework`.
+
+    Parameters
+    ----------
+    edition : str or int, optional
+        Reporting edition (``"2022"`` or ``"2026"``); default: the framework's
+        ``default_edition`` (2026, decision D2).
+    profile : str or path, optional
+        Profile id (``"default"``, ``"trends_earth"``) or a profile file; default:
+        the framework's ``default_profile``.
+    overlay : str or path, optional
+        A national overlay: its id among the specs' overlays, or a file path.
+    specs : path, optional
+        Specs directory (default: :func:`specs_dir`).
+
+    Raises
+    ------
+    SpecError
+        With one line per problem (file:line: field: problem; fix).
+    """
+    from ..errors import SpecError
+    from .validate import check_merged, schema_problems
+
+    docs = read_directory(specs)
+    base = [d for d in docs if d.kind in BASE_KINDS]
+    info = next((d.data["framework"] for d in base if isinstance(d.data.get("framework"), dict)), {})
+    prof = _select(docs, "profile", profile if profile is not None else info.get("default_profile"))
+    over = _select(docs, "overlay", overlay)
+    merged = merge(base, prof, over, edition=None if edition is None else str(edition))
+    used = [*base, *(x for x in (prof, over) if x)]
+    problems = [p for d in used for p in [*d.problems, *schema_problems(d)]] + merged.problems
+    framework, more = check_merged(merged, bindings=False)
+    problems += more
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or framework is None:
+        lines = "\n".join(p.line_text() for p in errors[:20])
+        extra = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise SpecError(f"the specs do not validate ({len(errors)} problem(s)):\n{lines}{extra}")
+    return framework
