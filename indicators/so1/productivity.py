@@ -153,6 +153,25 @@ def _signed_significance(z_or_s: np.ndarray, cut: float, sign_source: np.ndarray
     return out.astype("uint8")
 
 
+def _percent_level(confidence: float) -> int:
+    """95 from 95 or 0.95."""
+    c = float(confidence)
+    return int(round(c * 100)) if c <= 1 else int(round(c))
+
+
+def kendall_critical_values() -> pd.DataFrame:
+    """Hollander & Wolfe table A.30 as used by Trends.Earth: S critical values, n = 4..60, at 90/95/99 %.
+
+    Shipped as ``indicators/so1/kendall_critical_values.csv`` (columns n, 90, 95, 99; the
+    99 % column stops at n = 59).  The 90 and 95 columns are the exact one-sided
+    10 % / 5 % points of the null distribution of S (P(S > c) ≤ α < P(S ≥ c)).
+    """
+    from importlib.resources import files
+
+    with files("indicators.so1").joinpath("kendall_critical_values.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh)
+
+
 def critical_value_table(table: Any) -> dict[int, dict[int, float]]:
     """Normalise a Kendall critical-value table to ``{confidence level: {n: S critical}}``.
 
@@ -187,13 +206,13 @@ def trajectory_trends_earth(
     *,
     years: Sequence[int],
     critical_values: Any,
-    confidence: int,
-    min_slope: float,
+    confidence: float,
+    slope_floor: float,
     dim: str = "year",
 ) -> xr.Dataset:
     """Trajectory, Trends.Earth form: Mann–Kendall S against tabulated critical values, slope floor.
 
-    A cell trends when |S| > S_crit(n, *confidence*) **and** |OLS slope| > *min_slope*;
+    A cell trends when |S| > S_crit(n, *confidence*) **and** |OLS slope| > *slope_floor*;
     the direction is the sign of the OLS slope (Part C §1.2, Trajectory; only ≥ 95 %
     counts in Trends.Earth, i.e. ``confidence=95``).
 
@@ -204,11 +223,13 @@ def trajectory_trends_earth(
     years : (first, last)
         Inclusive trajectory window (e.g. 2001–2015 for the baseline).
     critical_values : table
-        Hollander–Wolfe table A.30 (see :func:`critical_value_table`), from the specs.
-    confidence : int
-        Level whose critical value decides (e.g. 95).
-    min_slope : float
-        Slope floor in the series' units per year (Trends.Earth: 10 for NDVI × 10000).
+        Hollander–Wolfe table A.30 (see :func:`critical_value_table`;
+        :func:`kendall_critical_values` gives the shipped one).
+    confidence : float
+        Level whose critical value decides: 95 or 0.95 (specs: ``trajectory.confidence``).
+    slope_floor : float
+        Slope floor in the series' units per year (Trends.Earth: 10 for NDVI × 10000;
+        the specs give 0.001 NDVI/yr, so the runner scales it to the series' units).
 
     Returns
     -------
@@ -216,6 +237,7 @@ def trajectory_trends_earth(
     """
     win = _select_years(series, years, dim, "trajectory")
     n = win.sizes[dim]
+    confidence = _percent_level(confidence)
     table = critical_value_table(critical_values)
     if int(confidence) not in table:
         raise SpecError(f"trajectory: no critical values for confidence {confidence}; table has {sorted(table)}")
@@ -228,13 +250,13 @@ def trajectory_trends_earth(
 
     def _classify(s_: np.ndarray, b: np.ndarray) -> np.ndarray:
         cls = _signed_significance(s_, crit, b, right_closed=True)
-        flat = np.abs(b) <= min_slope
+        flat = np.abs(b) <= slope_floor
         return np.where((cls != NODATA) & flat, STABLE, cls).astype("uint8")
 
     traj = xr.apply_ufunc(_classify, s, slope, dask="parallelized", output_dtypes=["uint8"])
     traj.attrs.update(three_class_attrs(
         "productivity trajectory", method="Mann-Kendall S vs Hollander-Wolfe critical value, OLS slope sign",
-        n_years=n, confidence=int(confidence), s_critical=crit, min_slope=float(min_slope),
+        n_years=n, confidence=int(confidence), s_critical=crit, slope_floor=float(slope_floor),
         years=f"{int(years[0])}-{int(years[-1])}"))
     return xr.Dataset({"slope": slope, "mk_s": s, "trajectory": traj.rename("trajectory")})
 
@@ -252,13 +274,13 @@ def trajectory_zscore(
     series: xr.DataArray,
     *,
     years: Sequence[int],
-    cut: float,
+    z_cut: float,
     continuity_correction: bool,
     dim: str = "year",
 ) -> xr.Dataset:
     """Trajectory, GPG v2 z-score form: Mann–Kendall z = S / √Var(S), cut at ±*cut*.
 
-    Degrading when z < −cut, improving when z > cut, stable otherwise (Part B §2.4:
+    Degrading when z < −z_cut, improving when z > z_cut, stable otherwise (Part B §2.4:
     z < −1.96 degrading, z > 1.96 improving; D10 default cut 1.96).
     Var(S) = n(n−1)(2n+5)/18 without the tie correction (ties are rare in
     continuous productivity); the continuity correction subtracts sign(S).
@@ -274,10 +296,10 @@ def trajectory_zscore(
     z.attrs.update(long_name="Mann-Kendall z score of the productivity trajectory", units="1")
 
     def _classify(zz: np.ndarray) -> np.ndarray:
-        return _signed_significance(zz, cut, zz, right_closed=True)
+        return _signed_significance(zz, z_cut, zz, right_closed=True)
 
     traj = xr.apply_ufunc(_classify, z, dask="parallelized", output_dtypes=["uint8"])
-    traj.attrs.update(three_class_attrs("productivity trajectory", method="Mann-Kendall z (GPG v2)", cut=float(cut),
+    traj.attrs.update(three_class_attrs("productivity trajectory", method="Mann-Kendall z (GPG v2)", z_cut=float(z_cut),
                                         years=f"{int(years[0])}-{int(years[-1])}"))
     return xr.Dataset({"z": z.rename("z"), "trajectory": traj.rename("trajectory")})
 
@@ -313,20 +335,20 @@ def state_trends_earth(
     baseline_years: Sequence[int],
     comparison_years: Sequence[int],
     n_classes: int,
-    extend: float,
-    class_change: int,
-    min_difference: float,
+    decile_range_extension: float,
+    class_change_threshold: int,
+    min_mean_difference: float,
     percentile_method: str,
     dim: str = "year",
 ) -> xr.DataArray:
     """State, Trends.Earth form: percentile class of the recent mean against the baseline mean.
 
-    Per cell, the baseline values plus two synthetic values at min − *extend*·range
-    and max + *extend*·range are cut into *n_classes* percentile classes (deciles:
-    ≤ p10 → 1, …, > p90 → 10).  Δ = class(comparison mean) − class(baseline mean),
-    forced to 0 where |Δ mean| ≤ *min_difference*; Δ ≤ −*class_change* degrading,
-    Δ ≥ *class_change* improving (Part C §1.2, State; Trends.Earth: 10, 0.05, 2,
-    100 for NDVI × 10000).
+    Per cell, the baseline values plus two synthetic values at min − e·range and
+    max + e·range (e = *decile_range_extension*) are cut into *n_classes* percentile
+    classes (deciles: ≤ p10 → 1, …, > p90 → 10).  Δ = class(comparison mean) −
+    class(baseline mean), forced to 0 where |Δ mean| ≤ *min_mean_difference* (series
+    units); Δ ≤ −*class_change_threshold* degrading, Δ ≥ *class_change_threshold*
+    improving (Part C §1.2, State; Trends.Earth: 10, 0.05, 2, 100 for NDVI × 10000).
 
     Parameters
     ----------
@@ -338,12 +360,13 @@ def state_trends_earth(
     comp = comp.rename({dim: f"{dim}_comparison"})
     out = xr.apply_ufunc(
         _state_te_kernel, base, comp, input_core_dims=[[dim], [f"{dim}_comparison"]],
-        kwargs=dict(extend=float(extend), n_classes=int(n_classes), class_change=int(class_change),
-                    min_difference=float(min_difference), method=percentile_method),
+        kwargs=dict(extend=float(decile_range_extension), n_classes=int(n_classes),
+                    class_change=int(class_change_threshold), min_difference=float(min_mean_difference),
+                    method=percentile_method),
         dask="parallelized", output_dtypes=["uint8"])
     out.attrs.update(three_class_attrs(
         "productivity state", method="percentile classes (Trends.Earth)", n_classes=int(n_classes),
-        class_change=int(class_change), min_difference=float(min_difference),
+        class_change_threshold=int(class_change_threshold), min_mean_difference=float(min_mean_difference),
         baseline_years=f"{int(baseline_years[0])}-{int(baseline_years[-1])}",
         comparison_years=f"{int(comparison_years[0])}-{int(comparison_years[-1])}"))
     return out.rename("state")
@@ -365,7 +388,7 @@ def state_zscore(
     *,
     baseline_years: Sequence[int],
     comparison_years: Sequence[int],
-    cut: float,
+    z_cut: float,
     denominator: Literal["sd_over_sqrt_n", "sd"],
     ddof: int,
     dim: str = "year",
@@ -375,7 +398,7 @@ def state_zscore(
     *denominator* ``"sd_over_sqrt_n"``: σ_baseline/√n_recent (D10 default, GPG v2 as in
     SEPAL); ``"sd"``: σ_baseline (the 2022 manual's z = (A − B)/C).  *ddof* 0 gives the
     population SD.  A constant baseline with an unchanged mean gives z = 0.
-    Degrading when z < −cut, improving when z > cut.
+    Degrading when z < −z_cut, improving when z > z_cut.
     """
     if denominator not in ("sd_over_sqrt_n", "sd"):
         raise SpecError(f"state z-score: denominator {denominator!r} must be 'sd_over_sqrt_n' or 'sd'")
@@ -388,10 +411,10 @@ def state_zscore(
     z.attrs.update(long_name="productivity state z score", units="1", denominator=denominator)
 
     def _classify(zz: np.ndarray) -> np.ndarray:
-        return _signed_significance(zz, cut, zz, right_closed=True)
+        return _signed_significance(zz, z_cut, zz, right_closed=True)
 
     state = xr.apply_ufunc(_classify, z, dask="parallelized", output_dtypes=["uint8"])
-    state.attrs.update(three_class_attrs("productivity state", method="z score (GPG v2)", cut=float(cut),
+    state.attrs.update(three_class_attrs("productivity state", method="z score (GPG v2)", z_cut=float(z_cut),
                                          denominator=denominator))
     return xr.Dataset({"z": z.rename("z"), "state": state.rename("state")})
 
@@ -523,13 +546,13 @@ def performance(
     units: xr.DataArray,
     *,
     reference: pd.Series,
-    threshold: float,
-    right_closed: bool,
+    ratio_threshold: float,
+    tie_is_degraded: bool,
 ) -> xr.Dataset:
     """Performance: the cell's mean productivity over its unit's reference (e.g. the unit's p90).
 
-    Degraded when ratio ≤ *threshold* with ``right_closed=True`` (Trends.Earth: 0.5,
-    a tie counts as degraded) or ratio < *threshold* with ``right_closed=False``.
+    Degraded when ratio < *ratio_threshold* (manual: "< 0.5"), or ratio ≤ it with
+    ``tie_is_degraded=True`` (Trends.Earth).
     Cells whose unit has no reference, or a reference ≤ 0, are nodata.
 
     Returns
@@ -553,12 +576,13 @@ def performance(
     ratio.attrs.update(long_name="productivity performance ratio (mean / unit reference)", units="1")
 
     def _classify(r: np.ndarray) -> np.ndarray:
-        return classify_by_breaks(r, [threshold], [DEGRADED, STABLE], right_closed=right_closed, nodata=NODATA)
+        return classify_by_breaks(r, [ratio_threshold], [DEGRADED, STABLE], right_closed=tie_is_degraded,
+                                  nodata=NODATA)
 
     perf = xr.apply_ufunc(_classify, ratio, dask="parallelized", output_dtypes=["uint8"])
     perf.attrs.update(flag_attrs([DEGRADED, STABLE], ["degraded", "stable"], nodata=NODATA,
-                                 long_name="productivity performance", threshold=float(threshold),
-                                 class_interval_rule="(lower, upper]" if right_closed else "[lower, upper)"))
+                                 long_name="productivity performance", ratio_threshold=float(ratio_threshold),
+                                 tie_is_degraded=bool(tie_is_degraded)))
     return xr.Dataset({"ratio": ratio.rename("ratio"), "performance": perf.rename("performance")})
 
 
@@ -568,8 +592,8 @@ def performance_from_series(
     *,
     years: Sequence[int],
     percentile: float,
-    threshold: float,
-    right_closed: bool,
+    ratio_threshold: float,
+    tie_is_degraded: bool,
     resolution: float,
     exclude_values: Sequence[float] = (),
     dim: str = "year",
@@ -582,7 +606,7 @@ def performance_from_series(
     win = _select_years(series, years, dim, "performance")
     mean = win.mean(dim, skipna=False).astype("float32")
     ref = unit_percentile(mean, units, percentile=percentile, resolution=resolution, exclude_values=exclude_values)
-    ds = performance(mean, units, reference=ref, threshold=threshold, right_closed=right_closed)
+    ds = performance(mean, units, reference=ref, ratio_threshold=ratio_threshold, tie_is_degraded=tie_is_degraded)
     ds["mean"] = mean.rename("mean")
     ds["performance"].attrs.update(percentile=float(percentile), years=f"{int(years[0])}-{int(years[-1])}")
     ds.attrs["reference"] = {int(k): float(v) for k, v in ref.items()}

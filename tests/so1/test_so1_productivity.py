@@ -57,7 +57,7 @@ def test_trajectory_at_the_95_percent_critical_value(inversions, expected):
     perm = permutation_with_inversions(16, inversions)
     s_value = 120 - 2 * inversions
     x = series(perm * 1000.0)  # steep enough for the slope floor
-    ds = P.trajectory_trends_earth(x, years=(2001, 2016), critical_values=CRIT, confidence=95, min_slope=10)
+    ds = P.trajectory_trends_earth(x, years=(2001, 2016), critical_values=CRIT, confidence=95, slope_floor=10)
     assert float(ds.mk_s.item()) == s_value
     assert int(ds.trajectory.item()) == expected
 
@@ -65,20 +65,20 @@ def test_trajectory_at_the_95_percent_critical_value(inversions, expected):
 @pytest.mark.parametrize("step, expected", [(9.0, 2), (10.0, 2), (10.5, 3), (-10.0, 2), (-11.0, 1)])
 def test_trajectory_slope_floor(step, expected):
     x = series(np.arange(16) * step + 5000)  # S = ±120, slope = step per year
-    ds = P.trajectory_trends_earth(x, years=(2001, 2016), critical_values=CRIT, confidence=95, min_slope=10)
+    ds = P.trajectory_trends_earth(x, years=(2001, 2016), critical_values=CRIT, confidence=95, slope_floor=10)
     assert int(ds.trajectory.item()) == expected
 
 
 def test_trajectory_window_and_missing_years():
     x = series(np.arange(20) * 100.0, years=np.arange(2000, 2020))
-    ds = P.trajectory_trends_earth(x, years=(2004, 2019), critical_values=CRIT, confidence=95, min_slope=10)
+    ds = P.trajectory_trends_earth(x, years=(2004, 2019), critical_values=CRIT, confidence=95, slope_floor=10)
     assert ds.trajectory.attrs["n_years"] == 16 and int(ds.trajectory.item()) == 3
     gap = series(np.where(np.arange(16) == 5, np.nan, np.arange(16) * 100.0))
-    ds = P.trajectory_trends_earth(gap, years=(2001, 2016), critical_values=CRIT, confidence=95, min_slope=10)
+    ds = P.trajectory_trends_earth(gap, years=(2001, 2016), critical_values=CRIT, confidence=95, slope_floor=10)
     assert int(ds.trajectory.item()) == 0
     with pytest.raises(SpecError, match="n = 17"):
         P.trajectory_trends_earth(series(np.arange(17.0)), years=(2001, 2017), critical_values=CRIT,
-                                  confidence=95, min_slope=10)
+                                  confidence=95, slope_floor=10)
 
 
 def test_critical_values_as_lists():
@@ -88,20 +88,20 @@ def test_critical_values_as_lists():
 
 def test_trajectory_zscore_cut():
     # monotone increasing, n = 16: S = 120, Var(S) = 16*15*37/18 = 493.33, z = 5.40
-    ds = P.trajectory_zscore(series(np.arange(16.0)), years=(2001, 2016), cut=1.96, continuity_correction=False)
+    ds = P.trajectory_zscore(series(np.arange(16.0)), years=(2001, 2016), z_cut=1.96, continuity_correction=False)
     assert float(ds.z.item()) == pytest.approx(120 / np.sqrt(16 * 15 * 37 / 18), rel=1e-6)
     assert int(ds.trajectory.item()) == 3
     # n = 4: Var = 4*3*13/18 = 26/3; S = 6 -> z = 2.038 ; S = 4 -> 1.359
-    ds = P.trajectory_zscore(series([1, 2, 4, 3.0]), years=(2001, 2004), cut=1.96, continuity_correction=False)
+    ds = P.trajectory_zscore(series([1, 2, 4, 3.0]), years=(2001, 2004), z_cut=1.96, continuity_correction=False)
     assert int(ds.trajectory.item()) == 2
-    ds = P.trajectory_zscore(series([4, 3, 2, 1.0]), years=(2001, 2004), cut=1.96, continuity_correction=False)
+    ds = P.trajectory_zscore(series([4, 3, 2, 1.0]), years=(2001, 2004), z_cut=1.96, continuity_correction=False)
     assert int(ds.trajectory.item()) == 1
-    ds = P.trajectory_zscore(series([4, 3, 2, 1.0]), years=(2001, 2004), cut=2.1, continuity_correction=False)
+    ds = P.trajectory_zscore(series([4, 3, 2, 1.0]), years=(2001, 2004), z_cut=2.1, continuity_correction=False)
     assert int(ds.trajectory.item()) == 2
 
 
-STATE_KW = dict(baseline_years=(2001, 2013), comparison_years=(2014, 2016), n_classes=10, extend=0.05,
-                class_change=2, percentile_method="linear")
+STATE_KW = dict(baseline_years=(2001, 2013), comparison_years=(2014, 2016), n_classes=10,
+                decile_range_extension=0.05, class_change_threshold=2, percentile_method="linear")
 
 
 @pytest.mark.parametrize("recent, min_difference, expected", [
@@ -115,7 +115,7 @@ def test_state_trends_earth_hand_computed(recent, min_difference, expected):
     # baseline 0, 100, ..., 1200 (mean 600); extended by -60 and 1260; linear deciles of the 15 values:
     # p10 40, p20 180, p30 320, p40 460, p50 600, p60 740, p70 880, p80 1020, p90 1160
     values = list(np.arange(13) * 100.0) + [recent] * 3
-    out = P.state_trends_earth(series(values), min_difference=min_difference, **STATE_KW)
+    out = P.state_trends_earth(series(values), min_mean_difference=min_difference, **STATE_KW)
     assert int(out.item()) == expected
 
 
@@ -123,7 +123,7 @@ def test_state_zscore_denominators():
     base = np.array([0, 2] * 6 + [1], dtype=float)  # mean 1, population sd sqrt(12/13)
     vals = series(list(base) + [2.5, 2.5, 2.5])
     sd = np.sqrt(12 / 13)
-    kw = dict(baseline_years=(2001, 2013), comparison_years=(2014, 2016), cut=1.96, ddof=0)
+    kw = dict(baseline_years=(2001, 2013), comparison_years=(2014, 2016), z_cut=1.96, ddof=0)
     z1 = P.state_zscore(vals, denominator="sd_over_sqrt_n", **kw)
     z2 = P.state_zscore(vals, denominator="sd", **kw)
     assert float(z1.z.item()) == pytest.approx(1.5 / (sd / np.sqrt(3)), rel=1e-6)
@@ -153,10 +153,10 @@ def test_performance_tie_is_degraded(mean, expected):
     u = xr.DataArray(np.array([[1, 1]]), dims=("y", "x"))
     import pandas as pd
 
-    ds = P.performance(v, u, reference=pd.Series({1: 100.0}), threshold=0.5, right_closed=True)
+    ds = P.performance(v, u, reference=pd.Series({1: 100.0}), ratio_threshold=0.5, tie_is_degraded=True)
     assert int(ds.performance.values[0, 0]) == expected
     # a unit without a reference is nodata
-    ds = P.performance(v, u * 2, reference=pd.Series({1: 100.0}), threshold=0.5, right_closed=True)
+    ds = P.performance(v, u * 2, reference=pd.Series({1: 100.0}), ratio_threshold=0.5, tie_is_degraded=True)
     assert int(ds.performance.values[0, 1]) == 0
 
 
@@ -232,9 +232,9 @@ def test_lpd_from_ndvi_trends_earth_end_to_end():
     units = xr.DataArray(np.array([[1, 1, 1], [2, 2, 2]]), dims=("y", "x"))
     ds = P.lpd_from_ndvi(
         x, units, method="trends_earth",
-        trajectory=dict(years=(2001, 2016), critical_values=CRIT, confidence=95, min_slope=10),
-        state=dict(STATE_KW, min_difference=100),
-        performance=dict(years=(2001, 2016), percentile=90, threshold=0.5, right_closed=True, resolution=1),
+        trajectory=dict(years=(2001, 2016), critical_values=CRIT, confidence=95, slope_floor=10),
+        state=dict(STATE_KW, min_mean_difference=100),
+        performance=dict(years=(2001, 2016), percentile=90, ratio_threshold=0.5, tie_is_degraded=True, resolution=1),
         combination=TABLE_B, output="lpd")
     assert ds.lpd.values.tolist() == [[5, 1, 4], [5, 1, 4]]
 
@@ -244,13 +244,13 @@ def test_lpd_from_ndvi_trends_earth_end_to_end():
 def test_numpy_and_dask_give_identical_metrics(cy, cx, seed):
     rng = np.random.default_rng(seed)
     x = series(rng.integers(3000, 7000, size=(16, 5, 6)).astype("float64") + np.arange(16.0)[:, None, None] * 40)
-    kw = dict(years=(2001, 2016), critical_values=CRIT, confidence=95, min_slope=10)
+    kw = dict(years=(2001, 2016), critical_values=CRIT, confidence=95, slope_floor=10)
     a = P.trajectory_trends_earth(x, **kw)
     b = P.trajectory_trends_earth(x.chunk({"y": cy, "x": cx, "year": 5}), **kw)
     assert b.trajectory.chunks is not None
     xr.testing.assert_identical(a.compute(), b.compute())
-    sa = P.state_trends_earth(x, min_difference=100, **STATE_KW)
-    sb = P.state_trends_earth(x.chunk({"y": cy, "x": cx}), min_difference=100, **STATE_KW)
+    sa = P.state_trends_earth(x, min_mean_difference=100, **STATE_KW)
+    sb = P.state_trends_earth(x.chunk({"y": cy, "x": cx}), min_mean_difference=100, **STATE_KW)
     xr.testing.assert_identical(sa, sb.compute())
 
 
@@ -290,3 +290,37 @@ def test_spec_form_tables():
                             mapping={"rows": [{"when": [k], "then": [v]} for k, v in
                                               {1: -1, 2: -1, 3: 0, 4: 0, 5: 1}.items()]})
     assert three.values.tolist() == [1, 2, 3, 0]
+
+
+def _s_null_distribution(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact null distribution of Mann-Kendall S for n distinct values (Mahonian numbers by convolution)."""
+    p = np.array([1.0])
+    for k in range(1, n + 1):
+        q = np.zeros(p.size + k - 1)
+        for j in range(k):
+            q[j:j + p.size] += p
+        p = q / k
+    s = n * (n - 1) // 2 - 2 * np.arange(p.size)
+    return s, p
+
+
+def test_shipped_critical_values_against_the_exact_null_distribution():
+    table = P.critical_value_table(P.kendall_critical_values())
+    assert table[90][15] == 27 and table[95][16] == 36 and table[99][20] == 76  # Part C §8 examples
+    assert min(table[95]) == 4 and max(table[95]) == 60 and max(table[99]) == 59
+    for level, alpha in ((90, 0.10), (95, 0.05), (99, 0.01)):
+        for n, c in table[level].items():
+            s, p = _s_null_distribution(n)
+            assert p[s > c].sum() <= alpha + 1e-12, (level, n)  # a "trend" beyond c is significant
+            if level in (90, 95):
+                assert p[s >= c].sum() > alpha, (level, n)  # and c is the exact one-sided point
+
+
+def test_performance_tie_rule_of_the_manual():
+    import pandas as pd
+
+    v = xr.DataArray(np.array([[50.0, 49.0]]), dims=("y", "x"))
+    u = xr.DataArray(np.array([[1, 1]]), dims=("y", "x"))
+    ds = P.performance(v, u, reference=pd.Series({1: 100.0}), ratio_threshold=0.5, tie_is_degraded=False)
+    assert ds.performance.values.tolist() == [[2, 1]]
+    assert float(ds.ratio.values[0, 0]) == 0.5
