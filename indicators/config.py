@@ -101,6 +101,8 @@ class InputSpec(_Model):
     variable: str | None = Field(None, description="variable name in a netCDF file")
     nodata: float | None = Field(None, description="nodata value when the file does not declare one")
     id_field: str | None = Field(None, description="vector attribute identifying each feature")
+    fields: dict[str, str] = Field(default_factory=dict,
+                                   description="other attributes by role, e.g. {establishment_year: STATUS_YR}")
     align: Literal["nearest", "average"] | None = Field(
         None, description="resample onto the reference grid with this method instead of requiring the same grid")
 
@@ -419,7 +421,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
                         if absent:
                             problems.add(f"{where}: {p.name} has no data for years {_year_text(absent)} listed in years:")
             elif kind == "vector":
-                vector_ok(where, p, (spec.id_field,))
+                vector_ok(where, p, (spec.id_field, *spec.fields.values()))
             else:
                 try:
                     with open(p, "rb") as f:
@@ -491,6 +493,6 @@ def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:
             entry["path"] = str(loaded.resolve(spec.path))
         if spec.years and len(spec.years) > 2 and spec.years == list(range(spec.years[0], spec.years[-1] + 1)):
             entry["years"] = f"{spec.years[0]}-{spec.years[-1]}"
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
     lines = [f"# {line}" if line else "#" for line in header.splitlines()] if header else []
     return ("\n".join(lines) + "\n" if lines else "") + body

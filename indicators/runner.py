@@ -100,7 +100,9 @@ def plan(loaded: LoadedConfig, framework: Any, stages: Sequence[Stage]) -> Plan:
     """
     cfg = loaded.config
     known = [i.code for i in framework.indicators]
-    requested = known if cfg.indicators == "all" else list(cfg.indicators)
+    # sub-items (SO5-5.1 …) are reported inside their parent indicator
+    top = [i.code for i in framework.indicators if not getattr(i, "parent", None)]
+    requested = top if cfg.indicators == "all" else list(cfg.indicators)
     problems = Problems()
     for code in requested:
         if code not in known:
@@ -191,6 +193,7 @@ class Context:
         self._rasters: dict[str, Any] = {}
         self._reference: Any = None
         self._cache: dict[str, Any] = {}
+        self.skips: dict[str, str] = {}
 
     # ---- inputs -------------------------------------------------------------------------
     def spec(self, name: str) -> InputSpec:
@@ -301,6 +304,15 @@ class Context:
     def compute(self, *objs: Any) -> tuple[Any, ...]:
         return self.progress.compute(*objs)
 
+    def skip(self, indicator: str, reason: str) -> None:
+        """Mark an indicator of the running stage as not computed (e.g. its input holds no rows for it)."""
+        self.skips[indicator] = reason
+
+    def produced(self, indicator: str) -> bool:
+        r = self.result
+        return (any(t.indicator == indicator for t in r.tables.values()) or any(x.indicator == indicator for x in r.rasters)
+                or any(c.indicator == indicator for c in r.charts))
+
 
 # --------------------------------------------------------------------------- prepare / execute / write
 
@@ -357,6 +369,13 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     for stage in prep.plan.stages:
         with progress.stage(stage.title):
             stage.run(ctx)
+    # an indicator of a stage that produced nothing for it is skipped, with the stage's reason
+    for code in list(result.indicators):
+        if code in ctx.skips or not ctx.produced(code):
+            result.indicators.remove(code)
+            result.skipped.append(Skipped(code, ctx.skips.get(code, "none of its inputs is in the run configuration")))
+    order = {i.code: n for n, i in enumerate(fw.indicators)}
+    result.skipped.sort(key=lambda s: order.get(s.indicator, len(order)))
     result.timings = dict(progress.timings)
     result.timings["total compute"] = round(time.perf_counter() - t0, 3)
     return result
@@ -486,3 +505,219 @@ def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite:
 # --------------------------------------------------------------------------- the stages of this version
 
 STAGES: list[Stage] = []
+
+
+def _stage_needs(*names: str, kind: InputKind = "table", units: str | None = None) -> NeedsFn:
+    def needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need]:
+        return [Need(n, kind, units, same_grid=False) for n in names]
+
+    return needs
+
+
+def _edition_span(fw: Any) -> tuple[int, int]:
+    """First and last year of the edition's periods (the span annual series must cover)."""
+    periods = fw.periods()
+    return (min(p.years[0] for p in periods), max(p.years[1] for p in periods))
+
+
+# Parameters of the table indicators that the specs do not hold yet (no parameter block for the
+# SO2/SO4/SO5 series).  They are recorded in every report and provenance like spec parameters.
+# TODO(specs): move into a `series` parameter block (and `so5` for the Rio-marker weights).
+PENDING_SPEC_PARAMETERS: dict[str, Any] = {
+    "series.allow_gaps": True,  # report missing years in a 'gaps' table instead of failing the run
+    "series.trend_tolerance": 0.05,  # relative tolerance of the qualitative trend (indicators.trends)
+    "series.trend_method": "sen",
+    "series.percent_range": (0.0, 100.0),
+    "series.index_range": (0.0, 1.0),
+    "so5.rio_marker_weights": {"principal": 1.0, "significant": 1.0, "not_targeted": 0.0},  # PRAIS22: 100 % for both
+    "so5.unmarked_weight": 1.0,
+    "so4_3.unknown_year": "exclude",
+    "so4_3.unknown_year_values": (0,),  # WDPA STATUS_YR 0 = unknown
+}
+
+
+def _pending(ctx: Context, indicator: str, *names: str) -> dict[str, Any]:
+    out = {}
+    for n in names:
+        value = PENDING_SPEC_PARAMETERS[n]
+        ctx.record(indicator, n, list(value) if isinstance(value, tuple) else value)
+        out[n.split(".", 1)[1]] = value
+    return out
+
+
+_TABLE_TITLES = {
+    "series": "Annual series", "trend": "Qualitative trend (Tier 1) with Mann-Kendall and Sen extras",
+    "gaps": "Missing years", "checks": "Consistency checks", "flows": "Tier 2 activity table (USD)",
+    "per_kba": "Coverage of each KBA", "repairs": "Geometries repaired", "excluded": "Protected areas left out",
+    "change": "Change between periods", "narrative": "Narrative answers",
+}
+
+
+def _add_frames(ctx: Context, indicator: str, frames: Mapping[str, Any], *, prefix: str = "") -> None:
+    """Add the DataFrames a table indicator returns as reporting tables ``<indicator>.<key>``."""
+    for key, df in frames.items():
+        if df is None or (key in ("gaps", "checks", "repairs", "excluded") and df.empty):
+            continue
+        units = {str(k): str(v) for k, v in (df.attrs.get("units") or {}).items()}
+        frame = df.reset_index(drop=True)
+        frame.attrs = {}
+        ctx.add_table(Table(f"{indicator}.{prefix}{key}", _TABLE_TITLES.get(key, key.replace("_", " ")), frame, units=units))
+
+
+def _series_chart(ctx: Context, indicator: str, frame: Any, columns: Sequence[str], title: str, ylabel: str,
+                  *, by: str | None = None) -> None:
+    """Line chart of *columns* over ``year`` (one line per column, or per *by* value for one column)."""
+    f = frame
+    if by is not None and by in f.columns:
+        if len(columns) != 1:
+            f = f[f[by] == f[by].iloc[0]]
+            title = f"{title} ({f[by].iloc[0]})"
+            data = f.set_index("year")[list(columns)]
+        else:
+            data = f.pivot_table(index="year", columns=by, values=columns[0], aggfunc="first")
+    else:
+        data = f.set_index("year")[list(columns)]
+    data = data.dropna(axis=1, how="all")
+    if data.empty:
+        return
+    ctx.add_chart(Chart(indicator, title, data.sort_index(), ylabel=ylabel))
+
+
+def _run_so2_tables(ctx: Context) -> None:
+    from .so2.people import drinking_water_indicator, poverty_indicator, poverty_table_schema, water_table_schema
+    from .tables import read_table
+
+    fw = ctx.framework
+    years = _edition_span(fw)
+    if ctx.has("so2_1_poverty"):
+        p = _pending(ctx, "SO2-1", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        args = fw.binding_arguments("SO2-1.poverty")
+        ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
+        ctx.record("SO2-1", "ppp_year", args["ppp_year"])
+        ctx.record("SO2-1", "years", list(years))
+        table = read_table(ctx.table_path("so2_1_poverty"), poverty_table_schema(p["percent_range"]))
+        out = poverty_indicator(table, **args, value_range=p["percent_range"], years=years, allow_gaps=p["allow_gaps"],
+                                trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        _add_frames(ctx, "SO2-1", out)
+        _series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
+    if ctx.has("so2_2_water"):
+        p = _pending(ctx, "SO2-2", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        ctx.record("SO2-2", "years", list(years))
+        table = read_table(ctx.table_path("so2_2_water"), water_table_schema(p["percent_range"]))
+        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=p["percent_range"],
+                                       years=years, allow_gaps=p["allow_gaps"], trend_tolerance=p["trend_tolerance"],
+                                       trend_method=p["trend_method"])
+        _add_frames(ctx, "SO2-2", out)
+        cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
+                if c in out["series"].columns]
+        _series_chart(ctx, "SO2-2", out["series"], cols, "Safely managed drinking water", "%", by="scope")
+
+
+def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    have = [n for n in ("so2_1_poverty", "so2_2_water") if n in inputs]
+    return [Need(n, "table", same_grid=False) for n in have] or "inputs so2_1_poverty / so2_2_water not in the run configuration"
+
+
+def _run_so4_tables(ctx: Context) -> None:
+    from .so4.protected_areas import coverage_table_schema, kba_protected_coverage, kba_protected_coverage_from_table
+    from .so4.red_list import red_list_index_indicator, red_list_table_schema
+    from .tables import read_table
+
+    years = _edition_span(ctx.framework)
+    if ctx.has("so4_2_red_list"):
+        p = _pending(ctx, "SO4-2", "series.index_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        ctx.record("SO4-2", "years", list(years))
+        table = read_table(ctx.table_path("so4_2_red_list"), red_list_table_schema(p["index_range"]))
+        out = red_list_index_indicator(table, value_range=p["index_range"], years=years, allow_gaps=p["allow_gaps"],
+                                       trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        _add_frames(ctx, "SO4-2", out)
+        _series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
+    kba_ok = ctx.has("kba") and ctx.has("protected_areas") and "establishment_year" in ctx.spec("protected_areas").fields
+    if kba_ok:
+        p = _pending(ctx, "SO4-3", "so4_3.unknown_year", "so4_3.unknown_year_values", "series.trend_tolerance", "series.trend_method")
+        ks, ps = ctx.spec("kba"), ctx.spec("protected_areas")
+        # all attributes are needed (establishment year); the compute function repairs and reports geometries
+        kba, pa = _read_all_fields(ctx.path("kba")), _read_all_fields(ctx.path("protected_areas"))
+        out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
+                                     establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
+                                     unknown_year=p["unknown_year"], unknown_year_values=list(p["unknown_year_values"]),
+                                     area_crs=None, trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        ctx.choose("SO4-3", "D4", "KBA and protected-area areas are geodesic areas on the WGS84 ellipsoid.")
+        _add_frames(ctx, "SO4-3", out)
+        _series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
+    elif ctx.has("so4_3_kba_coverage"):
+        p = _pending(ctx, "SO4-3", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        table = read_table(ctx.table_path("so4_3_kba_coverage"), coverage_table_schema(p["percent_range"]))
+        out = kba_protected_coverage_from_table(table, value_range=p["percent_range"], years=years, allow_gaps=p["allow_gaps"],
+                                                trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        _add_frames(ctx, "SO4-3", out)
+        _series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
+
+
+def _read_all_fields(path: Path) -> Any:
+    import geopandas as gpd
+
+    return gpd.read_file(path, engine="pyogrio")
+
+
+def _so4_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    needs = [Need("so4_2_red_list", "table", same_grid=False)] if "so4_2_red_list" in inputs else []
+    if "kba" in inputs and "protected_areas" in inputs and "establishment_year" in inputs["protected_areas"].fields:
+        needs += [Need("kba", "vector", same_grid=False), Need("protected_areas", "vector", same_grid=False)]
+    elif "so4_3_kba_coverage" in inputs:
+        needs.append(Need("so4_3_kba_coverage", "table", same_grid=False))
+    return needs or "inputs so4_2_red_list / kba + protected_areas / so4_3_kba_coverage not in the run configuration"
+
+
+def _run_so5(ctx: Context) -> None:
+    from .so5.finance import (EXCHANGE_RATE_SCHEMA, flows_table_schema, future_support_narrative,
+                              narrative_table_schema, resource_flows_indicator)
+    from .tables import read_table
+
+    fw = ctx.framework
+    if ctx.has("so5_flows"):
+        p = _pending(ctx, "SO5-1", "so5.rio_marker_weights", "so5.unmarked_weight", "series.trend_tolerance", "series.trend_method")
+        weights = p["rio_marker_weights"]
+        flows = read_table(ctx.table_path("so5_flows"), flows_table_schema(tuple(weights)))
+        rates = read_table(ctx.table_path("exchange_rates"), EXCHANGE_RATE_SCHEMA)
+        out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=p["unmarked_weight"],
+                                       trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        series, trend = out["series"], out["trend"]
+        for code in ("SO5-1", "SO5-2", "SO5-3", "SO5-4"):
+            if code not in set(series["indicator"]):
+                ctx.skip(code, f"the flows table {ctx.path('so5_flows').name} has no {code} rows")
+        for code in sorted(set(series["indicator"])):
+            part = {"series": series[series["indicator"] == code], "trend": trend[trend["indicator"] == code]}
+            for k, v in part.items():
+                v.attrs = dict(out[k].attrs)
+            _add_frames(ctx, code, part)
+            s = part["series"]
+            if not s.empty:
+                data = s.pivot_table(index="year", columns="direction", values="disbursed_usd", aggfunc="sum")
+                ctx.add_chart(Chart(code, f"{code} disbursed resources by direction (USD, Rio-marker weighted)", data.sort_index(), ylabel="USD"))
+            if code != "SO5-1":
+                ctx.result.parameters.setdefault(code, {}).update(ctx.result.parameters.get("SO5-1", {}))
+        _add_frames(ctx, "SO5-1", {"flows": out["flows"]}, prefix="tier2_")
+    if ctx.has("so5_5_narrative"):
+        items = {i.code: i.name for i in fw.indicators if i.parent == "SO5-5"}
+        ctx.record("SO5-5", "sub_items", sorted(items))
+        table = read_table(ctx.table_path("so5_5_narrative"), narrative_table_schema(tuple(items)))
+        _add_frames(ctx, "SO5-5", {"narrative": future_support_narrative(table, sub_items=items)})
+
+
+def _so5_indicators_computed(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    needs = []
+    if "so5_flows" in inputs:
+        needs += [Need("so5_flows", "table", same_grid=False), Need("exchange_rates", "table", same_grid=False)]
+    if "so5_5_narrative" in inputs:
+        needs.append(Need("so5_5_narrative", "table", same_grid=False))
+    return needs or "inputs so5_flows / so5_5_narrative not in the run configuration"
+
+
+STAGES.extend([
+    Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",), _so2_needs, _run_so2_tables),
+    Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
+          ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables),
+    Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
+          ("indicators.so5.finance",), _so5_indicators_computed, _run_so5),
+])

@@ -29,7 +29,13 @@ nav ul{columns:3;font-size:14px}
 .muted{color:#5b6875;font-size:13px}
 code{background:#f3f5f7;padding:0 3px}
 .skipped td:first-child{white-space:nowrap}
+.scroll{overflow-x:auto;max-width:100%}
+summary{cursor:pointer;color:#23415a;margin:4px 0}
 """
+
+
+#: tables longer than this are folded in a <details> element
+LONG_TABLE_ROWS = 30
 
 
 def _e(text: object) -> str:
@@ -59,7 +65,10 @@ def _table_html(t: Table) -> str:
                 cells.append(f"<td>{_e('' if v is None else v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f'<p class="muted">{_e(n)}</p>' for n in t.notes)
-    return f'<h4 id="{_e(t.id)}">{_e(t.id)}: {_e(t.title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>{notes}'
+    table = f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    if len(rows) > LONG_TABLE_ROWS:  # long tables fold away (no script: a <details> element)
+        table = f"<details><summary>{len(rows)} rows: show the table</summary>{table}</details>"
+    return f'<h4 id="{_e(t.id)}">{_e(t.id)}: {_e(t.title)}</h4>{table}{notes}'
 
 
 def _param_text(value: object) -> str:
