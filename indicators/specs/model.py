@@ -352,7 +352,11 @@ class Matrix(Strict):
         return {row.from_: {col: evaluate_factor(v, f) for col, v in zip(self.columns, row.values)} for row in self.rows}
 
     def value(self, initial: int, final: int, f: float | None = None) -> float:
-        return self.as_dict(f)[(initial, final)]
+        """The cell (initial, final); symbols are evaluated for climate factor *f*."""
+        row = next((r for r in self.rows if r.from_ == initial), None)
+        if row is None or final not in self.columns:
+            raise KeyError(f"matrix {self.id!r} has no cell ({initial}, {final})")
+        return evaluate_factor(row.values[self.columns.index(final)], f)
 
 
 _FACTOR_RE = re.compile(r"^(f|1/f|1/(\d+(\.\d+)?))$")
