@@ -91,9 +91,17 @@ def status_tables(matrix: Mapping[Any, Mapping[Any, Any]], collapse: Mapping[Any
     """Parse the status matrix and its collapse into lookup tables.
 
     *matrix*: ``{baseline meaning: {period meaning: expanded code 1..7}}`` (meanings −1/0/1
-    or names); *collapse*: ``{expanded code: meaning}``.  All 9 cells and every code
+    or names); *collapse*: ``{expanded code: meaning}``.  Both may also be the specs'
+    lookup tables (``rows`` of ``when``/``then``, ``specs/legends/status.yaml``).  All 9 cells and every code
     used must be given.
     """
+    if isinstance(matrix, Mapping) and "rows" in matrix:  # the specs' lookup table (when: [b, p], then: [code])
+        nested: dict[Any, dict[Any, Any]] = {}
+        for r in matrix["rows"]:
+            nested.setdefault(r["when"][0], {})[r["when"][1]] = r["then"][0]
+        matrix = nested
+    if isinstance(collapse, Mapping) and "rows" in collapse:
+        collapse = {r["when"][0]: r["then"][0] for r in collapse["rows"]}
     lut = np.full((4, 4), NODATA, dtype="uint8")
     seen = set()
     for b, row in matrix.items():
@@ -269,6 +277,7 @@ def rasterize_polygons(polygons: Any, template: xr.DataArray) -> xr.DataArray:
         out = xr.map_blocks(_block, plane, template=template2)
     else:
         out = _block(plane)
+        out = out.assign_coords({k: v for k, v in plane.coords.items() if k not in out.coords})
     out.attrs.update(long_name="recode polygon (row number, 0 none)", units="1", nodata=0)
     return out.rename("recode_polygon")
 

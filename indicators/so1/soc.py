@@ -97,6 +97,15 @@ def climate_factor_from_zones(zones: xr.DataArray, *, factors: Mapping[Any, floa
     return out.rename("climate_factor")
 
 
+def climate_factors_by_zone(zone_to_regime: Sequence[int], regimes: Sequence[Mapping[str, Any]]) -> dict[int, float]:
+    """{zone code: f} from the specs' ``climate_zone_to_regime`` list (index = zone code) and ``climate_regimes``.
+
+    Zones whose regime has no factor (Trends.Earth's regime 0) are left out, so they are nodata.
+    """
+    factor = {int(r["id"]): float(r["factor"]) for r in regimes}
+    return {zone: factor[int(reg)] for zone, reg in enumerate(zone_to_regime) if int(reg) in factor}
+
+
 def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.DataArray:
     """Annual land-cover stack from annual or sparse years (transition at mid-interval, module docstring)."""
     years = np.asarray(land_cover[dim].values).astype(int)

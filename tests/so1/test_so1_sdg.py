@@ -127,3 +127,11 @@ def test_recode_polygons_apply_per_period():
     assert lazy.sdg.chunks is not None
     np.testing.assert_array_equal(lazy.sdg.values, rep.sdg.values)
     np.testing.assert_array_equal(lazy.recode_polygon.values, rep.recode_polygon.values)
+
+
+def test_status_from_the_specs_lookup_tables():
+    matrix = {"rows": [{"when": [b, p], "then": [NINE[(b + 2, p + 2)][0]]} for b in (-1, 0, 1) for p in (-1, 0, 1)]}
+    collapse = {"rows": [{"when": [k], "then": [{1: -1, 2: -1, 3: -1, 4: 0, 5: 1, 6: 1, 7: 1}[k]]} for k in range(1, 8)]}
+    cells = list(NINE)
+    ds = G.status(row([c[0] for c in cells]), row([c[1] for c in cells]), matrix=matrix, collapse=collapse)
+    assert ds.status.values[0].tolist() == [NINE[c][1] for c in cells]

@@ -131,3 +131,10 @@ def test_dask_stocks_identical():
                      climate_factor=0.69, transition_years=20)
     assert b.chunks is not None
     xr.testing.assert_identical(a, b.compute())
+
+
+def test_climate_factors_from_the_specs_regimes():
+    regimes = [{"id": 1, "factor": 0.80}, {"id": 2, "factor": 0.69}, {"id": 3, "factor": 0.58},
+               {"id": 4, "factor": 0.48}, {"id": 5, "factor": 0.64}]
+    f = S.climate_factors_by_zone([0, 2, 1, 2, 1, 2, 1, 2, 1, 5, 4, 4, 3], regimes)
+    assert 0 not in f and f[1] == 0.69 and f[2] == 0.80 and f[9] == 0.64 and f[12] == 0.58
