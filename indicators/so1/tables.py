@@ -83,11 +83,10 @@ def transition_matrix_table(
 
     Row and column labels are the class names (from *names*, default the UNCCD classes).
     """
-    t = cross_area_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, nodata_a=NODATA, nodata_b=NODATA)
-    labels = _names(codes, names, UNCCD_CLASS_NAMES) + ["no data"]
-    t.index = pd.Index(labels, name="initial")
-    t.columns = pd.Index(labels, name="final")
-    t.attrs.update(units="km2", table="SO1-1 land-cover transition matrix")
+    labels = dict(zip(codes, _names(codes, names, UNCCD_CLASS_NAMES)))
+    t = cross_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, names_a=labels, names_b=labels,
+                    table="SO1-1 land-cover transition matrix")
+    t.index.name, t.columns.name = "initial", "final"
     return t
 
 
