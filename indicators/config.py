@@ -42,6 +42,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import IndicatorsError, InputError, SpecError
+from .specs.model import canonical_code
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".nc", ".nc4", ".vrt", ".img", ".grib", ".zarr")
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml")
@@ -186,11 +187,6 @@ class RunConfig(_Model):
                 raise ValueError(f"{', '.join(twice)} listed twice")
             return codes
         return v
-
-
-def canonical_code(code: str) -> str:
-    """``SO 3-1`` → ``SO3-1`` (decision D1)."""
-    return re.sub(r"^SO\s+(\d)", r"SO\1", code.strip().upper())
 
 
 # --------------------------------------------------------------------------- loading

@@ -209,10 +209,15 @@ class Context:
         return next(iter(files.values()))
 
     def raster(self, name: str, *, legend: Mapping[int, str] | None = None, long_name: str | None = None,
-               year_dim: str = "year") -> Any:
-        """Open input *name* lazily: a (y, x) array, or (year, y, x) when it holds several years."""
-        if name in self._rasters:
-            return self._rasters[name]
+               year_dim: str = "year", native: bool = False) -> Any:
+        """Open input *name* lazily: a (y, x) array, or (year, y, x) when it holds several years.
+
+        With *native* the raster stays on its own grid even when the input sets ``align``
+        (e.g. precipitation: the SPI is computed on its grid, the classes are aligned).
+        """
+        key = f"{name}:native" if native else name
+        if key in self._rasters:
+            return self._rasters[key]
         import xarray as xr
 
         from .io import open_raster
@@ -239,14 +244,28 @@ class Context:
                 pass  # netCDF series: the stage reads its time axis
             elif da.ndim == 2 and spec.years and len(spec.years) == 1:
                 da = da.expand_dims({year_dim: list(spec.years)})
-        if spec.align and self._reference is not None:
+        if spec.align and not native:
             from .grid import align_to
 
-            da = align_to(self._reference, da, kind="class" if legend is not None else "continuous")
+            da = align_to(self.reference(), da, kind="class" if legend is not None else "continuous")
         elif self._reference is None and spec.align is None and "time" not in da.dims:
             self._reference = da.isel({year_dim: 0}, drop=True) if year_dim in da.dims else da
-        self._rasters[name] = da
+        self._rasters[key] = da
         return da
+
+    #: inputs that define the common grid, in order of preference
+    GRID_INPUTS = ("land_cover", "population_total", "population", "lpd", "ndvi", "soc_reference")
+
+    def reference(self) -> Any:
+        """The run's common grid (a 2-D raster): the first of GRID_INPUTS that is configured."""
+        if self._reference is None:
+            for name in self.GRID_INPUTS:
+                if self.has(name) and not self.spec(name).align:
+                    self.raster(name)
+                    break
+            else:
+                raise InputError("no raster input defines the grid of this run (land_cover, population_total, …)")
+        return self._reference
 
     def table_path(self, name: str) -> Path:
         return self.path(name)
@@ -269,6 +288,38 @@ class Context:
             if self.result.boundary is None:
                 self.result.boundary, self.result.admin = boundary, admin
         return self._cache[key]
+
+    def land_cover_7(self) -> Any:
+        """Land cover nested into the 7 UNCCD classes (year, y, x), from input ``land_cover`` (cached)."""
+        if "lc7" not in self._cache:
+            from .so1.land_cover import nest_land_cover
+
+            fw = self.framework
+            lc = fw.parameters("land_cover")
+            source = fw.legend(lc.source_legend)
+            target = fw.legend(lc.legend)
+            legend = {c.code: c.name for c in source.classes}
+            raw = self.raster("land_cover", legend=legend, long_name=f"land cover ({source.name})")
+            nodata = [source.nodata] if source.nodata is not None else []
+            self._cache["lc7"] = nest_land_cover(raw, fw.nesting(lc.nesting).model_dump(mode="json"), nodata_codes=nodata,
+                                                 names={c.code: c.name for c in target.classes})
+        return self._cache["lc7"]
+
+    def land_mask(self, indicator: str) -> Any:
+        """True on land (D3): not inland water in the baseline's first land-cover year; None without land cover."""
+        if not self.has("land_cover"):
+            return None
+        if "land_mask" not in self._cache:
+            fw = self.framework
+            la = fw.parameters("land_area")
+            year = fw.period("baseline").land_cover.initial
+            lc7 = self.land_cover_7()
+            if int(year) not in [int(v) for v in lc7["year"].values]:
+                raise InputError(f"inputs.land_cover: no layer for {year}, the baseline's first year, which defines inland water (D3)")
+            self._cache["land_mask"] = (lc7.sel(year=int(year), drop=True) != la.water_class).rename("land_mask")
+        self.choose(indicator, "D3", "Total land area: valid cells inside the boundary minus inland water "
+                    f"(class {self.framework.parameters('land_area').water_class} in the baseline's first land-cover year).")
+        return self._cache["land_mask"]
 
     # ---- parameters and results -----------------------------------------------------------
     def params(self, indicator: str, block: str) -> Any:
@@ -721,3 +772,123 @@ STAGES.extend([
     Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
           ("indicators.so5.finance",), _so5_indicators_computed, _run_so5),
 ])
+
+
+# ---- SO3 drought -------------------------------------------------------------------------
+
+
+def _legend_entries(legend: Any, codes: Sequence[int] | None = None) -> list[Any]:
+    """Legend entries (code, name, colour) of a spec legend, in code order (grey when no colour)."""
+    from .report.figures import LegendEntry
+
+    classes = sorted(legend.classes, key=lambda c: c.code)
+    return [LegendEntry(c.code, c.name, c.color or "#999999") for c in classes if codes is None or c.code in codes]
+
+
+def _drought_classification(ctx: Context) -> dict[str, Any]:
+    """Breaks, codes, boundary rule and names of the drought classes, from the specs."""
+    fw = ctx.framework
+    dc = ctx.params("SO3-1", "drought_classes")
+    cls = fw.classification(dc.classification)
+    ordered = sorted(cls.classes, key=lambda c: (c.lower is not None, c.lower if c.lower is not None else 0.0))
+    breaks = [c.upper for c in ordered[:-1]]
+    legend = fw.legend(dc.legend)
+    names = {c.code: c.name for c in legend.classes}
+    codes = [c.code for c in ordered]
+    severity = [c.code for c in reversed(ordered)]  # from the wettest (no drought) to the most severe
+    drought_codes = [c.code for c in ordered if c.upper is not None and c.upper <= 0.0]
+    nodata = fw.parameters("encoding").class_nodata
+    ctx.record("SO3-1", "classification", {c.name: f"({c.lower}, {c.upper}]" if cls.closed == "right" else f"[{c.lower}, {c.upper})"
+                                           for c in ordered})
+    return {"breaks": breaks, "codes": codes, "right_closed": cls.closed == "right", "names": names, "legend": legend,
+            "severity": severity, "drought_codes": drought_codes, "nodata": nodata, "closed": cls.closed}
+
+
+def _so3_hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    if "precipitation" not in inputs:
+        return "input precipitation not in the run configuration"
+    spi = fw.parameters("spi")
+    drought = fw.edition_spec().drought
+    years = tuple(range(min(spi.calibration[0], drought.years[0]), max(spi.calibration[1], drought.years[1]) + 1))
+    needs = [Need("precipitation", "raster", "mm/month", years, same_grid=False)]
+    grid = next((n for n in Context.GRID_INPUTS if n in inputs), None)
+    if grid is None:
+        return "no raster input (land_cover or population_total) defines the grid the drought classes are mapped on"
+    if "land_cover" in inputs:  # inland water for the land-area denominator (D3)
+        needs.append(Need("land_cover", "raster", None, (fw.period("baseline").land_cover.initial,)))
+    elif grid != "land_cover":
+        needs.append(Need(grid, "raster"))
+    return needs
+
+
+def _run_so3_hazard(ctx: Context) -> None:
+    from .so3.hazard import annual_spi, drought_hazard_classes, drought_zonal_area_table, epoch_most_severe
+    from .so3.spi import spi as compute_spi
+
+    fw = ctx.framework
+    spec = ctx.spec("precipitation")
+    precip = ctx.raster("precipitation", native=True)
+    args = fw.binding_arguments("SO3-1.spi")
+    ctx.params("SO3-1", "spi")
+    drought = fw.edition_spec().drought
+    values = compute_spi(precip, **args, units=spec.units)
+    annual = annual_spi(values, month=args["month"]).sel(year=slice(drought.years[0], drought.years[1]))
+    k = _drought_classification(ctx)
+    ctx.choose("SO3-1", "D5", f"SPI-{args['scale']} of month {args['month']}, gamma (Thom) per calendar month, "
+               f"calibration {args['calibration'][0]}-{args['calibration'][1]}, clip ±{args['clip']}.")
+    ctx.choose("SO3-1", "D6", "A value on a class boundary goes to the "
+               + ("more severe class." if k["right_closed"] else "milder class."))
+    meanings = [k["names"][c] for c in sorted(k["codes"])]
+    classes = drought_hazard_classes(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"],
+                                     meanings=meanings, nodata=k["nodata"])
+    classes = classes.rio.write_crs(precip.rio.crs).rio.write_nodata(k["nodata"], encoded=False)
+    (classes,) = ctx.compute(classes)
+    # onto the common grid (the population / land-cover grid), as the manual does for the default data
+    from .grid import align_to
+
+    fine = align_to(ctx.reference(), classes, kind="class")
+    ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
+    fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
+    fine.attrs["_FillValue"] = k["nodata"]
+    land = ctx.land_mask("SO3-1")
+    boundary, admin = ctx.polygons(fine.rio.crs)
+    codes_table = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
+    national = drought_zonal_area_table(fine, boundary, codes=codes_table, drought_codes=k["drought_codes"],
+                                        meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land)
+    national = national[national["level"] == "national"].drop(columns=["level", "unit"])
+    ctx.shared["drought_classes"] = fine
+    ctx.shared["drought"] = k
+    legend = _legend_entries(k["legend"])
+    ctx.add_raster(RasterOutput("SO3-1", "drought_class", "Drought intensity class per year (SPI-12, December)", fine, legend=legend))
+    t1 = national[national["kind"].isin(["class", "water", "nodata"])][["year", "kind", "class", "class_name", "area_km2", "percent_of_land"]]
+    ctx.add_table(Table("SO3-1.T1", "Land area per drought intensity class (km² and % of land)", t1,
+                        units={"area_km2": "km**2", "percent_of_land": "percent"}))
+    t2 = national[national["kind"] == "any_drought"][["year", "area_km2", "percent_of_land"]]
+    ctx.add_table(Table("SO3-1.T2", "Land under drought, any intensity (km² and % of land)", t2,
+                        units={"area_km2": "km**2", "percent_of_land": "percent"}))
+    if admin is not None:
+        a = ctx.config.country.admin_units
+        per_unit = drought_zonal_area_table(fine, admin, codes=codes_table, drought_codes=k["drought_codes"],
+                                            meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land,
+                                            id_field=a.id_field, name_field=a.name_field)
+        per_unit = per_unit[(per_unit["level"] == "unit") & per_unit["kind"].isin(["any_drought"])]
+        cols = [c for c in ("year", "unit", "name", "area_km2", "percent_of_land", "unit_land_area_km2") if c in per_unit.columns]
+        ctx.add_table(Table("SO3-1.units", "Land under drought per administrative unit", per_unit[cols],
+                            units={"area_km2": "km**2", "percent_of_land": "percent", "unit_land_area_km2": "km**2"}))
+    # four-year maps (D7)
+    epochs = [tuple(e) for e in drought.epochs]
+    ep = epoch_most_severe(fine, epochs=epochs, severity=k["severity"], nodata=k["nodata"])
+    ep = ep.rio.write_crs(fine.rio.crs)
+    ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
+    ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
+    # chart: land under each drought class, per year
+    drought_rows = t1[t1["kind"] == "class"]
+    data = drought_rows.pivot_table(index="year", columns="class", values="area_km2", aggfunc="sum")
+    data = data[[c for c in sorted(k["drought_codes"]) if c in data.columns]]
+    colors = [next(e.color for e in legend if e.code == c) for c in data.columns]
+    data.columns = [k["names"][c] for c in data.columns]
+    ctx.add_chart(Chart("SO3-1", "Land under drought per intensity class", data, ylabel="km²", kind="stacked", colors=colors))
+
+
+STAGES.append(Stage("so3_hazard", "SO3-1 drought hazard (SPI, classes, areas)", ("SO3-1",),
+                    ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), _so3_hazard_needs, _run_so3_hazard))

@@ -80,7 +80,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
     panels = [(None, da)] if not lead else [(f"{v.item() if hasattr(v, 'item') else v}", da.isel({lead[0]: i}))
                                              for i, v in enumerate(da[lead[0]].values)]
     rows, cols = _panel_grid(len(panels))
-    panel_w = 3.2 if len(panels) > 1 else 6.5
+    panel_w = 2.0 if len(panels) > 6 else 3.2 if len(panels) > 1 else 6.5
     aspect = da.sizes["y"] / max(da.sizes["x"], 1)
     fig = _figure(panel_w * cols + (2.4 if legend else 0.8), max(2.2, panel_w * aspect) * rows + 0.6)
     ext = _extent(da)
@@ -113,7 +113,12 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         _outlines(ax, boundary, admin)
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         ax.tick_params(labelsize=6)
+        if len(panels) > 6:  # small multiples: the outline is the orientation, ticks are clutter
+            ax.set_xticks([])
+            ax.set_yticks([])
         if label is not None:
             ax.set_title(label, fontsize=8)
     fig.suptitle(title, fontsize=10)
