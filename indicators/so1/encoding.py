@@ -89,6 +89,16 @@ def as_class_dataarray(data: Any, template: xr.DataArray, attrs: Mapping[str, An
     return out
 
 
+def restore_coords(out: xr.DataArray, like: xr.DataArray) -> xr.DataArray:
+    """Put back the non-index coordinates of *like* (e.g. rioxarray's ``spatial_ref`` with the CRS).
+
+    :func:`indicators.classes.recode` drops coordinate attributes (``keep_attrs=False``),
+    which would lose the CRS the area tables need.
+    """
+    extra = {k: v for k, v in like.coords.items() if k not in like.dims and k in out.coords}
+    return out.assign_coords(extra) if extra else out
+
+
 def to_signed(classes: xr.DataArray, *, nodata: int = -32768) -> xr.DataArray:
     """Trends.Earth encoding of a 3-class layer: int16 −1/0/+1, *nodata* (−32768) for 0.
 

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..classes import flag_attrs, recode
 from ..errors import InputError, SpecError
-from .encoding import NODATA, class_matrix, lookup2, meaning_code, pair_lut, three_class_attrs
+from .encoding import NODATA, class_matrix, restore_coords, lookup2, meaning_code, pair_lut, three_class_attrs
 
 #: names of the 7 UNCCD classes (Part B §2.2), used only for flag_meanings when no legend is given
 UNCCD_CLASS_NAMES = {
@@ -72,7 +72,8 @@ def nest_land_cover(
                     "list each national code under exactly one UNCCD class"
                 )
             mapping[c] = p
-    out = recode(land_cover, mapping, nodata=NODATA, input_nodata=list(nodata_codes), dtype="uint8")
+    out = restore_coords(recode(land_cover, mapping, nodata=NODATA, input_nodata=list(nodata_codes), dtype="uint8"),
+                         land_cover)
     codes = sorted({int(p) for p in nesting})
     nm = names or UNCCD_CLASS_NAMES
     out.attrs.update(flag_attrs(codes, [nm.get(c, f"class {c}") for c in codes], nodata=NODATA,

@@ -29,7 +29,7 @@ import xarray as xr
 
 from ..classes import classify_by_breaks, flag_attrs, recode
 from ..errors import ComputeError, InputError, SpecError
-from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, three_class_attrs
+from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, restore_coords, three_class_attrs
 
 LPD_NAMES = {1: "declining", 2: "moderate decline", 3: "stressed", 4: "stable", 5: "increasing"}
 LPD_CODES = (1, 2, 3, 4, 5)
@@ -56,6 +56,7 @@ def clean_lpd(lpd: xr.DataArray, *, nodata_codes: Sequence[int], classes: Sequen
         Any other code outside *classes* is nodata too.
     """
     out = recode(lpd, {int(c): int(c) for c in classes}, nodata=NODATA, input_nodata=list(nodata_codes))
+    out = restore_coords(out, lpd)
     out.attrs.update(lpd_attrs(source_nodata_codes=[int(c) for c in nodata_codes]))
     return out.rename("lpd")
 
@@ -80,7 +81,7 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes
     if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
         mapping = {r["when"][0]: r["then"][0] for r in mapping["rows"]}
     table = {int(k): meaning_code(v, where=f"LPD to 3 classes mapping[{k}]") for k, v in mapping.items()}
-    out = recode(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes))
+    out = restore_coords(recode(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes)), lpd)
     out.attrs.update(three_class_attrs("land productivity (SO1-2)", lpd_mapping=str(table)))
     return out.rename("productivity")
 
