@@ -129,13 +129,25 @@ def _window_sums(x, factor, scale, targets):  # pragma: no cover - compiled
 
 
 def _as_cells(block: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-    """(…, time) block from apply_ufunc → contiguous (time, cells) and the spatial shape."""
+    """(…, time) block from apply_ufunc → (time, cells) (a view when possible) and the spatial shape."""
     arr = np.moveaxis(block, -1, 0)
     spatial = arr.shape[1:]
-    arr = np.ascontiguousarray(arr.reshape(arr.shape[0], -1))
+    arr = arr.reshape(arr.shape[0], -1)
     if arr.dtype.kind != "f":
         arr = arr.astype("float64")
     return arr, spatial
+
+
+#: Cells per inner block: keeps each (time, cells) temporary within the CPU caches.
+_CELL_BLOCK = 1024
+
+
+def _cell_blocks(x: np.ndarray):
+    """Contiguous (time, ≤ _CELL_BLOCK cells) pieces of *x* and the column slice each came from."""
+    n = x.shape[1]
+    for c0 in range(0, n, _CELL_BLOCK):
+        cols = slice(c0, min(n, c0 + _CELL_BLOCK))
+        yield cols, np.ascontiguousarray(x[:, cols])
 
 
 def _accumulate(x: np.ndarray, factor: np.ndarray, scale: int, targets: np.ndarray) -> np.ndarray:
@@ -176,29 +188,51 @@ def _fit_block(block, factor, scale, month_targets, min_nonzero):
     """Kernel of :func:`fit_spi`: (…, time) block → (…, 5, months)."""
     x, spatial = _as_cells(block)
     out = np.empty((5, len(month_targets), x.shape[1]), dtype="float64")
-    for j, targets in enumerate(month_targets):
-        out[:, j, :] = _thom_fit(_accumulate(x, factor, scale, targets), min_nonzero)
+    for cols, xb in _cell_blocks(x):
+        for j, targets in enumerate(month_targets):
+            out[:, j, cols] = _thom_fit(_accumulate(xb, factor, scale, targets), min_nonzero)
     out = out.reshape((5, len(month_targets)) + spatial)
     return np.moveaxis(np.moveaxis(out, 0, -1), 0, -1)  # (…, 5, months)
 
 
-def _transform_block(block, params, factor, scale, targets, month_index, clip, dtype):
-    """Kernel of :func:`transform_spi`: (…, time) block and (…, 3, months) params → (…, targets)."""
+def _month_groups(month_index: np.ndarray) -> list[tuple[int, slice | np.ndarray]]:
+    """Rows of each fitted month among the targets: a strided slice (a view) when evenly spaced."""
+    groups: list[tuple[int, slice | np.ndarray]] = []
+    for j in np.unique(month_index):
+        idx = np.flatnonzero(month_index == j)
+        step = np.diff(idx)
+        if idx.size == 1 or np.all(step == step[0]):
+            groups.append((int(j), slice(int(idx[0]), int(idx[-1]) + 1, int(step[0]) if idx.size > 1 else 1)))
+        else:
+            groups.append((int(j), idx))
+    return groups
+
+
+def _transform_block(block, params, factor, scale, targets, groups, clip, dtype):
+    """Kernel of :func:`transform_spi`: (…, time) block and (…, 3, months) params → (…, targets).
+
+    Works in place on the accumulated sums: H = q + (1 − q)·P(α, x/β), SPI = Φ⁻¹(H).
+    """
     x, spatial = _as_cells(block)
     p = np.moveaxis(np.moveaxis(params, -1, 0), -1, 0)  # (3, months, …)
     p = p.reshape(p.shape[:2] + (-1,)).astype("float64", copy=False)
-    sums = _accumulate(x, factor, scale, targets)
-    out = np.empty(sums.shape, dtype=dtype)
-    for j in np.unique(month_index):
-        rows = month_index == j
-        alpha, beta, q = p[0, j], p[1, j], p[2, j]
+    out = np.empty((len(targets), x.shape[1]), dtype=dtype)
+    for cols, xb in _cell_blocks(x):
+        sums = _accumulate(xb, factor, scale, targets)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = special.gammainc(alpha, sums[rows] / beta)
-            h = q + (1.0 - q) * g
-            z = special.ndtri(h)
-        if clip is not None:
-            z = np.clip(z, -clip, clip)
-        out[rows] = z
+            for j, rows in groups:
+                alpha, beta, q = p[0, j, cols], p[1, j, cols], p[2, j, cols]
+                v = sums[rows]  # a view for slices, a copy for index arrays
+                np.divide(v, beta, out=v)
+                special.gammainc(alpha, v, out=v)
+                v *= 1.0 - q
+                v += q
+                special.ndtri(v, out=v)
+                if clip is not None:
+                    np.clip(v, -clip, clip, out=v)
+                if not isinstance(rows, slice):
+                    sums[rows] = v
+        out[:, cols] = sums
     out = out.reshape((len(targets),) + spatial)
     return np.moveaxis(out, 0, -1)
 
@@ -471,7 +505,7 @@ def transform_spi(
                 "factor": factor,
                 "scale": scale,
                 "targets": targets,
-                "month_index": month_index,
+                "groups": _month_groups(month_index),
                 "clip": None if clip is None else float(clip),
                 "dtype": np.dtype(dtype),
             },

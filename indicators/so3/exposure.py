@@ -1,0 +1,371 @@
+"""SO3-2, tier 2 drought exposure: people in each drought class, total, female and male.
+
+Methodology Part A D8 and Part B §3.3:
+
+* each year's population grid is overlaid on that year's SO3-1 class grid (same
+  grid; resample the classes nearest-neighbour onto the population grid first);
+* a missing population year is filled with the nearest available year, and the
+  year used is stated on every row (``population_year``);
+* percentages of the total population; for women and men two definitions
+  (D8): ``"2026"`` (default) exposed women / all women, likewise men;
+  ``"2022"`` the share of each sex among the people exposed in each class
+  (female + male = 100 % per class);
+* four-year epoch exposure: the population of the epoch's most recent year in
+  each cell of the epoch's most-severe-class map (D7).
+
+All codes, names and options come in as parameters from the specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..errors import InputError
+from ..summarize import weighted_class_sum, zonal_class_areas
+
+__all__ = [
+    "nearest_population_year",
+    "drought_exposure",
+    "drought_exposure_zonal",
+    "epoch_exposure_map",
+]
+
+_SEX_DEFINITIONS = {
+    "2026": "exposed people of each sex / total population of that sex x 100 (PRAIS 2026)",
+    "2022": "people of each sex / all people exposed in the same class x 100 (PRAIS 2022; female + male = 100)",
+}
+
+
+def nearest_population_year(target: int, available: Sequence[int]) -> int:
+    """The available population year nearest to *target*; a tie goes to the later year.
+
+    Example: population for 2000–2020 and a drought year 2023 → 2020 (PRAIS26
+    duplicates the 2020 grid for 2021–2023).
+    """
+    years = sorted(int(y) for y in available)
+    if not years:
+        raise InputError("no population year is available")
+    return min(years, key=lambda y: (abs(y - int(target)), -y))
+
+
+def _groups(population: xr.DataArray | None, female: xr.DataArray | None, male: xr.DataArray | None) -> dict[str, xr.DataArray]:
+    if (female is None) != (male is None):
+        raise InputError("give both female and male population grids, or neither")
+    groups: dict[str, xr.DataArray] = {}
+    if population is None:
+        if female is None:
+            raise InputError("no population grid: give population= or female= and male=")
+        population = female + male
+        population.attrs["units"] = female.attrs.get("units", "person")
+        population.attrs["derived"] = "female + male"
+    groups["total"] = population
+    if female is not None:
+        groups["female"], groups["male"] = female, male
+    return groups
+
+
+def _years_of(classes: xr.DataArray, dim: str) -> list[tuple[Any, int]]:
+    """(label, target population year) for each slice of *classes* along *dim*."""
+    if dim not in classes.dims:
+        raise InputError(f"drought classes have no {dim!r} dimension (dims {classes.dims})")
+    labels = [v.item() if hasattr(v, "item") else v for v in classes[dim].values]
+    if dim == "year":
+        return [(lab, int(lab)) for lab in labels]
+    if "epoch_end" not in classes.coords:
+        raise InputError(f"drought classes along {dim!r} need an 'epoch_end' coordinate (from epoch_most_severe)")
+    # the most recent population grid of each epoch (PRAIS22 §3.2 Step 4)
+    return [(lab, int(e)) for lab, e in zip(labels, classes["epoch_end"].values)]
+
+
+def _grid_for(pop: xr.DataArray, year: int) -> tuple[xr.DataArray, int | None]:
+    if "year" not in pop.dims:
+        return pop, None
+    used = nearest_population_year(year, pop["year"].values)
+    return pop.sel(year=used, drop=True), used
+
+
+def _prepare(pop: xr.DataArray, land_mask: xr.DataArray | None, water_population: str) -> xr.DataArray:
+    if water_population not in ("keep", "zero"):
+        raise InputError(f"water_population must be 'keep' or 'zero', got {water_population!r}")
+    if water_population == "zero":
+        if land_mask is None:
+            raise InputError("water_population='zero' needs a land_mask")
+        pop = pop.where(land_mask.astype(bool), 0.0).assign_attrs(pop.attrs)
+    return pop
+
+
+def _check_sex_definition(sex_percentage: str) -> str:
+    key = str(sex_percentage)
+    if key not in _SEX_DEFINITIONS:
+        raise InputError(f"sex_percentage must be '2026' or '2022' (decision D8), got {sex_percentage!r}")
+    return key
+
+
+def _names(codes: Sequence[int], meanings: Sequence[str] | None) -> dict[int, str]:
+    if meanings is not None and len(meanings) != len(codes):
+        raise InputError(f"{len(codes)} codes but {len(meanings)} meanings")
+    return {int(c): (str(m) if meanings is not None else str(c)) for c, m in zip(codes, meanings or codes)}
+
+
+def _percentages(df: pd.DataFrame, keys: list[str], sex_percentage: str) -> np.ndarray:
+    """Percent for tidy rows (keys, group, kind, class, population); the denominators are the
+    ``total_population`` rows of the same keys and group, or (2022, by sex) both sexes in the class."""
+    den = df[df["kind"] == "total_population"][keys + ["group", "population"]].rename(columns={"population": "_den"})
+    merged = df[keys + ["group", "population"]].merge(den, on=keys + ["group"], how="left")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * merged["population"].to_numpy(dtype="float64") / merged["_den"].to_numpy(dtype="float64")
+        if sex_percentage == "2022":
+            sexed = df["group"].isin(["female", "male"]).to_numpy()
+            cols = keys + ["kind", "class"]
+            both = df[sexed].groupby(cols, dropna=False)["population"].sum().rename("_both").reset_index()
+            m2 = df[cols + ["population"]].merge(both, on=cols, how="left")
+            share = 100.0 * m2["population"].to_numpy(dtype="float64") / m2["_both"].to_numpy(dtype="float64")
+            pct = np.where(sexed & (df["kind"] != "total_population").to_numpy(), share, pct)
+    return pct
+
+
+def drought_exposure(
+    drought_class: xr.DataArray,
+    population: xr.DataArray | None,
+    *,
+    codes: Sequence[int],
+    drought_codes: Sequence[int],
+    nodata: int,
+    meanings: Sequence[str] | None = None,
+    female: xr.DataArray | None = None,
+    male: xr.DataArray | None = None,
+    sex_percentage: str = "2026",
+    population_totals: Mapping[int, Mapping[str, float]] | None = None,
+    land_mask: xr.DataArray | None = None,
+    water_population: str = "keep",
+    dim: str = "year",
+) -> pd.DataFrame:
+    """Population in each drought class per year, total / female / male, national (SO3-2.T1–T3).
+
+    Parameters
+    ----------
+    drought_class : xarray.DataArray
+        SO3-1 classes with a ``year`` dimension (or ``epoch``, from
+        :func:`indicators.so3.hazard.epoch_most_severe`), on the population grid.
+    population : xarray.DataArray or None
+        Total population (persons per cell), dims ``(year, y, x)`` or ``(y, x)``;
+        None: female + male.
+    codes : sequence of int
+        Drought class codes in table order.
+    drought_codes : sequence of int
+        Codes counted as "exposed to drought".
+    nodata : int
+        Nodata code of the classes; people in nodata cells get a row of their own.
+    meanings : sequence of str, optional
+        Class names in the order of *codes*.
+    female, male : xarray.DataArray, optional
+        Population by sex, like *population*.
+    sex_percentage : {"2026", "2022"}
+        Definition of the female and male percentages (D8; default 2026).
+    population_totals : {year: {"total": …, "female": …, "male": …}}, optional
+        National population totals (CP-1.T2) used as denominators instead of the
+        grid sums; years without an entry use the grid sums.
+    land_mask : xarray.DataArray of bool, optional
+        True on land; with ``water_population="zero"`` people on water cells
+        are set to 0 (the Trends.Earth convention).
+    water_population : {"keep", "zero"}
+    dim : {"year", "epoch"}
+        For epochs, the population of the epoch's last year (nearest available) is used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows per (*dim*, group, kind, class) with ``kind`` in ``"class"``,
+        ``"any_drought"``, ``"nodata"``, ``"total_population"``; columns
+        ``population_year`` (the grid used, after nearest-year fill),
+        ``class_name``, ``population``, ``percent``, ``denominator``.
+        ``attrs`` state the sex-percentage definition and the fill.
+    """
+    sex_percentage = _check_sex_definition(sex_percentage)
+    dc = [int(c) for c in drought_codes]
+    if not set(dc) <= {int(c) for c in codes}:
+        raise InputError(f"drought codes {dc} are not all among the class codes {list(codes)}")
+    names = _names(codes, meanings)
+    groups = _groups(population, female, male)
+    rows, denominators, fill = [], {}, []
+    for label, target in _years_of(drought_class, dim):
+        cls = drought_class.sel({dim: label})
+        for group, pop in groups.items():
+            grid, used = _grid_for(pop, target)
+            grid = _prepare(grid, land_mask, water_population)
+            t = weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata)
+            per_class = t[t["kind"] == "class"]
+            exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())
+            nodata_pop = float(t.loc[t["kind"] == "nodata", "value"].sum())
+            water_pop = float(t.loc[t["kind"] == "water", "value"].sum())
+            grid_total = float(per_class["value"].sum()) + nodata_pop + water_pop
+            official = (population_totals or {}).get(int(target), {}).get(group)
+            total = float(official) if official is not None else grid_total
+            denominators[(label, group)] = "official total (CP-1.T2)" if official is not None else "population grid total"
+            year_used = target if used is None else used
+            if used is not None and used != target:
+                fill.append(f"{label}: {group} population of {used}")
+            for _, r in per_class.iterrows():
+                rows.append((label, year_used, group, "class", int(r["class"]), float(r["value"])))
+            rows.append((label, year_used, group, "any_drought", pd.NA, exposed))
+            rows.append((label, year_used, group, "nodata", pd.NA, nodata_pop))
+            rows.append((label, year_used, group, "total_population", pd.NA, total))
+    df = pd.DataFrame(rows, columns=[dim, "population_year", "group", "kind", "class", "population"])
+    df["class"] = df["class"].astype("Int64")
+    df["percent"] = _percentages(df, [dim], sex_percentage)
+    df.loc[df["kind"] == "total_population", "percent"] = 100.0
+    df["denominator"] = [
+        "people of both sexes exposed in the class"
+        if sex_percentage == "2022" and g != "total" and k in ("class", "any_drought", "nodata")
+        else denominators[(lab, g)]
+        for lab, g, k in zip(df[dim], df["group"], df["kind"])
+    ]
+    df.insert(5, "class_name", [names.get(int(c)) if pd.notna(c) else None for c in df["class"]])
+    df.loc[df["kind"] == "any_drought", "class_name"] = "any drought"
+    df.attrs.update(
+        indicator="SO3-2",
+        tables="SO3-2.T1 (total), SO3-2.T2 (female), SO3-2.T3 (male)",
+        sex_percentage=sex_percentage,
+        sex_percentage_definition=_SEX_DEFINITIONS[sex_percentage],
+        population_year_fill="nearest available year (ties: the later)",
+        population_years_filled="; ".join(fill) or "none",
+        water_population=water_population,
+        drought_codes=dc,
+    )
+    return df
+
+
+def drought_exposure_zonal(
+    drought_class: xr.DataArray,
+    population: xr.DataArray | None,
+    units: Any,
+    *,
+    codes: Sequence[int],
+    drought_codes: Sequence[int],
+    nodata: int,
+    meanings: Sequence[str] | None = None,
+    female: xr.DataArray | None = None,
+    male: xr.DataArray | None = None,
+    sex_percentage: str = "2026",
+    land_mask: xr.DataArray | None = None,
+    water_population: str = "keep",
+    method: str = "exact",
+    id_field: str | None = None,
+    name_field: str | None = None,
+    dim: str = "year",
+) -> pd.DataFrame:
+    """Population per drought class per administrative unit (and national), total / female / male.
+
+    Parameters as in :func:`drought_exposure`, plus *units* (a GeoDataFrame in
+    the raster's CRS) and *method* (``"exact"`` or ``"centre"``, see
+    :func:`indicators.summarize.zonal_class_areas`). Percentages use each
+    unit's own population from the grid as the denominator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows per (*dim*, level, unit, group, kind, class) with ``population``
+        and ``percent``; national rows are the sums of the unit rows.
+    """
+    sex_percentage = _check_sex_definition(sex_percentage)
+    dc = [int(c) for c in drought_codes]
+    names = _names(codes, meanings)
+    groups = _groups(population, female, male)
+    frames = []
+    for label, target in _years_of(drought_class, dim):
+        cls = drought_class.sel({dim: label})
+        for group, pop in groups.items():
+            grid, used = _grid_for(pop, target)
+            grid = _prepare(grid, land_mask, water_population)
+            t = zonal_class_areas(
+                cls, units, codes=list(codes), method=method, weights=grid, id_field=id_field,
+                name_field=name_field, nodata=nodata,
+            )
+            t = t.rename(columns={"value": "population"}).drop(columns=["area_km2", "unit_pixel_area_km2", "unit_geodesic_area_km2"])
+            key = ["level", "unit"]
+            first = t.drop_duplicates(key).set_index(key)
+            exposed = t[(t["kind"] == "class") & t["class"].isin(dc)].groupby(key, dropna=False, sort=False)["population"].sum()
+            total = t.groupby(key, dropna=False, sort=False)["population"].sum()
+            extra = []
+            for kind, series in (("any_drought", exposed), ("total_population", total)):
+                r = first.copy()
+                r["kind"], r["class"] = kind, pd.NA
+                r["population"] = series.reindex(first.index, fill_value=0.0)
+                extra.append(r.reset_index())
+            t = pd.concat([t] + extra, ignore_index=True)
+            t.insert(0, "group", group)
+            t.insert(0, "population_year", target if used is None else used)
+            t.insert(0, dim, label)
+            frames.append(t)
+    df = pd.concat(frames, ignore_index=True)
+    df["class"] = df["class"].astype("Int64")
+    keys = [dim, "level", "unit"]
+    df["percent"] = _percentages(df, keys, sex_percentage)
+    df.loc[df["kind"] == "total_population", "percent"] = 100.0
+    pos = list(df.columns).index("class") + 1
+    df.insert(pos, "class_name", [names.get(int(c)) if pd.notna(c) else None for c in df["class"]])
+    df.loc[df["kind"] == "any_drought", "class_name"] = "any drought"
+    df.attrs.update(
+        indicator="SO3-2",
+        method=method,
+        sex_percentage=sex_percentage,
+        sex_percentage_definition=_SEX_DEFINITIONS[sex_percentage],
+        population_year_fill="nearest available year (ties: the later)",
+        water_population=water_population,
+    )
+    return df
+
+
+def epoch_exposure_map(
+    epoch_classes: xr.DataArray,
+    population: xr.DataArray,
+    *,
+    drought_codes: Sequence[int],
+    nodata: int,
+) -> xr.DataArray:
+    """Four-year exposure maps: people in drought cells of each epoch's most-severe-class map.
+
+    Parameters
+    ----------
+    epoch_classes : xarray.DataArray
+        From :func:`indicators.so3.hazard.epoch_most_severe` (dims ``(epoch, y, x)``
+        with an ``epoch_end`` coordinate).
+    population : xarray.DataArray
+        Persons per cell, ``(year, y, x)`` or ``(y, x)``; each epoch uses its
+        most recent year (nearest available to ``epoch_end``).
+    drought_codes : sequence of int
+        Classes counted as drought.
+    nodata : int
+        Nodata code of the classes (→ NaN).
+
+    Returns
+    -------
+    xarray.DataArray (float32, persons) dims ``(epoch, y, x)``: the population in
+    drought cells, 0 in non-drought cells, NaN where the class is nodata;
+    coordinate ``population_year`` per epoch.
+    """
+    maps, years = [], []
+    for label, target in _years_of(epoch_classes, "epoch"):
+        cls = epoch_classes.sel(epoch=label)
+        grid, used = _grid_for(population, target)
+        exposed = xr.where(cls.isin([int(c) for c in drought_codes]), grid, 0.0)
+        exposed = exposed.where(cls != nodata)
+        maps.append(exposed.astype("float32"))
+        years.append(target if used is None else used)
+    out = xr.concat(maps, dim="epoch", coords="minimal", compat="override")
+    out = out.assign_coords(epoch=epoch_classes["epoch"].values, population_year=("epoch", years))
+    if "spatial_ref" in epoch_classes.coords:
+        out = out.assign_coords(spatial_ref=epoch_classes["spatial_ref"])
+    out.name = "population_exposed"
+    out.attrs = {
+        "long_name": "population in drought cells of the epoch's most-severe-class map (SO3-2)",
+        "units": population.attrs.get("units", "person"),
+        "drought_codes": [int(c) for c in drought_codes],
+        "population_rule": "the epoch's most recent population year (nearest available)",
+    }
+    return out

@@ -1,0 +1,449 @@
+"""SO3-1, tier 1 drought hazard: drought-class maps, land area per class, four-year epoch maps.
+
+Methodology Part A D3 (land-area denominator), D5–D7 and Part B §3.2:
+
+* one classification per year, by default of the December SPI-12 (any SPI or
+  SPEI, computed here or precomputed, is accepted);
+* drought intensity classes from SPI breaks, with the boundary rule as a
+  parameter (D6: a value on a boundary goes to the more severe class;
+  Trends.Earth: the milder one);
+* area and percent of **land** per class and under any drought class, national
+  and per administrative unit (the denominator is the valid land area, or an
+  official land area; nodata and water are reported on rows of their own);
+* four-year epoch maps of the most severe class over all the epoch's years (D7).
+
+All class codes, names, breaks, epochs and the drought codes come in as
+parameters from the specs (``specs/legends/drought.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..classes import classify_by_breaks, flag_attrs, recode
+from ..errors import InputError
+from ..summarize import class_area_table, zonal_class_areas
+
+__all__ = [
+    "annual_spi",
+    "drought_hazard_classes",
+    "epoch_most_severe",
+    "drought_area_table",
+    "drought_zonal_area_table",
+    "hazard_trends",
+]
+
+
+def annual_spi(spi: xr.DataArray, *, month: int, time_dim: str = "time") -> xr.DataArray:
+    """One SPI value per year: the given calendar month of a monthly (or already annual) series.
+
+    Parameters
+    ----------
+    spi : xarray.DataArray
+        SPI or SPEI with a date-time ``time`` dimension (e.g. a precomputed
+        monthly SPI-12 collection, or the output of :func:`indicators.spi`).
+    month : int
+        Calendar month to keep (UNCCD SO3-1: 12, December).
+
+    Returns
+    -------
+    xarray.DataArray with dimension ``year`` (int) instead of ``time``.
+    """
+    if time_dim not in spi.dims:
+        raise InputError(f"SPI has no {time_dim!r} dimension (dims {spi.dims})")
+    months = spi[time_dim].dt.month
+    sel = spi.isel({time_dim: np.flatnonzero(months.values == int(month))})
+    years = sel[time_dim].dt.year.values
+    if sel.sizes[time_dim] == 0:
+        raise InputError(f"SPI has no value for calendar month {month}")
+    if np.unique(years).size != years.size:
+        raise InputError(f"SPI has more than one value for month {month} in some year; give a monthly series")
+    out = sel.assign_coords(year=(time_dim, years.astype("int64"))).swap_dims({time_dim: "year"}).drop_vars(time_dim)
+    out.attrs = dict(spi.attrs, calendar_month=int(month))
+    return out
+
+
+def drought_hazard_classes(
+    spi: xr.DataArray,
+    *,
+    breaks: Sequence[float],
+    codes: Sequence[int],
+    right_closed: bool,
+    meanings: Sequence[str],
+    nodata: int,
+) -> xr.DataArray:
+    """Drought intensity class of each cell and year (SO3-1, D6).
+
+    Parameters
+    ----------
+    spi : xarray.DataArray
+        SPI/SPEI values (dimensionless), any dimensions (typically
+        ``(year, y, x)``), numpy or dask. NaN gives *nodata*.
+    breaks : sequence of float
+        Increasing class boundaries, e.g. ``[-2, -1.5, -1, 0]`` (specs:
+        ``drought_intensity_default``).
+    codes : sequence of int
+        One code per interval from the lowest up, e.g. ``[4, 3, 2, 1, 0]``
+        (extreme, severe, moderate, mild, no drought).
+    right_closed : bool
+        True (D6, the manual): intervals ``(lower, upper]`` — a value on a
+        boundary goes to the lower, more severe class and SPI = 0 is mild.
+        False (Trends.Earth): ``[lower, upper)`` — the milder class; SPI = 0 is
+        no drought.
+    meanings : sequence of str
+        Class names in the order of ``sorted(codes)`` (CF ``flag_meanings``).
+    nodata : int
+        Code for missing SPI.
+
+    Returns
+    -------
+    xarray.DataArray (uint8) with CF ``flag_values``/``flag_meanings``,
+    ``_FillValue``-style ``nodata`` and the boundary rule in its attributes.
+    """
+    if len(meanings) != len(codes):
+        raise InputError(f"{len(codes)} drought codes but {len(meanings)} meanings")
+    out = classify_by_breaks(spi, breaks, codes, right_closed=right_closed, nodata=nodata, dtype="uint8")
+    out = _restore_coords(out, spi)
+    out.name = "drought_class"
+    rule = "boundary value to the more severe class" if right_closed else "boundary value to the milder class"
+    out.attrs.update(
+        flag_attrs(
+            sorted(int(c) for c in codes),
+            list(meanings),
+            nodata=nodata,
+            long_name="drought intensity class (SO3-1)",
+            boundary_rule=rule,
+            source_index=spi.attrs.get("long_name", "SPI"),
+        )
+    )
+    out.attrs["_FillValue"] = int(nodata)
+    for key in ("calibration_period", "spi_scale_months", "calendar_month", "distribution"):
+        if key in spi.attrs:
+            out.attrs[f"spi_{key}" if not key.startswith("spi_") else key] = spi.attrs[key]
+    return out
+
+
+def _restore_coords(out: xr.DataArray, like: xr.DataArray, drop_dim: str | None = None) -> xr.DataArray:
+    """Put back *like*'s non-index coordinates (e.g. rioxarray's ``spatial_ref`` with its CRS
+    attributes), which elementwise helpers and reductions return without their attributes."""
+    for name, coord in like.coords.items():
+        if name in like.dims or (drop_dim is not None and drop_dim in coord.dims):
+            continue
+        if set(coord.dims) <= set(out.dims):
+            out = out.assign_coords({name: coord})
+    return out
+
+
+def _severity_lookup(severity: Sequence[int]) -> tuple[dict[int, int], dict[int, int]]:
+    order = [int(c) for c in severity]
+    if len(set(order)) != len(order):
+        raise InputError(f"severity order repeats a code: {order}")
+    rank = {c: i for i, c in enumerate(order)}
+    back = {i: c for c, i in rank.items()}
+    return rank, back
+
+
+def epoch_most_severe(
+    classes: xr.DataArray,
+    *,
+    epochs: Sequence[Sequence[int]],
+    severity: Sequence[int],
+    nodata: int,
+    year_dim: str = "year",
+) -> xr.DataArray:
+    """Most severe drought class of each cell over each epoch (D7; PRAIS Step 5).
+
+    Parameters
+    ----------
+    classes : xarray.DataArray
+        Annual drought classes with an integer ``year`` dimension.
+    epochs : sequence of (first year, last year)
+        Inclusive epochs, e.g. ``[(2000, 2003), (2004, 2007), …]``. Every year of
+        an epoch present in *classes* is used (all four, unlike Trends.Earth's
+        three); years absent from *classes* are listed in the ``epoch_missing_years``
+        attribute and the epoch is summarised over the years available. An epoch
+        with no year at all is left out (listed in ``epochs_without_data``).
+    severity : sequence of int
+        Class codes from the least to the most severe, e.g. ``[0, 1, 2, 3, 4]``.
+    nodata : int
+        Nodata code: ignored when another year of the epoch has a class; a cell
+        with no class in any year of the epoch is *nodata*.
+
+    Returns
+    -------
+    xarray.DataArray (uint8) with dimension ``epoch`` (labels ``"2000-2003"``)
+    and coordinates ``epoch_start``, ``epoch_end``.
+    """
+    if year_dim not in classes.dims:
+        raise InputError(f"drought classes have no {year_dim!r} dimension (dims {classes.dims})")
+    rank, back = _severity_lookup(severity)
+    have = set(int(y) for y in classes[year_dim].values)
+    maps, labels, starts, ends, used, missing, empty = [], [], [], [], [], [], []
+    for ep in epochs:
+        first, last = int(ep[0]), int(ep[-1])
+        if last < first:
+            raise InputError(f"epoch {ep!r} ends before it starts")
+        years = [y for y in range(first, last + 1) if y in have]
+        label = f"{first}-{last}"
+        if not years:
+            empty.append(label)
+            continue
+        sub = classes.sel({year_dim: years})
+        ranks = recode(sub, rank, nodata=255, dtype="uint8")
+        worst = ranks.where(ranks != 255).max(year_dim, skipna=True)
+        maps.append(recode(worst, back, nodata=nodata, dtype="uint8"))
+        labels.append(label)
+        starts.append(first)
+        ends.append(last)
+        used.append(f"{label}: {','.join(map(str, years))}")
+        absent = [y for y in range(first, last + 1) if y not in have]
+        if absent:
+            missing.append(f"{label}: {','.join(map(str, absent))}")
+    if not maps:
+        raise InputError(f"no year of the epochs {[list(e) for e in epochs]} is in the drought classes")
+    out = xr.concat(maps, dim="epoch", coords="minimal", compat="override").assign_coords(
+        epoch=("epoch", labels), epoch_start=("epoch", starts), epoch_end=("epoch", ends)
+    )
+    out = _restore_coords(out, classes, drop_dim=year_dim)
+    out.name = "drought_class_epoch"
+    attrs = {k: v for k, v in classes.attrs.items() if k.startswith(("flag_", "nodata", "_FillValue", "units", "boundary"))}
+    attrs.update(
+        long_name="most severe drought class over the epoch (SO3-1)",
+        epoch_rule="most severe class over every year of the epoch present (D7)",
+        epoch_years="; ".join(used),
+        epoch_missing_years="; ".join(missing) or "none",
+        epochs_without_data=", ".join(empty) or "none",
+    )
+    attrs["nodata"] = int(nodata)
+    attrs["_FillValue"] = int(nodata)
+    out.attrs = attrs
+    return out
+
+
+def _labels(codes: Sequence[int], meanings: Sequence[str] | None) -> dict[int, str]:
+    if meanings is None:
+        return {int(c): str(c) for c in codes}
+    if len(meanings) != len(codes):
+        raise InputError(f"{len(codes)} codes but {len(meanings)} meanings")
+    return {int(c): str(m) for c, m in zip(codes, meanings)}
+
+
+def _check_drought_codes(codes: Sequence[int], drought_codes: Sequence[int]) -> list[int]:
+    dc = [int(c) for c in drought_codes]
+    if not set(dc) <= {int(c) for c in codes}:
+        raise InputError(f"drought codes {dc} are not all among the class codes {list(codes)}")
+    return dc
+
+
+def drought_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    drought_codes: Sequence[int],
+    meanings: Sequence[str] | None = None,
+    nodata: int,
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    dim: str = "year",
+) -> pd.DataFrame:
+    """National area and percent of land per drought class, and under any drought (SO3-1.T1/T2).
+
+    Parameters
+    ----------
+    classes : xarray.DataArray
+        Drought classes with a ``year`` (or ``epoch``) dimension and a CRS.
+    codes : sequence of int
+        Class codes to report, in table order (e.g. ``[1, 2, 3, 4, 0]``).
+    drought_codes : sequence of int
+        Codes that count as "under drought" (e.g. ``[1, 2, 3, 4]``).
+    meanings : sequence of str, optional
+        Class names, in the order of *codes*.
+    nodata : int
+        Nodata code of *classes*.
+    land_mask : xarray.DataArray of bool, optional
+        True on land; False cells (inland water, D3) are reported as water and
+        left out of the denominator. Same grid as *classes*.
+    official_land_area_km2 : float, optional
+        Official national land area: it becomes the denominator; the
+        pixel-derived land area is reported beside it (D3).
+    dim : str
+        ``"year"`` for annual tables, ``"epoch"`` for epoch maps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (*dim*, kind, class): ``kind`` is ``"class"``,
+        ``"any_drought"``, ``"water"``, ``"nodata"``, ``"land_area"`` (and
+        ``"official_land_area"``); columns ``class``, ``class_name``,
+        ``area_km2``, ``percent_of_land``. ``attrs`` record the denominator
+        source and the per-year land area.
+    """
+    if dim not in classes.dims:
+        raise InputError(f"drought classes have no {dim!r} dimension (dims {classes.dims})")
+    dc = _check_drought_codes(codes, drought_codes)
+    names = _labels(codes, meanings)
+    frames = []
+    for label in classes[dim].values:
+        t = class_area_table(
+            classes.sel({dim: label}),
+            codes=list(codes),
+            nodata=nodata,
+            land_mask=land_mask,
+            official_land_area_km2=official_land_area_km2,
+        )
+        cls = t[t["kind"] == "class"]
+        drought = cls[cls["class"].isin(dc)]
+        any_row = pd.DataFrame(
+            {
+                "kind": ["any_drought"],
+                "class": pd.array([pd.NA], dtype="Int64"),
+                "area_km2": [drought["area_km2"].sum()],
+                "cells": pd.array([drought["cells"].sum()], dtype="Int64"),
+                "percent_of_land": [100.0 * drought["area_km2"].sum() / t.attrs["land_area_km2"]],
+            }
+        )
+        t = pd.concat([t, any_row], ignore_index=True)
+        t.insert(0, dim, label.item() if hasattr(label, "item") else label)
+        frames.append(t)
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(3, "class_name", [names.get(int(c), None) if pd.notna(c) else None for c in out["class"]])
+    out.loc[out["kind"] == "any_drought", "class_name"] = "any drought"
+    out.attrs.update(
+        indicator="SO3-1",
+        tables="SO3-1.T1 (area and % per class), SO3-1.T2 (% under any drought)",
+        denominator="official land area" if official_land_area_km2 is not None else "valid land area (D3)",
+        drought_codes=dc,
+        water="land_mask" if land_mask is not None else "no land mask given: no water row",
+    )
+    return out
+
+
+def drought_zonal_area_table(
+    classes: xr.DataArray,
+    units: Any,
+    *,
+    codes: Sequence[int],
+    drought_codes: Sequence[int],
+    meanings: Sequence[str] | None = None,
+    nodata: int,
+    land_mask: xr.DataArray | None = None,
+    method: str = "exact",
+    id_field: str | None = None,
+    name_field: str | None = None,
+    dim: str = "year",
+) -> pd.DataFrame:
+    """Area and percent of land per drought class, per administrative unit and national (SO3-1).
+
+    Parameters
+    ----------
+    classes : xarray.DataArray
+        Drought classes with a ``year`` (or ``epoch``) dimension and a CRS.
+    units : geopandas.GeoDataFrame
+        Admin units in the raster's CRS (:func:`indicators.read_polygons`).
+    codes, drought_codes, meanings, nodata, land_mask, dim
+        As in :func:`drought_area_table`; water cells (``land_mask`` False)
+        are reported on a water row and left out of each unit's land area.
+    method : {"exact", "centre"}
+        Fractional pixel coverage or the pixel-centre rule
+        (:func:`indicators.summarize.zonal_class_areas`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`indicators.summarize.zonal_class_areas` per *dim* value,
+        with ``class_name``, ``percent_of_land`` (of the unit's valid land
+        area) and one ``any_drought`` row per unit (and national).
+    """
+    if dim not in classes.dims:
+        raise InputError(f"drought classes have no {dim!r} dimension (dims {classes.dims})")
+    dc = _check_drought_codes(codes, drought_codes)
+    names = _labels(codes, meanings)
+    water_codes: list[int] = []
+    if land_mask is not None:
+        # a free code for water cells, so zonal_class_areas reports them on the water row
+        water = next(c for c in range(255) if c not in set(map(int, codes)) | {int(nodata)})
+        classes = classes.where(land_mask.astype(bool), water).astype(classes.dtype)
+        water_codes = [water]
+    frames = []
+    for label in classes[dim].values:
+        t = zonal_class_areas(
+            classes.sel({dim: label}),
+            units,
+            codes=list(codes),
+            method=method,
+            id_field=id_field,
+            name_field=name_field,
+            nodata=nodata,
+            water_codes=water_codes,
+        )
+        key = ["level", "unit"]
+        cls = t[t["kind"] == "class"]
+        land = cls.groupby(key, dropna=False, sort=False)["area_km2"].sum().rename("land_km2")
+        drought = cls[cls["class"].isin(dc)].groupby(key, dropna=False, sort=False)["area_km2"].sum()
+        first = t.drop_duplicates(key).set_index(key)
+        any_rows = first.copy()
+        any_rows["kind"] = "any_drought"
+        any_rows["class"] = pd.NA
+        any_rows["area_km2"] = drought.reindex(first.index, fill_value=0.0)
+        t = pd.concat([t, any_rows.reset_index()], ignore_index=True)
+        t = t.join(land, on=key)
+        t["percent_of_land"] = np.where(
+            t["kind"].isin(["class", "any_drought"]) & (t["land_km2"] > 0), 100.0 * t["area_km2"] / t["land_km2"], np.nan
+        )
+        t = t.rename(columns={"land_km2": "unit_land_area_km2"})
+        t.insert(0, dim, label.item() if hasattr(label, "item") else label)
+        frames.append(t)
+    out = pd.concat(frames, ignore_index=True)
+    out["class"] = out["class"].astype("Int64")
+    pos = list(out.columns).index("class") + 1
+    out.insert(pos, "class_name", [names.get(int(c)) if pd.notna(c) else None for c in out["class"]])
+    out.loc[out["kind"] == "any_drought", "class_name"] = "any drought"
+    out.loc[out["kind"] == "water", "class"] = pd.NA
+    out.attrs.update(indicator="SO3-1", method=method, drought_codes=dc, denominator="valid land area of each unit (D3)")
+    return out
+
+
+def hazard_trends(
+    table: pd.DataFrame,
+    *,
+    baseline: tuple[int, int],
+    period: tuple[int, int],
+    kind: str = "any_drought",
+    value: str = "percent_of_land",
+) -> dict[str, Any]:
+    """Non-normative trend extras on the national annual series of SO3-1 (or SO3-2) tables.
+
+    Mann–Kendall and Sen's slope on the annual series, and the reporting-period
+    mean against the baseline mean (:mod:`indicators.trends`). The reporting
+    manual prescribes no trend test (methodology Part B §3.5).
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`drought_area_table` (or a national exposure table)
+    baseline, period : (first year, last year), inclusive
+    kind : row kind to follow (default ``"any_drought"``)
+    value : column to follow (default ``"percent_of_land"``)
+    """
+    from ..trends import NON_NORMATIVE, mann_kendall, period_mean_change, sens_slope
+
+    rows = table[table["kind"] == kind]
+    if "level" in rows.columns:
+        rows = rows[rows["level"] == "national"]
+    if "year" not in rows.columns or rows.empty:
+        raise InputError(f"the table has no annual rows of kind {kind!r}")
+    rows = rows.groupby("year", sort=True)[value].sum()
+    years = rows.index.to_numpy(dtype="float64")
+    values = rows.to_numpy(dtype="float64")
+    return {
+        "series": kind,
+        "value": value,
+        "mann_kendall": mann_kendall(values, years).as_dict(),
+        "sens_slope_per_year": sens_slope(years, values),
+        **period_mean_change(years, values, baseline=baseline, period=period),
+        "note": NON_NORMATIVE,
+    }

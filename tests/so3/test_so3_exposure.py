@@ -1,0 +1,158 @@
+"""SO3-2 exposure: people per drought class by sex, both percentage definitions (D8), nearest-year fill."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from shapely.geometry import box
+
+from indicators.errors import InputError
+from indicators.so3.exposure import drought_exposure, drought_exposure_zonal, epoch_exposure_map, nearest_population_year
+from indicators.so3.hazard import epoch_most_severe
+
+NODATA = 255
+CODES = [1, 2, 3, 4, 0]
+DROUGHT = [1, 2, 3, 4]
+NAMES = ["Mild drought", "Moderate drought", "Severe drought", "Extreme drought", "No drought"]
+
+# 2 x 2 cells. Classes per year; population grids only for 2000 and 2002.
+CLASSES = {2000: [[1, 0], [3, NODATA]], 2001: [[0, 0], [0, 2]], 2003: [[4, 4], [0, 0]]}
+FEMALE = {2000: [[10, 20], [30, 40]], 2002: [[11, 21], [31, 41]]}
+MALE = {2000: [[5, 5], [10, 20]], 2002: [[6, 6], [11, 21]]}
+
+
+@pytest.fixture
+def grids(equal_area):
+    years = sorted(CLASSES)
+    classes = equal_area([CLASSES[y] for y in years], years=years, nodata=NODATA, name="drought_class")
+    pop_years = sorted(FEMALE)
+    female = equal_area([FEMALE[y] for y in pop_years], years=pop_years, dtype="float32").assign_attrs(units="person")
+    male = equal_area([MALE[y] for y in pop_years], years=pop_years, dtype="float32").assign_attrs(units="person")
+    return classes, female, male
+
+
+def _row(df, year, group, kind, cls=None):
+    sel = (df["year"] == year) & (df["group"] == group) & (df["kind"] == kind)
+    sel &= df["class"].isna() if cls is None else (df["class"] == cls)
+    assert sel.sum() == 1, (year, group, kind, cls)
+    return df[sel].iloc[0]
+
+
+def test_nearest_population_year():
+    assert nearest_population_year(2019, range(2000, 2021)) == 2019
+    assert nearest_population_year(2023, range(2000, 2021)) == 2020  # PRAIS26: 2020 grid for 2021-2023
+    assert nearest_population_year(1995, [2000, 2005]) == 2000
+    assert nearest_population_year(2001, [2000, 2002]) == 2002  # a tie goes to the later year
+
+
+def test_exposure_2026_definition_by_hand(grids):
+    classes, female, male = grids
+    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, meanings=NAMES)
+    # 2000: total = female + male = [[15, 25], [40, 60]] = 140 people; mild 15, severe 40, nodata 60
+    assert _row(df, 2000, "total", "class", 1)["population"] == pytest.approx(15)
+    assert _row(df, 2000, "total", "any_drought")["population"] == pytest.approx(55)
+    assert _row(df, 2000, "total", "any_drought")["percent"] == pytest.approx(100 * 55 / 140)
+    assert _row(df, 2000, "total", "nodata")["population"] == pytest.approx(60)
+    assert _row(df, 2000, "total", "total_population")["population"] == pytest.approx(140)
+    # 2026: exposed women / all women (100), exposed men / all men (40)
+    assert _row(df, 2000, "female", "class", 1)["percent"] == pytest.approx(10.0)
+    assert _row(df, 2000, "female", "class", 3)["percent"] == pytest.approx(30.0)
+    assert _row(df, 2000, "female", "any_drought")["percent"] == pytest.approx(40.0)
+    assert _row(df, 2000, "male", "class", 1)["percent"] == pytest.approx(12.5)
+    assert _row(df, 2000, "male", "any_drought")["percent"] == pytest.approx(37.5)
+    assert _row(df, 2000, "total", "class", 1)["class_name"] == "Mild drought"
+    assert df.attrs["sex_percentage"] == "2026"
+
+
+def test_exposure_2022_definition_by_hand(grids):
+    classes, female, male = grids
+    df = drought_exposure(
+        classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, sex_percentage="2022"
+    )
+    # 2022: each sex's share of the people exposed in the class; female + male = 100 per class
+    assert _row(df, 2000, "female", "class", 1)["percent"] == pytest.approx(100 * 10 / 15)
+    assert _row(df, 2000, "male", "class", 1)["percent"] == pytest.approx(100 * 5 / 15)
+    assert _row(df, 2000, "female", "class", 3)["percent"] == pytest.approx(75.0)
+    assert _row(df, 2000, "female", "any_drought")["percent"] == pytest.approx(100 * 40 / 55)
+    assert _row(df, 2000, "female", "any_drought")["percent"] + _row(df, 2000, "male", "any_drought")["percent"] == pytest.approx(100)
+    # the total's percentage is over the total population under both definitions
+    assert _row(df, 2000, "total", "any_drought")["percent"] == pytest.approx(100 * 55 / 140)
+
+
+def test_nearest_year_fill_is_stated(grids):
+    classes, female, male = grids
+    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA)
+    years_used = df.drop_duplicates("year").set_index("year")["population_year"].to_dict()
+    assert years_used == {2000: 2000, 2001: 2002, 2003: 2002}
+    assert "2001: total population of 2002" in df.attrs["population_years_filled"]
+    # 2003 (extreme in the top row) uses the 2002 grid: 11 + 6 + 21 + 6 people
+    assert _row(df, 2003, "total", "class", 4)["population"] == pytest.approx(44)
+
+
+def test_official_totals_and_water(grids, equal_area):
+    classes, female, male = grids
+    totals = {2000: {"total": 200.0, "female": 120.0, "male": 80.0}}
+    df = drought_exposure(
+        classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, population_totals=totals
+    )
+    assert _row(df, 2000, "total", "any_drought")["percent"] == pytest.approx(27.5)
+    assert _row(df, 2000, "female", "any_drought")["percent"] == pytest.approx(100 * 40 / 120)
+    assert _row(df, 2000, "total", "any_drought")["denominator"].startswith("official")
+    land = equal_area([[True, True], [False, True]], dtype=bool)
+    wet = drought_exposure(
+        classes, female + male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, land_mask=land, water_population="zero"
+    )
+    # the severe cell (40 people) is water: its people are set to 0 (the Trends.Earth convention)
+    assert _row(wet, 2000, "total", "any_drought")["population"] == pytest.approx(15)
+    with pytest.raises(InputError):
+        drought_exposure(classes, None, female=female, codes=CODES, drought_codes=DROUGHT, nodata=NODATA)
+    with pytest.raises(InputError, match="D8"):
+        drought_exposure(classes, female + male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, sex_percentage="2030")
+
+
+def test_exposure_lazy_equals_eager(grids):
+    classes, female, male = grids
+    kw = {"codes": CODES, "drought_codes": DROUGHT, "nodata": NODATA}
+    eager = drought_exposure(classes, None, female=female, male=male, **kw)
+    lazy = drought_exposure(classes.chunk({"y": 1}), None, female=female.chunk({"x": 1}), male=male.chunk({"x": 1}), **kw)
+    pd.testing.assert_frame_equal(eager, lazy)
+
+
+def test_zonal_exposure_by_hand(grids):
+    classes, female, male = grids
+    units = gpd.GeoDataFrame({"id": ["W", "E"]}, geometry=[box(0, 0, 1000, 2000), box(1000, 0, 2000, 2000)], crs="EPSG:6933")
+    df = drought_exposure_zonal(
+        classes.sel(year=[2000]), None, units, female=female, male=male, codes=CODES, drought_codes=DROUGHT,
+        nodata=NODATA, method="centre",
+    )
+
+    def one(unit, group, kind):
+        sel = (df["unit"] == unit) & (df["group"] == group) & (df["kind"] == kind)
+        return df[sel].iloc[0]
+
+    # west: mild (15 people) and severe (40): everyone exposed; east: none (25) and nodata (60)
+    assert one("W", "total", "any_drought")["percent"] == pytest.approx(100.0)
+    assert one("E", "total", "any_drought")["population"] == pytest.approx(0.0)
+    assert one("E", "total", "total_population")["population"] == pytest.approx(85.0)
+    assert one("W", "female", "any_drought")["percent"] == pytest.approx(100.0)
+    nat = df[(df["level"] == "national") & (df["group"] == "total") & (df["kind"] == "any_drought")].iloc[0]
+    assert nat["population"] == pytest.approx(55.0)
+    assert nat["percent"] == pytest.approx(100 * 55 / 140)
+
+
+def test_epoch_exposure_map(grids):
+    classes, female, male = grids
+    epochs = epoch_most_severe(classes, epochs=[(2000, 2003)], severity=[0, 1, 2, 3, 4], nodata=NODATA)
+    # most severe over 2000, 2001, 2003: [[4, 4], [3, 2]]
+    assert epochs.values[0].tolist() == [[4, 4], [3, 2]]
+    total = (female + male).assign_attrs(units="person")
+    out = epoch_exposure_map(epochs, total, drought_codes=DROUGHT, nodata=NODATA)
+    assert out["population_year"].values.tolist() == [2002]  # the epoch's most recent grid (2003 -> 2002)
+    np.testing.assert_allclose(out.values[0], [[17, 27], [42, 62]])
+    table = drought_exposure(epochs, total, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, dim="epoch")
+    exposed = table[(table["kind"] == "any_drought") & (table["group"] == "total")].iloc[0]
+    assert exposed["population"] == pytest.approx(148.0) and exposed["population_year"] == 2002
+    assert xr.DataArray.equals(epoch_exposure_map(epochs.chunk({"x": 1}), total, drought_codes=DROUGHT, nodata=NODATA), out)
