@@ -28,6 +28,9 @@ def _apply(func, values, dtype, **attrs_out):
         xr = None
     if xr is not None and isinstance(values, xr.DataArray):
         out = xr.apply_ufunc(func, values, dask="parallelized", output_dtypes=[dtype], keep_attrs=False)
+        # keep_attrs=False also strips the attributes of coordinates, among them
+        # the CRS that rioxarray keeps on `spatial_ref`: put the input's coordinates back.
+        out = out.assign_coords(values.coords)
         out.attrs.update(attrs_out)
         return out
     return func(np.asarray(values))

@@ -86,3 +86,12 @@ def test_flag_attrs():
     assert a["nodata"] == 255
     with pytest.raises(ValueError):
         flag_attrs([1], ["a", "b"], nodata=0, long_name="x")
+
+
+def test_crs_coordinate_survives_classification():
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+
+    x = xr.DataArray(np.array([[-3.0, 0.5]]), dims=("y", "x"), coords={"y": [1.0], "x": [0.0, 1.0]})
+    x = x.rio.write_crs("EPSG:4326")
+    assert classify_by_breaks(x, BREAKS, CODES, right_closed=True, nodata=255).rio.crs == x.rio.crs
+    assert recode(x.astype("int64"), {0: 1}, nodata=255).rio.crs == x.rio.crs
