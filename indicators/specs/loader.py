@@ -266,6 +266,8 @@ def merge(base: Sequence[Document], profile: Document | None = None, overlay: Do
         raw["overlay"] = copy.deepcopy(overlay.data["overlay"])
         _record(overlay.data["overlay"], ("overlay",), overlay, ("overlay",), origin)
     info = raw.get("info") if isinstance(raw.get("info"), dict) else {}
+    if "profile" not in raw:  # no profile file: the defaults as they are
+        raw["profile"] = {"id": info.get("default_profile", "default"), "title": "Defaults", "description": "no profile applied", "source": "specs defaults"}
     raw["edition"] = str(edition) if edition is not None else info.get("default_edition")
     return Merged(raw, origin, problems)
 

@@ -314,7 +314,7 @@ class Nesting(Strict):
         return {child: g.parent for g in self.groups for child in g.children}
 
 
-MatrixValue = Union[float, str]
+MatrixValue = Union[int, float, str]
 
 
 class MatrixRow(Strict):

@@ -400,7 +400,7 @@ def check_lookup_tables(ctx: _Ctx) -> None:
         if not ok:
             continue
         out_domains = [k.codes if k.codes is not None else legends[k.legend].codes() for k in lt.outputs]
-        hits: Counter[tuple[int, ...]] = Counter()
+        matches: dict[tuple[int, ...], list[int]] = {}
         for j, row in enumerate(lt.rows):
             rloc = loc + ("rows", j)
             if len(row.when) != len(lt.keys):
@@ -417,13 +417,23 @@ def check_lookup_tables(ctx: _Ctx) -> None:
             for k, (v, dom) in enumerate(zip(row.then, out_domains)):
                 if v not in dom:
                     ctx.add(rloc + ("then", k), f"{v} is not a code of output {lt.outputs[k].name!r}", f"use one of {list(dom)}", "lookup")
-            hits.update(itertools.product(*choices))
-        for combo in itertools.product(*domains):
-            n = hits.get(combo, 0)
-            if n == 0:
-                ctx.add(loc + ("rows",), f"no row matches {dict(zip((k.name for k in lt.keys), combo))}", "add a row (or widen one with '*')", "lookup")
-            elif n > 1:
-                ctx.add(loc + ("rows",), f"{n} rows match {dict(zip((k.name for k in lt.keys), combo))}", "make the rows mutually exclusive", "lookup")
+            for combo in itertools.product(*choices):
+                matches.setdefault(combo, []).append(j)
+        names = [k.name for k in lt.keys]
+        missing = [dict(zip(names, c)) for c in itertools.product(*domains) if c not in matches]
+        if missing:
+            shown = ", ".join(map(str, missing[:4])) + (" …" if len(missing) > 4 else "")
+            ctx.add(loc + ("rows",), f"no row matches {len(missing)} combination(s): {shown}", "add rows (or widen one with '*')", "lookup")
+        overlaps: dict[int, tuple[set[int], list[tuple[int, ...]]]] = {}
+        for combo, rows in matches.items():
+            if len(rows) > 1:
+                earlier, combos = overlaps.setdefault(rows[-1], (set(), []))
+                earlier.update(rows[:-1])
+                combos.append(combo)
+        for row, (earlier, combos) in overlaps.items():
+            example = dict(zip(names, combos[0]))
+            ctx.add(loc + ("rows", row), f"row {row} matches {len(combos)} combination(s) that rows {sorted(earlier)} match too, e.g. {example}",
+                    "make the rows mutually exclusive", "lookup")
 
 
 def _unit_check(ctx: _Ctx, loc: Sequence[Any], unit: str | None, expected: str | None, what: str) -> None:
@@ -481,6 +491,12 @@ def _resolve_function(spec: str) -> tuple[Callable[..., Any] | None, str | None]
     return func, None
 
 
+def _names_existing_parameter(fw: Framework, ref: str) -> bool:
+    kind, _, rest = ref.partition(":")
+    block, _, name = rest.partition(".")
+    return kind == "parameters" and block in PARAMETER_BLOCKS and getattr(fw.blocks, block) is not None and name in type(getattr(fw.blocks, block)).model_fields
+
+
 def check_bindings(ctx: _Ctx) -> None:
     fw = ctx.fw
     for i, ind in enumerate(fw.indicators):
@@ -492,6 +508,8 @@ def check_bindings(ctx: _Ctx) -> None:
                 try:
                     fw.resolve(ref)
                 except (KeyError, AttributeError) as exc:
+                    if _names_existing_parameter(fw, ref):
+                        continue  # the field exists but its value is a bad reference: reported on the field itself
                     ctx.add(loc + ("arguments", name), f"reference {ref!r} does not resolve ({str(exc).strip(chr(34))})",
                             "use matrix:<id>, legend:<id>, classification:<id>, lookup_table:<id>, factor_set:<id>, nesting:<id>, parameters:<block>[.<field>] or edition:<field>",
                             "binding")
@@ -733,5 +751,5 @@ def validate_paths(paths: Sequence[str | Path] | None = None) -> Report:
     if not any(d.kind == "framework" for d in docs):
         given = {p.name for p in files}
         defaults = [read_document(p) for p in collect_files([specs_dir()]) if p.name not in given]
-        docs = [d for d in defaults if d.kind in BASE_KINDS] + docs
+        docs = [d for d in defaults if d.kind in (*BASE_KINDS, "profile")] + docs
     return validate_documents(docs)
