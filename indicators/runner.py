@@ -441,16 +441,15 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     """Write rasters, tables, report.html and provenance.json into *out_dir* (an empty directory)."""
     from .report.page import write_report
     from .report.provenance import write_json
-    from .report.rasters import write_cog
+    from .report.rasters import write_cogs
     from .report.tables import write_tables
 
     t0 = time.perf_counter()
     written: list[Path] = []
     for r in result.rasters:
         colors = {e.code: e.color for e in r.legend} if r.legend else None
-        rel = Path(r.indicator) / f"{r.name}.tif"
-        write_cog(r.data, out_dir / rel, colors=colors, extra_tags={"indicator": r.indicator})
-        written.append(rel)
+        paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator})
+        written += [p.relative_to(out_dir) for p in paths]
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)
     write_report(result, out_dir / "report.html")
@@ -892,3 +891,374 @@ def _run_so3_hazard(ctx: Context) -> None:
 
 STAGES.append(Stage("so3_hazard", "SO3-1 drought hazard (SPI, classes, areas)", ("SO3-1",),
                     ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), _so3_hazard_needs, _run_so3_hazard))
+
+
+# ---- SO1 land, SDG 15.3.1, SO2-3 -----------------------------------------------------------
+
+
+def _inside(ctx: Context) -> Any:
+    """True for cells of the common grid whose centre lies inside the country boundary (cached)."""
+    if "inside" not in ctx._cache:
+        import numpy as np
+        import xarray as xr
+        from rasterio.features import geometry_mask
+
+        from .grid import grid_of
+
+        ref = ctx.reference()
+        g = grid_of(ref)
+        boundary, _ = ctx.polygons(ref.rio.crs)
+        mask = ~geometry_mask(boundary.geometry.values, out_shape=g.shape, transform=g.transform, all_touched=False)
+        da = xr.DataArray(np.asarray(mask), dims=("y", "x"), coords={"y": ref["y"], "x": ref["x"]}, name="inside")
+        ctx._cache["inside"] = da.rio.write_crs(ref.rio.crs)
+    return ctx._cache["inside"]
+
+
+def _outside_km2(ctx: Context) -> float:
+    """Area of the common grid outside the country (pixel-centre rule), km²."""
+    if "outside_km2" not in ctx._cache:
+        from .grid import cell_area
+
+        ca = cell_area(ctx.reference())
+        ctx._cache["outside_km2"] = float((ca.broadcast_like(_inside(ctx)).where(~_inside(ctx), 0.0)).sum())
+    return ctx._cache["outside_km2"]
+
+
+def _clip(da: Any, ctx: Context, nodata: int) -> Any:
+    """Cells outside the boundary set to *nodata* (attributes and CRS kept)."""
+    out = da.where(_inside(ctx), nodata).astype(da.dtype)
+    out.attrs = dict(da.attrs)
+    return out.rio.write_crs(da.rio.crs) if da.rio.crs is not None else out
+
+
+def _less_outside(frame: Any, ctx: Context, *, row: Any, column: str) -> Any:
+    """Remove the area outside the boundary from the row where it was counted (nodata or water)."""
+    frame = frame.copy()
+    frame.loc[row, column] = frame.loc[row, column] - _outside_km2(ctx)
+    return frame
+
+
+def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, official: float | None) -> Any:
+    """SO1-4.T1 of a layer clipped to the boundary: the clipped-off area leaves the no-data row.
+
+    With ``nodata_in_denominator`` (Trends.Earth) the denominator and percentages
+    are recomputed from the corrected no-data area.
+    """
+    s = _less_outside(s, ctx, row=s.index[s["class"] == "no data"][0], column="area_km2")
+    if nodata_in_denominator and official is None:
+        area = dict(zip(s["class"], s["area_km2"]))
+        denom = area["degraded"] + area["stable"] + area["improved"] + area["no data"]
+        s.loc[s["class"] == "total land area", "area_km2"] = denom
+        rows = s["class"].isin(["degraded", "stable", "improved", "no data", "total land area"])
+        s.loc[rows, "percent_of_land"] = 100.0 * s.loc[rows, "area_km2"] / denom
+    return s
+
+
+def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    if "land_cover" not in inputs:
+        return "input land_cover not in the run configuration"
+    if "lpd" not in inputs:
+        return "input lpd (precomputed land productivity dynamics per period) not in the run configuration"
+    periods = fw.periods()
+    lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
+    needs = [Need("land_cover", "raster", None, tuple(lc_years)), Need("lpd", "raster")]
+    if "soc_reference" in inputs:
+        needs.append(Need("soc_reference", "raster", "t/ha"))
+        if fw.parameters("soc").climate_factor is None:
+            if "climate_zones" not in inputs:
+                return "input climate_zones not in the run configuration (the SOC climate factor is per cell)"
+            needs.append(Need("climate_zones", "raster"))
+    if "recode_polygons" in inputs:
+        needs.append(Need("recode_polygons", "vector", same_grid=False))
+    return needs
+
+
+def _three_legend(ctx: Context) -> list[Any]:
+    return _legend_entries(ctx.framework.legend("sdg_3class"))
+
+
+def _period_stack(layers: Mapping[str, Any], name: str, attrs: Mapping[str, Any]) -> Any:
+    import xarray as xr
+
+    da = xr.concat(list(layers.values()), dim="period", combine_attrs="override").assign_coords(period=list(layers))
+    da.attrs = dict(attrs)
+    return da.rename(name)
+
+
+def _run_so1(ctx: Context) -> None:
+    from .so1 import tables as t1
+    from .so1.encoding import NODATA
+    from .so1.land_cover import land_cover_degradation
+    from .so1.productivity import lpd_to_3class
+    from .so1.sdg import one_out_all_out, status
+
+    fw = ctx.framework
+    periods = list(fw.periods())
+    lcp = ctx.params("SO1-1", "land_cover")
+    lc7 = ctx.land_cover_7()
+    target = fw.legend(lcp.legend)
+    codes7 = [c.code for c in sorted(target.classes, key=lambda c: c.code)]
+    names7 = {c.code: c.name for c in target.classes}
+    matrix = fw.binding_arguments("SO1-1.land_cover_change")["matrix"].model_dump(mode="json", by_alias=True)
+    inside = _inside(ctx)
+    land = ctx.land_mask("SO1-4") & inside
+    la = ctx.params("SO1-4", "land_area")
+    official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
+    out_note = "The area outside the country boundary (cells whose centre is outside) is left out of every row."
+    boundary, admin = ctx.polygons(ctx.reference().rio.crs)
+    a = ctx.config.country.admin_units
+    coverage = {"fractional": "exact", "centre": "centre"}[fw.parameters("area").polygon_coverage]
+
+    # SO1-1 land cover
+    lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
+    lc_sel = _clip(lc7.sel(year=lc_years), ctx, NODATA)
+    (lc_sel,) = ctx.compute(lc_sel)
+    lc_tab = t1.land_cover_area_table(lc_sel, codes=codes7, names=names7)
+    nod = lc_tab.index[lc_tab.iloc[:, 0].astype(str).str.contains("no data|nodata", case=False)] if len(lc_tab) else []
+    for y in [c for c in lc_tab.columns if str(c).isdigit() or isinstance(c, int)]:
+        if len(nod):
+            lc_tab = _less_outside(lc_tab, ctx, row=nod[0], column=y)
+    ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
+                        units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
+    deg_lc: dict[str, Any] = {}
+    for p in periods:
+        ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
+        deg_lc[p.id] = land_cover_degradation(ini, fin, matrix)
+        tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
+        tr.loc["no data", "no data"] -= _outside_km2(ctx)
+        procs = t1.degradation_process_table(tr, matrix, codes=codes7)
+        tr = tr.reset_index()
+        tr.columns = [str(c) for c in tr.columns]
+        ctx.add_table(Table(f"SO1-1.T6.{p.id}", f"Land-cover transitions {p.land_cover.initial}-{p.land_cover.final} ({p.label}), km²",
+                            tr, units={c: "km**2" for c in tr.columns[1:]}, notes=[out_note]))
+        ctx.add_table(Table(f"SO1-1.T7.{p.id}", f"Degradation processes {p.land_cover.initial}-{p.land_cover.final} ({p.label})",
+                            procs.reset_index(drop=True), units={"area_km2": "km**2"}))
+    ctx.choose("SO1-1", "D14", "Periods and land-cover years: " + "; ".join(
+        f"{p.id} {p.land_cover.initial}-{p.land_cover.final}" for p in periods) + f" (edition {fw.edition}).")
+
+    # SO1-2 productivity from the precomputed LPD of each period
+    prod = ctx.params("SO1-2", "productivity")
+    lpd_legend = fw.legend(prod.lpd_legend)
+    lpd = ctx.raster("lpd", legend={c.code: c.name for c in lpd_legend.classes}, long_name="land productivity dynamics",
+                     year_dim="period")
+    nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
+    mapping = fw.lookup_table(prod.lpd_to_3class).model_dump(mode="json")
+    ctx.record("SO1-2", "lpd nodata codes", nodata_codes)
+    prod3: dict[str, Any] = {}
+    for p in periods:
+        if p.id not in [str(v) for v in lpd["period"].values]:
+            raise InputError(f"inputs.lpd: no map for period {p.id!r}; give path: {{{', '.join(q.id + ': …' for q in periods)}}}")
+        layer = lpd.sel(period=p.id, drop=True)
+        prod3[p.id] = lpd_to_3class(layer, mapping=mapping, nodata_codes=nodata_codes)
+        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), _clip(layer, ctx, nodata_codes[0] if nodata_codes else 0)
+                           .where(~layer.isin(nodata_codes), NODATA).astype("uint8"),
+                           codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
+                           names_a=names7, names_b={c.code: c.name for c in lpd_legend.classes})
+        x.loc["no data", "no data"] -= _outside_km2(ctx)
+        x = x.reset_index()
+        x.columns = [str(c) for c in x.columns]
+        ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
+                            units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
+
+    # SO1-3 soil organic carbon
+    deg_soc: dict[str, Any] = {}
+    if ctx.has("soc_reference"):
+        from .so1.soc import climate_factor_from_zones, climate_factors_by_zone, soc_degradation, soc_stocks
+
+        soc = ctx.params("SO1-3", "soc")
+        soc_ref = ctx.raster("soc_reference")
+        if soc_ref.ndim == 3:
+            soc_ref = soc_ref.isel({soc_ref.dims[0]: 0}, drop=True)
+        if soc.climate_factor is None:
+            zones = ctx.raster("climate_zones")
+            f = climate_factor_from_zones(zones, factors=climate_factors_by_zone(
+                soc.climate_zone_to_regime, [r.model_dump(mode="json") for r in soc.climate_regimes]))
+        else:
+            f = soc.climate_factor
+        nod = soc_ref.rio.nodata
+        soc_ref = soc_ref.where(soc_ref != nod) if nod is not None else soc_ref
+        args = fw.binding_arguments("SO1-3.soc_stock")
+        last = max(p.soc.final for p in periods)
+        stocks = soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), factors=args["factors"].model_dump(mode="json", by_alias=True),
+                            climate_factor=f, transition_years=args["transition_years"])
+        (stocks,) = ctx.compute(stocks)
+        dargs = fw.binding_arguments("SO1-3.soc_degradation")
+        for p in periods:
+            deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), **dargs)
+        stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
+        frames = []
+        for y in stock_years:
+            st = t1.soc_stock_table(stocks.sel(year=y).where(inside), lc_sel.sel(year=y) if y in lc_years else _clip(lc7.sel(year=y), ctx, NODATA),
+                                    codes=codes7, names=names7)
+            st.insert(0, "year", y)
+            frames.append(st)
+        import pandas as pd
+
+        soc_tab = pd.concat(frames, ignore_index=True)
+        ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
+                            units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
+        ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
+                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)." if dargs["inclusive"] else "."))
+        ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
+                                    _period_stack(deg_soc, "soc_degradation", next(iter(deg_soc.values())).attrs), legend=_three_legend(ctx)))
+    else:
+        ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
+
+    # SO1-4 SDG 15.3.1: one out, all out, then recodes (D16) and status (D13)
+    oao = ctx.params("SO1-4", "one_out_all_out")
+    sdg = {p.id: one_out_all_out(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id), nodata_rule=oao.nodata_rule) for p in periods}
+    ctx.choose("SO1-4", "D12", f"One out, all out with nodata rule '{oao.nodata_rule}'.")
+    keys = list(sdg)
+    layers = ctx.compute(*[_clip(sdg[k], ctx, NODATA) for k in keys], *[_clip(deg_lc[k], ctx, NODATA) for k in keys],
+                         *[_clip(prod3[k], ctx, NODATA) for k in keys])
+    n = len(keys)
+    sdg = dict(zip(keys, layers[:n]))
+    deg_lc = dict(zip(keys, layers[n:2 * n]))
+    prod3 = dict(zip(keys, layers[2 * n:]))
+    if ctx.has("recode_polygons"):
+        from .so1.sdg import apply_recodes
+
+        polys = _read_all_fields(ctx.path("recode_polygons")).to_crs(ctx.reference().rio.crs)
+        for p in periods:
+            before = sdg[p.id]
+            ds = apply_recodes(before, polys, period=p.id)
+            sdg[p.id] = ds["sdg"]
+            rt = t1.recode_table(before, ds["sdg"], ds["recode_polygon"], polys, period=p.id,
+                                 label_field=ctx.spec("recode_polygons").id_field)
+            if not rt.empty:
+                ctx.add_table(Table(f"SO1-4.T3.{p.id}", f"False positives/negatives recoded ({p.label})", rt,
+                                    units={"area_km2": "km**2"}))
+        ctx.choose("SO1-4", "D16", "False positive/negative polygons recoded before status; every recode is listed with its area.")
+    three = _three_legend(ctx)
+    ctx.add_raster(RasterOutput("SO1-1", "land_cover_degradation", "Land-cover degradation per period",
+                                _period_stack(deg_lc, "land_cover_degradation", deg_lc[keys[0]].attrs), legend=three))
+    ctx.add_raster(RasterOutput("SO1-2", "productivity_degradation", "Land productivity (3 classes) per period",
+                                _period_stack(prod3, "productivity", prod3[keys[0]].attrs), legend=three))
+    ctx.add_raster(RasterOutput("SO1-4", "sdg_15_3_1", "SDG 15.3.1: degraded, stable, improved per period",
+                                _period_stack(sdg, "sdg", sdg[keys[0]].attrs), legend=three))
+    import pandas as pd
+
+    frames = []
+    for p in periods:
+        s = t1.sdg_summary_table(sdg[p.id], land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
+                                 official_land_area_km2=official)
+        s = _sdg_summary_inside(s, ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
+        s.insert(0, "period", p.id)
+        frames.append(s)
+        if p.id == keys[0]:
+            ctx.record("SO1-4", "denominator", s.attrs.get("denominator"))
+    t1_all = pd.concat(frames, ignore_index=True)
+    ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
+                        units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+    chart = t1_all[t1_all["class"].isin(["degraded", "stable", "improved"])].pivot_table(
+        index="period", columns="class", values="area_km2", aggfunc="sum", sort=False)[["degraded", "stable", "improved"]]
+    ctx.add_chart(Chart("SO1-4", "Degraded, stable and improved land per period", chart, ylabel="km²", kind="stacked",
+                        colors=[e.color for e in three]))
+    if admin is not None:
+        frames = []
+        for p in periods:
+            u = t1.sdg_summary_by_unit(sdg[p.id].where(land, NODATA).astype("uint8").rio.write_crs(sdg[p.id].rio.crs), admin,
+                                       method=coverage, id_field=a.id_field, name_field=a.name_field)
+            u.insert(0, "period", p.id)
+            frames.append(u)
+        ctx.add_table(Table("SO1-4.units", "SDG 15.3.1 per administrative unit (water excluded)", pd.concat(frames, ignore_index=True),
+                            units={"degraded_km2": "km**2", "stable_km2": "km**2", "improved_km2": "km**2", "nodata_km2": "km**2",
+                                   "percent_degraded": "percent"}))
+    reports = [p for p in periods if p.id != "baseline"]
+    if reports and "baseline" in sdg:
+        stp = ctx.params("SO1-4", "status")
+        sargs = fw.binding_arguments("SO1-4.status")
+        matrix_s = sargs["matrix"].model_dump(mode="json")
+        collapse = sargs["collapse"].model_dump(mode="json")
+        status_legend = fw.legend(stp.legend)
+        exp_layers, simple = {}, {}
+        for p in reports:
+            ds = status(sdg["baseline"], sdg[p.id], matrix=matrix_s, collapse=collapse,
+                        names={c.code: c.name for c in status_legend.classes})
+            exp_layers[p.id], simple[p.id] = ds["status_expanded"], ds["status"]
+        exp_layers = dict(zip(exp_layers, ctx.compute(*exp_layers.values())))
+        simple = dict(zip(simple, ctx.compute(*simple.values())))
+        frames = []
+        for p in reports:
+            st = t1.status_area_table(exp_layers[p.id], codes=[c.code for c in status_legend.classes],
+                                      names={c.code: c.name for c in status_legend.classes}, land_mask=land)
+            st = _less_outside(st, ctx, row=st.index[st["kind"] == "nodata"][0], column="area_km2")
+            st.insert(0, "period", p.id)
+            frames.append(st)
+        ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", pd.concat(frames, ignore_index=True),
+                            units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+        ch = t1.degraded_area_change_table(sdg["baseline"], simple, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
+                                           official_land_area_km2=official)
+        ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,
+                            units={"degraded_km2": "km**2", "change_km2": "km**2", "percent_of_land": "percent",
+                                   "change_percent_points": "percent"}))
+        ctx.add_raster(RasterOutput("SO1-4", "status", "Status of each reporting period against the baseline",
+                                    _period_stack(exp_layers, "status_expanded", exp_layers[reports[0].id].attrs),
+                                    legend=_legend_entries(status_legend)))
+        ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and its collapse.")
+    ctx.shared["sdg"] = sdg
+    ctx.shared["periods"] = periods
+
+
+def _so23_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    if "population_total" not in inputs:
+        return "input population_total not in the run configuration"
+    needs = [Need("population_total", "raster", "person")]
+    needs += [Need(n, "raster", "person") for n in ("population_female", "population_male") if n in inputs]
+    return needs
+
+
+def _nearest_year(available: Sequence[int], year: int) -> int:
+    return min(available, key=lambda y: (abs(int(y) - year), -int(y)))
+
+
+def _run_so23(ctx: Context) -> None:
+    import pandas as pd
+
+    from .so2.land_degradation_exposure import population_exposed_to_degradation
+
+    fw = ctx.framework
+    exp = ctx.params("SO2-3", "drought_exposure")
+    basis = {"share_of_sex_total": "own_total", "share_within_exposed": "exposed"}[
+        fw.edition_spec().sex_percentage if exp.sex_percentage == "edition" else exp.sex_percentage]
+    ctx.record("SO2-3", "sex_percent_basis", basis)
+    pops = {n: ctx.raster(n) for n in ("population_total", "population_female", "population_male") if ctx.has(n)}
+    _, admin = ctx.polygons(ctx.reference().rio.crs)
+    a = ctx.config.country.admin_units
+    frames = []
+    for p in ctx.shared["periods"]:
+        year = _nearest_year([int(v) for v in pops["population_total"]["year"].values], p.years[1])
+        layer = {k: _mask_nodata(v.sel(year=year, drop=True)).where(_inside(ctx)) for k, v in pops.items()}
+        t = population_exposed_to_degradation(ctx.shared["sdg"][p.id], layer["population_total"],
+                                              population_female=layer.get("population_female"),
+                                              population_male=layer.get("population_male"), sex_percent_basis=basis,
+                                              units=admin, method="exact", id_field=a.id_field if a else None)
+        t.insert(0, "population_year", year)
+        t.insert(0, "period", p.id)
+        frames.append(t)
+    tab = pd.concat(frames, ignore_index=True)
+    tab.attrs = {}
+    ctx.add_table(Table("SO2-3.T1", "Population on degraded, stable and improved land, by sex", tab,
+                        units={"population": "person", "female": "person", "male": "person", "percent": "percent",
+                               "percent_female": "percent", "percent_male": "percent"},
+                        notes=["Population of the year nearest to each period's last year (population_year_fill: nearest)."]))
+    ctx.choose("SO2-3", "D8", "Percentages by sex: " + ("exposed women / all women (2026)" if basis == "own_total"
+                                                       else "share of each sex among the exposed (2022)") + ".")
+    nat = tab[(tab["level"] == "national") & (tab["class"] == "degraded")].set_index("period")
+    cols = [c for c in ("percent", "percent_female", "percent_male") if c in nat.columns]
+    ctx.add_chart(Chart("SO2-3", "Population on degraded land", nat[cols], ylabel="% of the population"))
+
+
+def _mask_nodata(da: Any) -> Any:
+    """Continuous raster with its nodata value as NaN."""
+    nod = da.rio.nodata
+    out = da.where(da != nod) if nod is not None else da
+    return out.rio.write_crs(da.rio.crs)
+
+
+STAGES.insert(0, Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, one out all out, status)",
+                       ("SO1-1", "SO1-2", "SO1-3", "SO1-4"),
+                       ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
+                        "indicators.so1.tables"), _so1_needs, _run_so1))
+STAGES.insert(1, Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),
+                       ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",)))

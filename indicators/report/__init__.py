@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .atomic import atomic_output_dir
 from .provenance import write_json
-from .rasters import write_cog
+from .rasters import write_cog, write_cogs
 from .tables import write_tables
 
-__all__ = ["atomic_output_dir", "write_cog", "write_json", "write_tables"]
+__all__ = ["atomic_output_dir", "write_cog", "write_cogs", "write_json", "write_tables"]

@@ -115,8 +115,10 @@ def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | 
         for r in (r for r in result.rasters if r.indicator == ind):
             png = map_png(r.data, title=r.title, legend=r.legend, units=r.units, boundary=result.boundary,
                           admin=result.admin, nodata=nodata_of(r.data))
+            lead = [d for d in r.data.dims if d not in ("y", "x")]
+            files = f"{r.key}_&lt;{_e(lead[0])}&gt;.tif" if lead else f"{_e(r.key)}.tif"
             parts.append(f"<h3>{_e(r.title)}</h3>{_img(png, 'map: ' + r.title)}"
-                         f'<p class="muted">File: <code>{_e(r.key)}.tif</code></p>')
+                         f'<p class="muted">File{"s, one per " + _e(lead[0]) if lead else ""}: <code>{files}</code></p>')
         for c in (c for c in result.charts if c.indicator == ind):
             parts.append(f"<h3>{_e(c.title)}</h3>" + _img(chart_png(c.frame, title=c.title, ylabel=c.ylabel, kind=c.kind, colors=c.colors), "chart: " + c.title))
         tabs = [result.tables[k] for k in sorted(result.tables) if result.tables[k].indicator == ind]

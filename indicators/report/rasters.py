@@ -40,22 +40,70 @@ def class_colors(da) -> dict[int, str]:
     return {int(v): str(c) for v, c in zip(values, colors, strict=False)}
 
 
-def nodata_of(da) -> float | int | None:
-    """The declared nodata of *da*: ``_FillValue`` attr or encoding, rio nodata, NaN for floats."""
-    for source, key in ((da.attrs, "_FillValue"), (da.attrs, "nodata"), (da.encoding, "_FillValue")):
-        if source.get(key) is not None:
-            return source[key]
+def _fits(value: Any, dtype: np.dtype) -> bool:
+    """Whether *value* is representable in *dtype* (NaN only in float types)."""
     try:
-        nd = da.rio.nodata
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    if np.issubdtype(dtype, np.floating):
+        return True
+    if np.isnan(v) or v != int(v):
+        return False
+    info = np.iinfo(dtype)
+    return info.min <= v <= info.max
+
+
+def nodata_of(da) -> float | int | None:
+    """The declared nodata of *da* that fits its dtype.
+
+    Looked up in order: ``_FillValue`` and ``nodata`` attributes (CF, the
+    package's class rasters), rioxarray's nodata, the encoding; NaN for floats.
+    A value that does not fit the dtype (e.g. an input's −9999 carried onto a
+    uint8 class layer) is passed over.
+    """
+    try:
+        rio_nd = da.rio.nodata
     except Exception:  # rioxarray not attached or no spatial dims
-        nd = None
-    if nd is not None:
-        return nd
+        rio_nd = None
+    for value in (da.attrs.get("_FillValue"), da.attrs.get("nodata"), rio_nd, da.encoding.get("_FillValue")):
+        if value is not None and _fits(value, da.dtype):
+            return value
     return float("nan") if np.issubdtype(da.dtype, np.floating) else None
 
 
+def band_label(value: Any) -> str:
+    """File-name label of a band coordinate value (a year, a period id)."""
+    text = str(value.item() if hasattr(value, "item") else value)
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
+def write_cogs(da, path: str | Path, *, colors: Mapping[int, str] | None = None,
+               extra_tags: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write a (y, x) raster to *path*, or a (<dim>, y, x) stack as one COG per layer.
+
+    A stack of years or periods becomes ``<stem>_<label>.tif`` per layer: a TIFF
+    holds a colour table only on a single-band image, so one file per layer keeps
+    the class colours inside each file.
+    """
+    path = Path(path)
+    lead = [d for d in da.dims if d not in ("y", "x")]
+    if not lead:
+        return [write_cog(da, path, colors=colors, extra_tags=extra_tags)]
+    if len(lead) != 1:
+        raise ComputeError(f"cannot write {da.name!r}: dims {da.dims} need to be (<layer>, y, x)")
+    out = []
+    for i in range(da.sizes[lead[0]]):
+        layer = da.isel({lead[0]: i})
+        label = band_label(da[lead[0]].values[i]) if lead[0] in da.coords else str(i + 1)
+        tags = {**(extra_tags or {}), lead[0]: label}
+        out.append(write_cog(layer.drop_vars(lead[0], errors="ignore"), path.with_name(f"{path.stem}_{label}{path.suffix}"),
+                             colors=colors, extra_tags=tags))
+    return out
+
+
 def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, extra_tags: Mapping[str, Any] | None = None) -> Path:
-    """Write a 2-D or 3-D (band, y, x) DataArray as a COG with CF tags and a colour table.
+    """Write a 2-D (or single-band 3-D) DataArray as a COG with CF tags and a colour table.
 
     Parameters
     ----------
@@ -68,9 +116,6 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
         Class colour table (band 1, uint8/uint16 rasters only); defaults to
         ``attrs['flag_colors']``.
     """
-    import rasterio
-    import rasterio.enums
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if da.ndim == 2:
@@ -92,24 +137,29 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
     if data.dtype == np.float64:
         data = data.astype(np.float32)  # D15: continuous outputs are float32
     is_class = "flag_values" in da.attrs and data.dtype in (np.uint8, np.uint16)
-    profile = {
-        "driver": "COG", "width": data.shape[2], "height": data.shape[1], "count": data.shape[0],
-        "dtype": data.dtype.name, "crs": crs, "transform": transform, "nodata": nodata,
-        "compress": "deflate", "blocksize": 256,
-        "overview_resampling": "nearest" if is_class else "average",
-    }
     tags = {k: _tag_text(da.attrs[k]) for k in _CF_TAGS if k in da.attrs}
     if nodata is not None:
         tags["_FillValue"] = _tag_text(nodata)
     if extra_tags:
         tags.update({k: _tag_text(v) for k, v in extra_tags.items()})
     names = [str(v.item() if hasattr(v, "item") else v) for v in da[band_dim[0]].values] if band_dim[0] in da.coords else []
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data)
-        dst.update_tags(**tags)
-        for i, name in enumerate(names, start=1):
-            dst.set_band_description(i, f"{band_dim[0]}={name}" if band_dim[0] != "band" else name)
-        cmap = dict(colors) if colors else class_colors(da)
-        if cmap and is_class:
-            dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
+    cmap = dict(colors) if colors else class_colors(da)
+    # Build the dataset in memory as a plain GeoTIFF (tags, band names, colour table), then copy it
+    # with the COG driver: the copy keeps everything inside the file (no .aux.xml side file).
+    from rasterio.io import MemoryFile
+    from rasterio.shutil import copy as rio_copy
+
+    mem_profile = {"driver": "GTiff", "width": data.shape[2], "height": data.shape[1], "count": data.shape[0],
+                   "dtype": data.dtype.name, "crs": crs, "transform": transform, "nodata": nodata}
+    with MemoryFile() as mem:
+        with mem.open(**mem_profile) as dst:
+            dst.write(data)
+            dst.update_tags(**tags)
+            for i, name in enumerate(names, start=1):
+                dst.set_band_description(i, f"{band_dim[0]}={name}" if band_dim[0] != "band" else name)
+            if cmap and is_class:
+                dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
+        with mem.open() as src:
+            rio_copy(src, path, driver="COG", compress="DEFLATE", blocksize=256,
+                     overview_resampling="nearest" if is_class else "average")
     return path

@@ -42,6 +42,12 @@ class Table:
     units: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # column labels are text in every output (years as "2000", not 2000)
+        if any(not isinstance(c, str) for c in self.frame.columns):
+            self.frame = self.frame.rename(columns={c: str(c) for c in self.frame.columns})
+        self.units = {str(k): str(v) for k, v in self.units.items()}
+
     @property
     def indicator(self) -> str:
         """The indicator code the table belongs to (the id before the first dot)."""

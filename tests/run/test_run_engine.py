@@ -90,7 +90,7 @@ def test_run_writes_every_output(country, tmp_path):
     assert result.indicators == ["SO9-1"]
     assert [s.indicator for s in result.skipped] == ["SO9-2"]
     assert "not implemented" in result.skipped[0].reason
-    for rel in ("SO9-1/classes.tif", "SO9-1/SO9-1.T1.csv", "tables.xlsx", "tables.json", "report.html", "provenance.json"):
+    for rel in ("SO9-1/classes_2001.tif", "SO9-1/SO9-1.T1.csv", "tables.xlsx", "tables.json", "report.html", "provenance.json"):
         assert (out / rel).is_file(), rel
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temporary left behind
     doc = json.loads((out / "tables.json").read_text())
@@ -110,14 +110,16 @@ def test_cog_has_cf_tags_and_colour_table(country, tmp_path):
 
     out = tmp_path / "out"
     _run(country, out)
-    with rasterio.open(out / "SO9-1" / "classes.tif") as src:
+    assert sorted(p.name for p in (out / "SO9-1").glob("*.tif")) == ["classes_2001.tif", "classes_2002.tif", "classes_2003.tif"]
+    with rasterio.open(out / "SO9-1" / "classes_2002.tif") as src:
         assert src.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
         tags = src.tags()
         assert tags["flag_values"] == "1 2" and tags["flag_meanings"] == "low high"
         assert tags["_FillValue"] == "255" and tags["indicator"] == "SO9-1"
         assert src.colormap(1)[2] == (0xD7, 0x30, 0x27, 255)
-        assert src.count == 3 and src.descriptions == ("year=2001", "year=2002", "year=2003")
+        assert src.count == 1 and tags["year"] == "2002"
         assert src.nodata == 255
+    assert not list(out.rglob("*.aux.xml"))  # everything is inside the COG
 
 
 def test_html_is_self_contained(country, tmp_path):
@@ -140,7 +142,7 @@ def test_two_runs_give_identical_tables_and_rasters(country, tmp_path):
     _run(country, b)
     for rel in ("SO9-1/SO9-1.T1.csv", "tables.xlsx", "tables.json"):
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
-    with rasterio.open(a / "SO9-1/classes.tif") as ra, rasterio.open(b / "SO9-1/classes.tif") as rb:
+    with rasterio.open(a / "SO9-1/classes_2003.tif") as ra, rasterio.open(b / "SO9-1/classes_2003.tif") as rb:
         assert np.array_equal(ra.read(), rb.read())
 
 
