@@ -68,18 +68,30 @@ def _time(nt: int):
     return pd.date_range(f"{START_YEAR}-01-01", periods=nt, freq="MS")
 
 
+def _lazy(data: np.ndarray, chunk_rows: int):
+    """Dask view of the cube, chunked (time=-1, y=chunk_rows, x=-1), without hashing 1 GB of data for a name
+    (``DataArray.chunk`` would; a file opened lazily is not hashed either)."""
+    import dask.array
+
+    return dask.array.from_array(data, chunks=(-1, chunk_rows, -1), name=False)
+
+
 def _run_ours(data: np.ndarray, threads: int, chunk_rows: int, december: bool) -> np.ndarray:
     import dask
+    import dask.array
     import xarray as xr
 
     from indicators.so3.spi import spi
 
     nt, ny, nx = data.shape
-    da = xr.DataArray(data, dims=("time", "y", "x"), coords={"time": _time(nt)}, attrs={"units": "mm"})
-    da = da.chunk({"time": -1, "y": chunk_rows, "x": -1})
+    da = xr.DataArray(_lazy(data, chunk_rows), dims=("time", "y", "x"), coords={"time": _time(nt)}, attrs={"units": "mm"})
+    lazy = spi(da, SCALE, CALIBRATION, month=12 if december else None)
+    # stream the chunks into one preallocated array, as writing to zarr/NetCDF would
+    # (compute() would hold every chunk's result and their concatenation at once)
+    out = np.empty(lazy.shape, dtype=lazy.dtype)
     with dask.config.set(scheduler="threads", num_workers=threads):
-        out = spi(da, SCALE, CALIBRATION, month=12 if december else None).compute()
-    return out.values
+        dask.array.store(lazy.data, out, lock=False)
+    return out
 
 
 def _run_ci(data: np.ndarray, december: bool) -> np.ndarray:
@@ -107,8 +119,7 @@ def _run_xclim(data: np.ndarray, threads: int, chunk_rows: int, december: bool) 
     nt, ny, nx = data.shape
     # xclim sums the rolling window over the values as given, so pass monthly totals ("mm/month"):
     # a rate in mm/d would weight every month equally and give a different index (up to 0.19 SPI here)
-    pr = xr.DataArray(data, dims=("time", "y", "x"), coords={"time": _time(nt)}, attrs={"units": "mm/month"})
-    pr = pr.chunk({"time": -1, "y": chunk_rows, "x": -1})
+    pr = xr.DataArray(_lazy(data, chunk_rows), dims=("time", "y", "x"), coords={"time": _time(nt)}, attrs={"units": "mm/month"})
     kwargs = {"month": [12]} if december else {}
     with dask.config.set(scheduler="threads", num_workers=threads):
         out = standardized_precipitation_index(

@@ -259,6 +259,15 @@ def _time_info(precip: xr.DataArray, time_dim: str) -> tuple[np.ndarray, np.ndar
     return years, months, days
 
 
+def _dequantify(precip: xr.DataArray) -> xr.DataArray:
+    """A pint-quantified DataArray (pint-xarray) → plain magnitudes with ``attrs['units']``."""
+    data = precip.variable._data
+    if hasattr(data, "magnitude") and hasattr(data, "units"):
+        precip = precip.copy(data=data.magnitude)
+        precip.attrs["units"] = str(data.units)
+    return precip
+
+
 def _unit_factors(precip: xr.DataArray, units: str | None, days: np.ndarray) -> tuple[np.ndarray, str]:
     declared = units if units is not None else precip.attrs.get("units")
     if not declared:
@@ -354,6 +363,7 @@ def fit_spi(
         raise InputError(f"calibration period {calibration!r} ends before it starts")
     if int(min_nonzero) < 2:
         raise InputError(f"min_nonzero must be at least 2 (Thom's fit needs two distinct values), got {min_nonzero!r}")
+    precip = _dequantify(precip)
     years, mon, days = _time_info(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
     idx = np.arange(years.size)
@@ -474,6 +484,7 @@ def transform_spi(
     absent = sorted(set(month_list) - set(fitted))
     if absent:
         raise InputError(f"SPI parameters hold calendar months {fitted}, not {absent}; fit those months first (fit_spi(months=...))")
+    precip = _dequantify(precip)
     years, mon, days = _time_info(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
     targets = np.flatnonzero(np.isin(mon, month_list)).astype("int64")

@@ -218,6 +218,17 @@ def test_units_are_converted_at_the_boundary(units, convert):
     assert b.attrs["input_units"] == units
 
 
+def test_pint_quantified_input():
+    import pint_xarray  # noqa: F401  (registers .pint)
+    precip = _grid(nan_cells=False, ny=1, nx=2)
+    per_day = precip / precip.time.dt.days_in_month
+    per_day.attrs["units"] = "mm/day"
+    quantified = per_day.pint.quantify()
+    np.testing.assert_allclose(
+        spi(quantified, 6, (1981, 2010), dtype="float64").values, spi(precip, 6, (1981, 2010), dtype="float64").values, atol=1e-9
+    )
+
+
 def test_flux_factor_uses_days_of_each_month():
     f = precipitation_to_mm("kg m-2 s-1", np.array([31, 28, 30]))
     np.testing.assert_allclose(f, [31 * 86400.0, 28 * 86400.0, 30 * 86400.0])
