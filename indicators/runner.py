@@ -1262,3 +1262,147 @@ STAGES.insert(0, Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity
                         "indicators.so1.tables"), _so1_needs, _run_so1))
 STAGES.insert(1, Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),
                        ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",)))
+
+
+def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    if "population_total" not in inputs and not ("population_female" in inputs and "population_male" in inputs):
+        return "input population_total (or population_female and population_male) not in the run configuration"
+    needs = [Need(n, "raster", "person") for n in ("population_total", "population_female", "population_male") if n in inputs]
+    if "population_national" in inputs:
+        needs.append(Need("population_national", "table", "person", same_grid=False))
+    return needs
+
+
+def _national_population(ctx: Context) -> dict[int, dict[str, float]] | None:
+    """National population totals by year and sex (CP-1.T2) from input population_national, in persons."""
+    if not ctx.has("population_national"):
+        return None
+    import pandas as pd
+
+    from .units import conversion_factor
+
+    path = ctx.table_path("population_national")
+    t = pd.read_csv(path, comment="#")
+    missing = {"year", "sex", "population"} - set(t.columns)
+    if missing:
+        raise InputError(f"inputs.population_national: {path.name} lacks column(s) {sorted(missing)} (need year, sex, population[, unit])")
+    out: dict[int, dict[str, float]] = {}
+    for row in t.itertuples(index=False):
+        unit = getattr(row, "unit", None) or ctx.spec("population_national").units or "person"
+        out.setdefault(int(row.year), {})[str(row.sex).strip().lower()] = float(row.population) * conversion_factor(
+            str(unit), "person", where=f"inputs.population_national ({path.name})")
+    return out
+
+
+def _run_so3_exposure(ctx: Context) -> None:
+    from .so3.exposure import drought_exposure
+
+    fw = ctx.framework
+    k = ctx.shared["drought"]
+    classes = ctx.shared["drought_classes"]
+    exp = ctx.params("SO3-2", "drought_exposure")
+    key = fw.edition_spec().sex_percentage if exp.sex_percentage == "edition" else exp.sex_percentage
+    sex = {"share_of_sex_total": "2026", "share_within_exposed": "2022"}[key]
+    ctx.record("SO3-2", "sex_percentage", sex)
+    pops = {n: _mask_nodata(ctx.raster(n)).where(_inside(ctx)) for n in ("population_total", "population_female", "population_male")
+            if ctx.has(n)}
+    for v in pops.values():
+        v.attrs["units"] = "person"
+    codes = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
+    tab = drought_exposure(classes, pops.get("population_total"), codes=codes, drought_codes=k["drought_codes"],
+                           nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
+                           male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
+                           land_mask=ctx.land_mask("SO3-2"), water_population=exp.water_population)
+    tab.attrs = {}
+    ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
+                                                       else "share of each sex among the exposed (2022 definition)."))
+    units = {"population": "person", "percent": "percent"}
+    note = "Population grid of the nearest available year (ties: the later); people outside the boundary are left out."
+    for tid, group, title in (("SO3-2.T1", "total", "Population exposed to drought, per intensity class (total)"),
+                              ("SO3-2.T2", "female", "Female population exposed to drought, per intensity class"),
+                              ("SO3-2.T3", "male", "Male population exposed to drought, per intensity class")):
+        part = tab[tab["group"] == group].drop(columns=["group"])
+        if not part.empty:
+            ctx.add_table(Table(tid, title, part, units=units, notes=[note]))
+    anyd = tab[tab["kind"] == "any_drought"].pivot_table(index="year", columns="group", values="percent", aggfunc="first")
+    ctx.add_chart(Chart("SO3-2", "Population exposed to drought (any intensity)", anyd, ylabel="% of the population"))
+    per = tab[(tab["group"] == "total") & (tab["kind"] == "class") & tab["class"].isin(k["drought_codes"])]
+    data = per.pivot_table(index="year", columns="class", values="population", aggfunc="sum")
+    legend = {e.code: e for e in _legend_entries(k["legend"])}
+    ctx.add_chart(Chart("SO3-2", "People exposed per drought intensity class", data.rename(columns=lambda c: k["names"][c]),
+                        ylabel="persons", kind="stacked", colors=[legend[c].color for c in data.columns]))
+
+
+STAGES.append(Stage("so3_exposure", "SO3-2 population exposed to drought", ("SO3-2",), ("indicators.so3.exposure",),
+                    _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",)))
+
+
+def _so3_vulnerability_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    needs = [Need(n, "table", same_grid=False) for n in ("dvi_factors_national", "dvi_factors_units") if n in inputs]
+    if "dvi" in inputs:
+        needs.append(Need("dvi", "raster", "1"))
+    return needs or "inputs dvi_factors_national / dvi_factors_units / dvi (a precomputed DVI raster) not in the run configuration"
+
+
+def _run_so3_vulnerability(ctx: Context) -> None:
+    import pandas as pd
+
+    from .so3.vulnerability import dvi_from_factors, dvi_zonal_mean
+    from .tables import series_trends
+
+    fw = ctx.framework
+    dvi = ctx.params("SO3-3", "dvi")
+    factor_set = [f.model_dump(mode="json") for f in fw.factor_set(dvi.factor_set).factors]
+    weights = dict(dvi.weights) if dvi.weights else None
+    ctx.choose("SO3-3", "D9", "Min-max normalisation over the country's own series with each factor's declared direction; "
+               "arithmetic mean within each component; equal-weight mean of the social, economic and infrastructural components.")
+    a = ctx.config.country.admin_units
+    if ctx.has("dvi_factors_national"):
+        table = pd.read_csv(ctx.table_path("dvi_factors_national"), comment="#")
+        nat = dvi_from_factors(table, factor_set=factor_set, weights=weights)
+        tier = nat.attrs.get("va_tier")
+        if tier is not None:
+            ctx.record("SO3-3", "vulnerability-assessment tier", f"{tier}: {nat.attrs.get('va_tier_reason', '')}")
+        nat = nat.drop(columns=[c for c in ("unit",) if c in nat.columns and nat[c].isna().all()])
+        nat.attrs = {}
+        ctx.add_table(Table("SO3-3.T1", "Drought Vulnerability Index (0-1, 1 = most vulnerable), national", nat,
+                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
+        by = ["sex"] if "sex" in nat.columns else []
+        p = _pending(ctx, "SO3-3", "series.trend_tolerance", "series.trend_method")
+        trend = series_trends(nat, value="dvi", by=by, tolerance=p["trend_tolerance"], method=p["trend_method"])
+        ctx.add_table(Table("SO3-3.T2", "How the DVI is changing (qualitative trend, with Mann-Kendall and Sen extras)", trend,
+                            units={"first_value": "1", "last_value": "1"}))
+        series = nat.pivot_table(index="year", columns="sex", values="dvi", aggfunc="first") if "sex" in nat.columns \
+            else nat.set_index("year")[["dvi"]]
+        ctx.add_chart(Chart("SO3-3", "Drought Vulnerability Index", series, ylabel="DVI (0-1)"))
+    if ctx.has("dvi_factors_units"):
+        table = pd.read_csv(ctx.table_path("dvi_factors_units"), comment="#")
+        if "unit" not in table.columns and a is not None and a.id_field in table.columns:
+            table = table.rename(columns={a.id_field: "unit"})
+        units = dvi_from_factors(table, factor_set=factor_set, weights=weights)
+        units.attrs = {}
+        ctx.add_table(Table("SO3-3.units", "Drought Vulnerability Index per administrative unit (national min-max range)", units,
+                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
+    if ctx.has("dvi"):
+        raster = ctx.raster("dvi")
+        if raster.ndim == 3:
+            raster = raster.isel({raster.dims[0]: -1}, drop=True)
+        _, admin = ctx.polygons(raster.rio.crs)
+        pop = None
+        if dvi.precomputed_summary == "population_weighted_mean" and ctx.has("population_total"):
+            pt = ctx.raster("population_total")
+            pop = _mask_nodata(pt.isel(year=-1, drop=True) if "year" in pt.dims else pt)
+        inside = _mask_nodata(raster).where(_inside(ctx)).rio.write_crs(raster.rio.crs)  # the national mean is the country's
+        zm = dvi_zonal_mean(inside, admin, population=pop, scale=dvi.precomputed_scale, nodata=float("nan"),
+                            id_field=a.id_field if a else None)
+        zm.attrs = {}
+        ctx.add_table(Table("SO3-3.precomputed", "Mean of the precomputed DVI raster, national and per unit", zm,
+                            units={"dvi_mean": "1"}))
+        shown = _mask_nodata(raster).where(_inside(ctx)) * dvi.precomputed_scale
+        shown = shown.astype("float32").rio.write_crs(raster.rio.crs)
+        shown.attrs.update(long_name="drought vulnerability index (precomputed)", units="1")
+        ctx.add_raster(RasterOutput("SO3-3", "dvi_precomputed", "Precomputed Drought Vulnerability Index (0-1)", shown, units="DVI"))
+
+
+STAGES.append(Stage("so3_vulnerability", "SO3-3 drought vulnerability (DVI)", ("SO3-3",), ("indicators.so3.vulnerability",),
+                    _so3_vulnerability_needs, _run_so3_vulnerability))
