@@ -100,14 +100,20 @@ def _legend(da: xr.DataArray, codes: Sequence[int], nodata: Any, water_codes: Se
     return _Legend(cls, water, nd)
 
 
-def _lut(dtype: np.dtype, legend: _Legend) -> tuple[np.ndarray, int]:
-    """Lookup table value -> bin for integer dtypes of at most 16 bits (offset by the dtype's minimum)."""
+def _lut(dtype: np.dtype, legend: _Legend) -> np.ndarray:
+    """Lookup table bin[v] for integer dtypes of at most 16 bits, indexed by the unsigned view of v.
+
+    Signed codes (e.g. int16 with nodata -32768) are looked up through their
+    unsigned bit pattern, so the kernels index with an unsigned value: no
+    offset and no negative-index check in the inner loop.
+    """
+    bits = np.dtype(dtype).itemsize * 8
+    lut = np.full(1 << bits, legend.other_bin, dtype=np.int32)
     info = np.iinfo(dtype)
-    lut = np.full(int(info.max) - int(info.min) + 1, legend.other_bin, dtype=np.int32)
     for code, b in legend.bin_of().items():
         if info.min <= code <= info.max:
-            lut[code - info.min] = b
-    return lut, int(info.min)
+            lut[code & ((1 << bits) - 1)] = b
+    return lut
 
 
 def _to_bins(block: np.ndarray, legend: _Legend) -> np.ndarray:
@@ -127,14 +133,19 @@ class _Binner:
 
     def __init__(self, dtype: np.dtype, legend: _Legend):
         self.legend = legend
-        self.small = np.dtype(dtype).itemsize <= 2
+        dtype = np.dtype(dtype)
+        self.small = dtype.itemsize <= 2
         if self.small:
-            self.lut, self.offset = _lut(np.dtype(dtype), legend)
+            self.lut = _lut(dtype, legend)
+            self.view = np.dtype(f"u{dtype.itemsize}")
         else:
-            self.lut, self.offset = np.arange(legend.nbins, dtype=np.int32), 0
+            self.lut = np.arange(legend.nbins, dtype=np.int32)
 
     def prepare(self, block: np.ndarray) -> np.ndarray:
-        return block if self.small else _to_bins(block, self.legend)
+        """The block as unsigned values indexing :attr:`lut` (a view for <= 16-bit codes)."""
+        if self.small:
+            return np.asarray(block).view(self.view)
+        return _to_bins(block, self.legend).astype(np.uint16)
 
 
 # ---------------------------------------------------------------------------
@@ -143,22 +154,33 @@ class _Binner:
 
 
 @numba.njit(nogil=True, cache=True)
-def _row_bin_counts(vals, lut, offset, nbins):
+def _row_bin_counts(vals, lut, nbins):
     ny, nx = vals.shape
     out = np.zeros((ny, nbins), np.int64)
+    if lut.shape[0] <= 256:
+        # 8-bit codes: a raw histogram per row, folded through the LUT once per row
+        # (no lookup in the inner loop: ~2x faster, close to a bare count)
+        hist = np.zeros(lut.shape[0], np.int64)
+        for r in range(ny):
+            hist[:] = 0
+            for c in range(nx):
+                hist[vals[r, c]] += 1
+            for v in range(lut.shape[0]):
+                out[r, lut[v]] += hist[v]
+        return out
     for r in range(ny):
         for c in range(nx):
-            out[r, lut[np.int64(vals[r, c]) - offset]] += 1
+            out[r, lut[vals[r, c]]] += 1
     return out
 
 
 @numba.njit(nogil=True, cache=True)
-def _row_bin_counts_masked(vals, lut, offset, land, water_bin, n_class, nbins):
+def _row_bin_counts_masked(vals, lut, land, water_bin, n_class, nbins):
     ny, nx = vals.shape
     out = np.zeros((ny, nbins), np.int64)
     for r in range(ny):
         for c in range(nx):
-            b = lut[np.int64(vals[r, c]) - offset]
+            b = lut[vals[r, c]]
             if b < n_class and not land[r, c]:
                 b = water_bin
             out[r, b] += 1
@@ -166,24 +188,24 @@ def _row_bin_counts_masked(vals, lut, offset, land, water_bin, n_class, nbins):
 
 
 @numba.njit(nogil=True, cache=True)
-def _pair_counts(a, lut_a, off_a, b, lut_b, off_b, nb_b, nbins):
+def _pair_counts(a, lut_a, b, lut_b, nb_b, nbins):
     ny, nx = a.shape
     out = np.zeros((ny, nbins), np.int64)
     for r in range(ny):
         for c in range(nx):
-            k = lut_a[np.int64(a[r, c]) - off_a] * nb_b + lut_b[np.int64(b[r, c]) - off_b]
+            k = lut_a[a[r, c]] * nb_b + lut_b[b[r, c]]
             out[r, k] += 1
     return out
 
 
 @numba.njit(nogil=True, cache=True)
-def _bin_weighted_sums(vals, lut, offset, w, nbins):
+def _bin_weighted_sums(vals, lut, w, nbins):
     """Sum of w per bin; w NaN counts as missing (second row holds the missing-weight cell count)."""
     ny, nx = vals.shape
     out = np.zeros((2, nbins), np.float64)
     for r in range(ny):
         for c in range(nx):
-            b = lut[np.int64(vals[r, c]) - offset]
+            b = lut[vals[r, c]]
             x = w[r, c]
             if np.isnan(x):
                 out[1, b] += 1.0
@@ -193,7 +215,7 @@ def _bin_weighted_sums(vals, lut, offset, w, nbins):
 
 
 @numba.njit(nogil=True, cache=True)
-def _zone_bin_sums(zones, vals, lut, offset, row_area, pix_area, use_pix_area, w, use_w, nzones, nbins):
+def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, w, use_w, nzones, nbins):
     """Per (zone, bin): area (row area × optional per-pixel area) and the sum of w (NaN skipped)."""
     ny, nx = vals.shape
     out = np.zeros((2, nzones + 1, nbins), np.float64)
@@ -203,7 +225,7 @@ def _zone_bin_sums(zones, vals, lut, offset, row_area, pix_area, use_pix_area, w
             z = zones[r, c]
             if z == 0:
                 continue
-            b = lut[np.int64(vals[r, c]) - offset]
+            b = lut[vals[r, c]]
             if use_pix_area:
                 out[0, z, b] += ra * pix_area[r, c]
             else:
@@ -303,9 +325,9 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
             rows, cols = rest[-2:]
             v = binner.prepare(v)
             if land_mask is None:
-                return _row_bin_counts(v, binner.lut, binner.offset, legend.nbins)
+                return _row_bin_counts(v, binner.lut, legend.nbins)
             return _row_bin_counts_masked(
-                v, binner.lut, binner.offset, rest[0], legend.water_bin, legend.n_class, legend.nbins
+                v, binner.lut, rest[0], legend.water_bin, legend.n_class, legend.nbins
             )
 
         # Integer counts per (row, bin), then one fixed-order product with the row areas:
@@ -325,10 +347,10 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
 
     def weighted(v, *rest):
         # Non-equal-area projections: every cell has its own area, so sum areas per bin directly.
-        b = binner.lut[binner.prepare(v).astype(np.int64) - binner.offset]
+        b = binner.lut[binner.prepare(v)]
         if land_mask is not None:
             b = np.where((b < legend.n_class) & ~np.asarray(rest[0], bool), legend.water_bin, b)
-        res = _bin_weighted_sums(b, identity, 0, np.asarray(rest[-3], np.float64), legend.nbins)
+        res = _bin_weighted_sums(b, identity, np.asarray(rest[-3], np.float64), legend.nbins)
         counts = np.bincount(b.ravel(), minlength=legend.nbins).astype(np.float64)
         return np.stack([res[0], counts])
 
@@ -448,10 +470,10 @@ def cross_area_table(
 
     def count(va, vb, *rest):
         rows = rest[-2]
-        counts = _pair_counts(ba.prepare(va), ba.lut, ba.offset, bb.prepare(vb), bb.lut, bb.offset, lb.nbins, nbins)
+        counts = _pair_counts(ba.prepare(va), ba.lut, bb.prepare(vb), bb.lut, lb.nbins, nbins)
         if areas.pix is not None:
             # per-pixel areas: weight each cell by its own area (one extra pass)
-            keys = ba.lut[ba.prepare(va).astype(np.int64) - ba.offset] * lb.nbins + bb.lut[bb.prepare(vb).astype(np.int64) - bb.offset]
+            keys = ba.lut[ba.prepare(va)].astype(np.int64) * lb.nbins + bb.lut[bb.prepare(vb)]
             return np.bincount(keys.ravel(), weights=np.asarray(rest[0], np.float64).ravel(), minlength=nbins)
         return areas.rows[rows] @ counts
 
@@ -504,7 +526,7 @@ def weighted_class_sum(
     w = _as_float_weights(weights)
 
     def block(v, wv, rows, cols):
-        return _bin_weighted_sums(binner.prepare(v), binner.lut, binner.offset, wv, legend.nbins)
+        return _bin_weighted_sums(binner.prepare(v), binner.lut, wv, legend.nbins)
 
     out = _reduce_blocks(block, [classes, w], (2, legend.nbins))
     _raise_other((out[0, legend.other_bin] != 0) + out[1, legend.other_bin], legend, _name(classes, "classes"), "classes")
@@ -549,24 +571,33 @@ def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
 
 
 def _geodesic_areas_km2(units, grid: Grid) -> np.ndarray:
-    """Each polygon's own area on the ellipsoid (pyproj.Geod).
+    """Each polygon's own area on the grid's ellipsoid (pyproj.Geod, Karney), km².
 
-    Edges are densified to half a cell first, so Geod follows the edges as drawn
-    in the raster's CRS (a long straight edge in lon/lat is not a geodesic).
+    Edges are densified first (0.005°, or 500 m in a projected CRS), so Geod
+    follows the edges as drawn in the raster's CRS: a long straight edge in
+    lon/lat is not a geodesic.  The residual is ~1e-7 relative per unit.
     """
+    import shapely
     from pyproj import Geod
 
     crs = grid.crs
-    # half a cell, and at most ~1 km (0.01°), where a straight edge and a geodesic differ by < 1e-9
     unit = float(crs.axis_info[0].unit_conversion_factor)
-    cap = np.deg2rad(0.01) / unit if crs.is_geographic else 1000.0 / unit
-    seg = min(0.5 * min(abs(grid.transform.a), abs(grid.transform.e)), cap)
+    seg = np.deg2rad(0.005) / unit if crs.is_geographic else 500.0 / unit
     geoms = units.geometry.segmentize(seg)
     if not crs.is_geographic:
         geoms = geoms.to_crs(crs.geodetic_crs)
     ell = crs.ellipsoid
     geod = Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening) if ell.inverse_flattening else Geod(a=ell.semi_major_metre, b=ell.semi_major_metre)
-    return np.array([abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms])
+
+    def ring_area(ring) -> float:
+        xy = shapely.get_coordinates(ring)
+        return abs(geod.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
+
+    out = np.zeros(len(geoms))
+    for i, geom in enumerate(geoms.values):
+        for poly in shapely.get_parts(geom):
+            out[i] += ring_area(poly.exterior) - sum(ring_area(r) for r in poly.interiors)
+    return out / 1e6
 
 
 def _window_source(data, grid: Grid, *, name: str, fill_nan: float | None = None, missing: Any = None):
@@ -708,7 +739,7 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
         w = np.asarray(extra.pop(0), np.float64) if weights is not None else empty
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
         return _zone_bin_sums(
-            zones, binner.prepare(v), binner.lut, binner.offset, areas.rows[rows], pa, areas.pix is not None,
+            zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None,
             w, weights is not None, nz, nb,
         )
 

@@ -223,3 +223,18 @@ def test_geo_prop_units_add_up_to_national(make_raster, case, ncols, nrows, meth
     # exactextract keeps coverage fractions in float32: pieces of a cut cell add up to ~1e-7
     tol = 1e-6 if method == "exact" else 1e-12
     np.testing.assert_allclose(nat.area_km2.to_numpy(), expected, rtol=tol, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype, nodata", [("int16", -32768), ("int32", -1), ("uint16", 65535), ("int8", -128)])
+def test_geo_other_integer_dtypes_give_the_same_table(lc, make_raster, dtype, nodata):
+    # Trends.Earth writes int16 with nodata -32768: signed codes go through the unsigned view.
+    data = np.where(LC == 255, np.array(nodata, dtype), LC.astype(dtype))
+    other = make_raster(data, transform=(1.0, 0, 20.0, 0, -1.0, 63.0), nodata=nodata)
+    expected = class_area_table(lc, codes=[1, 2, 3], water_codes=[7])
+    pd.testing.assert_frame_equal(class_area_table(other, codes=[1, 2, 3], water_codes=[7]), expected, check_like=True,
+                                  check_exact=False, rtol=0, atol=0)
+    units = units_of([box(20, 60, 21.6, 63)])
+    for method in ("exact", "centre"):
+        a = zonal_class_areas(lc, units, codes=[1, 2, 3], water_codes=[7], method=method)
+        b = zonal_class_areas(other, units, codes=[1, 2, 3], water_codes=[7], method=method)
+        np.testing.assert_array_equal(a.area_km2.to_numpy(), b.area_km2.to_numpy())
