@@ -18,7 +18,7 @@ parameters from the specs (``specs/legends/drought.yaml``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ __all__ = [
     "epoch_most_severe",
     "drought_area_table",
     "drought_zonal_area_table",
-    "hazard_trends",
+    "drought_trends",
 ]
 
 
@@ -408,15 +408,15 @@ def drought_zonal_area_table(
     return out
 
 
-def hazard_trends(
+def drought_trends(
     table: pd.DataFrame,
     *,
     baseline: tuple[int, int],
     period: tuple[int, int],
-    kind: str = "any_drought",
-    value: str = "percent_of_land",
+    value: str,
+    filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Non-normative trend extras on the national annual series of SO3-1 (or SO3-2) tables.
+    """Non-normative trend extras on one annual series of an SO3 table.
 
     Mann–Kendall and Sen's slope on the annual series, and the reporting-period
     mean against the baseline mean (:mod:`indicators.trends`). The reporting
@@ -424,24 +424,43 @@ def hazard_trends(
 
     Parameters
     ----------
-    table : DataFrame from :func:`drought_area_table` (or a national exposure table)
+    table : pandas.DataFrame with a ``year`` column
+        E.g. from :func:`drought_area_table`, :func:`indicators.so3.exposure.drought_exposure`
+        or :func:`indicators.so3.vulnerability.dvi_from_factors`.
     baseline, period : (first year, last year), inclusive
-    kind : row kind to follow (default ``"any_drought"``)
-    value : column to follow (default ``"percent_of_land"``)
+    value : str
+        Column to follow: ``"percent_of_land"`` (SO3-1), ``"percent"`` (SO3-2), ``"dvi"`` (SO3-3).
+    filters : {column: value}, optional
+        Row selection leaving one row per year, e.g. ``{"kind": "any_drought"}``
+        (SO3-1), ``{"kind": "any_drought", "group": "total"}`` (SO3-2),
+        ``{"sex": "total"}`` (SO3-3). A ``level`` column is restricted to
+        ``"national"`` unless filtered explicitly.
+
+    Returns
+    -------
+    dict with ``mann_kendall`` (S, var S, z, p, tau, n), ``sens_slope_per_year``,
+    ``baseline_mean``, ``period_mean``, ``difference``, ``relative_difference``, ``note``.
     """
     from ..trends import NON_NORMATIVE, mann_kendall, period_mean_change, sens_slope
 
-    rows = table[table["kind"] == kind]
-    if "level" in rows.columns:
-        rows = rows[rows["level"] == "national"]
-    if "year" not in rows.columns or rows.empty:
-        raise InputError(f"the table has no annual rows of kind {kind!r}")
-    rows = rows.groupby("year", sort=True)[value].sum()
-    years = rows.index.to_numpy(dtype="float64")
-    values = rows.to_numpy(dtype="float64")
+    rows = table
+    sel = dict(filters or {})
+    if "level" in rows.columns and "level" not in sel:
+        sel["level"] = "national"
+    for column, wanted in sel.items():
+        if column not in rows.columns:
+            raise InputError(f"the table has no column {column!r} to filter on (columns: {list(rows.columns)})")
+        rows = rows[rows[column] == wanted]
+    if "year" not in rows.columns or value not in rows.columns or rows.empty:
+        raise InputError(f"no annual rows with a {value!r} column are left after filtering on {sel}")
+    if rows["year"].duplicated().any():
+        raise InputError(f"several rows per year are left after filtering on {sel}; add filters (e.g. group, unit, sex)")
+    rows = rows.sort_values("year")
+    years = rows["year"].to_numpy(dtype="float64")
+    values = rows[value].to_numpy(dtype="float64")
     return {
-        "series": kind,
         "value": value,
+        "filters": sel,
         "mann_kendall": mann_kendall(values, years).as_dict(),
         "sens_slope_per_year": sens_slope(years, values),
         **period_mean_change(years, values, baseline=baseline, period=period),

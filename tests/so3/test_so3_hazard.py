@@ -16,7 +16,7 @@ from indicators.so3.hazard import (
     drought_hazard_classes,
     drought_zonal_area_table,
     epoch_most_severe,
-    hazard_trends,
+    drought_trends,
 )
 from indicators.so3.spi import spi
 
@@ -211,11 +211,33 @@ def test_drought_codes_must_be_classes(equal_area_grid):
         drought_area_table(classes, codes=[0, 1], drought_codes=[1, 7], nodata=NODATA)
 
 
-def test_hazard_trends_are_labelled_non_normative():
+def test_drought_trends_are_labelled_non_normative():
     years = np.arange(2000, 2010)
     table = pd.DataFrame({"year": years, "kind": "any_drought", "percent_of_land": 10.0 + 2.0 * (years - 2000)})
-    out = hazard_trends(table, baseline=(2000, 2004), period=(2005, 2009))
+    other = table.assign(kind="class", percent_of_land=1.0)
+    out = drought_trends(
+        pd.concat([table, other]), baseline=(2000, 2004), period=(2005, 2009), value="percent_of_land",
+        filters={"kind": "any_drought"},
+    )
     assert out["sens_slope_per_year"] == pytest.approx(2.0)
     assert out["mann_kendall"]["s"] == 45  # all 45 pairs increase
     assert out["difference"] == pytest.approx(10.0)
     assert "non-normative" in out["note"]
+    with pytest.raises(InputError, match="several rows per year"):
+        drought_trends(pd.concat([table, other]), baseline=(2000, 2004), period=(2005, 2009), value="percent_of_land")
+
+
+def test_epoch_maps_keep_the_grid_and_get_area_tables(equal_area_grid):
+    classes = equal_area_grid([YEAR1, YEAR0, YEAR1, YEAR1])
+    classes = classes.where(xr.DataArray(LAND, dims=("y", "x")), 0).astype("uint8")
+    spi_like = xr.where(classes == 0, 0.5, -1.2).rio.write_crs(classes.rio.crs)
+    assert classify(spi_like).rio.crs == classes.rio.crs
+    epochs = epoch_most_severe(classes, epochs=[(2000, 2003)], severity=[0, 1, 2, 3, 4], nodata=NODATA)
+    assert epochs.rio.crs == classes.rio.crs
+    table = drought_area_table(
+        epochs, codes=TABLE_CODES, drought_codes=DROUGHT, nodata=NODATA, land_mask=_land_mask(classes), dim="epoch"
+    ).set_index(["kind", "class"])
+    # most severe over the epoch: YEAR0 everywhere except the severe cell of YEAR1 (row 2, col 3)
+    assert table.loc[("class", 3), "area_km2"] == pytest.approx(1.0, rel=1e-9)
+    assert table.loc[("class", 2), "area_km2"] == pytest.approx(1.0, rel=1e-9)
+    assert table.loc[("any_drought", pd.NA), "percent_of_land"] == pytest.approx(600 / 7)
