@@ -24,6 +24,9 @@ _LAZY: dict[str, str] = {
     "read_polygons": "indicators.io",
     "class_area_table": "indicators.summarize",
     "zonal_class_areas": "indicators.summarize",
+    "cross_area_table": "indicators.summarize",
+    "weighted_class_sum": "indicators.summarize",
+    "align_to": "indicators.grid",
     "classify_by_breaks": "indicators.classes",
     # SO3 drought
     "spi": "indicators.so3.spi",

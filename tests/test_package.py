@@ -35,3 +35,8 @@ def test_import_has_no_heavy_side_effects():
 def test_cli_without_command_prints_help_and_fails(capsys):
     assert main([]) == 2
     assert "usage" in capsys.readouterr().out
+
+
+def test_every_lazy_name_resolves():
+    for name in indicators._LAZY:
+        assert getattr(indicators, name) is not None, name
