@@ -219,6 +219,7 @@ def read_polygons(
     name_field: str | None = None,
     layer: str | int | None = None,
     to_crs: Any = None,
+    keep_fields: list[str] | tuple[str, ...] | None = None,
 ):
     """Read boundary polygons (country, admin units) with a unique id per polygon.
 
@@ -235,13 +236,18 @@ def read_polygons(
         Layer of a multi-layer file (GeoPackage).
     to_crs : CRS-like or DataArray, optional
         Reproject the polygons to this CRS (e.g. the raster's: pass the raster).
+        ``attrs`` (``repaired`` included) are kept through the reprojection.
+    keep_fields : sequence of str, optional
+        Further attribute fields to keep, in this order (e.g. an establishment
+        year of protected areas); each must exist.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns: the id field, the name field (if any), ``geometry``;
-        ``attrs`` hold ``source``, ``id_field``, ``name_field`` and
-        ``repaired`` (ids of geometries repaired with ``shapely.make_valid``).
+        Columns: the id field, the name field (if any), the *keep_fields*,
+        ``geometry``; ``attrs`` hold ``source``, ``id_field``, ``name_field``,
+        ``keep_fields`` and ``repaired`` (ids of geometries repaired with
+        ``shapely.make_valid``).
 
     Raises
     ------
@@ -264,7 +270,8 @@ def read_polygons(
     if gdf.crs is None:
         raise InputError(f"{where} has no CRS; add a .prj / declare the CRS before using it")
     fields = [c for c in gdf.columns if c != gdf.geometry.name]
-    for label, field in (("id_field", id_field), ("name_field", name_field)):
+    extra = [keep_fields] if isinstance(keep_fields, str) else [str(f) for f in (keep_fields or ())]
+    for label, field in [("id_field", id_field), ("name_field", name_field)] + [("keep_fields", f) for f in extra]:
         if field is not None and field not in gdf.columns:
             raise InputError(f"{where}: {label} {field!r} is not a field; fields are {fields}")
     if id_field is None:
@@ -301,11 +308,16 @@ def read_polygons(
         if still_empty:
             raise InputError(f"{where}: features {still_empty[:10]} have no area left after repair")
 
+    attrs = {"source": str(path), "id_field": id_field, "name_field": name_field, "keep_fields": extra,
+             "repaired": repaired}
     if to_crs is not None:
         if isinstance(to_crs, (xr.DataArray, xr.Dataset)):
             to_crs = to_crs.rio.crs
         gdf = gdf.to_crs(to_crs)
-    keep = [id_field] + ([name_field] if name_field else []) + [gdf.geometry.name]
+    keep = [id_field] + ([name_field] if name_field else [])
+    keep += [f for f in extra if f not in keep] + [gdf.geometry.name]
     gdf = gdf[keep]
-    gdf.attrs.update({"source": str(path), "id_field": id_field, "name_field": name_field, "repaired": repaired})
+    # set after every frame operation: attrs must not depend on pandas/geopandas propagating them
+    gdf.attrs.clear()
+    gdf.attrs.update(attrs)
     return gdf

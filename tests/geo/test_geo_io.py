@@ -125,3 +125,24 @@ def test_geo_read_polygons_errors(tmp_path):
         read_polygons(tmp_path / "nope.gpkg")
     with pytest.raises(InputError, match="layer 'admin9'"):
         read_polygons(path, layer="admin9")
+
+
+def test_geo_read_polygons_keep_fields_and_repaired_through_reprojection(tmp_path):
+    from shapely.geometry import Polygon, box
+
+    bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    path = tmp_path / "pa.gpkg"
+    _write_units(path, [box(0, 0, 1, 1), bowtie], code=["A", "B"], year=[1990, 2005], iucn=["II", "IV"],
+                 note=["x", "y"])
+    with pytest.warns(UserWarning, match="repaired 1 invalid"):
+        gdf = read_polygons(path, id_field="code", keep_fields=["year", "iucn"], to_crs="EPSG:6933")
+    assert list(gdf.columns) == ["code", "year", "iucn", "geometry"]
+    assert gdf["year"].tolist() == [1990, 2005]
+    assert gdf.crs.to_epsg() == 6933
+    assert gdf.attrs["repaired"] == ["B"]
+    assert gdf.attrs["keep_fields"] == ["year", "iucn"]
+    assert gdf.attrs["id_field"] == "code"
+    one = read_polygons(path, id_field="code", keep_fields="year")
+    assert list(one.columns) == ["code", "year", "geometry"]
+    with pytest.raises(InputError, match="keep_fields 'established' is not a field"):
+        read_polygons(path, id_field="code", keep_fields=["established"])
