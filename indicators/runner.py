@@ -515,6 +515,10 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
     }
 
 
+#: how long to wait for a dask scheduler before reporting it unreachable
+CONNECT_TIMEOUT = "10s"
+
+
 def connect(scheduler: str | None) -> Any:
     """A dask.distributed Client for *scheduler* (an address such as tcp://host:8786), or None."""
     if not scheduler:
@@ -522,7 +526,7 @@ def connect(scheduler: str | None) -> Any:
     try:
         from distributed import Client
 
-        return Client(scheduler, timeout="10s", set_as_default=True)
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=True)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"--scheduler {scheduler}: cannot connect to the dask scheduler ({exc}); check the address") from None
 
@@ -1097,12 +1101,14 @@ def _run_so1(ctx: Context) -> None:
         soc_tab = pd.concat(frames, ignore_index=True)
         ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
                             units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
+        _so4_1_from_stocks(ctx, soc_tab, periods)
         ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
                    f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)." if dargs["inclusive"] else "."))
         ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
                                     _period_stack(deg_soc, "soc_degradation", next(iter(deg_soc.values())).attrs), legend=_three_legend(ctx)))
     else:
         ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
+        ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
 
     # SO1-4 SDG 15.3.1: one out, all out, then recodes (D16) and status (D13)
     oao = ctx.params("SO1-4", "one_out_all_out")
@@ -1200,6 +1206,20 @@ def _run_so1(ctx: Context) -> None:
     ctx.shared["periods"] = periods
 
 
+def _so4_1_from_stocks(ctx: Context, soc_tab: Any, periods: Sequence[Any]) -> None:
+    """SO4-1 (multipurpose, reported through SO1-3): stocks per class and in total, change per period."""
+    from .so4.carbon import carbon_stock_indicator
+
+    t = soc_tab[soc_tab["class"].notna()].rename(columns={"class": "class_code", "name": "class_name", "soc_stock_t": "stock_t"})
+    t = t[["class_code", "class_name", "year", "stock_t", "area_km2"]].copy()
+    t["class_code"] = t["class_code"].astype("int64")
+    p = _pending(ctx, "SO4-1", "series.trend_tolerance", "series.trend_method")
+    spans = [(int(q.soc.initial), int(q.soc.final)) for q in periods]
+    ctx.record("SO4-1", "periods", [list(x) for x in spans])
+    out = carbon_stock_indicator(t, periods=spans, trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+    _add_frames(ctx, "SO4-1", out)
+
+
 def _so23_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     if "population_total" not in inputs:
         return "input population_total not in the run configuration"
@@ -1257,7 +1277,7 @@ def _mask_nodata(da: Any) -> Any:
 
 
 STAGES.insert(0, Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, one out all out, status)",
-                       ("SO1-1", "SO1-2", "SO1-3", "SO1-4"),
+                       ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
                        ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
                         "indicators.so1.tables"), _so1_needs, _run_so1))
 STAGES.insert(1, Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),

@@ -176,3 +176,23 @@ def test_requested_indicator_that_cannot_run_is_an_error(country, tmp_path):
         _run(country, tmp_path / "out")
     text = str(exc.value)
     assert "SO9-2 cannot be computed: not implemented" in text and "'SO9-7' is not an indicator" in text
+
+
+def test_scheduler_runs_on_a_local_cluster_with_the_same_results(country, tmp_path):
+    from distributed import LocalCluster
+
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    _run(country, local)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        result = _run(country, remote, scheduler=cluster.scheduler_address)
+    assert result.provenance["scheduler"] == cluster.scheduler_address
+    assert (local / "tables.json").read_bytes() == (remote / "tables.json").read_bytes()
+
+
+def test_unreachable_scheduler_is_an_input_error(country, tmp_path, monkeypatch):
+    import indicators.runner as runner
+
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(InputError, match="cannot connect"):
+        _run(country, tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,156 @@
+"""`indicators demo` end to end on the bundled sample data: files, tables vs the Python API, HTML, browser.
+
+The demo runs once per test session (module fixture) into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from indicators.cli import main
+
+from .browser import not_blank, render
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["demo", "-o", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_every_expected_file_is_there(demo):
+    for rel in ("report.html", "provenance.json", "tables.xlsx", "tables.json", "run-config.yaml"):
+        assert (demo / rel).is_file(), rel
+    prov = json.loads((demo / "provenance.json").read_text())
+    computed = prov["indicators"]["computed"]
+    # every indicator the sample data can feed is computed
+    for code in ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO2-1", "SO2-2", "SO2-3", "SO3-1", "SO3-2", "SO3-3",
+                 "SO4-1", "SO4-2", "SO4-3", "SO5-1", "SO5-5"):
+        assert code in computed, code
+    for code in computed:
+        assert list((demo / code).glob("*.csv")), f"no table for {code}"
+    for rel in ("SO1-4/sdg_15_3_1_baseline.tif", "SO1-4/sdg_15_3_1_report_2.tif", "SO3-1/drought_class_2023.tif",
+                "SO3-1/drought_class_epochs_2020-2023.tif"):
+        assert (demo / rel).is_file(), rel
+    assert not list(demo.rglob("*.aux.xml"))
+    skipped = {s["indicator"]: s["reason"] for s in prov["indicators"]["skipped"]}
+    assert all(reason for reason in skipped.values())
+    assert set(computed).isdisjoint(skipped)
+
+
+def test_tables_are_non_empty_and_consistent_across_formats(demo):
+    doc = json.loads((demo / "tables.json").read_text())["indicators"]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(demo / "tables.xlsx", read_only=True)
+    for code, tables in doc.items():
+        for tid, table in tables.items():
+            csv = pd.read_csv(demo / code / f"{tid}.csv", keep_default_na=False)
+            assert len(csv) == len(table["rows"]) > 0, tid
+            assert list(csv.columns) == [c["name"] for c in table["columns"]], tid
+            sheet = wb[tid[:31]]
+            assert sheet.max_row == len(table["rows"]) + 2 + len(table["notes"]), tid
+
+
+def test_sdg_table_adds_up(demo):
+    """SO1-4.T1: degraded + stable + improved = total land area; the percentages add up to 100."""
+    t = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv")
+    for period, part in t.groupby("period"):
+        area = dict(zip(part["class"], part["area_km2"]))
+        assert area["degraded"] + area["stable"] + area["improved"] == pytest.approx(area["total land area"], rel=1e-9)
+        pct = part[part["class"].isin(["degraded", "stable", "improved"])]["percent_of_land"].sum()
+        assert pct == pytest.approx(100.0, abs=1e-5), period
+        assert area["no data"] >= 0 and area["water"] >= 0
+
+
+def test_people_table_equals_the_python_api(demo):
+    """SO2-1.series is what poverty_indicator returns for the demo's table and the edition's line."""
+    import yaml
+
+    from indicators import load_framework
+    from indicators.report.tables import frame_to_csv
+    from indicators.runner import PENDING_SPEC_PARAMETERS as P
+    from indicators.so2.people import poverty_indicator, poverty_table_schema
+    from indicators.tables import read_table
+
+    cfg = yaml.safe_load((demo / "run-config.yaml").read_text())
+    fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
+    periods = fw.periods()
+    years = (min(p.years[0] for p in periods), max(p.years[1] for p in periods))
+    table = read_table(cfg["inputs"]["so2_1_poverty"]["path"], poverty_table_schema(P["series.percent_range"]))
+    out = poverty_indicator(table, **fw.binding_arguments("SO2-1.poverty"), value_range=P["series.percent_range"], years=years,
+                            allow_gaps=P["series.allow_gaps"], trend_tolerance=P["series.trend_tolerance"],
+                            trend_method=P["series.trend_method"])
+    assert (demo / "SO2-1" / "SO2-1.series.csv").read_text() == frame_to_csv(out["series"])
+
+
+def test_drought_table_equals_the_python_api(demo):
+    """SO3-1.T2 (land under any drought, national) recomputed with the public SPI and hazard functions."""
+    import yaml
+
+    from indicators import load_framework, open_raster, read_polygons
+    from indicators.grid import align_to
+    from indicators.so3.hazard import annual_spi, drought_hazard_classes, drought_zonal_area_table
+    from indicators.so3.spi import spi
+
+    cfg = yaml.safe_load((demo / "run-config.yaml").read_text())
+    fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
+    p = cfg["inputs"]["precipitation"]
+    precip = open_raster(p["path"], variable=p.get("variable"), units=p["units"])
+    args = fw.binding_arguments("SO3-1.spi")
+    years = fw.edition_spec().drought.years
+    annual = annual_spi(spi(precip, **args, units=p["units"]), month=args["month"]).sel(year=slice(*years))
+    cls = fw.classification(fw.parameters("drought_classes").classification)
+    ordered = sorted(cls.classes, key=lambda c: (c.lower is not None, c.lower or 0.0))
+    codes = [c.code for c in ordered]
+    names = {c.code: c.name for c in fw.legend(fw.parameters("drought_classes").legend).classes}
+    classes = drought_hazard_classes(annual, breaks=[c.upper for c in ordered[:-1]], codes=codes,
+                                     right_closed=cls.closed == "right", meanings=[names[c] for c in sorted(codes)], nodata=255)
+    classes = classes.rio.write_crs(precip.rio.crs).rio.write_nodata(255, encoded=False).compute()
+    lc = open_raster(cfg["inputs"]["land_cover"]["path"].replace("{year}", "2000"), units="1")
+    fine = align_to(lc, classes, kind="class")
+    boundary = read_polygons(cfg["country"]["boundary"], to_crs=fine)
+    drought = [c.code for c in ordered if c.upper is not None and c.upper <= 0]
+    # water from the baseline's first land-cover year, nested (ESA CCI 210 -> UNCCD 7)
+    from indicators.so1.land_cover import nest_land_cover
+
+    lcp = fw.parameters("land_cover")
+    src = fw.legend(lcp.source_legend)
+    lc7 = nest_land_cover(open_raster(cfg["inputs"]["land_cover"]["path"].replace("{year}", "2000"),
+                                      legend={c.code: c.name for c in src.classes}, nodata=src.nodata),
+                          fw.nesting(lcp.nesting).model_dump(mode="json"), nodata_codes=[src.nodata])
+    table = drought_zonal_area_table(fine, boundary, codes=sorted(codes), drought_codes=drought, nodata=255,
+                                     land_mask=lc7 != lcp.water_class)
+    expected = table[(table["level"] == "national") & (table["kind"] == "any_drought")].set_index("year")["percent_of_land"]
+    got = pd.read_csv(demo / "SO3-1" / "SO3-1.T2.csv").set_index("year")["percent_of_land"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index().round(6), check_names=False, atol=1e-6)
+
+
+def test_report_holds_the_maps_as_embedded_images(demo):
+    html = (demo / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 10
+    assert "<script" not in html.lower() and "http://" not in html and "https://" not in html
+    for code in ("SO1-4", "SO3-1", "SO3-2", "SO3-3"):
+        assert f'id="ind-{code.lower()}"' in html
+    assert 'href="#d6"' in html and 'id="d6"' in html
+
+
+def test_report_renders_without_console_errors(demo, tmp_path):
+    shot = tmp_path / "demo.png"
+    console = render(demo / "report.html", shot, size="1280,4000")
+    assert console == []
+    assert not_blank(shot) > 0.05
+
+
+def test_demo_config_is_a_runnable_template(demo, tmp_path):
+    from indicators.config import load_config
+
+    loaded = load_config(demo / "run-config.yaml")
+    assert loaded.config.country.name == "Arvelia"
+    assert all(Path(s.path if isinstance(s.path, str) else next(iter(s.path.values()))).is_absolute()
+               for s in loaded.config.inputs.values())
