@@ -143,11 +143,14 @@ _CELL_BLOCK = 1024
 
 
 def _cell_blocks(x: np.ndarray):
-    """Contiguous (time, ≤ _CELL_BLOCK cells) pieces of *x* and the column slice each came from."""
+    """(time, ≤ _CELL_BLOCK cells) views of *x* and the column slice each came from.
+
+    Views, not copies: the accumulation kernel reads strided rows, and copying
+    every block costs more (page faults under threads) than it saves."""
     n = x.shape[1]
     for c0 in range(0, n, _CELL_BLOCK):
         cols = slice(c0, min(n, c0 + _CELL_BLOCK))
-        yield cols, np.ascontiguousarray(x[:, cols])
+        yield cols, x[:, cols]
 
 
 def _accumulate(x: np.ndarray, factor: np.ndarray, scale: int, targets: np.ndarray) -> np.ndarray:

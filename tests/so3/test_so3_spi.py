@@ -11,7 +11,7 @@ import xarray as xr
 from scipy import stats
 
 import indicators
-from indicators.errors import InputError, UnitError
+from indicators.errors import GridMismatchError, InputError, UnitError
 from indicators.so3.spi import fit_spi, precipitation_to_mm, spi, transform_spi
 
 
@@ -248,6 +248,17 @@ def test_errors_name_the_problem():
         spi(precip.where(precip.time != precip.time[30], -1.0), 1)
     with pytest.raises(InputError, match="calibration"):
         spi(precip, 12, (1900, 1950))
+
+
+def test_parameters_must_match_the_grid():
+    precip = _grid(nan_cells=False)
+    params = fit_spi(precip, 3, (1981, 2010))
+    with pytest.raises(GridMismatchError, match="same grid"):
+        transform_spi(precip.assign_coords(x=precip.x + 10.0), params)
+    with pytest.raises(GridMismatchError, match="same grid"):
+        transform_spi(precip.rename({"x": "lon"}), params)
+    with pytest.raises(InputError, match="fit those months"):
+        transform_spi(precip, fit_spi(precip, 3, (1981, 2010), months=[12]), months=[1])
 
 
 def test_partial_calibration_is_recorded():
