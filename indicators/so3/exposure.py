@@ -129,6 +129,14 @@ def _percentages(df: pd.DataFrame, keys: list[str], sex_percentage: str) -> np.n
     return pct
 
 
+def _add_percent_columns(df: pd.DataFrame, keys: list[str], sex_percentage: str) -> None:
+    """``percent`` (the chosen definition) and both definitions side by side (D8)."""
+    for edition in ("2026", "2022"):
+        df[f"percent_{edition}"] = _percentages(df, keys, edition)
+        df.loc[df["kind"] == "total_population", f"percent_{edition}"] = 100.0
+    df["percent"] = df[f"percent_{sex_percentage}"]
+
+
 def drought_exposure(
     drought_class: xr.DataArray,
     population: xr.DataArray | None,
@@ -183,7 +191,9 @@ def drought_exposure(
         Rows per (*dim*, group, kind, class) with ``kind`` in ``"class"``,
         ``"any_drought"``, ``"nodata"``, ``"total_population"``; columns
         ``population_year`` (the grid used, after nearest-year fill),
-        ``class_name``, ``population``, ``percent``, ``denominator``.
+        ``class_name``, ``population``, ``percent`` (the chosen definition),
+        ``percent_2026`` and ``percent_2022`` (both definitions; they differ
+        only for the female and male rows), ``denominator``.
         ``attrs`` state the sex-percentage definition and the fill.
     """
     sex_percentage = _check_sex_definition(sex_percentage)
@@ -217,8 +227,7 @@ def drought_exposure(
             rows.append((label, year_used, group, "total_population", pd.NA, total))
     df = pd.DataFrame(rows, columns=[dim, "population_year", "group", "kind", "class", "population"])
     df["class"] = df["class"].astype("Int64")
-    df["percent"] = _percentages(df, [dim], sex_percentage)
-    df.loc[df["kind"] == "total_population", "percent"] = 100.0
+    _add_percent_columns(df, [dim], sex_percentage)
     df["denominator"] = [
         "people of both sexes exposed in the class"
         if sex_percentage == "2022" and g != "total" and k in ("class", "any_drought", "nodata")
@@ -305,8 +314,7 @@ def drought_exposure_zonal(
     df = pd.concat(frames, ignore_index=True)
     df["class"] = df["class"].astype("Int64")
     keys = [dim, "level", "unit"]
-    df["percent"] = _percentages(df, keys, sex_percentage)
-    df.loc[df["kind"] == "total_population", "percent"] = 100.0
+    _add_percent_columns(df, keys, sex_percentage)
     pos = list(df.columns).index("class") + 1
     df.insert(pos, "class_name", [names.get(int(c)) if pd.notna(c) else None for c in df["class"]])
     df.loc[df["kind"] == "any_drought", "class_name"] = "any drought"

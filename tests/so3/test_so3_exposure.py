@@ -65,6 +65,9 @@ def test_exposure_2026_definition_by_hand(grids):
     assert _row(df, 2000, "male", "any_drought")["percent"] == pytest.approx(37.5)
     assert _row(df, 2000, "total", "class", 1)["class_name"] == "Mild drought"
     assert df.attrs["sex_percentage"] == "2026"
+    # both definitions are carried side by side
+    assert _row(df, 2000, "female", "class", 1)["percent_2022"] == pytest.approx(100 * 10 / 15)
+    np.testing.assert_allclose(df["percent"], df["percent_2026"])
 
 
 def test_exposure_2022_definition_by_hand(grids):
