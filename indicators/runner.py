@@ -1018,10 +1018,9 @@ def _run_so1(ctx: Context) -> None:
     lc_sel = _clip(lc7.sel(year=lc_years), ctx, NODATA)
     (lc_sel,) = ctx.compute(lc_sel)
     lc_tab = t1.land_cover_area_table(lc_sel, codes=codes7, names=names7)
-    nod = lc_tab.index[lc_tab.iloc[:, 0].astype(str).str.contains("no data|nodata", case=False)] if len(lc_tab) else []
-    for y in [c for c in lc_tab.columns if str(c).isdigit() or isinstance(c, int)]:
-        if len(nod):
-            lc_tab = _less_outside(lc_tab, ctx, row=nod[0], column=y)
+    is_nodata = lc_tab.astype(str).apply(lambda col: col.str.strip().str.lower().isin(["no data", "nodata"])).any(axis=1)
+    for y in [c for c in lc_tab.columns if str(c).isdigit()]:
+        lc_tab = _less_outside(lc_tab, ctx, row=lc_tab.index[is_nodata][0], column=y)
     ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
                         units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
     deg_lc: dict[str, Any] = {}

@@ -66,6 +66,12 @@ def test_sdg_table_adds_up(demo):
         pct = part[part["class"].isin(["degraded", "stable", "improved"])]["percent_of_land"].sum()
         assert pct == pytest.approx(100.0, abs=1e-5), period
         assert area["no data"] >= 0 and area["water"] >= 0
+    # the land-cover table counts only the country: its no-data row is not the area outside the boundary
+    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T5.csv")
+    nodata = lc[lc["name"] == "no data"].iloc[0]
+    classes = lc[lc["name"] != "no data"]
+    for year in [c for c in lc.columns if c.isdigit()]:
+        assert 0 <= nodata[year] < 0.05 * classes[year].sum(), year
 
 
 def test_people_table_equals_the_python_api(demo):
