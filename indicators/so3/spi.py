@@ -28,7 +28,8 @@ the work is vectorised over cells and dask-parallel over spatial chunks.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numba
@@ -313,6 +314,117 @@ def _time_chunked(precip: xr.DataArray, time_dim: str) -> xr.DataArray:
     return precip
 
 
+# --------------------------------------------------------------------------- planning (shared by the public functions)
+@dataclass
+class _FitPlan:
+    precip: xr.DataArray
+    factor: np.ndarray
+    scale: int
+    months: list[int]
+    month_targets: list[np.ndarray]
+    min_nonzero: int
+    attrs: dict[str, Any]
+
+
+def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim) -> _FitPlan:
+    scale = _check_scale(scale)
+    month_list = _check_months(months)
+    cal0, cal1 = (int(calibration[0]), int(calibration[1]))
+    if cal1 < cal0:
+        raise InputError(f"calibration period {calibration!r} ends before it starts")
+    if int(min_nonzero) < 2:
+        raise InputError(f"min_nonzero must be at least 2 (Thom's fit needs two distinct values), got {min_nonzero!r}")
+    precip = _dequantify(precip)
+    years, mon, days = _time_info(precip, time_dim)
+    factor, declared = _unit_factors(precip, units, days)
+    idx = np.arange(years.size)
+    in_cal = (years >= cal0) & (years <= cal1)
+    month_targets = [idx[in_cal & (mon == m)].astype("int64") for m in month_list]
+    if not any(t.size for t in month_targets):
+        raise InputError(
+            f"no precipitation in the calibration period {cal0}-{cal1} (data cover {years.min()}-{years.max()}); "
+            "choose a calibration period inside the data"
+        )
+    cal_years = sorted(set(years[in_cal].tolist()))
+    if cal_years[0] > cal0 or cal_years[-1] < cal1:
+        warnings.warn(
+            f"the data cover only {cal_years[0]}-{cal_years[-1]} of the calibration period {cal0}-{cal1}; "
+            "the fit uses the years available (recorded in attrs['calibration_years_available'])",
+            stacklevel=3,
+        )
+    attrs = {
+        "title": f"SPI-{scale} gamma fit",
+        "spi_scale_months": scale,
+        "calibration_start_year": cal0,
+        "calibration_end_year": cal1,
+        "calibration_years_available": f"{cal_years[0]}-{cal_years[-1]}",
+        "distribution": "gamma (2-parameter, location 0)",
+        "fitting_method": _FIT_METHOD,
+        "zero_handling": _ZERO_HANDLING,
+        "min_nonzero": int(min_nonzero),
+        "accumulation_units": "mm",
+        "input_units": declared,
+        "missing_rule": "a missing month inside the accumulation window gives a missing value",
+        "references": _REFERENCES,
+    }
+    return _FitPlan(_time_chunked(precip, time_dim), factor, scale, month_list, month_targets, int(min_nonzero), attrs)
+
+
+def _plan_transform(precip: xr.DataArray, fitted: list[int], months, time_dim: str) -> tuple[list[int], np.ndarray, list]:
+    """Output calendar months, output time-step indices and the row groups of each fitted month."""
+    month_list = fitted if months is None else _check_months(months)
+    absent = sorted(set(month_list) - set(fitted))
+    if absent:
+        raise InputError(f"SPI parameters hold calendar months {fitted}, not {absent}; fit those months first (fit_spi(months=...))")
+    mon = np.asarray(precip[time_dim].dt.month.values, dtype="int64")
+    targets = np.flatnonzero(np.isin(mon, month_list)).astype("int64")
+    if targets.size == 0:
+        raise InputError(f"precipitation has no time step in calendar months {month_list}")
+    month_pos = {m: i for i, m in enumerate(fitted)}
+    month_index = np.asarray([month_pos[int(m)] for m in mon[targets]], dtype="int64")
+    return month_list, targets, _month_groups(month_index)
+
+
+def _finish_spi(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets: np.ndarray, fit_attrs: Mapping[str, Any],
+                month_list: list[int], clip: float | None, declared: str) -> xr.DataArray:
+    """Name the output's time axis, restore coordinates, write CF metadata and provenance."""
+    spatial = [d for d in precip.dims if d != time_dim]
+    out = out.rename({"__out_time": time_dim}).assign_coords({time_dim: precip[time_dim].values[targets]})
+    out = out.transpose(time_dim, *spatial)
+    for name, c in precip.coords.items():
+        if time_dim not in c.dims and name not in out.coords:
+            out = out.assign_coords({name: c})
+    scale = int(fit_attrs["spi_scale_months"])
+    cal = f"{fit_attrs.get('calibration_start_year')}-{fit_attrs.get('calibration_end_year')}"
+    out.name = "spi"
+    out.attrs.update(
+        {
+            "long_name": f"Standardized Precipitation Index (SPI-{scale})",
+            "units": "1",
+            "spi_scale_months": scale,
+            "calendar_months": list(month_list),
+            "distribution": fit_attrs.get("distribution", "gamma (2-parameter, location 0)"),
+            "fitting_method": fit_attrs.get("fitting_method", _FIT_METHOD),
+            "calibration_period": cal,
+            "calibration_years_available": fit_attrs.get("calibration_years_available", cal),
+            "zero_handling": fit_attrs.get("zero_handling", _ZERO_HANDLING),
+            "min_nonzero": fit_attrs.get("min_nonzero", "unknown"),
+            "inverse_normal": "exact (scipy.special.ndtri)",
+            "clip": "none" if clip is None else f"[-{float(clip)}, {float(clip)}]",
+            "missing_rule": "missing if any month of the window is missing or the calendar month could not be fitted",
+            "input_units": declared,
+            "references": _REFERENCES,
+        }
+    )
+    return out
+
+
+def _spi_block(block, factor, scale, month_targets, min_nonzero, targets, groups, clip, dtype):
+    """Fused kernel of :func:`spi`: fit and transform one block in one pass (no parameter graph)."""
+    params = _fit_block(block, factor, scale, month_targets, min_nonzero)[..., :3, :]
+    return _transform_block(block, params, factor, scale, targets, groups, clip, dtype)
+
+
 # --------------------------------------------------------------------------- public API
 def fit_spi(
     precip: xr.DataArray,
@@ -359,41 +471,17 @@ def fit_spi(
         zero handling and the input units. Save with
         ``to_netcdf(path, engine="h5netcdf")`` and reuse with :func:`transform_spi`.
     """
-    scale = _check_scale(scale)
-    month_list = _check_months(months)
-    cal0, cal1 = (int(calibration[0]), int(calibration[1]))
-    if cal1 < cal0:
-        raise InputError(f"calibration period {calibration!r} ends before it starts")
-    if int(min_nonzero) < 2:
-        raise InputError(f"min_nonzero must be at least 2 (Thom's fit needs two distinct values), got {min_nonzero!r}")
-    precip = _dequantify(precip)
-    years, mon, days = _time_info(precip, time_dim)
-    factor, declared = _unit_factors(precip, units, days)
-    idx = np.arange(years.size)
-    in_cal = (years >= cal0) & (years <= cal1)
-    month_targets = [idx[in_cal & (mon == m)].astype("int64") for m in month_list]
-    if not any(t.size for t in month_targets):
-        raise InputError(
-            f"no precipitation in the calibration period {cal0}-{cal1} (data cover {years.min()}-{years.max()}); "
-            "choose a calibration period inside the data"
-        )
-    cal_years = sorted(set(years[in_cal].tolist()))
-    if cal_years[0] > cal0 or cal_years[-1] < cal1:
-        warnings.warn(
-            f"the data cover only {cal_years[0]}-{cal_years[-1]} of the calibration period {cal0}-{cal1}; "
-            "the fit uses the years available (recorded in attrs['calibration_years_available'])",
-            stacklevel=2,
-        )
-    precip = _time_chunked(precip, time_dim)
+    plan = _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim)
+    precip = plan.precip
     out = xr.apply_ufunc(
         _fit_block,
         precip,
         input_core_dims=[[time_dim]],
         output_core_dims=[["parameter", "month"]],
-        kwargs={"factor": factor, "scale": scale, "month_targets": month_targets, "min_nonzero": int(min_nonzero)},
+        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets, "min_nonzero": plan.min_nonzero},
         dask="parallelized",
         output_dtypes=["float64"],
-        dask_gufunc_kwargs={"output_sizes": {"parameter": 5, "month": len(month_list)}},
+        dask_gufunc_kwargs={"output_sizes": {"parameter": 5, "month": len(plan.months)}},
         keep_attrs=False,
     )
     spatial = [d for d in precip.dims if d != time_dim]
@@ -413,25 +501,9 @@ def fit_spi(
             v = v.astype("int32")
         v.attrs.update(var_attrs[name])
         data_vars[name] = v
-    ds = xr.Dataset(data_vars, coords=coords).assign_coords(month=("month", np.asarray(month_list, dtype="int32")))
+    ds = xr.Dataset(data_vars, coords=coords).assign_coords(month=("month", np.asarray(plan.months, dtype="int32")))
     ds["month"].attrs.update({"long_name": "calendar month of the last month of the accumulation window", "units": "1"})
-    ds.attrs.update(
-        {
-            "title": f"SPI-{scale} gamma fit",
-            "spi_scale_months": scale,
-            "calibration_start_year": cal0,
-            "calibration_end_year": cal1,
-            "calibration_years_available": f"{cal_years[0]}-{cal_years[-1]}",
-            "distribution": "gamma (2-parameter, location 0)",
-            "fitting_method": _FIT_METHOD,
-            "zero_handling": _ZERO_HANDLING,
-            "min_nonzero": int(min_nonzero),
-            "accumulation_units": "mm",
-            "input_units": declared,
-            "missing_rule": "a missing month inside the accumulation window gives a missing value",
-            "references": _REFERENCES,
-        }
-    )
+    ds.attrs.update(plan.attrs)
     return ds
 
 
@@ -481,20 +553,11 @@ def transform_spi(
         SPI, dimensionless, dims ``(time, *spatial)`` for the selected months;
         attrs carry the method's provenance.
     """
-    scale = _check_scale(_check_params(params))
-    fitted = [int(m) for m in params["month"].values]
-    month_list = fitted if months is None else _check_months(months)
-    absent = sorted(set(month_list) - set(fitted))
-    if absent:
-        raise InputError(f"SPI parameters hold calendar months {fitted}, not {absent}; fit those months first (fit_spi(months=...))")
+    scale = _check_params(params)
     precip = _dequantify(precip)
-    years, mon, days = _time_info(precip, time_dim)
+    _, _, days = _time_info(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
-    targets = np.flatnonzero(np.isin(mon, month_list)).astype("int64")
-    if targets.size == 0:
-        raise InputError(f"precipitation has no time step in calendar months {month_list}")
-    month_pos = {m: i for i, m in enumerate(fitted)}
-    month_index = np.asarray([month_pos[int(m)] for m in mon[targets]], dtype="int64")
+    month_list, targets, groups = _plan_transform(precip, [int(m) for m in params["month"].values], months, time_dim)
     spatial = [d for d in precip.dims if d != time_dim]
     pstack = xr.concat([params[v] for v in ("alpha", "beta", "q")], dim="parameter", coords="minimal", compat="override")
     pstack = pstack.drop_vars([c for c in pstack.coords if c not in pstack.dims], errors="ignore")
@@ -515,14 +578,8 @@ def transform_spi(
             pstack,
             input_core_dims=[[time_dim], ["parameter", "month"]],
             output_core_dims=[["__out_time"]],
-            kwargs={
-                "factor": factor,
-                "scale": scale,
-                "targets": targets,
-                "groups": _month_groups(month_index),
-                "clip": None if clip is None else float(clip),
-                "dtype": np.dtype(dtype),
-            },
+            kwargs={"factor": factor, "scale": scale, "targets": targets, "groups": groups,
+                    "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype)},
             dask="parallelized",
             output_dtypes=[np.dtype(dtype)],
             dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
@@ -535,33 +592,7 @@ def transform_spi(
                 f"SPI parameters and precipitation are not on the same grid ({exc}); use parameters fitted on this grid"
             ) from None
         raise
-    out = out.rename({"__out_time": time_dim}).assign_coords({time_dim: precip[time_dim].values[targets]})
-    out = out.transpose(time_dim, *spatial)
-    for name, c in precip.coords.items():
-        if time_dim not in c.dims and name not in out.coords:
-            out = out.assign_coords({name: c})
-    cal = f"{params.attrs.get('calibration_start_year')}-{params.attrs.get('calibration_end_year')}"
-    out.name = "spi"
-    out.attrs.update(
-        {
-            "long_name": f"Standardized Precipitation Index (SPI-{scale})",
-            "units": "1",
-            "spi_scale_months": scale,
-            "calendar_months": list(month_list),
-            "distribution": params.attrs.get("distribution", "gamma (2-parameter, location 0)"),
-            "fitting_method": params.attrs.get("fitting_method", _FIT_METHOD),
-            "calibration_period": cal,
-            "calibration_years_available": params.attrs.get("calibration_years_available", cal),
-            "zero_handling": params.attrs.get("zero_handling", _ZERO_HANDLING),
-            "min_nonzero": params.attrs.get("min_nonzero", -1),
-            "inverse_normal": "exact (scipy.special.ndtri)",
-            "clip": "none" if clip is None else f"[-{float(clip)}, {float(clip)}]",
-            "missing_rule": "missing if any month of the window is missing or the calendar month could not be fitted",
-            "input_units": declared,
-            "references": _REFERENCES,
-        }
-    )
-    return out
+    return _finish_spi(out, precip, time_dim, targets, params.attrs, month_list, clip, declared)
 
 
 def spi(
@@ -602,10 +633,25 @@ def spi(
     Notes
     -----
     Methodology Part A D5, Part B §4. Identical, up to floating-point rounding,
-    to climate_indices' gamma SPI with the same calibration years.
+    to climate_indices' gamma SPI with the same calibration years. Fit and
+    transform run fused, block by block; use :func:`fit_spi` to keep the fit.
     """
     if month is not None and months is not None:
         raise InputError("give either month= or months=, not both")
-    sel = month if month is not None else months
-    params = fit_spi(precip, scale, calibration, months=sel, min_nonzero=min_nonzero, units=units, time_dim=time_dim)
-    return transform_spi(precip, params, clip=clip, units=units, time_dim=time_dim, dtype=dtype)
+    plan = _plan_fit(precip, scale, calibration, month if month is not None else months, min_nonzero, units, time_dim)
+    precip = plan.precip
+    month_list, targets, groups = _plan_transform(precip, plan.months, None, time_dim)
+    out = xr.apply_ufunc(
+        _spi_block,
+        precip,
+        input_core_dims=[[time_dim]],
+        output_core_dims=[["__out_time"]],
+        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets,
+                "min_nonzero": plan.min_nonzero, "targets": targets, "groups": groups,
+                "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype)},
+        dask="parallelized",
+        output_dtypes=[np.dtype(dtype)],
+        dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
+        keep_attrs=False,
+    )
+    return _finish_spi(out, precip, time_dim, targets, plan.attrs, month_list, clip, plan.attrs["input_units"])

@@ -170,6 +170,16 @@ def test_numpy_and_dask_identical(months):
     np.testing.assert_array_equal(eager.x.values, precip.x.values)
 
 
+@pytest.mark.parametrize("months", [None, [12], [3, 12]])
+def test_fused_spi_equals_fit_then_transform(months):
+    precip = _grid()
+    for data in (precip, precip.chunk({"time": -1, "y": 2})):
+        fused = spi(data, 6, (1981, 2010), months=months)
+        staged = transform_spi(data, fit_spi(data, 6, (1981, 2010), months=months))
+        np.testing.assert_array_equal(fused.values, staged.values)
+        assert fused.attrs == staged.attrs
+
+
 def test_time_chunks_are_rechunked_with_a_message():
     precip = _grid(nan_cells=False)
     eager = spi(precip, 3, (1981, 2010))
