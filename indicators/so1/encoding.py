@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -222,3 +223,121 @@ def lookup2(a: np.ndarray, b: np.ndarray, lut: np.ndarray, fill: Any, valid_a: n
     ai = np.where(ok, af, 0).astype("intp")
     bi = np.where(ok, bf, 0).astype("intp")
     return np.where(ok, lut[ai, bi], fill).astype(lut.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Fast paths for 8-bit class codes: the reference kernel tabulated once, applied with numba
+# --------------------------------------------------------------------------------------------
+#
+# The numpy kernels of the SO1 functions allocate several full-size int64/bool
+# temporaries per step (≈ 40–120 ns per cell).  For uint8 inputs there are only
+# 256 (or 256 × 256) possible inputs, so the reference kernel is evaluated once
+# on every one of them and the block is mapped through that table in one numba
+# pass without temporaries.  The table *is* the reference kernel, so both paths
+# agree by construction (and tests/so1 check it on random inputs).
+
+@numba.njit(nogil=True, cache=True)
+def _take1_kernel(x, lut, out):
+    for i in range(x.size):
+        out[i] = lut[x[i]]
+
+
+@numba.njit(nogil=True, cache=True)
+def _take2_kernel(a, b, lut, out):
+    for i in range(a.size):
+        out[i] = lut[(np.intp(a[i]) << 8) | np.intp(b[i])]
+
+
+@numba.njit(nogil=True, cache=True)
+def _take_nibbles2_kernel(a, b, lut, out):
+    # codes above 3 share one slot (4): the callers' kernels treat them all alike (nodata)
+    for i in range(a.size):
+        out[i] = lut[min(np.intp(a[i]), 4) * 5 + min(np.intp(b[i]), 4)]
+
+
+@numba.njit(nogil=True, cache=True)
+def _take_nibbles3_kernel(a, b, c, lut, out):
+    for i in range(a.size):
+        out[i] = lut[(min(np.intp(a[i]), 4) * 5 + min(np.intp(b[i]), 4)) * 5 + min(np.intp(c[i]), 4)]
+
+
+def is_u8(*arrays: Any) -> bool:
+    """True when every array is a numpy uint8 array (the fast paths' input)."""
+    return all(isinstance(a, np.ndarray) and a.dtype == np.uint8 for a in arrays)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1)
+
+
+def tabulate1(kernel, dtype: str = "uint8") -> np.ndarray:
+    """``kernel`` evaluated on every value of an 8- or 16-bit unsigned dtype (index = value)."""
+    return np.asarray(kernel(np.arange(np.iinfo(dtype).max + 1, dtype=dtype)))
+
+
+def tabulate2(kernel) -> np.ndarray:
+    """``kernel(a, b)`` on every pair of uint8 values, flat (index = a·256 + b)."""
+    a, b = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij")
+    return np.ascontiguousarray(np.asarray(kernel(a, b))).reshape(-1)
+
+
+def tabulate_nibbles(kernel, n: int) -> np.ndarray:
+    """``kernel(*layers)`` on every combination of codes 0..4 of *n* uint8 layers (4 stands for any code > 3)."""
+    grids = np.meshgrid(*[np.arange(5, dtype=np.uint8)] * n, indexing="ij")
+    return np.ascontiguousarray(np.asarray(kernel(*grids))).reshape(-1)
+
+
+def take1(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """``lut[x]`` for a uint8/uint16 array and a table over the whole dtype (:func:`tabulate1`)."""
+    out = np.empty(x.size, lut.dtype)
+    _take1_kernel(_flat(x), lut, out)
+    return out.reshape(x.shape)
+
+
+def take2(a: np.ndarray, b: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """``lut[a·256 + b]`` for two uint8 arrays of one shape (:func:`tabulate2`)."""
+    out = np.empty(a.size, lut.dtype)
+    _take2_kernel(_flat(a), _flat(b), lut, out)
+    return out.reshape(a.shape)
+
+
+def take_nibbles(layers: Sequence[np.ndarray], lut: np.ndarray) -> np.ndarray:
+    """Table of :func:`tabulate_nibbles` applied to 2 or 3 uint8 arrays of one shape."""
+    out = np.empty(layers[0].size, lut.dtype)
+    flat = [_flat(a) for a in layers]
+    if len(flat) == 2:
+        _take_nibbles2_kernel(flat[0], flat[1], lut, out)
+    else:
+        _take_nibbles3_kernel(flat[0], flat[1], flat[2], lut, out)
+    return out.reshape(layers[0].shape)
+
+
+def recode_classes(
+    values: xr.DataArray,
+    mapping: Mapping[int, int],
+    *,
+    nodata: int,
+    input_nodata: Sequence[int] = (),
+    dtype: str = "uint8",
+) -> xr.DataArray:
+    """:func:`indicators.classes.recode` of a DataArray, with a table fast path for 8/16-bit codes.
+
+    The result is the same as ``recode(values, mapping, nodata=..., input_nodata=...)``
+    (for uint8/uint16 blocks it is ``recode`` tabulated over every value of the
+    dtype, applied in one numba pass); the input's coordinates (and so the CRS) are kept.
+    """
+    from ..classes import recode
+
+    tables: dict[np.dtype, np.ndarray] = {}
+
+    def _block(x: np.ndarray) -> np.ndarray:
+        if isinstance(x, np.ndarray) and x.dtype in (np.uint8, np.uint16):
+            if x.dtype not in tables:
+                tables[x.dtype] = tabulate1(
+                    lambda v: recode(v, mapping, nodata=nodata, input_nodata=input_nodata, dtype=dtype), x.dtype.name
+                )
+            return take1(x, tables[x.dtype])
+        return recode(x, mapping, nodata=nodata, input_nodata=input_nodata, dtype=dtype)
+
+    out = xr.apply_ufunc(_block, values, dask="parallelized", output_dtypes=[dtype], keep_attrs=False)
+    return restore_coords(out.assign_coords(values.coords), values)

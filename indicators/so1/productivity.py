@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..classes import classify_by_breaks, flag_attrs, recode
+from ..classes import classify_by_breaks, flag_attrs
 from ..errors import ComputeError, InputError, SpecError
-from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, restore_coords, three_class_attrs
+from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, recode_classes, three_class_attrs
 
 LPD_NAMES = {1: "declining", 2: "moderate decline", 3: "stressed", 4: "stable", 5: "increasing"}
 LPD_CODES = (1, 2, 3, 4, 5)
@@ -55,8 +55,7 @@ def clean_lpd(lpd: xr.DataArray, *, nodata_codes: Sequence[int], classes: Sequen
         The source's nodata codes (declared per source in the specs; JRC: 0 and 15).
         Any other code outside *classes* is nodata too.
     """
-    out = recode(lpd, {int(c): int(c) for c in classes}, nodata=NODATA, input_nodata=list(nodata_codes))
-    out = restore_coords(out, lpd)
+    out = recode_classes(lpd, {int(c): int(c) for c in classes}, nodata=NODATA, input_nodata=list(nodata_codes))
     out.attrs.update(lpd_attrs(source_nodata_codes=[int(c) for c in nodata_codes]))
     return out.rename("lpd")
 
@@ -81,7 +80,7 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes
     if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
         mapping = {r["when"][0]: r["then"][0] for r in mapping["rows"]}
     table = {int(k): meaning_code(v, where=f"LPD to 3 classes mapping[{k}]") for k, v in mapping.items()}
-    out = restore_coords(recode(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes)), lpd)
+    out = recode_classes(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes))
     out.attrs.update(three_class_attrs("land productivity (SO1-2)", lpd_mapping=str(table)))
     return out.rename("productivity")
 

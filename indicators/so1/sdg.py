@@ -19,7 +19,8 @@ import xarray as xr
 
 from ..classes import flag_attrs
 from ..errors import InputError, SpecError
-from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, three_class_attrs
+from .encoding import (DEGRADED, IMPROVED, NODATA, STABLE, is_u8, meaning_code, tabulate2, tabulate_nibbles, take1, take2,
+                       take_nibbles, three_class_attrs)
 
 NodataRule = Literal["degraded_wins", "any_nodata"]
 
@@ -80,8 +81,15 @@ def one_out_all_out(
     shapes = {tuple(a.shape) for a in layers}
     if len(shapes) != 1:
         raise InputError(f"one out, all out: sub-indicators differ in shape {sorted(shapes)}; put them on one grid")
-    out = xr.apply_ufunc(_oao_kernel, *layers, kwargs={"rule": nodata_rule}, dask="parallelized",
-                         output_dtypes=["uint8"])
+    # the reference kernel on every combination of codes (0..3, 4 = any other code, all nodata alike)
+    table = tabulate_nibbles(lambda *a: _oao_kernel(*a, rule=nodata_rule), len(layers))
+
+    def _oao(*blocks: np.ndarray) -> np.ndarray:
+        if is_u8(*blocks) and len({b.shape for b in blocks}) == 1:
+            return take_nibbles(blocks, table)
+        return _oao_kernel(*blocks, rule=nodata_rule)
+
+    out = xr.apply_ufunc(_oao, *layers, dask="parallelized", output_dtypes=["uint8"])
     out.attrs.update(three_class_attrs("SDG 15.3.1 land degradation (one out, all out)", nodata_rule=nodata_rule,
                                        sub_indicators=", ".join(str(a.name) for a in layers)))
     return out.rename("sdg")
@@ -171,12 +179,24 @@ def status(
         ok = (e > 0) & (e < simple.size)
         return np.where(ok, simple[np.where(ok, e, 0).astype("intp")], NODATA).astype("uint8")
 
-    expanded = xr.apply_ufunc(_status, baseline, period, dask="parallelized", output_dtypes=["uint8"])
+    # uint8 blocks go through the reference kernels tabulated on every input value (one numba pass each)
+    status_table = tabulate2(_status)
+    collapse_table = _collapse(np.arange(256, dtype="uint8"))
+
+    def _status_fast(b: np.ndarray, p: np.ndarray) -> np.ndarray:
+        if is_u8(b, p) and b.shape == p.shape:
+            return take2(b, p, status_table)
+        return _status(b, p)
+
+    def _collapse_fast(e: np.ndarray) -> np.ndarray:
+        return take1(e, collapse_table) if is_u8(e) else _collapse(e)
+
+    expanded = xr.apply_ufunc(_status_fast, baseline, period, dask="parallelized", output_dtypes=["uint8"])
     codes = sorted({int(c) for c in lut.ravel() if c != NODATA})
     nm = names or STATUS_NAMES
     expanded.attrs.update(flag_attrs(codes, [nm.get(c, f"status {c}") for c in codes], nodata=NODATA,
                                      long_name="land degradation status (expanded)"))
-    simple_da = xr.apply_ufunc(_collapse, expanded, dask="parallelized", output_dtypes=["uint8"])
+    simple_da = xr.apply_ufunc(_collapse_fast, expanded, dask="parallelized", output_dtypes=["uint8"])
     simple_da.attrs.update(three_class_attrs("land degradation status"))
     return xr.Dataset({"status_expanded": expanded.rename("status_expanded"), "status": simple_da.rename("status")})
 
