@@ -507,6 +507,8 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
         "indicators": {"computed": result.indicators,
                        "skipped": [{"indicator": s.indicator, "reason": s.reason} for s in result.skipped]},
         "parameters": result.parameters,
+        "parameter_blocks": fw.blocks.model_dump(mode="json") if hasattr(fw, "blocks") else None,
+        "pending_spec_parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in PENDING_SPEC_PARAMETERS.items()},
         "choices": [{"indicator": c.indicator, "decision": c.decision, "text": c.text} for c in result.choices],
         "inputs": inputs,
         "outputs": sorted(str(p) for p in written),

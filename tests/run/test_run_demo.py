@@ -38,6 +38,8 @@ def test_every_expected_file_is_there(demo):
                 "SO3-1/drought_class_epochs_2020-2023.tif"):
         assert (demo / rel).is_file(), rel
     assert not list(demo.rglob("*.aux.xml"))
+    assert prov["parameter_blocks"]["spi"]["calibration"] == [1981, 2010]
+    assert len(prov["specs"]["framework_hash"]) == 64
     skipped = {s["indicator"]: s["reason"] for s in prov["indicators"]["skipped"]}
     assert all(reason for reason in skipped.values())
     assert set(computed).isdisjoint(skipped)
