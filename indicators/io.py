@@ -7,6 +7,8 @@ files, they receive what these two functions return.
   (xarray), one band squeezed, nodata from the file or the caller, units checked
   with the package's pint registry, class legends written as CF flag attributes,
   the path kept in ``attrs["source"]`` so errors can name it.
+* :func:`store_rasters` — lazy rasters written block by block to GeoTIFFs inside
+  a dask computation (intermediates that several tables read), reopened lazily.
 * :func:`read_polygons` — country/admin polygons (GeoPackage, GeoJSON,
   shapefile, anything pyogrio reads) with a unique id field, invalid geometries
   repaired (``shapely.make_valid``) and reported, optionally reprojected.
@@ -24,7 +26,7 @@ import xarray as xr
 
 from .errors import InputError
 
-__all__ = ["open_raster", "read_polygons", "NETCDF_SUFFIXES"]
+__all__ = ["open_raster", "read_polygons", "store_rasters", "RasterStore", "NETCDF_SUFFIXES"]
 
 NETCDF_SUFFIXES = frozenset({".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5"})
 
@@ -62,12 +64,41 @@ def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
     return da
 
 
+#: Cells per dask chunk of ``chunks="auto"`` GeoTIFF reads (about 8 Mpx).
+AUTO_CHUNK_CELLS = 8 * 2**20
+
+
+def _auto_rows(path: Path) -> int:
+    """Rows per chunk for ``chunks="auto"``: whole rows, a multiple of the file's block height.
+
+    The same number of *cells* per chunk whatever the dtype, so class (uint8) and
+    continuous (float32) layers of one grid get the same chunks and combine
+    without rechunking; about 8 Mpx keeps each block's temporaries small (memory
+    stays flat as rasters grow) while a task still costs far more than dask's
+    overhead.  At least 4 chunks when the raster has 4 block rows, so two or
+    more threads have work.  Whole rows: the zonal kernels stream by rows and
+    GDAL decodes tiles row-wise.
+    """
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            height, width = src.height, src.width
+            block = int(src.block_shapes[0][0]) if src.block_shapes else 1
+    except Exception as exc:  # rasterio.errors.RasterioIOError and friends
+        raise InputError(f"cannot read raster {path}: {exc}") from None
+    block = max(1, min(block, height))
+    rows = max(1, AUTO_CHUNK_CELLS // max(width, 1))
+    rows = min(rows, -(-height // 4))  # at least 4 chunks on larger rasters
+    rows = max(block, rows // block * block)
+    return min(rows, height)
+
+
 def _open_geotiff(path: Path, chunks: Any) -> xr.DataArray:
     import rioxarray
 
     if isinstance(chunks, str) and chunks == "auto":
-        # Whole rows per chunk: the zonal kernels stream by rows, and GDAL decodes strips/tiles row-wise.
-        chunks = {"band": 1, "y": "auto", "x": -1}
+        chunks = {"band": 1, "y": _auto_rows(path), "x": -1}
     try:
         da = rioxarray.open_rasterio(path, chunks=chunks, lock=False, masked=False, mask_and_scale=False)
     except Exception as exc:  # rasterio.errors.RasterioIOError and friends
@@ -195,6 +226,11 @@ def open_raster(
             da.attrs["long_name"] = long_name
     da.attrs["source"] = where
     da.name = name or path.stem
+    if da.chunks is not None and da.ndim == 2 and path.suffix.lower() not in NETCDF_SUFFIXES:
+        # Identity of an unmodified file read: lets window readers (exactextract in
+        # indicators.summarize) read the file directly instead of slicing the dask graph.
+        # Any operation on the data changes its dask name, so a derived array never matches.
+        da.encoding["indicators_file"] = {"path": str(path), "band": band or 1, "dask_name": da.data.name}
     return da
 
 
@@ -321,3 +357,133 @@ def read_polygons(
     gdf.attrs.clear()
     gdf.attrs.update(attrs)
     return gdf
+
+
+class RasterStore:
+    """Layers written block by block to tiled GeoTIFFs as part of a dask computation.
+
+    Made by :func:`store_rasters`.  ``task`` is the (uncomputed) write; compute
+    it together with the tables that read the same inputs
+    (:func:`indicators.summarize.compute_tables`), then :meth:`open` the files
+    as lazy, file-backed rasters (e.g. for per-unit tables, which then read
+    windows straight from the files).  Used as a context manager, a temporary
+    directory is removed on exit.
+    """
+
+    def __init__(self, layers: Mapping[str, xr.DataArray], directory: str | Path | None, compress: str | None):
+        import tempfile
+        import threading
+
+        import dask.array as dsa
+        import rasterio
+
+        from .grid import grid_of
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="indicators-") if directory is None else None
+        self.directory = Path(self._tmp.name if self._tmp else directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.layers = dict(layers)
+        self.paths: dict[str, Path] = {}
+        self._datasets = []
+        sources, targets = [], []
+        lock = threading.Lock()  # one GDAL handle per file is not thread-safe: serialise the (cheap) writes
+        for key, da in self.layers.items():
+            if da.ndim != 2:
+                raise InputError(f"store_rasters: {key!r} has dims {da.dims}; only 2-D (y, x) rasters can be stored")
+            da = da.transpose(da.rio.y_dim, da.rio.x_dim)
+            grid = grid_of(da)
+            path = self.directory / f"{_safe_name(key)}.tif"
+            nodata = da.rio.nodata if da.rio.nodata is not None else da.attrs.get("nodata")
+            profile = dict(driver="GTiff", width=grid.shape[1], height=grid.shape[0], count=1, dtype=da.dtype.name,
+                           crs=grid.crs, transform=grid.transform, nodata=nodata, tiled=True, blockxsize=512,
+                           blockysize=512, BIGTIFF="IF_SAFER")
+            if compress:
+                profile["compress"] = compress
+            ds = rasterio.open(path, "w", **profile)
+            self._datasets.append(ds)
+            self.paths[key] = path
+            data = da.data if hasattr(da.data, "dask") else dsa.from_array(np.asarray(da.data), chunks=(2048, -1))
+            sources.append(data)
+            targets.append(_WindowWriter(ds, lock))
+        self.task = dsa.store(sources, targets, lock=False, compute=False)
+
+    def _close_writers(self) -> None:
+        for ds in self._datasets:
+            if not ds.closed:
+                ds.close()
+
+    def open(self) -> dict[str, xr.DataArray]:
+        """The stored layers as lazy rasters (attributes of the originals, ``source`` = the file)."""
+        self._close_writers()
+        out = {}
+        for key, da in self.layers.items():
+            flags, meanings = da.attrs.get("flag_values"), da.attrs.get("flag_meanings")
+            nodata = da.rio.nodata if da.rio.nodata is not None else da.attrs.get("nodata")
+            if flags is not None and meanings is not None and nodata is not None and da.dtype.kind in "iu":
+                legend = dict(zip((int(v) for v in flags), str(meanings).split()))
+                r = open_raster(self.paths[key], legend=legend, nodata=nodata, name=da.name)
+            else:
+                r = open_raster(self.paths[key], units=da.attrs.get("units", "1"), nodata=nodata, name=da.name)
+            r.attrs = {**da.attrs, "source": str(self.paths[key])}
+            out[key] = r
+        return out
+
+    def close(self) -> None:
+        """Close the writers and remove the files of a temporary directory."""
+        self._close_writers()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> RasterStore:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _WindowWriter:
+    """dask.array.store target writing (row slice, column slice) windows of one band."""
+
+    def __init__(self, ds, lock):
+        self.ds, self.lock = ds, lock
+
+    def __setitem__(self, key, value) -> None:
+        from rasterio.windows import Window
+
+        rows, cols = key
+        win = Window(cols.start or 0, rows.start or 0, value.shape[1], value.shape[0])
+        with self.lock:
+            self.ds.write(np.asarray(value), 1, window=win)
+
+
+def _safe_name(key: Any) -> str:
+    text = "_".join(map(str, key)) if isinstance(key, tuple) else str(key)
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text) or "layer"
+
+
+def store_rasters(
+    layers: Mapping[Any, xr.DataArray],
+    directory: str | Path | None = None,
+    *,
+    compress: str | None = None,
+) -> RasterStore:
+    """Prepare writing lazy 2-D rasters to tiled GeoTIFFs, block by block (nothing is computed yet).
+
+    Parameters
+    ----------
+    layers : mapping of key → DataArray (y, x) with a CRS
+        Numpy- or dask-backed; class layers keep their legend and nodata.
+    directory : str or Path, optional
+        Where to write ``<key>.tif``; default a temporary directory removed by
+        :meth:`RasterStore.close`.
+    compress : str, optional
+        GDAL compression (e.g. ``"deflate"``); default none: the files are
+        intermediates, and writing uncompressed costs no CPU.
+
+    Returns
+    -------
+    RasterStore
+        ``task`` to compute (alone, or with :func:`indicators.summarize.compute_tables`),
+        then ``open()`` for the file-backed rasters.
+    """
+    return RasterStore(layers, directory, compress)

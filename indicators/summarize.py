@@ -24,7 +24,7 @@ methodology.md Part A D3/D4, PERFORMANCE.md "Zonal summaries".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,8 @@ __all__ = [
     "cross_area_table",
     "weighted_class_sum",
     "national_rows",
+    "compute_tables",
+    "PendingTable",
 ]
 
 # ---------------------------------------------------------------------------
@@ -249,12 +251,15 @@ def _yx(da: xr.DataArray) -> xr.DataArray:
     return da.transpose(ydim, xdim)
 
 
-def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64, *,
+                   compute: bool = True) -> Any:
     """Sum of ``func(*blocks, rows, cols)`` over the blocks of 2-D arrays on one grid.
 
     ``rows``/``cols`` are the block's slices in the full grid.  numpy-backed
     inputs are one block; dask inputs are reduced blockwise (map_blocks) and
     the small partials summed as a tree, so no raster is ever loaded whole.
+    ``compute=False`` returns the (small) dask result uncomputed, so several
+    reductions can share one pass over their inputs (:func:`compute_tables`).
     """
     datas = [a.data for a in arrays]
     first_dask = next((d for d in datas if hasattr(d, "dask")), None)
@@ -273,7 +278,8 @@ def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...],
     parts = dsa.map_blocks(
         _block, *datas, dtype=dtype, new_axis=list(range(2, 2 + len(out_shape))), chunks=(1, 1) + tuple(out_shape)
     )
-    return parts.sum(axis=(0, 1)).compute()
+    total = parts.sum(axis=(0, 1))
+    return total.compute() if compute else total
 
 
 @dataclass(frozen=True)
@@ -312,8 +318,49 @@ def _name(da: xr.DataArray, default: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(km² per bin, cell count per bin) for the whole raster."""
+@dataclass(frozen=True)
+class PendingTable:
+    """A table whose block reduction is not computed yet (``class_area_table(..., compute=False)``).
+
+    ``part`` is the small reduced array (dask, or numpy for in-memory inputs);
+    ``finish`` turns its computed value into the table.
+    """
+
+    part: Any
+    finish: Callable[[np.ndarray], pd.DataFrame]
+
+    def compute(self) -> pd.DataFrame:
+        return compute_tables(self)[0]
+
+
+def compute_tables(*items: Any) -> list[Any]:
+    """Compute pending tables, and any other dask results, in ONE dask computation.
+
+    Parameters
+    ----------
+    *items : PendingTable or dask collection / delayed
+        Tables from ``class_area_table(..., compute=False)``; anything else is
+        computed along (e.g. the write task of :func:`indicators.io.store_rasters`).
+
+    Returns
+    -------
+    list
+        A DataFrame per PendingTable, the computed value of every other item, in order.
+
+    Notes
+    -----
+    dask merges the graphs: every input block is decoded once and feeds every
+    table that needs it (PERFORMANCE.md, "Zonal summaries": one streaming pass).
+    """
+    import dask
+
+    values = dask.compute(*[it.part if isinstance(it, PendingTable) else it for it in items])
+    return [it.finish(np.asarray(v)) if isinstance(it, PendingTable) else v for it, v in zip(items, values)]
+
+
+
+def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray | None):
+    """(reduction, finish): ``finish(computed reduction)`` is (km² per bin, cell count per bin) of the raster."""
     binner = _Binner(classes.dtype, legend)
     areas = _Areas.of(classes)
     arrays = [classes]
@@ -340,8 +387,8 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
             out[rows] = count(*args)
             return out
 
-        counts_rows = _reduce_blocks(count_rows, arrays, counts_rows.shape, np.int64)
-        return areas.rows @ counts_rows, counts_rows.sum(axis=0)
+        part = _reduce_blocks(count_rows, arrays, counts_rows.shape, np.int64, compute=False)
+        return part, lambda counts: (areas.rows @ counts, counts.sum(axis=0))
 
     identity = np.arange(legend.nbins, dtype=np.int32)
 
@@ -354,8 +401,8 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
         counts = np.bincount(b.ravel(), minlength=legend.nbins).astype(np.float64)
         return np.stack([res[0], counts])
 
-    out = _reduce_blocks(weighted, arrays + [areas.pix], (2, legend.nbins))
-    return out[0], out[1].astype(np.int64)
+    part = _reduce_blocks(weighted, arrays + [areas.pix], (2, legend.nbins), compute=False)
+    return part, lambda out: (out[0], out[1].astype(np.int64))
 
 
 def class_area_table(
@@ -366,7 +413,8 @@ def class_area_table(
     water_codes: Sequence[int] = (),
     land_mask: xr.DataArray | None = None,
     official_land_area_km2: float | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """National area per class, water and nodata rows, total land area (D3) and percent of land.
 
     Parameters
@@ -384,6 +432,10 @@ def class_area_table(
     official_land_area_km2 : float, optional
         The official national land area: it becomes the denominator of
         ``percent_of_land``; the pixel-derived land area is kept beside it.
+    compute : bool, default True
+        False: return a :class:`PendingTable` instead; :func:`compute_tables`
+        then computes several tables (and other dask results) in one pass over
+        their common inputs, so each input file is decoded once.
 
     Returns
     -------
@@ -409,7 +461,14 @@ def class_area_table(
     legend = _legend(classes, codes, nodata, water_codes, "classes")
     if land_mask is not None:
         check_same_grid(classes, land_mask)
-    area, cells = _bin_areas(classes, legend, land_mask)
+    part, finish = _bin_areas(classes, legend, land_mask)
+    pending = PendingTable(part, lambda counts: _class_table(*finish(np.asarray(counts)), legend, name,
+                                                             official_land_area_km2))
+    return pending.compute() if compute else pending
+
+
+def _class_table(area: np.ndarray, cells: np.ndarray, legend: _Legend, name: str,
+                 official_land_area_km2: float | None) -> pd.DataFrame:
     _raise_other(cells[legend.other_bin], legend, name, "classes")
     land = float(area[: legend.n_class].sum())
     denominator = land if official_land_area_km2 is None else float(official_land_area_km2)
@@ -605,8 +664,16 @@ def _window_source(data, grid: Grid, *, name: str, fill_nan: float | None = None
 
     Only the window exactextract asks for is read (computed, for dask), so a
     raster is never loaded whole; *fill_nan* replaces NaN and *missing* in weights.
+    *data* may also be a ``read(row0, col0, nrows, ncols)`` callable (a file reader).
     """
     from exactextract.raster import RasterSource
+
+    if callable(data):
+        read = data
+    else:
+
+        def read(y0, x0, ny, nx):
+            return data[y0 : y0 + ny, x0 : x0 + nx]
 
     class Source(RasterSource):
         def __init__(self):
@@ -628,9 +695,9 @@ def _window_source(data, grid: Grid, *, name: str, fill_nan: float | None = None
         def read_window(self, x0, y0, nx, ny):
             if grid.transform.e > 0:  # south-up storage: flip the window
                 y0 = grid.shape[0] - y0 - ny
-                win = np.asarray(data[y0 : y0 + ny, x0 : x0 + nx])[::-1]
+                win = np.asarray(read(y0, x0, ny, nx))[::-1]
             else:
-                win = np.asarray(data[y0 : y0 + ny, x0 : x0 + nx])
+                win = np.asarray(read(y0, x0, ny, nx))
             if fill_nan is not None:
                 win = win.astype(np.float64)
                 if missing is not None:
@@ -639,6 +706,28 @@ def _window_source(data, grid: Grid, *, name: str, fill_nan: float | None = None
             return np.ascontiguousarray(win)
 
     return Source()
+
+
+def _file_reader(da: xr.DataArray):
+    """A window reader of the file *da* is an unmodified read of (``indicators.io.open_raster``), else None.
+
+    Reading windows straight from the file (raw values, no masking) avoids
+    slicing a dask graph per polygon, which decodes whole row chunks.
+    """
+    ident = da.encoding.get("indicators_file") if da.chunks is not None else None
+    if not ident or ident.get("dask_name") != getattr(da.data, "name", None):
+        return None
+    import rasterio
+    from rasterio.windows import Window
+
+    ds = rasterio.open(ident["path"])
+    band = int(ident["band"])
+
+    def read(y0, x0, ny, nx):
+        return ds.read(band, window=Window(x0, y0, nx, ny))
+
+    read.close = ds.close
+    return read
 
 
 def _extent(grid: Grid) -> tuple[float, float, float, float]:
@@ -656,7 +745,16 @@ def _exact_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     ext = _extent(grid)
     wkt = grid.crs.to_wkt()
     data = classes.data
-    if not hasattr(data, "dask") and grid.transform.e < 0:
+    reader = _file_reader(classes)
+    # A lazily computed raster is read strip by strip, each strip computed once
+    # (exactextract's raster-sequential strategy); polygon by polygon (feature-
+    # sequential) would recompute the overlapping row chunks of every polygon's window.
+    w_reader = _file_reader(weights) if weights is not None else None
+    lazy = (reader is None and hasattr(data, "dask")) or areas.pix is not None or (
+        weights is not None and w_reader is None and hasattr(weights.data, "dask"))
+    if reader is not None:
+        src = _window_source(reader, grid, name="classes")
+    elif not hasattr(data, "dask") and grid.transform.e < 0:
         src = NumPyRasterSource(np.ascontiguousarray(data), *ext, name="classes", srs_wkt=wkt)
     else:
         src = _window_source(data, grid, name="classes")
@@ -673,11 +771,17 @@ def _exact_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     ]
     rasters = [src, area_src]
     if weights is not None:
-        w_src = _window_source(weights.data, grid, name="w", fill_nan=0.0, missing=weights.rio.nodata)
+        w_src = _window_source(w_reader or weights.data, grid, name="w", fill_nan=0.0, missing=weights.rio.nodata)
         ops += [Operation("weighted_frac", "wf", src, w_src), Operation("sum", "wt", w_src, None)]
         rasters.append(w_src)
     vec = units[[units.geometry.name]].reset_index(drop=True)
-    out = exact_extract(rasters, vec, ops, output="pandas")
+    try:
+        out = exact_extract(rasters, vec, ops, output="pandas",
+                            strategy="raster-sequential" if lazy else "feature-sequential")
+    finally:
+        for r in (reader, w_reader):
+            if r is not None:
+                r.close()
     nz, nb = len(units), legend.nbins
     acc = np.zeros((2, nz + 1, nb))
     total = np.zeros((2, nz + 1))
