@@ -508,7 +508,6 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
                        "skipped": [{"indicator": s.indicator, "reason": s.reason} for s in result.skipped]},
         "parameters": result.parameters,
         "parameter_blocks": fw.blocks.model_dump(mode="json") if hasattr(fw, "blocks") else None,
-        "pending_spec_parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in PENDING_SPEC_PARAMETERS.items()},
         "choices": [{"indicator": c.indicator, "decision": c.decision, "text": c.text} for c in result.choices],
         "inputs": inputs,
         "outputs": sorted(str(p) for p in written),
@@ -576,29 +575,13 @@ def _edition_span(fw: Any) -> tuple[int, int]:
     return (min(p.years[0] for p in periods), max(p.years[1] for p in periods))
 
 
-# Parameters of the table indicators that the specs do not hold yet (no parameter block for the
-# SO2/SO4/SO5 series).  They are recorded in every report and provenance like spec parameters.
-# TODO(specs): move into a `series` parameter block (and `so5` for the Rio-marker weights).
-PENDING_SPEC_PARAMETERS: dict[str, Any] = {
-    "series.allow_gaps": True,  # report missing years in a 'gaps' table instead of failing the run
-    "series.trend_tolerance": 0.05,  # relative tolerance of the qualitative trend (indicators.trends)
-    "series.trend_method": "sen",
-    "series.percent_range": (0.0, 100.0),
-    "series.index_range": (0.0, 1.0),
-    "so5.rio_marker_weights": {"principal": 1.0, "significant": 1.0, "not_targeted": 0.0},  # PRAIS22: 100 % for both
-    "so5.unmarked_weight": 1.0,
-    "so4_3.unknown_year": "exclude",
-    "so4_3.unknown_year_values": (0,),  # WDPA STATUS_YR 0 = unknown
-}
+def _series(ctx: Context, indicator: str) -> Any:
+    """The ``series`` parameter block (gap rule, ranges, qualitative trend), recorded for *indicator*."""
+    return ctx.params(indicator, "series")
 
 
-def _pending(ctx: Context, indicator: str, *names: str) -> dict[str, Any]:
-    out = {}
-    for n in names:
-        value = PENDING_SPEC_PARAMETERS[n]
-        ctx.record(indicator, n, list(value) if isinstance(value, tuple) else value)
-        out[n.split(".", 1)[1]] = value
-    return out
+def _trend_args(p: Any) -> dict[str, Any]:
+    return {"trend_tolerance": p.trend_tolerance, "trend_method": p.trend_method}
 
 
 _TABLE_TITLES = {
@@ -646,23 +629,22 @@ def _run_so2_tables(ctx: Context) -> None:
     fw = ctx.framework
     years = _edition_span(fw)
     if ctx.has("so2_1_poverty"):
-        p = _pending(ctx, "SO2-1", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        p = _series(ctx, "SO2-1")
         args = fw.binding_arguments("SO2-1.poverty")
         ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
         ctx.record("SO2-1", "ppp_year", args["ppp_year"])
         ctx.record("SO2-1", "years", list(years))
-        table = read_table(ctx.table_path("so2_1_poverty"), poverty_table_schema(p["percent_range"]))
-        out = poverty_indicator(table, **args, value_range=p["percent_range"], years=years, allow_gaps=p["allow_gaps"],
-                                trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        table = read_table(ctx.table_path("so2_1_poverty"), poverty_table_schema(tuple(p.percent_range)))
+        out = poverty_indicator(table, **args, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
+                                **_trend_args(p))
         _add_frames(ctx, "SO2-1", out)
         _series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
     if ctx.has("so2_2_water"):
-        p = _pending(ctx, "SO2-2", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        p = _series(ctx, "SO2-2")
         ctx.record("SO2-2", "years", list(years))
-        table = read_table(ctx.table_path("so2_2_water"), water_table_schema(p["percent_range"]))
-        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=p["percent_range"],
-                                       years=years, allow_gaps=p["allow_gaps"], trend_tolerance=p["trend_tolerance"],
-                                       trend_method=p["trend_method"])
+        table = read_table(ctx.table_path("so2_2_water"), water_table_schema(tuple(p.percent_range)))
+        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=tuple(p.percent_range),
+                                       years=years, allow_gaps=p.allow_gaps, **_trend_args(p))
         _add_frames(ctx, "SO2-2", out)
         cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
                 if c in out["series"].columns]
@@ -681,31 +663,32 @@ def _run_so4_tables(ctx: Context) -> None:
 
     years = _edition_span(ctx.framework)
     if ctx.has("so4_2_red_list"):
-        p = _pending(ctx, "SO4-2", "series.index_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
+        p = _series(ctx, "SO4-2")
+        rng = tuple(ctx.params("SO4-2", "red_list").value_range)
         ctx.record("SO4-2", "years", list(years))
-        table = read_table(ctx.table_path("so4_2_red_list"), red_list_table_schema(p["index_range"]))
-        out = red_list_index_indicator(table, value_range=p["index_range"], years=years, allow_gaps=p["allow_gaps"],
-                                       trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        table = read_table(ctx.table_path("so4_2_red_list"), red_list_table_schema(rng))
+        out = red_list_index_indicator(table, value_range=rng, years=years, allow_gaps=p.allow_gaps, **_trend_args(p))
         _add_frames(ctx, "SO4-2", out)
         _series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
     kba_ok = ctx.has("kba") and ctx.has("protected_areas") and "establishment_year" in ctx.spec("protected_areas").fields
     if kba_ok:
-        p = _pending(ctx, "SO4-3", "so4_3.unknown_year", "so4_3.unknown_year_values", "series.trend_tolerance", "series.trend_method")
+        p = _series(ctx, "SO4-3")
+        kb = ctx.params("SO4-3", "kba")
         ks, ps = ctx.spec("kba"), ctx.spec("protected_areas")
         # all attributes are needed (establishment year); the compute function repairs and reports geometries
         kba, pa = _read_all_fields(ctx.path("kba")), _read_all_fields(ctx.path("protected_areas"))
         out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
                                      establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
-                                     unknown_year=p["unknown_year"], unknown_year_values=list(p["unknown_year_values"]),
-                                     area_crs=None, trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+                                     unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
+                                     area_crs=None, **_trend_args(p))
         ctx.choose("SO4-3", "D4", "KBA and protected-area areas are geodesic areas on the WGS84 ellipsoid.")
         _add_frames(ctx, "SO4-3", out)
         _series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
     elif ctx.has("so4_3_kba_coverage"):
-        p = _pending(ctx, "SO4-3", "series.percent_range", "series.allow_gaps", "series.trend_tolerance", "series.trend_method")
-        table = read_table(ctx.table_path("so4_3_kba_coverage"), coverage_table_schema(p["percent_range"]))
-        out = kba_protected_coverage_from_table(table, value_range=p["percent_range"], years=years, allow_gaps=p["allow_gaps"],
-                                                trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        p = _series(ctx, "SO4-3")
+        table = read_table(ctx.table_path("so4_3_kba_coverage"), coverage_table_schema(tuple(p.percent_range)))
+        out = kba_protected_coverage_from_table(table, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
+                                                **_trend_args(p))
         _add_frames(ctx, "SO4-3", out)
         _series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
 
@@ -732,12 +715,13 @@ def _run_so5(ctx: Context) -> None:
 
     fw = ctx.framework
     if ctx.has("so5_flows"):
-        p = _pending(ctx, "SO5-1", "so5.rio_marker_weights", "so5.unmarked_weight", "series.trend_tolerance", "series.trend_method")
-        weights = p["rio_marker_weights"]
+        p = _series(ctx, "SO5-1")
+        s5 = ctx.params("SO5-1", "so5")
+        weights = dict(s5.rio_marker_weights)
         flows = read_table(ctx.table_path("so5_flows"), flows_table_schema(tuple(weights)))
         rates = read_table(ctx.table_path("exchange_rates"), EXCHANGE_RATE_SCHEMA)
-        out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=p["unmarked_weight"],
-                                       trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+        out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=s5.unmarked_weight,
+                                       **_trend_args(p))
         series, trend = out["series"], out["trend"]
         for code in ("SO5-1", "SO5-2", "SO5-3", "SO5-4"):
             if code not in set(series["indicator"]):
@@ -1013,7 +997,7 @@ def _run_so1(ctx: Context) -> None:
     out_note = "The area outside the country boundary (cells whose centre is outside) is left out of every row."
     boundary, admin = ctx.polygons(ctx.reference().rio.crs)
     a = ctx.config.country.admin_units
-    coverage = {"fractional": "exact", "centre": "centre"}[fw.parameters("area").polygon_coverage]
+    coverage = _coverage(ctx)
 
     # SO1-1 land cover
     lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
@@ -1214,10 +1198,10 @@ def _so4_1_from_stocks(ctx: Context, soc_tab: Any, periods: Sequence[Any]) -> No
     t = soc_tab[soc_tab["class"].notna()].rename(columns={"class": "class_code", "name": "class_name", "soc_stock_t": "stock_t"})
     t = t[["class_code", "class_name", "year", "stock_t", "area_km2"]].copy()
     t["class_code"] = t["class_code"].astype("int64")
-    p = _pending(ctx, "SO4-1", "series.trend_tolerance", "series.trend_method")
+    p = _series(ctx, "SO4-1")
     spans = [(int(q.soc.initial), int(q.soc.final)) for q in periods]
     ctx.record("SO4-1", "periods", [list(x) for x in spans])
-    out = carbon_stock_indicator(t, periods=spans, trend_tolerance=p["trend_tolerance"], trend_method=p["trend_method"])
+    out = carbon_stock_indicator(t, periods=spans, **_trend_args(p))
     _add_frames(ctx, "SO4-1", out)
 
 
@@ -1229,8 +1213,19 @@ def _so23_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     return needs
 
 
-def _nearest_year(available: Sequence[int], year: int) -> int:
-    return min(available, key=lambda y: (abs(int(y) - year), -int(y)))
+def _population_year(available: Sequence[int], year: int, fill: str, *, input_name: str = "population_total") -> int:
+    """The population year used for *year*: itself, or with ``population_year_fill: nearest`` the nearest (ties: the later)."""
+    if fill == "nearest":
+        return min(available, key=lambda y: (abs(int(y) - year), -int(y)))
+    if int(year) not in [int(v) for v in available]:
+        raise InputError(f"inputs.{input_name}: no population map for {year} and the specs' drought_exposure.population_year_fill "
+                         f"is {fill!r}; add that year (available: {sorted(int(v) for v in available)}) or use 'nearest'")
+    return int(year)
+
+
+def _coverage(ctx: Context) -> str:
+    """The polygon-coverage rule of the specs (area.polygon_coverage) in the summarize spelling."""
+    return {"fractional": "exact", "centre": "centre"}[ctx.framework.parameters("area").polygon_coverage]
 
 
 def _run_so23(ctx: Context) -> None:
@@ -1248,12 +1243,12 @@ def _run_so23(ctx: Context) -> None:
     a = ctx.config.country.admin_units
     frames = []
     for p in ctx.shared["periods"]:
-        year = _nearest_year([int(v) for v in pops["population_total"]["year"].values], p.years[1])
+        year = _population_year([int(v) for v in pops["population_total"]["year"].values], p.years[1], exp.population_year_fill)
         layer = {k: _mask_nodata(v.sel(year=year, drop=True)).where(_inside(ctx)) for k, v in pops.items()}
         t = population_exposed_to_degradation(ctx.shared["sdg"][p.id], layer["population_total"],
                                               population_female=layer.get("population_female"),
                                               population_male=layer.get("population_male"), sex_percent_basis=basis,
-                                              units=admin, method="exact", id_field=a.id_field if a else None)
+                                              units=admin, method=_coverage(ctx), id_field=a.id_field if a else None)
         t.insert(0, "population_year", year)
         t.insert(0, "period", p.id)
         frames.append(t)
@@ -1262,7 +1257,7 @@ def _run_so23(ctx: Context) -> None:
     ctx.add_table(Table("SO2-3.T1", "Population on degraded, stable and improved land, by sex", tab,
                         units={"population": "person", "female": "person", "male": "person", "percent": "percent",
                                "percent_female": "percent", "percent_male": "percent"},
-                        notes=["Population of the year nearest to each period's last year (population_year_fill: nearest)."]))
+                        notes=[f"Population of each period's last year (population_year_fill: {exp.population_year_fill})."]))
     ctx.choose("SO2-3", "D8", "Percentages by sex: " + ("exposed women / all women (2026)" if basis == "own_total"
                                                        else "share of each sex among the exposed (2022)") + ".")
     nat = tab[(tab["level"] == "national") & (tab["class"] == "degraded")].set_index("period")
@@ -1389,8 +1384,8 @@ def _run_so3_vulnerability(ctx: Context) -> None:
         ctx.add_table(Table("SO3-3.T1", "Drought Vulnerability Index (0-1, 1 = most vulnerable), national", nat,
                             units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
         by = ["sex"] if "sex" in nat.columns else []
-        p = _pending(ctx, "SO3-3", "series.trend_tolerance", "series.trend_method")
-        trend = series_trends(nat, value="dvi", by=by, tolerance=p["trend_tolerance"], method=p["trend_method"])
+        p = _series(ctx, "SO3-3")
+        trend = series_trends(nat, value="dvi", by=by, tolerance=p.trend_tolerance, method=p.trend_method)
         ctx.add_table(Table("SO3-3.T2", "How the DVI is changing (qualitative trend, with Mann-Kendall and Sen extras)", trend,
                             units={"first_value": "1", "last_value": "1"}))
         series = nat.pivot_table(index="year", columns="sex", values="dvi", aggfunc="first") if "sex" in nat.columns \

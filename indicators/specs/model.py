@@ -639,6 +639,34 @@ class DviParams(Block):
     precomputed_scale: float = Field(gt=0)
 
 
+Weight = Annotated[float, Field(ge=0, le=1, description="a weight between 0 and 1")]
+ValueRange = Annotated[tuple[float, float], Field(description="lowest and highest valid value, both included")]
+
+
+class SeriesParams(Block):
+    """Annual national series (SO2-1, SO2-2, SO3-3, SO4, SO5): gaps, plausible ranges, the qualitative trend."""
+
+    allow_gaps: bool = Field(description="true: report missing years in a 'gaps' table; false: a missing year stops the run")
+    trend_tolerance: float = Field(ge=0, description="relative change at or below which the qualitative trend is 'stable'")
+    trend_method: Literal["sen", "endpoints"] = Field(description="sen: Sen's slope over the series; endpoints: first vs last value")
+    percent_range: ValueRange = Field(description="valid range of a percentage in an input table")
+
+
+class RedListParams(Block):
+    value_range: ValueRange = Field(description="valid range of the Red List Index and its bounds")
+
+
+class KbaParams(Block):
+    unknown_year: Literal["error", "exclude", "always"] = Field(
+        description="a protected area without a known establishment year: stop, leave it out, or count it in every year")
+    unknown_year_values: tuple[int, ...] = Field(description="establishment-year values that mean 'unknown' (WDPA STATUS_YR 0)")
+
+
+class So5Params(Block):
+    rio_marker_weights: FrozenMap[Identifier, Weight] = Field(description="share of a flow counted per desertification Rio marker")
+    unmarked_weight: Weight = Field(description="share counted of a flow without a Rio marker")
+
+
 class EncodingParams(Block):
     class_dtype: Literal["uint8", "uint16", "int16"]
     class_nodata: int
@@ -671,6 +699,10 @@ class Parameters(Strict):
     dvi: DviParams | None = None
     encoding: EncodingParams | None = None
     error_recode: ErrorRecodeParams | None = None
+    series: SeriesParams | None = None
+    red_list: RedListParams | None = None
+    kba: KbaParams | None = None
+    so5: So5Params | None = None
 
 
 PARAMETER_BLOCKS: tuple[str, ...] = tuple(Parameters.model_fields)

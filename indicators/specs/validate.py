@@ -645,6 +645,12 @@ def check_blocks(ctx: _Ctx) -> None:
         if st.legend not in out_legends:
             ctx.add(("blocks", "status", "legend"), f"status legend {st.legend!r} is not the output legend of {st.matrix!r}",
                     f"use {sorted(out_legends)}", "parameters")
+    ranges = [(("blocks", "series", "percent_range"), fw.blocks.series and fw.blocks.series.percent_range),
+              (("blocks", "red_list", "value_range"), fw.blocks.red_list and fw.blocks.red_list.value_range)]
+    for loc, rng in ranges:
+        if rng and not rng[0] < rng[1]:
+            ctx.add(loc, f"range {list(rng)} is not ordered (lowest first, and lowest < highest)",
+                    f"write [{min(rng)}, {max(rng)}]" if rng[0] != rng[1] else "give two different values", "parameters")
     lc = fw.blocks.land_cover
     if lc is not None and lc.legend in _ids(fw, "legend") and lc.water_class not in fw.legend(lc.legend).codes():
         ctx.add(("blocks", "land_cover", "water_class"), f"water class {lc.water_class} is not in legend {lc.legend!r}", "use the code of 'Water bodies'", "parameters")

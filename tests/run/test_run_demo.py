@@ -82,7 +82,6 @@ def test_people_table_equals_the_python_api(demo):
 
     from indicators import load_framework
     from indicators.report.tables import frame_to_csv
-    from indicators.runner import PENDING_SPEC_PARAMETERS as P
     from indicators.so2.people import poverty_indicator, poverty_table_schema
     from indicators.tables import read_table
 
@@ -90,10 +89,10 @@ def test_people_table_equals_the_python_api(demo):
     fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
     periods = fw.periods()
     years = (min(p.years[0] for p in periods), max(p.years[1] for p in periods))
-    table = read_table(cfg["inputs"]["so2_1_poverty"]["path"], poverty_table_schema(P["series.percent_range"]))
-    out = poverty_indicator(table, **fw.binding_arguments("SO2-1.poverty"), value_range=P["series.percent_range"], years=years,
-                            allow_gaps=P["series.allow_gaps"], trend_tolerance=P["series.trend_tolerance"],
-                            trend_method=P["series.trend_method"])
+    p = fw.parameters("series")
+    table = read_table(cfg["inputs"]["so2_1_poverty"]["path"], poverty_table_schema(tuple(p.percent_range)))
+    out = poverty_indicator(table, **fw.binding_arguments("SO2-1.poverty"), value_range=tuple(p.percent_range), years=years,
+                            allow_gaps=p.allow_gaps, trend_tolerance=p.trend_tolerance, trend_method=p.trend_method)
     assert (demo / "SO2-1" / "SO2-1.series.csv").read_text() == frame_to_csv(out["series"])
 
 

@@ -63,6 +63,13 @@ BREAKAGES = [
     ("override_bad_value", "profiles/trends_earth.yaml", "nodata_rule: any_nodata", "nodata_rule: all_nodata", "'all_nodata' is not allowed", "parameter_overrides.one_out_all_out.nodata_rule"),
     ("overlay_area_unit", "overlays/example_country.yaml", "unit: km**2, year: 2020", "unit: percent, year: 2020", "does not have the dimension of a land area", "parameter_overrides.land_area.official.unit"),
     ("overlay_nesting", "overlays/example_country.yaml", "{parent: 3, children: [31, 32]}", "{parent: 3, children: [31]}", "code 32 (Irrigated cropland) of 'exampleland_lc' is not nested", "nestings[0].groups"),
+    ("series_tolerance_negative", "framework.yaml", "trend_tolerance: 0.05", "trend_tolerance: -0.05", "greater than or equal to 0", "parameters.series.trend_tolerance"),
+    ("series_range_unordered", "framework.yaml", "percent_range: [0.0, 100.0]", "percent_range: [100.0, 0.0]", "range [100.0, 0.0] is not ordered", "parameters.series.percent_range"),
+    ("red_list_range_unordered", "so4_biodiversity.yaml", "value_range: [0.0, 1.0]", "value_range: [1.0, 1.0]", "range [1.0, 1.0] is not ordered", "parameters.red_list.value_range"),
+    ("so5_weight_above_one", "so5_finance.yaml", "significant: 1.0,", "significant: 1.5,", "less than or equal to 1", "parameters.so5.rio_marker_weights.significant"),
+    ("so5_unmarked_weight_negative", "so5_finance.yaml", "unmarked_weight: 1.0", "unmarked_weight: -0.5", "greater than or equal to 0", "parameters.so5.unmarked_weight"),
+    ("kba_unknown_rule", "so4_biodiversity.yaml", "unknown_year: exclude", "unknown_year: ignore", "'ignore' is not allowed", "parameters.kba.unknown_year"),
+    ("override_series_tolerance", "profiles/trends_earth.yaml", "  dvi:\n    precomputed_scale: 0.0001\n", "  dvi:\n    precomputed_scale: 0.0001\n  series:\n    trend_tolerance: -1\n", "greater than or equal to 0", "parameter_overrides.series.trend_tolerance"),
     ("section_of_wrong_kind", "so2_people.yaml", "kind: objective\n", "kind: objective\nedition_overrides: {}\n", "may not hold the section 'edition_overrides'", "edition_overrides"),
 ]
 

@@ -204,3 +204,23 @@ def test_specs_dir_env_override(specs_copy, monkeypatch):
     fw_file.write_text(fw_file.read_text().replace("title: UNCCD 2018-2030 Strategic Framework monitoring framework", "title: Copied framework"))
     monkeypatch.setenv("INDICATORS_SPECS_DIR", str(specs_copy))
     assert indicators.load_framework().info.title == "Copied framework"
+
+
+def test_series_and_table_blocks_have_defaults_and_overlays_change_them(tmp_path):
+    """The table indicators' parameters are spec data: defaults from the specs, changed by an overlay file."""
+    fw = indicators.load_framework()
+    s = fw.parameters("series")
+    assert s.allow_gaps is True and s.trend_method == "sen" and s.trend_tolerance >= 0
+    assert tuple(s.percent_range) == (0.0, 100.0)
+    assert tuple(fw.parameters("red_list").value_range) == (0.0, 1.0)
+    assert dict(fw.parameters("so5").rio_marker_weights)["principal"] == 1.0  # PRAIS22: principal at 100 %
+    assert fw.parameters("kba").unknown_year == "exclude"
+    overlay = tmp_path / "ovl.yaml"
+    overlay.write_text(
+        "spec_version: 1\nkind: overlay\noverlay: {id: t, country: ABC, name: T, description: t, source: test}\n"
+        "parameter_overrides:\n  series: {trend_tolerance: 0.1, trend_method: endpoints}\n"
+        "  so5: {rio_marker_weights: {principal: 1.0, significant: 0.4, not_targeted: 0.0}}\n", encoding="utf-8")
+    over = indicators.load_framework(overlay=overlay)
+    assert over.parameters("series").trend_tolerance == 0.1 and over.parameters("series").trend_method == "endpoints"
+    assert over.parameters("series").allow_gaps is True  # untouched fields keep their defaults
+    assert dict(over.parameters("so5").rio_marker_weights)["significant"] == 0.4
