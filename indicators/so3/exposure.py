@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import InputError
+from ..grid import check_same_grid
 from ..summarize import weighted_class_sum, zonal_class_areas
 
 __all__ = [
@@ -95,6 +96,7 @@ def _prepare(pop: xr.DataArray, land_mask: xr.DataArray | None, water_population
     if water_population == "zero":
         if land_mask is None:
             raise InputError("water_population='zero' needs a land_mask")
+        check_same_grid(pop, land_mask, names=["population", "land mask"])
         pop = pop.where(land_mask.astype(bool), 0.0).assign_attrs(pop.attrs)
     return pop
 

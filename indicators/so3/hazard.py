@@ -27,6 +27,7 @@ import xarray as xr
 
 from ..classes import classify_by_breaks, flag_attrs, recode
 from ..errors import InputError
+from ..grid import check_same_grid
 from ..summarize import class_area_table, zonal_class_areas
 
 __all__ = [
@@ -365,6 +366,7 @@ def drought_zonal_area_table(
     names = _labels(codes, meanings)
     water_codes: list[int] = []
     if land_mask is not None:
+        check_same_grid(classes.isel({dim: 0}, drop=True), land_mask, names=["drought classes", "land mask"])
         # a free code for water cells, so zonal_class_areas reports them on the water row
         water = next(c for c in range(255) if c not in set(map(int, codes)) | {int(nodata)})
         classes = classes.where(land_mask.astype(bool), water).astype(classes.dtype)

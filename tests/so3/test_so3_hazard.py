@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 from shapely.geometry import box
 
-from indicators.errors import InputError
+from indicators.errors import GridMismatchError, InputError
 from indicators.so3.hazard import (
     annual_spi,
     drought_area_table,
@@ -203,6 +203,14 @@ def test_drought_zonal_area_table_by_hand(equal_area_grid):
     units_sum = y0[(y0["level"] == "unit") & (y0["kind"] == "class")].groupby("class")["area_km2"].sum()
     nat_cls = y0[(y0["level"] == "national") & (y0["kind"] == "class")].set_index("class")["area_km2"]
     pd.testing.assert_series_equal(units_sum.sort_index(), nat_cls.sort_index(), check_names=False)
+
+
+def test_land_mask_must_share_the_grid(equal_area_grid):
+    classes = equal_area_grid([YEAR1])
+    shifted = _land_mask(classes).assign_coords(x=classes.x + 500.0)
+    units = gpd.GeoDataFrame({"id": ["A"]}, geometry=[box(0, 0, 3000, 3000)], crs="EPSG:6933")
+    with pytest.raises(GridMismatchError):
+        drought_zonal_area_table(classes, units, codes=TABLE_CODES, drought_codes=DROUGHT, nodata=NODATA, land_mask=shifted)
 
 
 def test_drought_codes_must_be_classes(equal_area_grid):
