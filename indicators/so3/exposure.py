@@ -149,7 +149,7 @@ def drought_exposure(
     meanings: Sequence[str] | None = None,
     female: xr.DataArray | None = None,
     male: xr.DataArray | None = None,
-    sex_percentage: str = "2026",
+    sex_percentage: str,
     population_totals: Mapping[int, Mapping[str, float]] | None = None,
     land_mask: xr.DataArray | None = None,
     water_population: str = "keep",
@@ -176,7 +176,9 @@ def drought_exposure(
     female, male : xarray.DataArray, optional
         Population by sex, like *population*.
     sex_percentage : {"2026", "2022"}
-        Definition of the female and male percentages (D8; default 2026).
+        Definition of ``percent`` for the female and male rows (D8; the specs'
+        default is the 2026 one). Both are always given in ``percent_2026`` and
+        ``percent_2022``.
     population_totals : {year: {"total": …, "female": …, "male": …}}, optional
         National population totals (CP-1.T2) used as denominators instead of the
         grid sums; years without an entry use the grid sums.
@@ -262,7 +264,7 @@ def drought_exposure_zonal(
     meanings: Sequence[str] | None = None,
     female: xr.DataArray | None = None,
     male: xr.DataArray | None = None,
-    sex_percentage: str = "2026",
+    sex_percentage: str,
     land_mask: xr.DataArray | None = None,
     water_population: str = "keep",
     method: str = "exact",

@@ -50,7 +50,9 @@ def test_nearest_population_year():
 
 def test_exposure_2026_definition_by_hand(grids):
     classes, female, male = grids
-    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, meanings=NAMES)
+    df = drought_exposure(
+        classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, meanings=NAMES, sex_percentage="2026"
+    )
     # 2000: total = female + male = [[15, 25], [40, 60]] = 140 people; mild 15, severe 40, nodata 60
     assert _row(df, 2000, "total", "class", 1)["population"] == pytest.approx(15)
     assert _row(df, 2000, "total", "any_drought")["population"] == pytest.approx(55)
@@ -87,7 +89,7 @@ def test_exposure_2022_definition_by_hand(grids):
 
 def test_nearest_year_fill_is_stated(grids):
     classes, female, male = grids
-    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA)
+    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, sex_percentage="2026")
     years_used = df.drop_duplicates("year").set_index("year")["population_year"].to_dict()
     assert years_used == {2000: 2000, 2001: 2002, 2003: 2002}
     assert "2001: total population of 2002" in df.attrs["population_years_filled"]
@@ -99,26 +101,28 @@ def test_official_totals_and_water(grids, equal_area):
     classes, female, male = grids
     totals = {2000: {"total": 200.0, "female": 120.0, "male": 80.0}}
     df = drought_exposure(
-        classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, population_totals=totals
+        classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, population_totals=totals,
+        sex_percentage="2026",
     )
     assert _row(df, 2000, "total", "any_drought")["percent"] == pytest.approx(27.5)
     assert _row(df, 2000, "female", "any_drought")["percent"] == pytest.approx(100 * 40 / 120)
     assert _row(df, 2000, "total", "any_drought")["denominator"].startswith("official")
     land = equal_area([[True, True], [False, True]], dtype=bool)
     wet = drought_exposure(
-        classes, female + male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, land_mask=land, water_population="zero"
+        classes, female + male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, land_mask=land, water_population="zero",
+        sex_percentage="2026",
     )
     # the severe cell (40 people) is water: its people are set to 0 (the Trends.Earth convention)
     assert _row(wet, 2000, "total", "any_drought")["population"] == pytest.approx(15)
     with pytest.raises(InputError):
-        drought_exposure(classes, None, female=female, codes=CODES, drought_codes=DROUGHT, nodata=NODATA)
+        drought_exposure(classes, None, female=female, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, sex_percentage="2026")
     with pytest.raises(InputError, match="D8"):
         drought_exposure(classes, female + male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, sex_percentage="2030")
 
 
 def test_exposure_lazy_equals_eager(grids):
     classes, female, male = grids
-    kw = {"codes": CODES, "drought_codes": DROUGHT, "nodata": NODATA}
+    kw = {"codes": CODES, "drought_codes": DROUGHT, "nodata": NODATA, "sex_percentage": "2026"}
     eager = drought_exposure(classes, None, female=female, male=male, **kw)
     lazy = drought_exposure(classes.chunk({"y": 1}), None, female=female.chunk({"x": 1}), male=male.chunk({"x": 1}), **kw)
     pd.testing.assert_frame_equal(eager, lazy)
@@ -129,7 +133,7 @@ def test_zonal_exposure_by_hand(grids):
     units = gpd.GeoDataFrame({"id": ["W", "E"]}, geometry=[box(0, 0, 1000, 2000), box(1000, 0, 2000, 2000)], crs="EPSG:6933")
     df = drought_exposure_zonal(
         classes.sel(year=[2000]), None, units, female=female, male=male, codes=CODES, drought_codes=DROUGHT,
-        nodata=NODATA, method="centre",
+        nodata=NODATA, method="centre", sex_percentage="2026",
     )
 
     def one(unit, group, kind):
@@ -155,7 +159,7 @@ def test_epoch_exposure_map(grids):
     out = epoch_exposure_map(epochs, total, drought_codes=DROUGHT, nodata=NODATA)
     assert out["population_year"].values.tolist() == [2002]  # the epoch's most recent grid (2003 -> 2002)
     np.testing.assert_allclose(out.values[0], [[17, 27], [42, 62]])
-    table = drought_exposure(epochs, total, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, dim="epoch")
+    table = drought_exposure(epochs, total, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, dim="epoch", sex_percentage="2026")
     exposed = table[(table["kind"] == "any_drought") & (table["group"] == "total")].iloc[0]
     assert exposed["population"] == pytest.approx(148.0) and exposed["population_year"] == 2002
     assert xr.DataArray.equals(epoch_exposure_map(epochs.chunk({"x": 1}), total, drought_codes=DROUGHT, nodata=NODATA), out)
