@@ -1,9 +1,9 @@
 """Units: one pint registry for the whole package, and the checks at the boundary.
 
 Compute functions receive plain numbers in documented units; the boundary
-(`to_units`) converts whatever the user declared into those units, or raises a
-:class:`~indicators.errors.UnitError` naming the value and the expected
-dimension.
+(:func:`conversion_factor`, :func:`check_dimension`) converts whatever the user
+declared into those units, or raises a :class:`~indicators.errors.UnitError`
+naming the value and the expected dimension.
 """
 
 from __future__ import annotations
