@@ -69,6 +69,8 @@ class Stage:
     needs: NeedsFn
     run: Callable[[Context], None]
     after: tuple[str, ...] = ()
+    #: optional check of the stage's inputs before anything is computed: (loaded, framework) -> problems
+    check: Callable[[LoadedConfig, Any], list[str]] | None = None
 
 
 def _module_missing(modules: Iterable[str]) -> str | None:
@@ -403,6 +405,12 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
     fw = framework if framework is not None else load_run_framework(loaded)
     p = plan(loaded, fw, STAGES if stages is None else stages)
     headers = check_inputs(loaded, p.requirements)
+    problems = Problems()
+    for stage in p.stages:
+        if stage.check is not None:
+            for line in stage.check(loaded, fw):
+                problems.add(line)
+    problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
     return Prepared(loaded, fw, p, headers)
 
 
@@ -589,18 +597,32 @@ _TABLE_TITLES = {
     "gaps": "Missing years", "checks": "Consistency checks", "flows": "Tier 2 activity table (USD)",
     "per_kba": "Coverage of each KBA", "repairs": "Geometries repaired", "excluded": "Protected areas left out",
     "change": "Change between periods", "narrative": "Narrative answers",
+    "poverty": "Population below the international poverty line (%)", "gini": "Income inequality (Gini index, 0-100)",
+}
+
+
+#: PRAIS reporting-table ids (methodology Part B §1.2) of the frames a table indicator returns;
+#: frames without one keep a descriptive id ``<indicator>.<key>`` (docs/user-guide.md §5.1)
+PRAIS_TABLE_IDS: dict[tuple[str, str], str] = {
+    ("SO2-1", "poverty"): "T1", ("SO2-1", "gini"): "T2", ("SO2-1", "trend"): "T3",
+    ("SO2-2", "series"): "T1", ("SO2-2", "trend"): "T2",
+    ("SO4-2", "series"): "T1", ("SO4-2", "trend"): "T2",
+    ("SO4-3", "series"): "T1", ("SO4-3", "trend"): "T2",
 }
 
 
 def _add_frames(ctx: Context, indicator: str, frames: Mapping[str, Any], *, prefix: str = "") -> None:
-    """Add the DataFrames a table indicator returns as reporting tables ``<indicator>.<key>``."""
+    """Add the DataFrames a table indicator returns as reporting tables: ``<indicator>.T<n>`` where PRAIS
+    has a table for them (:data:`PRAIS_TABLE_IDS`), else ``<indicator>.<key>``."""
     for key, df in frames.items():
         if df is None or (key in ("gaps", "checks", "repairs", "excluded") and df.empty):
             continue
         units = {str(k): str(v) for k, v in (df.attrs.get("units") or {}).items()}
         frame = df.reset_index(drop=True)
         frame.attrs = {}
-        ctx.add_table(Table(f"{indicator}.{prefix}{key}", _TABLE_TITLES.get(key, key.replace("_", " ")), frame, units=units))
+        tid = PRAIS_TABLE_IDS.get((indicator, f"{prefix}{key}"), f"{prefix}{key}")
+        title = _TABLE_TITLES.get(key, key.replace("_", " "))
+        ctx.add_table(Table(f"{indicator}.{tid}", title, frame, units={k: v for k, v in units.items() if k in frame.columns}))
 
 
 def _series_chart(ctx: Context, indicator: str, frame: Any, columns: Sequence[str], title: str, ylabel: str,
@@ -637,7 +659,7 @@ def _run_so2_tables(ctx: Context) -> None:
         table = read_table(ctx.table_path("so2_1_poverty"), poverty_table_schema(tuple(p.percent_range)))
         out = poverty_indicator(table, **args, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
                                 **_trend_args(p))
-        _add_frames(ctx, "SO2-1", out)
+        _add_frames(ctx, "SO2-1", _split_poverty_gini(out))
         _series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
     if ctx.has("so2_2_water"):
         p = _series(ctx, "SO2-2")
@@ -649,6 +671,22 @@ def _run_so2_tables(ctx: Context) -> None:
         cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
                 if c in out["series"].columns]
         _series_chart(ctx, "SO2-2", out["series"], cols, "Safely managed drinking water", "%", by="scope")
+
+
+def _split_poverty_gini(out: Mapping[str, Any]) -> dict[str, Any]:
+    """SO2-1's series as PRAIS has it: the poverty share (T1) and the Gini index (T2, when given) apart."""
+    frames = dict(out)
+    series = frames.pop("series")
+    keys = [c for c in ("scope", "year") if c in series.columns]
+    gini = [c for c in series.columns if c.startswith("gini")]
+    poverty = series.drop(columns=gini)
+    poverty.attrs = dict(series.attrs)
+    split = {"poverty": poverty}
+    if gini and series[gini].notna().any().any():
+        g = series[keys + gini].dropna(subset=gini, how="all")
+        g.attrs = dict(series.attrs)
+        split["gini"] = g
+    return {**split, **frames}
 
 
 def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -870,6 +908,7 @@ def _run_so3_hazard(ctx: Context) -> None:
     ep = ep.rio.write_crs(fine.rio.crs)
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
+    ctx.shared["drought_epochs"] = ep
     # chart: land under each drought class, per year
     drought_rows = t1[t1["kind"] == "class"]
     data = drought_rows.pivot_table(index="year", columns="class", values="area_km2", aggfunc="sum")
@@ -1340,6 +1379,10 @@ def _run_so3_exposure(ctx: Context) -> None:
         part = tab[tab["group"] == group].drop(columns=["group"])
         if not part.empty:
             ctx.add_table(Table(tid, title, part, units=units, notes=[note]))
+    # four-year maps (D7): people in the cells of each epoch's most-severe-class map, with the epoch's most recent population
+    ep = ctx.shared.get("drought_epochs")
+    if ep is not None and "population_total" in pops:
+        _so3_epoch_exposure(ctx, ep, pops, k, codes=codes, sex=sex, exp=exp, units=units)
     anyd = tab[tab["kind"] == "any_drought"].pivot_table(index="year", columns="group", values="percent", aggfunc="first")
     ctx.add_chart(Chart("SO3-2", "Population exposed to drought (any intensity)", anyd, ylabel="% of the population"))
     per = tab[(tab["group"] == "total") & (tab["kind"] == "class") & tab["class"].isin(k["drought_codes"])]
@@ -1347,6 +1390,63 @@ def _run_so3_exposure(ctx: Context) -> None:
     legend = {e.code: e for e in _legend_entries(k["legend"])}
     ctx.add_chart(Chart("SO3-2", "People exposed per drought intensity class", data.rename(columns=lambda c: k["names"][c]),
                         ylabel="persons", kind="stacked", colors=[legend[c].color for c in data.columns]))
+
+
+def _epoch_population_year(available: Sequence[int], first: int, last: int, fill: str) -> int:
+    """The most recent population year of the epoch [first, last] (PRAIS22 §3.2 Step 4).
+
+    Without a grid inside the epoch: the latest grid before it, else the earliest after it, when
+    ``population_year_fill`` is ``nearest``; an error otherwise.
+    """
+    years = sorted(int(y) for y in available)
+    inside = [y for y in years if first <= y <= last]
+    if inside:
+        return inside[-1]
+    if fill != "nearest":
+        raise InputError(f"inputs.population_total: no population map in the epoch {first}-{last} and the specs' "
+                         f"drought_exposure.population_year_fill is {fill!r}; add one (available: {years}) or use 'nearest'")
+    before = [y for y in years if y < first]
+    return before[-1] if before else years[0]
+
+
+def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mapping[str, Any], *, codes: Sequence[int],
+                        sex: str, exp: Any, units: Mapping[str, str]) -> None:
+    """SO3-2 four-year exposure maps (rasters) and their table, one population grid per epoch."""
+    import pandas as pd
+    import xarray as xr
+
+    from .so3.exposure import drought_exposure, epoch_exposure_map
+
+    available = [int(v) for v in pops["population_total"]["year"].values]
+    maps, frames, used = [], [], {}
+    for label, first, last in zip(ep["epoch"].values, ep["epoch_start"].values if "epoch_start" in ep.coords else
+                                  [int(str(v).split("-")[0]) for v in ep["epoch"].values], ep["epoch_end"].values):
+        year = _epoch_population_year(available, int(first), int(last), exp.population_year_fill)
+        used[str(label)] = year
+        one = ep.sel(epoch=[label])
+        layer = {n: v.sel(year=year, drop=True) for n, v in pops.items()}
+        maps.append(epoch_exposure_map(one, layer["population_total"], drought_codes=k["drought_codes"], nodata=k["nodata"]))
+        t = drought_exposure(one, layer.get("population_total"), codes=codes, drought_codes=k["drought_codes"], nodata=k["nodata"],
+                             meanings=[k["names"][c] for c in codes], female=layer.get("population_female"),
+                             male=layer.get("population_male"), sex_percentage=sex, land_mask=ctx.land_mask("SO3-2"),
+                             water_population=exp.water_population, dim="epoch")
+        t["population_year"] = year
+        frames.append(t)
+    emap = xr.concat(maps, dim="epoch").drop_vars("population_year", errors="ignore")
+    (emap,) = ctx.compute(emap.where(_inside(ctx)).astype("float32").rio.write_crs(ep.rio.crs))
+    emap.attrs.update(long_name="population exposed to drought (most severe class of the epoch)", units="person")
+    ctx.record("SO3-2", "epoch population years", used)
+    ctx.add_raster(RasterOutput("SO3-2", "population_exposed_epochs",
+                                "People in drought cells of each four-year epoch (most severe class; the epoch's most recent population)",
+                                emap, units="persons"))
+    etab = pd.concat(frames, ignore_index=True)
+    etab.attrs = {}
+    etab["epoch"] = etab["epoch"].astype(str)
+    ctx.add_table(Table("SO3-2.epochs", "Population exposed per drought class in each four-year epoch (most severe class)",
+                        etab, units=dict(units), notes=["Each epoch uses its most recent population grid: the latest inside the "
+                                                       "epoch, else the latest before it (population_year_fill: nearest)."]))
+    ctx.choose("SO3-2", "D7", "Four-year exposure maps: the population of each epoch's most recent population grid in the "
+               "cells of the epoch's most-severe-class map.")
 
 
 STAGES.append(Stage("so3_exposure", "SO3-2 population exposed to drought", ("SO3-2",), ("indicators.so3.exposure",),
@@ -1360,9 +1460,35 @@ def _so3_vulnerability_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[N
     return needs or "inputs dvi_factors_national / dvi_factors_units / dvi (a precomputed DVI raster) not in the run configuration"
 
 
-def _run_so3_vulnerability(ctx: Context) -> None:
-    import pandas as pd
+def _factor_table(loaded: LoadedConfig, fw: Any, name: str) -> Any:
+    """Input *name* (a DVI factor table) read and checked against the spec factor set, in the factors' spec units."""
+    from .tables import read_factor_table
 
+    spec = loaded.config.inputs[name]
+    factors = [f.model_dump(mode="json") for f in fw.factor_set(fw.parameters("dvi").factor_set).factors]
+    unit_id = None
+    if name == "dvi_factors_units":
+        a = loaded.config.country.admin_units
+        unit_id = spec.id_field or (a.id_field if a else None) or "unit"
+    files = input_files(loaded, name, spec)
+    if len(files) != 1:
+        raise InputError(f"inputs.{name}: expected one table file, got {len(files)}")
+    return read_factor_table(next(iter(files.values())), factors, unit_id_field=unit_id)
+
+
+def _so3_vulnerability_check(loaded: LoadedConfig, fw: Any) -> list[str]:
+    """The factor tables are small: read them before computing, so an unknown factor id stops the run at once."""
+    problems = []
+    for name in ("dvi_factors_national", "dvi_factors_units"):
+        if name in loaded.config.inputs:
+            try:
+                _factor_table(loaded, fw, name)
+            except IndicatorsError as exc:
+                problems.append(f"inputs.{name}: {exc}")
+    return problems
+
+
+def _run_so3_vulnerability(ctx: Context) -> None:
     from .so3.vulnerability import dvi_from_factors, dvi_zonal_mean
     from .tables import series_trends
 
@@ -1374,15 +1500,17 @@ def _run_so3_vulnerability(ctx: Context) -> None:
                "arithmetic mean within each component; equal-weight mean of the social, economic and infrastructural components.")
     a = ctx.config.country.admin_units
     if ctx.has("dvi_factors_national"):
-        table = pd.read_csv(ctx.table_path("dvi_factors_national"), comment="#")
+        table = _factor_table(ctx.loaded, fw, "dvi_factors_national")
         nat = dvi_from_factors(table, factor_set=factor_set, weights=weights)
         tier = nat.attrs.get("va_tier")
+        tier_note = []
         if tier is not None:
             ctx.record("SO3-3", "vulnerability-assessment tier", f"{tier}: {nat.attrs.get('va_tier_reason', '')}")
+            tier_note = [f"Vulnerability-assessment tier {tier}: {nat.attrs.get('va_tier_reason', '')}."]
         nat = nat.drop(columns=[c for c in ("unit",) if c in nat.columns and nat[c].isna().all()])
         nat.attrs = {}
         ctx.add_table(Table("SO3-3.T1", "Drought Vulnerability Index (0-1, 1 = most vulnerable), national", nat,
-                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
+                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}, notes=tier_note))
         by = ["sex"] if "sex" in nat.columns else []
         p = _series(ctx, "SO3-3")
         trend = series_trends(nat, value="dvi", by=by, tolerance=p.trend_tolerance, method=p.trend_method)
@@ -1392,10 +1520,11 @@ def _run_so3_vulnerability(ctx: Context) -> None:
             else nat.set_index("year")[["dvi"]]
         ctx.add_chart(Chart("SO3-3", "Drought Vulnerability Index", series, ylabel="DVI (0-1)"))
     if ctx.has("dvi_factors_units"):
-        table = pd.read_csv(ctx.table_path("dvi_factors_units"), comment="#")
-        if "unit" not in table.columns and a is not None and a.id_field in table.columns:
-            table = table.rename(columns={a.id_field: "unit"})
+        table = _factor_table(ctx.loaded, fw, "dvi_factors_units")
         units = dvi_from_factors(table, factor_set=factor_set, weights=weights)
+        utier = units.attrs.get("va_tier")
+        if utier is not None:
+            ctx.record("SO3-3", "vulnerability-assessment tier (per unit)", f"{utier}: {units.attrs.get('va_tier_reason', '')}")
         units.attrs = {}
         ctx.add_table(Table("SO3-3.units", "Drought Vulnerability Index per administrative unit (national min-max range)", units,
                             units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
@@ -1421,7 +1550,7 @@ def _run_so3_vulnerability(ctx: Context) -> None:
 
 
 STAGES.append(Stage("so3_vulnerability", "SO3-3 drought vulnerability (DVI)", ("SO3-3",), ("indicators.so3.vulnerability",),
-                    _so3_vulnerability_needs, _run_so3_vulnerability))
+                    _so3_vulnerability_needs, _run_so3_vulnerability, check=_so3_vulnerability_check))
 
 
 # ---- what each indicator reads, for the user guide and docs/indicators/ --------------------

@@ -543,34 +543,35 @@ def make_dvi(terr):
 # --------------------------------------------------------------------------
 # SO3 tables: DVI factors (national and per unit), population by sex
 # --------------------------------------------------------------------------
-# factor id, unit, value in 2000, value in 2023, noise sd, sex-disaggregated (female/male offsets), decimals
+# factor id (the ids of the spec factor set dvi_recommended, specs/legends/dvi_factors.yaml), unit (the factor's spec unit),
+# value in 2000, value in 2023, noise sd, sex-disaggregated (female/male offsets), decimals
 DVI_FACTORS = [
     # A lower-middle-income profile; the two core factors shared with SO2 follow the
     # levels of tables/so2_1_poverty.csv and tables/so2_2_water.csv (national rows).
     ("literacy_rate", "percent", 84.0, 93.5, 0.25, (-5.5, 5.0), 1),
     ("rural_population", "percent", 52.0, 43.0, 0.2, None, 1),
     ("life_expectancy", "year", 67.5, 73.8, 0.25, (2.8, -2.8), 1),
-    ("population_aged_15_64", "percent", 61.0, 65.5, 0.1, (-0.6, 0.6), 1),
-    ("government_effectiveness", "1", -0.45, -0.10, 0.07, None, 2),
+    ("working_age_population", "percent", 61.0, 65.5, 0.1, (-0.6, 0.6), 1),
+    ("government_effectiveness", "dimensionless", -0.45, -0.10, 0.07, None, 2),
     ("refugee_population", "percent", 0.30, 0.90, 0.05, None, 2),
-    ("poverty_international_line", "percent", 24.0, 11.4, 0.3, (1.2, -1.2), 1),
+    ("poverty", "percent", 24.0, 11.4, 0.3, (1.2, -1.2), 1),
     ("gdp_per_capita", "USD/person", 3100, 6400, 90, None, 0),
-    ("agriculture_share_of_gdp", "percent", 18.0, 12.5, 0.3, None, 1),
-    ("energy_consumption_per_capita", "GJ/person/year", 28.0, 41.0, 0.8, None, 1),
-    ("safely_managed_drinking_water", "percent", 64.3, 83.5, 0.4, None, 1),
-    ("renewable_water_per_capita", "m**3/person/year", 3900, 3050, 40, None, 0),
-    ("irrigated_area_share", "percent", 14.0, 19.0, 0.3, None, 1),
+    ("agriculture_gdp_share", "percent", 18.0, 12.5, 0.3, None, 1),
+    ("energy_use_per_capita", "kWh/person", 7800, 11400, 220, None, 0),
+    ("drinking_water", "percent", 64.3, 83.5, 0.4, None, 1),
+    ("renewable_water_per_capita", "m**3/person", 3900, 3050, 40, None, 0),
+    ("irrigated_area", "percent", 14.0, 19.0, 0.3, None, 1),
 ]
 # per-unit profile: (rurality, income, remoteness) in standard deviations from the nation
 UNIT_PROFILE = {"XAV-01": (1.5, -0.6, 1.0), "XAV-02": (0.3, 0.1, -0.2), "XAV-03": (-1.2, 0.9, -1.0),
                 "XAV-04": (0.4, -0.1, 0.2), "XAV-05": (1.0, -0.8, 0.8)}
 UNIT_SENSITIVITY = {  # how a factor moves per unit of (rurality, income, remoteness), in the factor's unit
     "literacy_rate": (-2.5, 2.0, -1.5), "rural_population": (12.0, -3.0, 4.0), "life_expectancy": (-1.2, 1.2, -0.8),
-    "population_aged_15_64": (-1.5, 1.0, -1.0), "government_effectiveness": (-0.10, 0.15, -0.10),
-    "refugee_population": (-0.10, 0.20, -0.05), "poverty_international_line": (3.0, -3.5, 2.5),
-    "gdp_per_capita": (-600, 1200, -400), "agriculture_share_of_gdp": (4.0, -3.0, 2.0),
-    "energy_consumption_per_capita": (-4.0, 6.0, -2.0), "safely_managed_drinking_water": (-6.0, 4.0, -5.0),
-    "renewable_water_per_capita": (900, -300, 700), "irrigated_area_share": (3.0, 1.0, -6.0),
+    "working_age_population": (-1.5, 1.0, -1.0), "government_effectiveness": (-0.10, 0.15, -0.10),
+    "refugee_population": (-0.10, 0.20, -0.05), "poverty": (3.0, -3.5, 2.5),
+    "gdp_per_capita": (-600, 1200, -400), "agriculture_gdp_share": (4.0, -3.0, 2.0),
+    "energy_use_per_capita": (-1100.0, 1700.0, -550.0), "drinking_water": (-6.0, 4.0, -5.0),
+    "renewable_water_per_capita": (900, -300, 700), "irrigated_area": (3.0, 1.0, -6.0),
 }
 
 
@@ -580,7 +581,7 @@ def national_factor_series(rng) -> pd.DataFrame:
     for fid, unit, v0, v1, sd, sex, dec in DVI_FACTORS:
         frac = (yrs - 2000) / (2023 - 2000)
         series = v0 + (v1 - v0) * frac + sd * rng.standard_normal(len(yrs))
-        if fid == "poverty_international_line":  # the 2009 and 2012 crises show in the poverty series
+        if fid == "poverty":  # the 2009 and 2012 crises show in the poverty series
             series = series + 1.2 * np.isin(yrs, [2009, 2010]) + 0.8 * np.isin(yrs, [2012, 2013])
         if fid == "gdp_per_capita":
             series = series - 250 * np.isin(yrs, [2009]) - 150 * np.isin(yrs, [2012, 2020])

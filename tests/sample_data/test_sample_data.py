@@ -219,6 +219,15 @@ def test_sample_data_dvi_factor_tables():
     assert list(nat.columns) == ["year", "factor", "value", "unit", "sex"]
     assert list(units.columns) == ["unit_id", "year", "factor", "value", "unit", "sex"]
     assert nat["factor"].nunique() == 13
+    # the ids and units of the spec factor set (so the demo's SO3-3 reads the tables as they are)
+    import indicators
+
+    spec = {f.id: f.unit for f in indicators.load_framework().factor_set("dvi_recommended").factors}
+    assert set(nat["factor"]) == set(spec) and set(units["factor"]) == set(spec)
+    from indicators.units import check_dimension
+
+    for fid, unit in nat.groupby("factor")["unit"].first().items():
+        check_dimension(unit, spec[fid], where=f"dvi factor {fid}")
     assert set(nat["year"]) == set(YEARS) and set(nat["sex"]) == {"total", "female", "male"}
     assert not nat.duplicated(["year", "factor", "sex"]).any()
     for u in nat["unit"].unique():
