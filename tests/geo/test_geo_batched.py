@@ -122,3 +122,30 @@ def test_geo_auto_chunks_whole_rows_same_for_all_dtypes(tmp_path, monkeypatch):
     # small rasters still get at least 4 chunks (work for every thread)
     monkeypatch.setattr(io, "AUTO_CHUNK_CELLS", 10**9)
     assert len(open_raster(a, legend={1: "one"}).chunks[0]) >= 4
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_zonal_many_layers_equal_one_by_one(classes, method):
+    import geopandas as gpd
+
+    from indicators.summarize import zonal_class_areas_many
+
+    _, lazy = classes
+    five = (lazy % 5 + 1).astype(np.uint8).rio.write_crs(lazy.rio.crs).rio.write_nodata(0)
+    units = gpd.GeoDataFrame({"code": ["a", "b"]}, crs="EPSG:4326",
+                             geometry=[box(20.1, 55.2, 24.9, 60.05), box(21.3, 51.1, 29.0, 56.6)])
+    units.attrs["id_field"] = "code"
+    many = zonal_class_areas_many({"sdg": lazy, ("five", 1): five}, units,
+                                  codes={"sdg": [1, 2, 3], ("five", 1): [1, 2, 3, 4, 5]}, method=method)
+    for key, layer, codes in (("sdg", lazy, [1, 2, 3]), (("five", 1), five, [1, 2, 3, 4, 5])):
+        one = zonal_class_areas(layer, units, codes=codes, method=method)
+        pd.testing.assert_frame_equal(many[key], one, check_exact=False, rtol=1e-12, atol=1e-9)
+
+
+def test_geo_class_area_table_without_land_is_an_error(make_raster):
+    from indicators.errors import InputError
+
+    water = make_raster(np.full((3, 3), 4, np.uint8), transform=tuple(T)[:6], nodata=0)
+    pending = class_area_table(water, codes=[1, 2, 3], water_codes=[4], compute=False)
+    with pytest.raises(InputError, match="no land cells"):
+        compute_tables(pending)

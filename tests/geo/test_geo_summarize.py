@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 from shapely.geometry import Polygon, box
@@ -184,6 +184,7 @@ PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCh
 @given(class_rasters())
 def test_geo_prop_class_areas_partition_land_and_chunks_are_identical(make_raster, case):
     data, t, chunks = case
+    assume(np.isin(data, [1, 2, 3]).any())  # no land at all is an InputError (tested elsewhere)
     da = make_raster(data, transform=t, nodata=255)
     eager = class_area_table(da, codes=[1, 2, 3], water_codes=[4])
     lazy = class_area_table(da.chunk({"y": chunks[0], "x": chunks[1]}), codes=[1, 2, 3], water_codes=[4])
