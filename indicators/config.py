@@ -101,6 +101,8 @@ class InputSpec(_Model):
     source: str | None = Field(None, description="where the data come from (recorded in the report)")
     variable: str | None = Field(None, description="variable name in a netCDF file")
     nodata: float | None = Field(None, description="nodata value when the file does not declare one")
+    scale_factor: float | None = Field(None, gt=0, description="stored value x scale_factor = value in `units` "
+                                       "(CF convention; e.g. 0.0001 for NDVI stored x 10000)")
     id_field: str | None = Field(None, description="vector attribute identifying each feature")
     fields: dict[str, str] = Field(default_factory=dict,
                                    description="other attributes by role, e.g. {establishment_year: STATUS_YR}")

@@ -986,11 +986,21 @@ def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, of
 def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     if "land_cover" not in inputs:
         return "input land_cover not in the run configuration"
-    if "lpd" not in inputs:
-        return "input lpd (precomputed land productivity dynamics per period) not in the run configuration"
     periods = fw.periods()
     lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
-    needs = [Need("land_cover", "raster", None, tuple(lc_years)), Need("lpd", "raster")]
+    needs = [Need("land_cover", "raster", None, tuple(lc_years))]
+    if fw.parameters("productivity").method == "precomputed_lpd":
+        if "lpd" not in inputs:
+            return "input lpd (precomputed land productivity dynamics per period) not in the run configuration"
+        needs.append(Need("lpd", "raster"))
+    else:
+        if "ndvi" not in inputs:
+            return (f"input ndvi (annual productivity series) not in the run configuration; the specs' productivity.method is "
+                    f"{fw.parameters('productivity').method!r} (set it to precomputed_lpd in an overlay to use an lpd input)")
+        ndvi_years = sorted({y for p in periods for w in (p.productivity.trajectory, p.productivity.state_baseline,
+                                                          p.productivity.state_comparison, p.productivity.performance)
+                             for y in range(w[0], w[1] + 1)})
+        needs.append(Need("ndvi", "raster", "1", tuple(ndvi_years)))
     if "soc_reference" in inputs:
         needs.append(Need("soc_reference", "raster", "t/ha"))
         if fw.parameters("soc").climate_factor is None:
@@ -1064,20 +1074,26 @@ def _run_so1(ctx: Context) -> None:
     ctx.choose("SO1-1", "D14", "Periods and land-cover years: " + "; ".join(
         f"{p.id} {p.land_cover.initial}-{p.land_cover.final}" for p in periods) + f" (edition {fw.edition}).")
 
-    # SO1-2 productivity from the precomputed LPD of each period
+    # SO1-2 productivity: the precomputed LPD of each period, or the LPD computed from the NDVI series (D10)
     prod = ctx.params("SO1-2", "productivity")
     lpd_legend = fw.legend(prod.lpd_legend)
-    lpd = ctx.raster("lpd", legend={c.code: c.name for c in lpd_legend.classes}, long_name="land productivity dynamics",
-                     year_dim="period")
-    nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
     mapping = fw.lookup_table(prod.lpd_to_3class).model_dump(mode="json")
+    if prod.method == "precomputed_lpd":
+        lpd = ctx.raster("lpd", legend={c.code: c.name for c in lpd_legend.classes}, long_name="land productivity dynamics",
+                         year_dim="period")
+        nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
+        lpd_layers: dict[str, Any] = {}
+        for p in periods:
+            if p.id not in [str(v) for v in lpd["period"].values]:
+                raise InputError(f"inputs.lpd: no map for period {p.id!r}; give path: {{{', '.join(q.id + ': …' for q in periods)}}}")
+            lpd_layers[p.id] = lpd.sel(period=p.id, drop=True)
+        prod3 = {k: lpd_to_3class(v, mapping=mapping, nodata_codes=nodata_codes) for k, v in lpd_layers.items()}
+    else:
+        nodata_codes = [NODATA]
+        lpd_layers, prod3 = _lpd_from_ndvi(ctx, periods, lc_sel)
     ctx.record("SO1-2", "lpd nodata codes", nodata_codes)
-    prod3: dict[str, Any] = {}
-    for p in periods:
-        if p.id not in [str(v) for v in lpd["period"].values]:
-            raise InputError(f"inputs.lpd: no map for period {p.id!r}; give path: {{{', '.join(q.id + ': …' for q in periods)}}}")
-        layer = lpd.sel(period=p.id, drop=True)
-        prod3[p.id] = lpd_to_3class(layer, mapping=mapping, nodata_codes=nodata_codes)
+    for p in periods if lpd_layers else []:
+        layer = lpd_layers[p.id]
         x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), _clip(layer, ctx, nodata_codes[0] if nodata_codes else 0)
                            .where(~layer.isin(nodata_codes), NODATA).astype("uint8"),
                            codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
@@ -1228,6 +1244,74 @@ def _run_so1(ctx: Context) -> None:
         ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and its collapse.")
     ctx.shared["sdg"] = sdg
     ctx.shared["periods"] = periods
+
+
+def _index_scale(ctx: Context, name: str) -> float:
+    """How many stored units of input *name* make one index unit (NDVI): 1 for NDVI, 10000 for NDVI x 10000.
+
+    The specs give slope_floor, min_mean_difference and the percentile resolution in index units
+    (dimensionless); the input declares its ``units`` (a dimensionless pint unit) and optionally a
+    CF ``scale_factor``.
+    """
+    from .units import conversion_factor
+
+    spec = ctx.spec(name)
+    factor = conversion_factor("1", spec.units or "1", where=f"inputs.{name}")
+    return factor / (spec.scale_factor or 1.0)
+
+
+def _lpd_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The LPD (5 classes, when the combination table yields them) and the SO1-2 sub-indicator of each period,
+    computed from the annual NDVI series with the specs' trajectory, state and performance (D10)."""
+    from .so1.encoding import NODATA
+    from .so1.productivity import kendall_critical_values, lpd_from_ndvi, lpd_to_3class
+
+    fw = ctx.framework
+    prod = fw.parameters("productivity")
+    tr, st, pf = (ctx.params("SO1-2", b) for b in ("trajectory", "state", "performance"))
+    method = {"trends_earth": "trends_earth", "gpg2_zscore": "zscore"}[prod.method]
+    scale = _index_scale(ctx, "ndvi")
+    ndvi = _mask_nodata(ctx.raster("ndvi", long_name="annual productivity (NDVI)"))
+    table = fw.lookup_table(prod.combination_table)
+    output = "lpd" if any(o.name == "lpd" for o in table.outputs) else "three_class"
+    combination = table.model_dump(mode="json", exclude_none=True)  # keys without codes: absent, not None
+    mapping = fw.lookup_table(prod.lpd_to_3class).model_dump(mode="json")
+    ctx.record("SO1-2", "ndvi index scale (stored units per NDVI unit)", scale)
+    ctx.choose("SO1-2", "D10", f"LPD computed from the annual NDVI series ({prod.method}: trajectory, state and performance "
+               f"combined through {prod.combination_table}); performance units: the 7-class land cover of each period's first year.")
+    lpd_layers: dict[str, Any] = {}
+    prod3: dict[str, Any] = {}
+    for p in periods:
+        w = p.productivity
+        if method == "trends_earth":
+            trajectory = dict(years=tuple(w.trajectory), critical_values=kendall_critical_values(), confidence=tr.confidence,
+                              slope_floor=tr.slope_floor * scale)
+            state = dict(baseline_years=tuple(w.state_baseline), comparison_years=tuple(w.state_comparison), n_classes=st.n_classes,
+                         decile_range_extension=st.decile_range_extension, class_change_threshold=st.class_change_threshold,
+                         min_mean_difference=st.min_mean_difference * scale, percentile_method=st.percentile_method)
+        else:
+            trajectory = dict(years=tuple(w.trajectory), z_cut=tr.z_cut, continuity_correction=tr.continuity_correction)
+            state = dict(baseline_years=tuple(w.state_baseline), comparison_years=tuple(w.state_comparison), z_cut=st.z_cut,
+                         denominator=st.denominator, ddof=st.ddof)
+        performance = dict(years=tuple(w.performance), percentile=pf.percentile, ratio_threshold=pf.ratio_threshold,
+                           tie_is_degraded=pf.tie_is_degraded, resolution=pf.resolution * scale,
+                           exclude_values=[v * scale for v in pf.exclude_values])
+        units = lc_sel.sel(year=p.land_cover.initial, drop=True)
+        ds = lpd_from_ndvi(ndvi, units, method=method, trajectory=trajectory, state=state, performance=performance,
+                           combination=combination, output=output)
+        if output == "lpd":
+            (lpd,) = ctx.compute(ds["lpd"].rio.write_crs(ndvi.rio.crs))
+            lpd_layers[p.id] = lpd
+            prod3[p.id] = lpd_to_3class(lpd, mapping=mapping, nodata_codes=[NODATA])
+        else:
+            prod3[p.id] = ds["productivity"].rio.write_crs(ndvi.rio.crs)
+    if lpd_layers:
+        legend = _legend_entries(fw.legend(prod.lpd_legend))
+        first = next(iter(lpd_layers.values()))
+        ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
+                                    _period_stack({k: _clip(v, ctx, NODATA) for k, v in lpd_layers.items()}, "lpd", first.attrs),
+                                    legend=legend))
+    return lpd_layers, prod3
 
 
 def _so4_1_from_stocks(ctx: Context, soc_tab: Any, periods: Sequence[Any]) -> None:
@@ -1432,7 +1516,7 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
                              water_population=exp.water_population, dim="epoch")
         t["population_year"] = year
         frames.append(t)
-    emap = xr.concat(maps, dim="epoch").drop_vars("population_year", errors="ignore")
+    emap = xr.concat(maps, dim="epoch", coords="minimal", compat="override").drop_vars("population_year", errors="ignore")
     (emap,) = ctx.compute(emap.where(_inside(ctx)).astype("float32").rio.write_crs(ep.rio.crs))
     emap.attrs.update(long_name="population exposed to drought (most severe class of the epoch)", units="person")
     ctx.record("SO3-2", "epoch population years", used)
@@ -1560,7 +1644,9 @@ INPUT_DOCS: dict[str, list[tuple[str, str, str, str]]] = {
     "SO1-1": [("land_cover", "raster", "—", "land cover in the source legend (ESA CCI by default, or a national legend "
                "nested by an overlay), one map per year: at least each period's first and last year")],
     "SO1-2": [("lpd", "raster", "—", "precomputed 5-class land productivity dynamics, one map per period: "
-               "path: {baseline: …, report_1: …, report_2: …}")],
+               "path: {baseline: …, report_1: …, report_2: …} (productivity.method precomputed_lpd)"),
+              ("ndvi", "raster", "1", "annual productivity series covering the edition's windows, for productivity.method "
+               "trends_earth or gpg2_zscore (scale_factor 0.0001 for NDVI x 10000)")],
     "SO1-3": [("soc_reference", "raster", "t/ha", "SOC stock 0-30 cm in the first land-cover year"),
               ("climate_zones", "raster", "—", "IPCC climate zones (when the SOC climate factor is per cell)")],
     "SO1-4": [("land_cover, lpd, soc_reference", "", "", "the sub-indicators' inputs"),
@@ -1577,8 +1663,9 @@ INPUT_DOCS: dict[str, list[tuple[str, str, str, str]]] = {
     "SO3-2": [("population_total", "raster", "person", "people per cell, one map per year"),
               ("population_female, population_male", "raster", "person", "optional, by sex"),
               ("population_national", "table", "person", "optional national totals by year and sex: year, sex, population, unit")],
-    "SO3-3": [("dvi_factors_national", "table", "factor units", "year, factor (ids of the spec factor set), value, unit, sex"),
-              ("dvi_factors_units", "table", "factor units", "the same with the admin unit id"),
+    "SO3-3": [("dvi_factors_national", "table", "factor units", "year, factor (ids of the spec factor set), value, unit, sex; "
+               "checked before computing, values converted to each factor's spec unit"),
+              ("dvi_factors_units", "table", "factor units", "the same with the admin unit id column (id_field)"),
               ("dvi", "raster", "1", "a precomputed DVI raster (0-1)")],
     "SO4-1": [("soc_reference", "raster", "t/ha", "reported through SO1-3 (the same inputs)")],
     "SO4-2": [("so4_2_red_list", "table", "1", "year, rli, rli_lower, rli_upper")],

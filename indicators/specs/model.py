@@ -519,6 +519,7 @@ class TrajectoryParams(Block):
     z_cut: float = Field(gt=0)
     z_potential_cut: float = Field(gt=0)
     climate_correction: Literal["none", "restrend", "rue", "wue"]
+    continuity_correction: bool = Field(description="z-score form: continuity correction of the Mann-Kendall z")
 
 
 class StateParams(Block):
@@ -528,7 +529,11 @@ class StateParams(Block):
     denominator: Literal["sd_over_sqrt_n", "sd"]
     decile_range_extension: float = Field(ge=0)
     class_change_threshold: int = Field(ge=1)
-    min_mean_difference: float = Field(ge=0)
+    min_mean_difference: float = Field(ge=0, description="in index units (NDVI); scaled to the series' units by the runner")
+    n_classes: int = Field(ge=2, description="percentile classes of the Trends.Earth form (10: deciles)")
+    percentile_method: Literal["linear", "lower", "higher", "nearest", "midpoint"] = Field(
+        description="numpy.percentile method of the Trends.Earth form")
+    ddof: Literal[0, 1] = Field(description="z-score form: delta degrees of freedom of the baseline standard deviation")
 
 
 class PerformanceParams(Block):
@@ -536,6 +541,8 @@ class PerformanceParams(Block):
     ratio_threshold: float = Field(gt=0, lt=1)
     tie_is_degraded: bool
     unit_definition: str
+    resolution: float = Field(gt=0, description="lattice step of the per-unit percentile, in index units (NDVI)")
+    exclude_values: tuple[float, ...] = Field(description="index values left out of the per-unit percentile (NDVI 0)")
 
 
 class ClimateRegime(Strict):
