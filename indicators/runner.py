@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import InputKind, InputSpec, LoadedConfig, Problems, Requirement, check_inputs, input_files
-from .errors import IndicatorsError, InputError, SpecError
+from .errors import ComputeError, IndicatorsError, InputError, SpecError
 from .progress import Progress
 from .report.model import Chart, Choice, RasterOutput, RunResult, Skipped
 from .report.tables import Table
@@ -455,6 +455,8 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     t0 = time.perf_counter()
     written: list[Path] = []
     for r in result.rasters:
+        if r.legend:
+            _check_legend_matches_flags(r)
         colors = {e.code: e.color for e in r.legend} if r.legend else None
         paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator})
         written += [p.relative_to(out_dir) for p in paths]
@@ -1012,8 +1014,37 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     return needs
 
 
+def _check_legend_matches_flags(r: Any) -> None:
+    """Refuse to colour a class raster with a legend whose codes are not the raster's own flag values."""
+    flags = r.data.attrs.get("flag_values")
+    if flags is None:
+        return
+    if isinstance(flags, str):
+        flags = flags.split()
+    elif not isinstance(flags, (list, tuple)):
+        flags = list(getattr(flags, "tolist", lambda: [flags])())
+    codes = {int(e.code) for e in r.legend}
+    stray = sorted(int(v) for v in flags if int(v) not in codes)
+    if stray:
+        raise ComputeError(
+            f"{r.indicator}/{r.name}: the legend has codes {sorted(codes)} but the raster stores {stray}; "
+            "the map colours would be wrong (report this as a bug)"
+        )
+
+
 def _three_legend(ctx: Context) -> list[Any]:
-    return _legend_entries(ctx.framework.legend("sdg_3class"))
+    """The specs' 3-class legend keyed by the codes the SO1 rasters store.
+
+    The specs give the manual's meanings −1/0/+1; the rasters store them as the
+    unsigned codes of :mod:`indicators.so1.encoding` (D15), so each entry is
+    re-keyed through the meaning, never by position.
+    """
+    from .report.figures import LegendEntry
+    from .so1.encoding import meaning_code
+
+    legend = ctx.framework.legend("sdg_3class")
+    entries = [LegendEntry(meaning_code(c.code), c.name, c.color or "#999999") for c in legend.classes]
+    return sorted(entries, key=lambda e: e.code)
 
 
 def _period_stack(layers: Mapping[str, Any], name: str, attrs: Mapping[str, Any]) -> Any:

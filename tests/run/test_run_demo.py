@@ -225,3 +225,26 @@ def test_epoch_population_year_rule():
     assert _epoch_population_year([2010], 2000, 2003, "nearest") == 2010  # none before: the earliest after
     with pytest.raises(InputError, match="population_year_fill"):
         _epoch_population_year(grids, 2016, 2019, "none")
+
+
+def test_class_colours_follow_the_meaning_of_each_code(demo):
+    """Every class COG's colour table gives each stored code the spec colour of its meaning
+    (flag_meanings), e.g. the SDG layer's 'degraded' code gets the legend's degraded colour."""
+    import rasterio
+
+    from indicators import load_framework
+
+    fw = load_framework()
+    three = {c.key: c.color for c in fw.legend("sdg_3class").classes}
+    checked = 0
+    for rel in ("SO1-4/sdg_15_3_1_baseline.tif", "SO1-2/productivity_degradation_report_2.tif",
+                "SO1-1/land_cover_degradation_baseline.tif", "SO1-3/soc_degradation_report_1.tif"):
+        with rasterio.open(demo / rel) as src:
+            tags = src.tags()
+            cmap = src.colormap(1)
+        codes = [int(v) for v in tags["flag_values"].split()]
+        for code, meaning in zip(codes, tags["flag_meanings"].split()):
+            r, g, b, _ = cmap[code]
+            assert f"#{r:02X}{g:02X}{b:02X}" == three[meaning].upper(), (rel, code, meaning)
+            checked += 1
+    assert checked == 12
