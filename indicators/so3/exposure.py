@@ -10,8 +10,9 @@ Methodology Part A D8 and Part B §3.3:
   (D8): ``"2026"`` (default) exposed women / all women, likewise men;
   ``"2022"`` the share of each sex among the people exposed in each class
   (female + male = 100 % per class);
-* four-year epoch exposure: the population of the epoch's most recent year in
-  each cell of the epoch's most-severe-class map (D7).
+* four-year epoch exposure: the epoch's most recent population grid (the latest
+  inside the epoch, else the latest before it) in each cell of the epoch's
+  most-severe-class map (D7; PRAIS22 §3.2 Step 4).
 
 All codes, names and options come in as parameters from the specs.
 """
@@ -31,10 +32,17 @@ from ..summarize import weighted_class_sum, zonal_class_areas
 
 __all__ = [
     "nearest_population_year",
+    "epoch_population_year",
     "drought_exposure",
     "drought_exposure_zonal",
     "epoch_exposure_map",
 ]
+
+_FILL_RULE = {
+    False: "nearest available year (ties: the later)",
+    True: "the epoch's most recent grid: the latest inside the epoch, else the latest before it, "
+    "else the earliest after it (PRAIS22 §3.2 Step 4)",
+}
 
 _SEX_DEFINITIONS = {
     "2026": "exposed people of each sex / total population of that sex x 100 (PRAIS 2026)",
@@ -54,6 +62,38 @@ def nearest_population_year(target: int, available: Sequence[int]) -> int:
     return min(years, key=lambda y: (abs(y - int(target)), -y))
 
 
+def epoch_population_year(first: int, last: int, available: Sequence[int]) -> tuple[int, str]:
+    """The population grid of the epoch [*first*, *last*] and a note on how it was chosen.
+
+    PRAIS22 §3.2 Step 4 (methodology Part B §3.3): "the most recent population
+    grid of that epoch", i.e. the latest available year inside the epoch; with
+    none inside, the latest year before the epoch; with none before either,
+    the earliest year after it (the nearest-year fill of §3.3). A grid after
+    the epoch is never taken while an earlier one exists.
+
+    Example: grids 2000, 2005, 2010 and the epoch 2000–2003 → 2000 (2005 lies
+    after the epoch although it is nearer to its end).
+
+    Returns
+    -------
+    (year, note) : the year used and ``"inside the epoch"``, ``"latest before the
+    epoch"`` or ``"earliest after the epoch (no grid in or before it)"``.
+    """
+    years = sorted({int(y) for y in available})
+    if not years:
+        raise InputError("no population year is available")
+    first, last = int(first), int(last)
+    if last < first:
+        raise InputError(f"epoch {first}-{last} ends before it starts")
+    inside = [y for y in years if first <= y <= last]
+    if inside:
+        return inside[-1], "inside the epoch"
+    before = [y for y in years if y < first]
+    if before:
+        return before[-1], "latest before the epoch"
+    return years[0], "earliest after the epoch (no grid in or before it)"
+
+
 def _groups(population: xr.DataArray | None, female: xr.DataArray | None, male: xr.DataArray | None) -> dict[str, xr.DataArray]:
     if (female is None) != (male is None):
         raise InputError("give both female and male population grids, or neither")
@@ -70,24 +110,31 @@ def _groups(population: xr.DataArray | None, female: xr.DataArray | None, male: 
     return groups
 
 
-def _years_of(classes: xr.DataArray, dim: str) -> list[tuple[Any, int]]:
-    """(label, target population year) for each slice of *classes* along *dim*."""
+def _years_of(classes: xr.DataArray, dim: str) -> list[tuple[Any, int, tuple[int, int] | None]]:
+    """(label, target year, epoch bounds or None) for each slice of *classes* along *dim*."""
     if dim not in classes.dims:
         raise InputError(f"drought classes have no {dim!r} dimension (dims {classes.dims})")
     labels = [v.item() if hasattr(v, "item") else v for v in classes[dim].values]
     if dim == "year":
-        return [(lab, int(lab)) for lab in labels]
-    if "epoch_end" not in classes.coords:
-        raise InputError(f"drought classes along {dim!r} need an 'epoch_end' coordinate (from epoch_most_severe)")
-    # the most recent population grid of each epoch (PRAIS22 §3.2 Step 4)
-    return [(lab, int(e)) for lab, e in zip(labels, classes["epoch_end"].values)]
+        return [(lab, int(lab), None) for lab in labels]
+    if "epoch_end" not in classes.coords or "epoch_start" not in classes.coords:
+        raise InputError(f"drought classes along {dim!r} need 'epoch_start' and 'epoch_end' coordinates "
+                         "(from indicators.so3.hazard.epoch_most_severe)")
+    ends = [int(e) for e in np.atleast_1d(classes["epoch_end"].values)]
+    starts = [int(b) for b in np.atleast_1d(classes["epoch_start"].values)]
+    return [(lab, e, (b, e)) for lab, b, e in zip(labels, starts, ends)]
 
 
-def _grid_for(pop: xr.DataArray, year: int) -> tuple[xr.DataArray, int | None]:
+def _grid_for(pop: xr.DataArray, year: int, epoch: tuple[int, int] | None = None) -> tuple[xr.DataArray, int | None, str]:
+    """The population grid for a year (nearest available) or an epoch (its most recent grid)."""
     if "year" not in pop.dims:
-        return pop, None
-    used = nearest_population_year(year, pop["year"].values)
-    return pop.sel(year=used, drop=True), used
+        return pop, None, "single grid"
+    available = [int(v) for v in pop["year"].values]
+    if epoch is None:
+        used, how = nearest_population_year(year, available), "nearest available year"
+    else:
+        used, how = epoch_population_year(epoch[0], epoch[1], available)
+    return pop.sel(year=used, drop=True), used, how
 
 
 def _prepare(pop: xr.DataArray, land_mask: xr.DataArray | None, water_population: str) -> xr.DataArray:
@@ -187,7 +234,9 @@ def drought_exposure(
         are set to 0 (the Trends.Earth convention).
     water_population : {"keep", "zero"}
     dim : {"year", "epoch"}
-        For epochs, the population of the epoch's last year (nearest available) is used.
+        For epochs, the epoch's most recent population grid is used
+        (:func:`epoch_population_year`), never one after the epoch while an
+        earlier one exists; official totals are then those of that grid's year.
 
     Returns
     -------
@@ -207,10 +256,10 @@ def drought_exposure(
     names = _names(codes, meanings)
     groups = _groups(population, female, male)
     rows, denominators, fill = [], {}, []
-    for label, target in _years_of(drought_class, dim):
+    for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
-            grid, used = _grid_for(pop, target)
+            grid, used, how = _grid_for(pop, target, epoch)
             grid = _prepare(grid, land_mask, water_population)
             t = weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata)
             per_class = t[t["kind"] == "class"]
@@ -218,11 +267,15 @@ def drought_exposure(
             nodata_pop = float(t.loc[t["kind"] == "nodata", "value"].sum())
             water_pop = float(t.loc[t["kind"] == "water", "value"].sum())
             grid_total = float(per_class["value"].sum()) + nodata_pop + water_pop
-            official = (population_totals or {}).get(int(target), {}).get(group)
+            # an epoch's denominator is the national total of the year whose grid is used
+            total_year = int(target) if epoch is None or used is None else used
+            official = (population_totals or {}).get(total_year, {}).get(group)
             total = float(official) if official is not None else grid_total
             denominators[(label, group)] = "official total (CP-1.T2)" if official is not None else "population grid total"
             year_used = target if used is None else used
-            if used is not None and used != target:
+            if epoch is not None and used is not None:
+                fill.append(f"{label}: {group} population of {used} ({how})")
+            elif used is not None and used != target:
                 fill.append(f"{label}: {group} population of {used}")
             for _, r in per_class.iterrows():
                 rows.append((label, year_used, group, "class", int(r["class"]), float(r["value"])))
@@ -245,7 +298,7 @@ def drought_exposure(
         tables="SO3-2.T1 (total), SO3-2.T2 (female), SO3-2.T3 (male)",
         sex_percentage=sex_percentage,
         sex_percentage_definition=_SEX_DEFINITIONS[sex_percentage],
-        population_year_fill="nearest available year (ties: the later)",
+        population_year_fill=_FILL_RULE[dim == "epoch"],
         population_years_filled="; ".join(fill) or "none",
         water_population=water_population,
         drought_codes=dc,
@@ -290,10 +343,10 @@ def drought_exposure_zonal(
     names = _names(codes, meanings)
     groups = _groups(population, female, male)
     frames = []
-    for label, target in _years_of(drought_class, dim):
+    for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
-            grid, used = _grid_for(pop, target)
+            grid, used, _ = _grid_for(pop, target, epoch)
             grid = _prepare(grid, land_mask, water_population)
             t = zonal_class_areas(
                 cls, units, codes=list(codes), method=method, weights=grid, id_field=id_field,
@@ -327,7 +380,7 @@ def drought_exposure_zonal(
         method=method,
         sex_percentage=sex_percentage,
         sex_percentage_definition=_SEX_DEFINITIONS[sex_percentage],
-        population_year_fill="nearest available year (ties: the later)",
+        population_year_fill=_FILL_RULE[dim == "epoch"],
         water_population=water_population,
     )
     return df
@@ -349,7 +402,8 @@ def epoch_exposure_map(
         with an ``epoch_end`` coordinate).
     population : xarray.DataArray
         Persons per cell, ``(year, y, x)`` or ``(y, x)``; each epoch uses its
-        most recent year (nearest available to ``epoch_end``).
+        most recent grid (:func:`epoch_population_year`: the latest inside the
+        epoch, else the latest before it, else the earliest after it).
     drought_codes : sequence of int
         Classes counted as drought.
     nodata : int
@@ -361,10 +415,11 @@ def epoch_exposure_map(
     drought cells, 0 in non-drought cells, NaN where the class is nodata;
     coordinate ``population_year`` per epoch.
     """
-    maps, years = [], []
-    for label, target in _years_of(epoch_classes, "epoch"):
+    maps, years, notes = [], [], []
+    for label, target, epoch in _years_of(epoch_classes, "epoch"):
         cls = epoch_classes.sel(epoch=label)
-        grid, used = _grid_for(population, target)
+        grid, used, how = _grid_for(population, target, epoch)
+        notes.append(f"{label}: population of {used} ({how})" if used is not None else f"{label}: {how}")
         exposed = xr.where(cls.isin([int(c) for c in drought_codes]), grid, 0.0)
         exposed = exposed.where(cls != nodata)
         maps.append(exposed.astype("float32"))
@@ -378,6 +433,7 @@ def epoch_exposure_map(
         "long_name": "population in drought cells of the epoch's most-severe-class map (SO3-2)",
         "units": population.attrs.get("units", "person"),
         "drought_codes": [int(c) for c in drought_codes],
-        "population_rule": "the epoch's most recent population year (nearest available)",
+        "population_rule": _FILL_RULE[True],
+        "population_years_filled": "; ".join(notes),
     }
     return out

@@ -163,3 +163,37 @@ def test_epoch_exposure_map(grids):
     exposed = table[(table["kind"] == "any_drought") & (table["group"] == "total")].iloc[0]
     assert exposed["population"] == pytest.approx(148.0) and exposed["population_year"] == 2002
     assert xr.DataArray.equals(epoch_exposure_map(epochs.chunk({"x": 1}), total, drought_codes=DROUGHT, nodata=NODATA), out)
+
+
+def test_epoch_population_grid_never_after_the_epoch(equal_area):
+    """PRAIS22 §3.2 Step 4 (methodology Part B §3.3): each epoch uses the most recent population grid
+    *of that epoch*; with none inside it, the latest before it. Grids 1999, 2005 and 2007: epoch 2000-2003
+    has no grid inside, so 1999 (not 2005, which is nearer to its end 2003 but after the epoch);
+    epoch 2004-2007 has 2005 and 2007 inside, so 2007."""
+    classes = equal_area([[[4, 0]], [[0, 0]], [[0, 0]], [[0, 0]], [[0, 0]], [[0, 0]], [[0, 0]], [[0, 2]]],
+                         years=range(2000, 2008), nodata=NODATA)
+    epochs = epoch_most_severe(classes, epochs=[(2000, 2003), (2004, 2007)], severity=[0, 1, 2, 3, 4], nodata=NODATA)
+    assert epochs.values.tolist() == [[[4, 0]], [[0, 2]]]
+    pop = equal_area([[[10, 20]], [[100, 200]], [[1000, 2000]]], years=[1999, 2005, 2007], dtype="float32")
+    pop = pop.assign_attrs(units="person")
+    out = epoch_exposure_map(epochs, pop, drought_codes=DROUGHT, nodata=NODATA)
+    assert out["population_year"].values.tolist() == [1999, 2007]
+    np.testing.assert_allclose(out.values, [[[10, 0]], [[0, 2000]]])
+    table = drought_exposure(epochs, pop, codes=CODES, drought_codes=DROUGHT, nodata=NODATA, dim="epoch", sex_percentage="2026")
+    anyd = table[(table["kind"] == "any_drought") & (table["group"] == "total")].set_index("epoch")
+    assert anyd.loc["2000-2003", "population"] == pytest.approx(10.0)
+    assert anyd.loc["2000-2003", "population_year"] == 1999
+    assert anyd.loc["2004-2007", "population"] == pytest.approx(2000.0)
+    assert anyd.loc["2004-2007", "population_year"] == 2007
+    assert "2000-2003" in table.attrs["population_years_filled"] and "1999" in table.attrs["population_years_filled"]
+
+
+def test_epoch_population_grid_only_after_the_epoch_is_stated(equal_area):
+    """No grid inside or before the epoch: the earliest grid after it, and the table says so."""
+    classes = equal_area([[[4, 0]]] * 4, years=range(2000, 2004), nodata=NODATA)
+    epochs = epoch_most_severe(classes, epochs=[(2000, 2003)], severity=[0, 1, 2, 3, 4], nodata=NODATA)
+    pop = equal_area([[[7, 9]], [[70, 90]]], years=[2005, 2010], dtype="float32").assign_attrs(units="person")
+    out = epoch_exposure_map(epochs, pop, drought_codes=DROUGHT, nodata=NODATA)
+    assert out["population_year"].values.tolist() == [2005]
+    np.testing.assert_allclose(out.values, [[[7, 0]]])
+    assert "after the epoch" in out.attrs["population_years_filled"]
