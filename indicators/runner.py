@@ -962,20 +962,59 @@ def _clip(da: Any, ctx: Context, nodata: int) -> Any:
     return out.rio.write_crs(da.rio.crs) if da.rio.crs is not None else out
 
 
+def _outside_cells(ctx: Context) -> int:
+    """Number of cells of the common grid outside the country (pixel-centre rule)."""
+    return int((~_inside(ctx)).sum())
+
+
+def _inland_water(ctx: Context) -> tuple[float, int]:
+    """Inland water inside the boundary (D3: not land in the baseline's first land-cover year): km², cells."""
+    if "inland_water" not in ctx._cache:
+        from .grid import cell_area
+
+        water = _inside(ctx) & ~ctx.land_mask("SO1-4")
+        ca = cell_area(ctx.reference()).broadcast_like(water)
+        ctx._cache["inland_water"] = (float(ca.where(water, 0.0).sum()), int(water.sum()))
+    return ctx._cache["inland_water"]
+
+
 def _less_outside(frame: Any, ctx: Context, *, row: Any, column: str) -> Any:
-    """Remove the area outside the boundary from the row where it was counted (nodata or water)."""
+    """Remove the area (and cell count, if the frame has one) outside the boundary from the row where it was counted."""
     frame = frame.copy()
     frame.loc[row, column] = frame.loc[row, column] - _outside_km2(ctx)
+    if column == "area_km2" and "cells" in frame.columns:
+        frame.loc[row, "cells"] = frame.loc[row, "cells"] - _outside_cells(ctx)
+    return frame
+
+
+def _water_out_of_nodata(frame: Any, ctx: Context, *, water_row: Any, nodata_row: Any) -> Any:
+    """Move inland water whose class is nodata (e.g. LPD or SOC nodata on lakes) from the no-data row to the water row.
+
+    The summaries count only *valid* cells off land as water; D3 reports water on its own
+    row and keeps the no-data row for land without data.
+    """
+    km2, cells = _inland_water(ctx)
+    frame = frame.copy()
+    moved = km2 - float(frame.loc[water_row, "area_km2"])
+    frame.loc[water_row, "area_km2"] = km2
+    frame.loc[nodata_row, "area_km2"] = frame.loc[nodata_row, "area_km2"] - moved
+    if "cells" in frame.columns:
+        moved_cells = cells - int(frame.loc[water_row, "cells"])
+        frame.loc[water_row, "cells"] = cells
+        frame.loc[nodata_row, "cells"] = frame.loc[nodata_row, "cells"] - moved_cells
     return frame
 
 
 def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, official: float | None) -> Any:
-    """SO1-4.T1 of a layer clipped to the boundary: the clipped-off area leaves the no-data row.
+    """SO1-4.T1 of a layer clipped to the boundary: the clipped-off area leaves the no-data row, inland water
+    without data moves to the water row (D3).
 
     With ``nodata_in_denominator`` (Trends.Earth) the denominator and percentages
     are recomputed from the corrected no-data area.
     """
-    s = _less_outside(s, ctx, row=s.index[s["class"] == "no data"][0], column="area_km2")
+    nodata_row = s.index[s["class"] == "no data"][0]
+    s = _less_outside(s, ctx, row=nodata_row, column="area_km2")
+    s = _water_out_of_nodata(s, ctx, water_row=s.index[s["class"] == "water"][0], nodata_row=nodata_row)
     if nodata_in_denominator and official is None:
         area = dict(zip(s["class"], s["area_km2"]))
         denom = area["degraded"] + area["stable"] + area["improved"] + area["no data"]
@@ -1259,7 +1298,9 @@ def _run_so1(ctx: Context) -> None:
         for p in reports:
             st = t1.status_area_table(exp_layers[p.id], codes=[c.code for c in status_legend.classes],
                                       names={c.code: c.name for c in status_legend.classes}, land_mask=land)
-            st = _less_outside(st, ctx, row=st.index[st["kind"] == "nodata"][0], column="area_km2")
+            nodata_row = st.index[st["kind"] == "nodata"][0]
+            st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
+            st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
             st.insert(0, "period", p.id)
             frames.append(st)
         ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", pd.concat(frames, ignore_index=True),
