@@ -1197,8 +1197,15 @@ def _run_so1(ctx: Context) -> None:
                             climate_factor=f, transition_years=args["transition_years"])
         (stocks,) = ctx.compute(stocks)
         dargs = fw.binding_arguments("SO1-3.soc_degradation")
+        water_class = la.water_class
         for p in periods:
-            deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), **dargs)
+            exclude = None
+            if soc.water_is_nodata:
+                # inland water has no SOC sub-indicator (Part C §1.4): the water of D3, or of each period's first year
+                exclude = (~ctx.land_mask("SO1-3") if la.water_year == "baseline_initial"
+                           else lc7.sel(year=p.soc.initial, drop=True) == water_class)
+            deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
+                                            **dargs)
         stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
         frames = []
         for y in stock_years:
@@ -1213,7 +1220,8 @@ def _run_so1(ctx: Context) -> None:
                             units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
         _so4_1_from_stocks(ctx, soc_tab, periods)
         ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
-                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)." if dargs["inclusive"] else "."))
+                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
+                   + ("; inland water is no data." if soc.water_is_nodata else "."))
         ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
                                     _period_stack(deg_soc, "soc_degradation", next(iter(deg_soc.values())).attrs), legend=_three_legend(ctx)))
     else:

@@ -26,7 +26,6 @@ ESA_WATER = 210
 STATUS = {(1, 1): 1, (1, 2): 3, (1, 3): 6, (2, 1): 2, (2, 2): 4, (2, 3): 6, (3, 1): 2, (3, 2): 5, (3, 3): 7}
 
 
-PENDING_SOC = pytest.mark.xfail(strict=True, reason="runner fix pending: SOC water rule")
 PENDING_STATUS = pytest.mark.xfail(strict=True, reason="runner fix pending: status per sub-indicator")
 PENDING_CB = pytest.mark.xfail(strict=True, reason="runner fix pending: counterbalancing")
 PENDING_CHANGE = pytest.mark.xfail(strict=True, reason="runner fix pending: change denominator")
@@ -140,7 +139,6 @@ def test_status_cells_match_areas(run, masks):
 # --------------------------------------------------------------------------- SOC water rule (D11, Part C §1.4)
 
 
-@PENDING_SOC
 def test_soc_sub_indicator_is_nodata_on_water(run, masks):
     _, inside, water = masks
     soc = _raster(run, "SO1-3", "soc_degradation")
