@@ -1295,24 +1295,59 @@ def _run_so1(ctx: Context) -> None:
         matrix_s = sargs["matrix"].model_dump(mode="json")
         collapse = sargs["collapse"].model_dump(mode="json")
         status_legend = fw.legend(stp.legend)
-        exp_layers, simple = {}, {}
-        for p in reports:
-            ds = status(sdg["baseline"], sdg[p.id], matrix=matrix_s, collapse=collapse,
-                        names={c.code: c.name for c in status_legend.classes})
-            exp_layers[p.id], simple[p.id] = ds["status_expanded"], ds["status"]
-        exp_layers = dict(zip(exp_layers, ctx.compute(*exp_layers.values())))
-        simple = dict(zip(simple, ctx.compute(*simple.values())))
-        frames = []
-        for p in reports:
-            st = t1.status_area_table(exp_layers[p.id], codes=[c.code for c in status_legend.classes],
-                                      names={c.code: c.name for c in status_legend.classes}, land_mask=land)
-            nodata_row = st.index[st["kind"] == "nodata"][0]
-            st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
-            st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
-            st.insert(0, "period", p.id)
-            frames.append(st)
-        ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", pd.concat(frames, ignore_index=True),
+        status_codes = [c.code for c in status_legend.classes]
+        status_names = {c.code: c.name for c in status_legend.classes}
+
+        def _status_of(layers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Any]:
+            """Expanded and collapsed status of every reporting period of *layers*, and their area table."""
+            exp, simp = {}, {}
+            for p in reports:
+                ds = status(layers["baseline"], layers[p.id], matrix=matrix_s, collapse=collapse, names=status_names)
+                exp[p.id], simp[p.id] = ds["status_expanded"], ds["status"]
+            computed = ctx.compute(*exp.values(), *simp.values())
+            exp, simp = dict(zip(exp, computed[:len(exp)])), dict(zip(simp, computed[len(exp):]))
+            frames = []
+            for p in reports:
+                st = t1.status_area_table(exp[p.id], codes=status_codes, names=status_names, land_mask=land)
+                nodata_row = st.index[st["kind"] == "nodata"][0]
+                st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
+                st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
+                st.insert(0, "period", p.id)
+                frames.append(st)
+            return exp, simp, pd.concat(frames, ignore_index=True)
+
+        exp_layers, simple, st_all = _status_of(sdg)
+        ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", st_all,
                             units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+        if stp.apply_to_subindicators:
+            # D13: the same matrix on each sub-indicator (Trends.Earth's productivity, land-cover and SOC status)
+            subs = [("SO1-1", "land cover", deg_lc), ("SO1-2", "land productivity", prod3)]
+            if deg_soc:
+                subs.append(("SO1-3", "soil organic carbon", {k: _clip(v, ctx, NODATA) for k, v in deg_soc.items()}))
+            for code, what, layers in subs:
+                _, _, sub_tab = _status_of(layers)
+                ctx.add_table(Table(f"{code}.status", f"Status of the {what} sub-indicator against the baseline (expanded classes)",
+                                    sub_tab, units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+        cb = ctx.params("SO1-4", "counterbalancing")
+        if cb is not None:
+            # land type: the 7-class land cover at the end of the baseline (the LDN reference state); water is no land type
+            ly = fw.period("baseline").land_cover.final
+            land_type = lc_sel.sel(year=ly, drop=True)
+            land_type = land_type.where(land & (land_type != la.water_class), NODATA).astype("uint8")
+            type_codes = [c for c in codes7 if c != la.water_class]
+            frames = []
+            for p in reports:
+                c_tab = t1.counterbalancing_table(exp_layers[p.id], land_type, gains=cb.gains, losses=cb.losses, neutral=cb.neutral,
+                                                  land_type_codes=type_codes, names=names7)
+                c_tab.insert(0, "period", p.id)
+                frames.append(c_tab)
+            ctx.add_table(Table("SO1-4.counterbalancing", "LDN counterbalancing per land type (status gains against losses), km²",
+                                pd.concat(frames, ignore_index=True),
+                                units={"gains_km2": "km**2", "losses_km2": "km**2", "neutral_km2": "km**2", "net_km2": "km**2"},
+                                notes=[f"Land type: the land-cover class in {ly}, the end of the baseline. Gains: status "
+                                       f"{list(cb.gains)}, losses: {list(cb.losses)}, neutral: {list(cb.neutral)}."]))
+            ctx.choose("SO1-4", "D13", f"LDN counterbalancing per land type: land cover of {ly} (end of the baseline), "
+                       f"gains {list(cb.gains)}, losses {list(cb.losses)}; LDN achieved where gains >= losses.")
         ch = t1.degraded_area_change_table(sdg["baseline"], simple, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
                                            official_land_area_km2=official)
         ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,

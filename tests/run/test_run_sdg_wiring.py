@@ -26,8 +26,6 @@ ESA_WATER = 210
 STATUS = {(1, 1): 1, (1, 2): 3, (1, 3): 6, (2, 1): 2, (2, 2): 4, (2, 3): 6, (3, 1): 2, (3, 2): 5, (3, 3): 7}
 
 
-PENDING_STATUS = pytest.mark.xfail(strict=True, reason="runner fix pending: status per sub-indicator")
-PENDING_CB = pytest.mark.xfail(strict=True, reason="runner fix pending: counterbalancing")
 PENDING_CHANGE = pytest.mark.xfail(strict=True, reason="runner fix pending: change denominator")
 
 
@@ -160,9 +158,9 @@ def _expected_status(base: np.ndarray, per: np.ndarray, area, land) -> dict[int,
 
 @pytest.mark.parametrize("tid, indicator, name", [
     ("SO1-4.status", "SO1-4", "sdg_15_3_1"),
-    pytest.param("SO1-1.status", "SO1-1", "land_cover_degradation", marks=PENDING_STATUS),
-    pytest.param("SO1-2.status", "SO1-2", "productivity_degradation", marks=PENDING_STATUS),
-    pytest.param("SO1-3.status", "SO1-3", "soc_degradation", marks=PENDING_STATUS),
+    pytest.param("SO1-1.status", "SO1-1", "land_cover_degradation"),
+    pytest.param("SO1-2.status", "SO1-2", "productivity_degradation"),
+    pytest.param("SO1-3.status", "SO1-3", "soc_degradation"),
 ])
 def test_status_of_each_layer_follows_the_addendum_matrix(run, masks, tid, indicator, name):
     area, inside, water = masks
@@ -182,7 +180,6 @@ def test_status_of_each_layer_follows_the_addendum_matrix(run, masks, tid, indic
 # --------------------------------------------------------------------------- LDN counterbalancing (Part B §2.7)
 
 
-@PENDING_CB
 def test_counterbalancing_splits_the_status_into_gains_losses_neutral(run):
     assert "SO1-4.counterbalancing" in run.tables, "LDN counterbalancing table missing"
     cb = _table(run, "SO1-4.counterbalancing")
