@@ -1350,6 +1350,12 @@ def _run_so1(ctx: Context) -> None:
                        f"gains {list(cb.gains)}, losses {list(cb.losses)}; LDN achieved where gains >= losses.")
         ch = t1.degraded_area_change_table(sdg["baseline"], simple, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
                                            official_land_area_km2=official)
+        # the denominator of SO1-4.T1's baseline (outside the boundary and inland water are not in its no-data row)
+        base_t1 = t1_all[t1_all["period"] == "baseline"]
+        denom = float(base_t1.loc[base_t1["class"] == "total land area", "area_km2"].iloc[0])
+        ch["percent_of_land"] = 100.0 * ch["degraded_km2"] / denom
+        ch["change_percent_points"] = 100.0 * ch["change_km2"] / denom
+        ch.attrs["denominator_km2"] = denom
         ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,
                             units={"degraded_km2": "km**2", "change_km2": "km**2", "percent_of_land": "percent",
                                    "change_percent_points": "percent"}))

@@ -26,7 +26,6 @@ ESA_WATER = 210
 STATUS = {(1, 1): 1, (1, 2): 3, (1, 3): 6, (2, 1): 2, (2, 2): 4, (2, 3): 6, (3, 1): 2, (3, 2): 5, (3, 3): 7}
 
 
-PENDING_CHANGE = pytest.mark.xfail(strict=True, reason="runner fix pending: change denominator")
 
 
 def _run(tmp: Path, *, overlay_extra: dict | None = None):
@@ -202,7 +201,6 @@ def test_counterbalancing_splits_the_status_into_gains_losses_neutral(run):
 # --------------------------------------------------------------------------- change in degraded area
 
 
-@PENDING_CHANGE
 def test_change_table_uses_the_t1_denominator_when_nodata_is_in_it(tmp_path):
     """With land_area.nodata_in_denominator (Trends.Earth) the change table divides by the same total as SO1-4.T1:
     the area outside the boundary is in neither."""
