@@ -23,10 +23,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+EPILOG = """\
+examples:
+  indicators demo -o /tmp/arvelia              try it on the bundled synthetic country
+  indicators run my-config.yaml --check        check a configuration and its inputs (fast; for CI)
+  indicators run my-config.yaml -o results     compute and write the report
+  indicators validate specs/                   check the specs (after editing an overlay or a profile)
+
+`indicators COMMAND --help` describes each command; docs/user-guide.md the run configuration.
+exit status: 0 success; 1 `validate`/`catalog --check` found problems; 2 an error (the message
+names the file, field or value and says what to do); 130 interrupted.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="indicators", description="UNCCD strategic framework indicators")
+    parser = argparse.ArgumentParser(
+        prog="indicators",
+        description="UNCCD strategic framework indicators (SO1-SO5): compute a country's indicators from its own "
+                    "data and write the reporting tables, maps and an HTML report.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
@@ -59,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     except IndicatorsError as exc:
         print(f"indicators: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # the machine, not the program: a full disk, a vanished or read-only directory, a permission
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"indicators: error: cannot read or write{where}: {exc.strerror or exc}; check that the location "
+              "exists, is writable and has free space, then run again", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("indicators: interrupted", file=sys.stderr)
         return 130

@@ -32,6 +32,7 @@ Example (paths are relative to the configuration file)::
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,36 @@ VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml")
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
 InputKind = Literal["raster", "vector", "table"]
+
+#: The input names the indicators of this version read (docs/user-guide.md §3.1), with what each holds.
+#: A configured input outside this list (and outside what the run's stages need) is reported as a
+#: misspelling before anything is computed, instead of being silently ignored.
+INPUT_NAMES: dict[str, str] = {
+    "land_cover": "land-cover maps, one per year (SO1-1, SO1-4, SO4-1; land mask of SO3)",
+    "land_cover_national": "land cover in the national legend of the overlay (recorded; not read by a computation yet)",
+    "lpd": "precomputed 5-class land productivity dynamics, one map per period (SO1-2)",
+    "ndvi": "annual NDVI series to compute productivity from (SO1-2)",
+    "soc_reference": "soil organic carbon stock 0-30 cm of the reference year (SO1-3, SO4-1)",
+    "climate_zones": "IPCC climate zones for the SOC climate factor (SO1-3)",
+    "recode_polygons": "false positive / negative polygons (D16, SO1-4)",
+    "population_total": "population per pixel, by year (SO2-3, SO3-2)",
+    "population_female": "female population per pixel, by year (SO2-3, SO3-2)",
+    "population_male": "male population per pixel, by year (SO2-3, SO3-2)",
+    "population_national": "national population totals by year and sex (SO3-2 denominators)",
+    "precipitation": "monthly precipitation (SO3-1 SPI)",
+    "dvi": "precomputed drought vulnerability index raster (SO3-3)",
+    "dvi_factors_national": "national DVI factor table (SO3-3)",
+    "dvi_factors_units": "per-unit DVI factor table (SO3-3)",
+    "so2_1_poverty": "poverty / Gini table (SO2-1)",
+    "so2_2_water": "safely managed drinking water table (SO2-2)",
+    "so4_2_red_list": "Red List Index table (SO4-2)",
+    "so4_3_kba_coverage": "KBA protected-coverage table (SO4-3)",
+    "kba": "Key Biodiversity Area polygons (SO4-3)",
+    "protected_areas": "protected-area polygons with establishment year (SO4-3)",
+    "so5_flows": "resource flows table (SO5-1 ... SO5-4)",
+    "exchange_rates": "exchange rates to USD (SO5)",
+    "so5_5_narrative": "future support narrative table (SO5-5)",
+}
 
 
 def parse_years(value: Any) -> list[int] | None:
@@ -312,10 +343,37 @@ def _netcdf_years(path: Path, variable: str | None) -> list[int] | None:
             return None
 
 
-def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) -> dict[str, dict[str, Any]]:
+def input_name_problems(configured: Iterable[str], requirements: Mapping[str, Requirement],
+                        known_names: Iterable[str] | None, src: str) -> list[str]:
+    """One line per configured input that no indicator reads: a misspelling, or an input of another tool.
+
+    *known_names* is every input name the run's stages can read; None means the
+    built-in vocabulary :data:`INPUT_NAMES`, applied when the run needs only
+    built-in names (a run with stages of its own is checked for near-misses only).
+    """
+    needed = set(requirements)
+    strict = known_names is not None or (bool(needed) and needed <= set(INPUT_NAMES))
+    known = sorted(set(known_names if known_names is not None else INPUT_NAMES) | needed)
+    lines = []
+    for name in configured:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6 if strict else 0.8)
+        if not strict and not close:
+            continue
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        lines.append(f"inputs.{name}: no indicator reads an input of this name; {hint}correct the name in {src} "
+                     f"or remove the entry (input names: {', '.join(known)})")
+    return lines
+
+
+def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
+                 known_names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """Check every required input before computing; raise one InputError listing every problem.
 
-    Checks: the boundary and admin files exist and read; each required input is
+    Checks: every configured input name is one the indicators read
+    (:func:`input_name_problems`; *known_names* as there); the boundary and
+    admin files exist and read; each required input is
     configured, its files exist and open, its units parse and fit the expected
     dimension, its years cover the years needed; all rasters that must share a
     grid share the reference grid (CRS, transform, shape).
@@ -330,7 +388,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
 
     def vector_ok(label: str, p: Path, field_names: Iterable[str | None] = (), layer: str | None = None) -> None:
         if not p.is_file() and not p.is_dir():
-            problems.add(f"{label}: file {p} does not exist")
+            problems.add(f"{label}: file {p} does not exist; correct the path in {src} ({_relative_note(loaded)})")
             return
         try:
             import pyogrio
@@ -342,9 +400,13 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
         fields = set(info["fields"].tolist())
         for f in field_names:
             if f and f not in fields:
-                problems.add(f"{label}: {p.name} has no field {f!r} (fields: {', '.join(sorted(fields))})")
+                problems.add(f"{label}: {p.name} has no field {f!r}; name one of its fields instead "
+                             f"(fields: {', '.join(sorted(fields))})")
         if info.get("features", 1) == 0:
             problems.add(f"{label}: {p.name} holds no features")
+
+    for line in input_name_problems(cfg.inputs, requirements, known_names, src):
+        problems.add(line)
 
     vector_ok("country.boundary", loaded.resolve(cfg.country.boundary))
     if cfg.country.admin_units:
@@ -379,7 +441,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
                     parse_unit(spec.units, where=label)
                     check_dimension(spec.units, req.units, where=label)
                 except IndicatorsError as exc:
-                    problems.add(str(exc))
+                    problems.add(f"{exc}; set {label}.units to the unit the values are in (e.g. {req.units!r})")
         # years
         if req.years:
             have = set(spec.years or [])
@@ -388,13 +450,14 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
             missing = sorted(set(req.years) - have)
             if missing:
                 problems.add(f"{label}: years {_year_text(missing)} are needed (by {', '.join(req.needed_by)}) but "
-                             f"the input lists {_year_text(sorted(have)) or 'none'}")
+                             f"the input lists {_year_text(sorted(have)) or 'none'}; add those years (years: and their files) "
+                             "or leave the indicators that need them out of indicators:")
         # files
         files = input_files(loaded, name, spec)
         for key, p in files.items():
             where = f"{label}{'[' + key + ']' if key else ''}"
             if not p.exists():
-                problems.add(f"{where}: file {p} does not exist")
+                problems.add(f"{where}: file {p} does not exist; correct the path in {src} ({_relative_note(loaded)})")
                 continue
             if kind == "raster":
                 try:
@@ -450,6 +513,10 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement]) 
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
+
+
+def _relative_note(loaded: LoadedConfig) -> str:
+    return f"relative paths start from {loaded.base_dir}"
 
 
 def _year_text(years: list[int]) -> str:

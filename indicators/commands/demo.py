@@ -13,8 +13,20 @@ def sample_config_path() -> Path:
     return Path(__file__).resolve().parents[2] / "sample_data" / "demo_config.yaml"
 
 
+EPILOG = """\
+examples:
+  indicators demo -o /tmp/arvelia        the whole run on the synthetic country Arvelia
+  indicators demo --check                check the bundled configuration and inputs only
+
+The run configuration used is written to OUT/run-config.yaml: copy it as a template
+for your own country. Exit status as for `indicators run`.
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def run(args: argparse.Namespace) -> int:

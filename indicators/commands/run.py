@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
+
+EPILOG = """\
+examples:
+  indicators run my-config.yaml -o results/2026          compute and write the report
+  indicators run my-config.yaml --check                  check the configuration and every input only
+  indicators run my-config.yaml -o results/2026 --overwrite --quiet
+  indicators run my-config.yaml -o OUT --scheduler tcp://10.0.0.5:8786
+
+Every problem in the configuration and the inputs is reported before anything is
+computed, one line each. OUT is written atomically: complete or not at all.
+
+exit status: 0 done; 2 a problem with the configuration, the specs, the inputs or
+the output location (the message says what to fix); 130 interrupted.
+"""
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """The output and execution flags shared by ``run`` and ``demo``."""
-    parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="output directory (written atomically: complete or not at all)")
+    parser.add_argument("-o", "--output", metavar="OUT",
+                        help="output directory, new or empty (written atomically: complete or not at all); "
+                             "required unless --check")
+    parser.add_argument("--check", action="store_true",
+                        help="only check the configuration, the specs and every input (no computing, nothing written)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -18,8 +37,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", metavar="CONFIG", help="run configuration (YAML); see docs/user-guide.md")
+    parser.add_argument("config", metavar="CONFIG", help="run configuration (YAML); see docs/user-guide.md, "
+                        "or `indicators demo` for a template")
     add_common_arguments(parser)
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def summary(result, out: str | Path) -> str:
@@ -33,10 +55,41 @@ def summary(result, out: str | Path) -> str:
     return "\n".join(lines)
 
 
+def check_writable(out: str | Path) -> None:
+    """Fail at once, before computing, when no directory can be made beside *out*.
+
+    ``os.access`` is not enough (root, read-only or virtual file systems): try
+    what the atomic writer will do, a temporary directory in the parent."""
+    from ..errors import InputError
+
+    parent = Path(out).expanduser().resolve().parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise InputError(f"-o/--output {out}: its parent {parent} {what}; create the directory or choose another -o/--output")
+    try:
+        probe = tempfile.mkdtemp(prefix=f".{Path(out).name}.probe-", dir=parent)
+    except OSError as exc:
+        raise InputError(f"-o/--output {out}: cannot write in {parent} ({exc.strerror}); "
+                         "choose a writable location for -o/--output") from None
+    os.rmdir(probe)
+
+
 def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     from ..config import resolved_config_text
-    from ..runner import run_to_directory
+    from ..errors import InputError
+    from ..runner import prepare, run_to_directory
 
+    if args.check:
+        prep = prepare(loaded)
+        if not args.quiet:
+            print(f"{loaded.path or 'the configuration'}: no problem found; would compute "
+                  f"{', '.join(prep.plan.indicators) or 'nothing'}", file=sys.stderr)
+            for s in prep.plan.skipped:
+                print(f"would skip {s.indicator}: {s.reason}", file=sys.stderr)
+        return 0
+    if not args.output:
+        raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
+    check_writable(args.output)
     text = resolved_config_text(loaded, header=header)
     result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
                               scheduler=args.scheduler, config_text=text)
