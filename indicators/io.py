@@ -68,37 +68,45 @@ def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
 AUTO_CHUNK_CELLS = 8 * 2**20
 
 
-def _auto_rows(path: Path) -> int:
-    """Rows per chunk for ``chunks="auto"``: whole rows, a multiple of the file's block height.
+def _auto_chunks(path: Path) -> tuple[int, int]:
+    """(rows, columns) per chunk for ``chunks="auto"``: about :data:`AUTO_CHUNK_CELLS` cells, block-aligned.
 
     The same number of *cells* per chunk whatever the dtype, so class (uint8) and
     continuous (float32) layers of one grid get the same chunks and combine
-    without rechunking; about 8 Mpx keeps each block's temporaries small (memory
-    stays flat as rasters grow) while a task still costs far more than dask's
-    overhead.  At least 4 chunks when the raster has 4 block rows, so two or
-    more threads have work.  Whole rows: the zonal kernels stream by rows and
-    GDAL decodes tiles row-wise.
+    without rechunking; a bounded chunk keeps each block's temporaries small, so
+    memory stays flat as rasters grow, while a task still costs far more than
+    dask's overhead.  Whole rows (a multiple of the file's block height) when a
+    block row fits, as the zonal kernels stream by rows and GDAL decodes tiles
+    row-wise; on very wide rasters one block row is split into equal runs of
+    whole blocks.  At least 4 chunks when the raster has 4 block rows, so two or
+    more threads have work.
     """
     import rasterio
 
     try:
         with rasterio.open(path) as src:
             height, width = src.height, src.width
-            block = int(src.block_shapes[0][0]) if src.block_shapes else 1
+            block_h, block_w = (int(v) for v in src.block_shapes[0]) if src.block_shapes else (1, width)
     except Exception as exc:  # rasterio.errors.RasterioIOError and friends
         raise InputError(f"cannot read raster {path}: {exc}") from None
-    block = max(1, min(block, height))
+    block_h, block_w = max(1, min(block_h, height)), max(1, min(block_w, width))
     rows = max(1, AUTO_CHUNK_CELLS // max(width, 1))
     rows = min(rows, -(-height // 4))  # at least 4 chunks on larger rasters
-    rows = max(block, rows // block * block)
-    return min(rows, height)
+    rows = min(max(block_h, rows // block_h * block_h), height)
+    cols = width
+    if rows * width > AUTO_CHUNK_CELLS and block_w < width:
+        n = -(-rows * width // AUTO_CHUNK_CELLS)  # number of column runs
+        per = -(-width // n)
+        cols = min(width, max(block_w, -(-per // block_w) * block_w))  # whole blocks
+    return rows, cols
 
 
 def _open_geotiff(path: Path, chunks: Any) -> xr.DataArray:
     import rioxarray
 
     if isinstance(chunks, str) and chunks == "auto":
-        chunks = {"band": 1, "y": _auto_rows(path), "x": -1}
+        rows, cols = _auto_chunks(path)
+        chunks = {"band": 1, "y": rows, "x": cols}
     try:
         da = rioxarray.open_rasterio(path, chunks=chunks, lock=False, masked=False, mask_and_scale=False)
     except Exception as exc:  # rasterio.errors.RasterioIOError and friends
@@ -138,8 +146,9 @@ def open_raster(
         file declares none.
     chunks : dask chunks, default ``"auto"``
         Passed to rioxarray/xarray; ``None`` reads eagerly.  For GeoTIFF,
-        ``"auto"`` means whole rows per chunk and as many rows as dask's
-        chunk size allows.
+        ``"auto"`` means chunks of about :data:`AUTO_CHUNK_CELLS` cells
+        aligned to the file's blocks, whole rows unless one block row is wider
+        than that (see ``_auto_chunks``).
     name : str, optional
         Name of the DataArray (default: the file stem).
     variable : str, optional

@@ -108,7 +108,7 @@ def test_geo_store_rasters_round_trip_in_one_pass(classes, tmp_path):
     assert not directory.exists()  # a temporary directory is removed on close
 
 
-def test_geo_auto_chunks_whole_rows_same_for_all_dtypes(tmp_path, monkeypatch):
+def test_geo_auto_chunks_bounded_and_same_for_all_dtypes(tmp_path, monkeypatch):
     import indicators.io as io
 
     monkeypatch.setattr(io, "AUTO_CHUNK_CELLS", 40 * 60)  # 60 rows of 40 cells per chunk at most
@@ -122,6 +122,12 @@ def test_geo_auto_chunks_whole_rows_same_for_all_dtypes(tmp_path, monkeypatch):
     # small rasters still get at least 4 chunks (work for every thread)
     monkeypatch.setattr(io, "AUTO_CHUNK_CELLS", 10**9)
     assert len(open_raster(a, legend={1: "one"}).chunks[0]) >= 4
+    # a block row wider than the budget: one block row split into runs of whole blocks
+    monkeypatch.setattr(io, "AUTO_CHUNK_CELLS", 16 * 20)  # 20 columns of one 16-row block row
+    wide = open_raster(a, legend={1: "one"})
+    # 40 columns in 2 runs of 20, each rounded up to whole 16-column blocks: 32, then the rest
+    assert wide.chunks == (tuple([16] * 18 + [12]), (32, 8))
+    assert (wide.values == 1).all()
 
 
 @pytest.mark.parametrize("method", ["exact", "centre"])
