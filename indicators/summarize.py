@@ -283,6 +283,32 @@ def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...],
     return total.compute() if compute else total
 
 
+def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int) -> Any:
+    """Integer counts per (row, bin): ``func(*blocks, rows, cols)`` gives a block's (rows, nbins).
+
+    Lazy for dask inputs: the partials stay chunked by rows (summed over column
+    blocks only), so memory is one (rows, bins) table, not one per block.
+    """
+    datas = [a.data for a in arrays]
+    first_dask = next((d for d in datas if hasattr(d, "dask")), None)
+    if first_dask is None:
+        ny, nx = datas[0].shape
+        return func(*datas, slice(0, ny), slice(0, nx))
+    import dask.array as dsa
+
+    datas = [d if hasattr(d, "dask") else dsa.from_array(d, chunks=first_dask.chunks) for d in datas]
+    datas = [d.rechunk(first_dask.chunks) for d in datas]
+
+    def _block(*blocks, block_info=None):
+        (y0, y1), (x0, x1) = block_info[0]["array-location"]
+        return func(*blocks, slice(y0, y1), slice(x0, x1))[:, None, :]
+
+    ychunks, xchunks = first_dask.chunks
+    parts = dsa.map_blocks(_block, *datas, dtype=np.int64, new_axis=[2],
+                           chunks=(ychunks, (1,) * len(xchunks), (nbins,)))
+    return parts.sum(axis=1)
+
+
 @dataclass(frozen=True)
 class _Areas:
     """Cell areas of a grid in the cheapest exact form: per row, constant, or a 2-D (lazy) array."""
@@ -380,15 +406,7 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
 
         # Integer counts per (row, bin), then one fixed-order product with the row areas:
         # the result does not depend on the chunking.
-        counts_rows = np.zeros((classes.shape[0], legend.nbins), np.int64)
-
-        def count_rows(*args):
-            rows = args[-2]
-            out = np.zeros((classes.shape[0], legend.nbins), np.int64)
-            out[rows] = count(*args)
-            return out
-
-        part = _reduce_blocks(count_rows, arrays, counts_rows.shape, np.int64, compute=False)
+        part = _row_reduce_blocks(count, arrays, legend.nbins)
         return part, lambda counts: (areas.rows @ counts, counts.sum(axis=0))
 
     identity = np.arange(legend.nbins, dtype=np.int32)
