@@ -252,6 +252,30 @@ def _yx(da: xr.DataArray) -> xr.DataArray:
     return da.transpose(ydim, xdim)
 
 
+def _blockwise(func, arrays: list[xr.DataArray], expand, out_chunks, dtype, new_axis):
+    """``func(*blocks, rows, cols)`` on every block of 2-D arrays on one grid (map_blocks).
+
+    Returns the whole-array result for numpy inputs (one block) as ``(result, False)``,
+    else the lazy dask array of the block results reshaped by *expand* as ``(array, True)``.
+    *out_chunks* maps the first dask input's (y, x) chunks to the output chunks.
+    """
+    datas = [a.data for a in arrays]
+    first_dask = next((d for d in datas if hasattr(d, "dask")), None)
+    if first_dask is None:
+        ny, nx = datas[0].shape
+        return func(*datas, slice(0, ny), slice(0, nx)), False
+    import dask.array as dsa
+
+    datas = [d if hasattr(d, "dask") else dsa.from_array(d, chunks=first_dask.chunks) for d in datas]
+    datas = [d.rechunk(first_dask.chunks) for d in datas]
+
+    def _block(*blocks, block_info=None):
+        (y0, y1), (x0, x1) = block_info[0]["array-location"]
+        return expand(func(*blocks, slice(y0, y1), slice(x0, x1)))
+
+    return dsa.map_blocks(_block, *datas, dtype=dtype, new_axis=new_axis, chunks=out_chunks(*first_dask.chunks)), True
+
+
 def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64, *,
                    compute: bool = True) -> Any:
     """Sum of ``func(*blocks, rows, cols)`` over the blocks of 2-D arrays on one grid.
@@ -262,23 +286,10 @@ def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...],
     ``compute=False`` returns the (small) dask result uncomputed, so several
     reductions can share one pass over their inputs (:func:`compute_tables`).
     """
-    datas = [a.data for a in arrays]
-    first_dask = next((d for d in datas if hasattr(d, "dask")), None)
-    if first_dask is None:
-        ny, nx = datas[0].shape
-        return func(*datas, slice(0, ny), slice(0, nx))
-    import dask.array as dsa
-
-    datas = [d if hasattr(d, "dask") else dsa.from_array(d, chunks=first_dask.chunks) for d in datas]
-    datas = [d.rechunk(first_dask.chunks) for d in datas]
-
-    def _block(*blocks, block_info=None):
-        (y0, y1), (x0, x1) = block_info[0]["array-location"]
-        return func(*blocks, slice(y0, y1), slice(x0, x1))[None, None]
-
-    parts = dsa.map_blocks(
-        _block, *datas, dtype=dtype, new_axis=list(range(2, 2 + len(out_shape))), chunks=(1, 1) + tuple(out_shape)
-    )
+    parts, lazy = _blockwise(func, arrays, lambda r: r[None, None], lambda yc, xc: (1, 1) + tuple(out_shape), dtype,
+                             list(range(2, 2 + len(out_shape))))
+    if not lazy:
+        return parts
     total = parts.sum(axis=(0, 1))
     return total.compute() if compute else total
 
@@ -289,24 +300,9 @@ def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int) -> Any:
     Lazy for dask inputs: the partials stay chunked by rows (summed over column
     blocks only), so memory is one (rows, bins) table, not one per block.
     """
-    datas = [a.data for a in arrays]
-    first_dask = next((d for d in datas if hasattr(d, "dask")), None)
-    if first_dask is None:
-        ny, nx = datas[0].shape
-        return func(*datas, slice(0, ny), slice(0, nx))
-    import dask.array as dsa
-
-    datas = [d if hasattr(d, "dask") else dsa.from_array(d, chunks=first_dask.chunks) for d in datas]
-    datas = [d.rechunk(first_dask.chunks) for d in datas]
-
-    def _block(*blocks, block_info=None):
-        (y0, y1), (x0, x1) = block_info[0]["array-location"]
-        return func(*blocks, slice(y0, y1), slice(x0, x1))[:, None, :]
-
-    ychunks, xchunks = first_dask.chunks
-    parts = dsa.map_blocks(_block, *datas, dtype=np.int64, new_axis=[2],
-                           chunks=(ychunks, (1,) * len(xchunks), (nbins,)))
-    return parts.sum(axis=1)
+    parts, lazy = _blockwise(func, arrays, lambda r: r[:, None, :], lambda yc, xc: (yc, (1,) * len(xc), (nbins,)),
+                             np.int64, [2])
+    return parts.sum(axis=1) if lazy else parts
 
 
 @dataclass(frozen=True)
