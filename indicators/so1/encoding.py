@@ -75,6 +75,22 @@ def meaning_code(value: Any, *, where: str = "parameter") -> int:
     )
 
 
+def as_plain(obj: Any) -> Any:
+    """The plain-data form of a spec item, the same form the YAML has; anything else unchanged.
+
+    A typed spec object (:class:`~indicators.specs.model.Nesting`, ``Matrix``,
+    ``LookupTable``, … — any pydantic model) is dumped with ``mode="json"`` and
+    ``by_alias=True`` (a matrix row's ``from``), so every SO1 function taking a
+    table accepts ``fw.matrix(id)`` as well as its dump.  Optional fields left
+    unset come out as None (e.g. a lookup key's ``codes``), which the parsers
+    read as "the default".
+    """
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", by_alias=True)
+    return obj
+
+
 def three_class_attrs(long_name: str, **extra: Any) -> dict[str, Any]:
     """CF flag attributes of a 3-class layer in the internal encoding."""
     return flag_attrs(
@@ -137,6 +153,7 @@ def class_matrix(
     :class:`SpecError` naming the missing pairs.
     """
     parse = parse or (lambda v, w: v)
+    matrix = as_plain(matrix)
     if isinstance(matrix, Mapping) and "matrix" in matrix and "codes" in matrix:
         codes, matrix = matrix["codes"], matrix["matrix"]
     if isinstance(matrix, Mapping) and "rows" in matrix and "columns" in matrix:

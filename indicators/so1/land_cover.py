@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..classes import flag_attrs
 from ..errors import InputError, SpecError
-from .encoding import (NODATA, class_matrix, is_u8, lookup2, meaning_code, pair_lut, recode_classes, tabulate2, take2,
+from .encoding import (NODATA, as_plain, class_matrix, is_u8, lookup2, meaning_code, pair_lut, recode_classes, tabulate2, take2,
                        three_class_attrs)
 
 #: names of the 7 UNCCD classes (Part B §2.2), used only for flag_meanings when no legend is given
@@ -32,7 +32,7 @@ UNCCD_CLASS_NAMES = {
 
 def nest_land_cover(
     land_cover: xr.DataArray,
-    nesting: Mapping[Any, Sequence[int]] | Sequence[Mapping[str, Any]],
+    nesting: Any,
     *,
     nodata_codes: Sequence[int] = (),
     names: Mapping[int, str] | None = None,
@@ -43,10 +43,11 @@ def nest_land_cover(
     ----------
     land_cover : DataArray of int
         Land cover in the national legend (any dims, e.g. ``(year, y, x)``).
-    nesting : {UNCCD code: [national codes]} or the specs' ``groups`` list
-        ``[{parent: code, children: [codes]}, ...]``.  Each national code is listed under exactly one UNCCD class (as in
-        Trends.Earth's ``land_cover_nesting_unccd_esa.json`` and the specs'
-        legend nesting).  National codes not listed become nodata.
+    nesting : Nesting, {UNCCD code: [national codes]} or the specs' ``groups`` list
+        The spec object ``fw.nesting(id)`` (or its dump), a mapping, or
+        ``[{parent: code, children: [codes]}, ...]``.  Each national code is listed
+        under exactly one UNCCD class (as in Trends.Earth's
+        ``land_cover_nesting_unccd_esa.json`` and the specs' legend nesting).  National codes not listed become nodata.
     nodata_codes : sequence of int
         National codes meaning "no data" (e.g. −32768, 0 for ESA CCI).
     names : {UNCCD code: name}, optional
@@ -56,6 +57,7 @@ def nest_land_cover(
     -------
     DataArray uint8, UNCCD class codes, 0 nodata (Part B §2.2).
     """
+    nesting = as_plain(nesting)
     if isinstance(nesting, Mapping) and "groups" in nesting:
         nesting = nesting["groups"]
     if not isinstance(nesting, Mapping):  # the specs' list of {parent, children} groups
@@ -141,7 +143,8 @@ def land_cover_degradation(
     lc_initial, lc_final : DataArray
         Land cover in the UNCCD (7-class) legend at the start and end of the
         period, on the same grid (uint8, 0 nodata; see :func:`nest_land_cover`).
-    matrix : dict of dicts or 2-D list
+    matrix : Matrix, dict of dicts or 2-D list
+        The spec object ``fw.matrix(id)`` (or its dump), or
         ``{initial code: {final code: meaning}}`` with meanings −1/0/1 or
         degraded/stable/improved; rows are the initial class, columns the final
         class (Part B §2.3).  It must be complete (every pair).

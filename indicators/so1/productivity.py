@@ -29,7 +29,7 @@ import xarray as xr
 
 from ..classes import classify_by_breaks, flag_attrs
 from ..errors import ComputeError, InputError, SpecError
-from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, meaning_code, recode_classes, three_class_attrs
+from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, as_plain, meaning_code, recode_classes, three_class_attrs
 
 LPD_NAMES = {1: "declining", 2: "moderate decline", 3: "stressed", 4: "stable", 5: "increasing"}
 LPD_CODES = (1, 2, 3, 4, 5)
@@ -60,14 +60,16 @@ def clean_lpd(lpd: xr.DataArray, *, nodata_codes: Sequence[int], classes: Sequen
     return out.rename("lpd")
 
 
-def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes: Sequence[int]) -> xr.DataArray:
+def lpd_to_3class(lpd: xr.DataArray, *, mapping: Any, nodata_codes: Sequence[int]) -> xr.DataArray:
     """SO1-2 sub-indicator from a 5-class LPD (Part B §2.4, Table 13).
 
     Parameters
     ----------
     lpd : DataArray of int
         5-class LPD (precomputed, or from :func:`lpd_from_ndvi`).
-    mapping : {LPD code: meaning}, or the specs' lookup table (rows of ``when: [lpd]``, ``then: [status]``)
+    mapping : LookupTable or {LPD code: meaning}
+        The spec object ``fw.lookup_table(id)`` (or its dump: rows of ``when: [lpd]``,
+        ``then: [status]``), or a plain mapping.
         Meanings −1/0/1 or names; the manual's default is {1: −1, 2: −1, 3: 0, 4: 0, 5: 1}
         ("stressed" counts as not degraded).
     nodata_codes : sequence of int
@@ -77,6 +79,7 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Mapping[Any, Any], nodata_codes
     -------
     DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata.
     """
+    mapping = as_plain(mapping)
     if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
         mapping = {r["when"][0]: r["then"][0] for r in mapping["rows"]}
     table = {int(k): meaning_code(v, where=f"LPD to 3 classes mapping[{k}]") for k, v in mapping.items()}
@@ -649,7 +652,8 @@ def _spec_rows(table: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
         raise SpecError(f"productivity combination table {table.get('id', '')!r} has no output {want!r} "
                         f"(outputs: {outs}); choose output={'three_class' if want == 'lpd' else 'lpd'}")
     # a key declared with codes [-1, 0] only is binary: 0 there means "not degraded"
-    binary = {k["name"]: list(k.get("codes", [-1, 0, 1])) == [-1, 0] for k in table.get("keys", [])}
+    # (codes absent or None, as a spec object's dump gives it, means the key's whole legend)
+    binary = {k["name"]: list(k.get("codes") or [-1, 0, 1]) == [-1, 0] for k in table.get("keys", [])}
     rows = []
     for r in table["rows"]:
         when = dict(zip(keys, r["when"]))
@@ -674,8 +678,10 @@ def combination_lut(table: Any, *, output: Literal["lpd", "three_class"]) -> np.
     degraded/stable (−1/0); any of them may be ``"any"``/``"*"``, ``"not degraded"``
     or a list.  The first matching row wins.  ``result`` is an LPD code 1..5
     (``output="lpd"``) or a meaning (``output="three_class"``).  Every one of the
-    3 × 3 × 2 combinations must be covered.
+    3 × 3 × 2 combinations must be covered.  The spec object ``fw.lookup_table(id)``
+    is accepted as it is.
     """
+    table = as_plain(table)
     if isinstance(table, Mapping) and table.get("rows") and isinstance(table["rows"][0], Mapping) \
             and "when" in table["rows"][0]:
         rows = _spec_rows(table, output)
@@ -772,8 +778,9 @@ def lpd_from_ndvi(
         Keyword arguments of :func:`trajectory_trends_earth` / :func:`trajectory_zscore`,
         :func:`state_trends_earth` / :func:`state_zscore`, and
         :func:`performance_from_series` (windows included, e.g. ``years: [2001, 2015]``).
-    combination : table
-        The combination table (a), (b) or (c) of Part B §2.4 (see :func:`combination_lut`).
+    combination : LookupTable or table
+        The combination table (a), (b) or (c) of Part B §2.4: the spec object
+        ``fw.lookup_table(id)``, its dump, or rows (see :func:`combination_lut`).
     output : "lpd" | "three_class"
         What the table yields.
 

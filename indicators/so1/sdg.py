@@ -19,7 +19,7 @@ import xarray as xr
 
 from ..classes import flag_attrs
 from ..errors import InputError, SpecError
-from .encoding import (DEGRADED, IMPROVED, NODATA, STABLE, is_u8, meaning_code, tabulate2, tabulate_nibbles, take1, take2,
+from .encoding import (DEGRADED, IMPROVED, NODATA, STABLE, as_plain, is_u8, meaning_code, tabulate2, tabulate_nibbles, take1, take2,
                        take_nibbles, three_class_attrs)
 
 NodataRule = Literal["degraded_wins", "any_nodata"]
@@ -95,14 +95,15 @@ def one_out_all_out(
     return out.rename("sdg")
 
 
-def status_tables(matrix: Mapping[Any, Mapping[Any, Any]], collapse: Mapping[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+def status_tables(matrix: Any, collapse: Any) -> tuple[np.ndarray, np.ndarray]:
     """Parse the status matrix and its collapse into lookup tables.
 
     *matrix*: ``{baseline meaning: {period meaning: expanded code 1..7}}`` (meanings −1/0/1
     or names); *collapse*: ``{expanded code: meaning}``.  Both may also be the specs'
-    lookup tables (``rows`` of ``when``/``then``, ``specs/legends/status.yaml``).  All 9 cells and every code
-    used must be given.
+    lookup tables (``rows`` of ``when``/``then``, ``specs/legends/status.yaml``), as spec
+    objects (``fw.lookup_table(id)``) or their dumps.  All 9 cells and every code used must be given.
     """
+    matrix, collapse = as_plain(matrix), as_plain(collapse)
     if isinstance(matrix, Mapping) and "rows" in matrix:  # the specs' lookup table (when: [b, p], then: [code])
         nested: dict[Any, dict[Any, Any]] = {}
         for r in matrix["rows"]:
@@ -147,8 +148,8 @@ def status(
     baseline: xr.DataArray,
     period: xr.DataArray,
     *,
-    matrix: Mapping[Any, Mapping[Any, Any]],
-    collapse: Mapping[Any, Any],
+    matrix: Any,
+    collapse: Any,
     names: Mapping[int, str] | None = None,
 ) -> xr.Dataset:
     """Status of a reporting period against the baseline (D13, Part B §2.7).
@@ -159,9 +160,10 @@ def status(
     Parameters
     ----------
     baseline, period : DataArray uint8 (1/2/3, 0 nodata)
-    matrix : {baseline meaning: {period meaning: expanded code}}
-        The Addendum's 3 × 3 expanded status matrix (codes 1..7).
-    collapse : {expanded code: meaning}
+    matrix : LookupTable or {baseline meaning: {period meaning: expanded code}}
+        The Addendum's 3 × 3 expanded status matrix (codes 1..7); the spec object
+        ``fw.lookup_table(id)``, its dump, or the nested mapping.
+    collapse : LookupTable or {expanded code: meaning}
         Expanded → 3 classes (Addendum: {1,2,3} degraded, 4 stable, {5,6,7} improved).
 
     Returns
