@@ -275,6 +275,9 @@ def sdg_summary_by_unit(
                           id_field=id_field, name_field=name_field)
     z = z.copy()
     z["unit"] = z["unit"].astype(object).where(z["level"] == "unit", "national")
+    if name_field:
+        # pivot_table drops rows whose index holds a missing value: the national rows have no name
+        z["name"] = z["name"].astype(object).where(z["level"] == "unit", "national")
     key = np.where(z["kind"] == "class", z["class"].astype("Int64").astype(str), z["kind"])
     z["col"] = pd.Series(key, index=z.index).map(
         {str(DEGRADED): "degraded_km2", str(STABLE): "stable_km2", str(IMPROVED): "improved_km2",

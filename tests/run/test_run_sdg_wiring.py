@@ -218,8 +218,6 @@ def test_change_table_uses_the_t1_denominator_when_nodata_is_in_it(tmp_path):
 # --------------------------------------------------------------------------- per unit vs national
 
 
-@pytest.mark.xfail(strict=True, reason="needs patch P1 to indicators/so1/tables.py:sdg_summary_by_unit (REVIEW-A report): "
-                   "pivot_table drops the national rows, whose name is missing")
 def test_units_table_has_a_national_row_that_is_the_sum_of_the_units(run):
     u = _table(run, "SO1-4.units")
     for period, part in u.groupby("period"):
