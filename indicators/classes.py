@@ -111,6 +111,13 @@ def recode(
         Output for codes absent from *mapping* (None: they become *nodata*).
     input_nodata : sequence of int
         Input codes that mean "no data" (e.g. JRC LPD 0 and 15).
+
+    Notes
+    -----
+    8- and 16-bit integer inputs (the usual class rasters) are read through a
+    table over the dtype's whole range, built once per call and dtype (≈ 0.4 ns
+    per cell instead of ≈ 30 ns); other inputs take the general kernel.  Both
+    give the same result.
     """
     if not mapping:
         raise ValueError("recode needs a non-empty mapping")
@@ -121,7 +128,7 @@ def recode(
     keys, vals = keys[order], vals[order]
     bad = np.asarray(list(input_nodata), dtype="int64")
 
-    def _recode(x: np.ndarray) -> np.ndarray:
+    def _general(x: np.ndarray) -> np.ndarray:
         isnan = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=bool)
         xi = np.where(isnan, 0, x).astype("int64", copy=False)
         pos = np.clip(np.searchsorted(keys, xi), 0, keys.size - 1)
@@ -129,7 +136,51 @@ def recode(
         out = np.where(isnan | np.isin(xi, bad), nodata, out)
         return out.astype(dtype, copy=False)
 
+    # Integers of at most 16 bits take at most 65 536 values: the general kernel is evaluated
+    # once on all of them and each block is read through that table (one pass, no int64
+    # temporaries).  The table *is* the general kernel, so both paths agree by construction.
+    tables: dict[np.dtype, np.ndarray] = {}
+
+    def _recode(x: np.ndarray) -> np.ndarray:
+        if x.dtype not in _TABLE_DTYPES:
+            return _general(x)
+        table = tables.get(x.dtype)
+        if table is None:
+            info = np.iinfo(x.dtype)
+            table = tables[x.dtype] = _general(np.arange(info.min, info.max + 1, dtype=x.dtype))
+        return take_table(x, table, offset=-int(np.iinfo(x.dtype).min))
+
     return _apply(_recode, values, dtype)
+
+
+#: input dtypes that :func:`recode` reads through a table over the dtype's whole range
+_TABLE_DTYPES = frozenset(np.dtype(t) for t in ("uint8", "int8", "uint16", "int16"))
+
+
+def _take_table_loop(x, table, offset, out):  # compiled by numba on first use (see take_table)
+    for i in range(x.size):
+        out[i] = table[x[i] + offset]
+
+
+_take_table_kernel = None
+
+
+def take_table(x: np.ndarray, table: np.ndarray, *, offset: int = 0) -> np.ndarray:
+    """``table[x + offset]`` elementwise for an integer array, in one pass (numba).
+
+    *table* must cover every value of *x*: a table over the whole range of an 8- or
+    16-bit dtype, with ``offset = -dtype.min`` for signed dtypes (0 for unsigned ones).
+    Used by :func:`recode` and by the tabulated fast paths of the SO1 kernels.
+    """
+    global _take_table_kernel
+    if _take_table_kernel is None:  # numba is imported only when a table is applied
+        import numba
+
+        _take_table_kernel = numba.njit(nogil=True, cache=True)(_take_table_loop)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(flat.size, dtype=table.dtype)
+    _take_table_kernel(flat, table, np.int64(offset), out)
+    return out.reshape(np.shape(x))
 
 
 def flag_attrs(

@@ -35,7 +35,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from ..classes import flag_attrs
+from ..classes import flag_attrs, recode, take_table
 from ..errors import SpecError
 
 DEGRADED = 1
@@ -254,12 +254,6 @@ def lookup2(a: np.ndarray, b: np.ndarray, lut: np.ndarray, fill: Any, valid_a: n
 # agree by construction (and tests/so1 check it on random inputs).
 
 @numba.njit(nogil=True, cache=True)
-def _take1_kernel(x, lut, out):
-    for i in range(x.size):
-        out[i] = lut[x[i]]
-
-
-@numba.njit(nogil=True, cache=True)
 def _take2_kernel(a, b, lut, out):
     for i in range(a.size):
         out[i] = lut[(np.intp(a[i]) << 8) | np.intp(b[i])]
@@ -287,11 +281,6 @@ def _flat(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1)
 
 
-def tabulate1(kernel, dtype: str = "uint8") -> np.ndarray:
-    """``kernel`` evaluated on every value of an 8- or 16-bit unsigned dtype (index = value)."""
-    return np.asarray(kernel(np.arange(np.iinfo(dtype).max + 1, dtype=dtype)))
-
-
 def tabulate2(kernel) -> np.ndarray:
     """``kernel(a, b)`` on every pair of uint8 values, flat (index = a·256 + b)."""
     a, b = np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij")
@@ -305,10 +294,8 @@ def tabulate_nibbles(kernel, n: int) -> np.ndarray:
 
 
 def take1(x: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    """``lut[x]`` for a uint8/uint16 array and a table over the whole dtype (:func:`tabulate1`)."""
-    out = np.empty(x.size, lut.dtype)
-    _take1_kernel(_flat(x), lut, out)
-    return out.reshape(x.shape)
+    """``lut[x]`` for a uint8/uint16 array and a table over the whole dtype (index = value)."""
+    return take_table(x, lut)
 
 
 def take2(a: np.ndarray, b: np.ndarray, lut: np.ndarray) -> np.ndarray:
@@ -337,24 +324,9 @@ def recode_classes(
     input_nodata: Sequence[int] = (),
     dtype: str = "uint8",
 ) -> xr.DataArray:
-    """:func:`indicators.classes.recode` of a DataArray, with a table fast path for 8/16-bit codes.
+    """:func:`indicators.classes.recode` of a DataArray, keeping the input's coordinates (and so the CRS).
 
-    The result is the same as ``recode(values, mapping, nodata=..., input_nodata=...)``
-    (for uint8/uint16 blocks it is ``recode`` tabulated over every value of the
-    dtype, applied in one numba pass); the input's coordinates (and so the CRS) are kept.
+    ``recode`` itself reads 8/16-bit codes through a table over the dtype (one pass).
     """
-    from ..classes import recode
-
-    tables: dict[np.dtype, np.ndarray] = {}
-
-    def _block(x: np.ndarray) -> np.ndarray:
-        if isinstance(x, np.ndarray) and x.dtype in (np.uint8, np.uint16):
-            if x.dtype not in tables:
-                tables[x.dtype] = tabulate1(
-                    lambda v: recode(v, mapping, nodata=nodata, input_nodata=input_nodata, dtype=dtype), x.dtype.name
-                )
-            return take1(x, tables[x.dtype])
-        return recode(x, mapping, nodata=nodata, input_nodata=input_nodata, dtype=dtype)
-
-    out = xr.apply_ufunc(_block, values, dask="parallelized", output_dtypes=[dtype], keep_attrs=False)
-    return restore_coords(out.assign_coords(values.coords), values)
+    out = recode(values, mapping, nodata=nodata, input_nodata=input_nodata, dtype=dtype)
+    return restore_coords(out, values)

@@ -95,3 +95,41 @@ def test_crs_coordinate_survives_classification():
     x = x.rio.write_crs("EPSG:4326")
     assert classify_by_breaks(x, BREAKS, CODES, right_closed=True, nodata=255).rio.crs == x.rio.crs
     assert recode(x.astype("int64"), {0: 1}, nodata=255).rio.crs == x.rio.crs
+
+
+SMALL_INTS = ["uint8", "int8", "uint16", "int16"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dtype=st.sampled_from(SMALL_INTS),
+    data=st.data(),
+    default=st.none() | st.integers(1, 250),
+)
+def test_recode_table_path_equals_general_path(dtype, data, default):
+    # 8/16-bit integers go through a table over the dtype; int64 through the searchsorted kernel;
+    # both must equal a per-value dictionary look-up, nodata and unmapped codes included
+    info = np.iinfo(dtype)
+    code = st.integers(int(info.min), int(info.max))
+    few = st.sampled_from([int(info.min), -1 if info.min < 0 else 0, 0, 1, 2, 3, 15, int(info.max)])
+    values = np.asarray(data.draw(st.lists(code | few, min_size=1, max_size=40)), dtype=dtype).reshape(-1, 1)
+    mapping = data.draw(st.dictionaries(code | few, st.integers(0, 250), min_size=1, max_size=8))
+    input_nodata = data.draw(st.lists(code | few, max_size=3))
+    kw = dict(nodata=255, default=default, input_nodata=input_nodata)
+    fast = recode(values, mapping, **kw)
+    general = recode(values.astype("int64"), mapping, **kw)
+    expected = [255 if v in input_nodata else mapping.get(v, 255 if default is None else default)
+                for v in values.ravel().tolist()]
+    assert fast.dtype == general.dtype == np.uint8
+    assert fast.ravel().tolist() == expected
+    np.testing.assert_array_equal(fast, general)
+
+
+def test_recode_table_path_on_non_contiguous_and_dask_blocks():
+    x = np.arange(60, dtype="uint16").reshape(6, 10)[:, ::3]  # a strided view
+    mapping = {3: 1, 9: 2, 57: 3}
+    expected = np.where(x == 3, 1, np.where(x == 9, 2, np.where(x == 57, 3, 0)))
+    np.testing.assert_array_equal(recode(x, mapping, nodata=0), expected)
+    lazy = recode(xr.DataArray(x, dims=("y", "x")).chunk({"y": 2}), mapping, nodata=0)
+    assert lazy.chunks is not None
+    np.testing.assert_array_equal(lazy.values, expected)
