@@ -16,7 +16,8 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     """Return *out* as a Path, or raise InputError if it cannot be (re)written.
 
     Called before any computation, so a run that would fail at the very end
-    because the target exists fails at once instead.
+    because the target exists, or the place is not writable, fails at once instead.
+    Writability is probed by creating (and removing) a directory beside *out*.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -25,10 +26,28 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
         raise InputError(f"output directory {out} exists and is not empty; pass --overwrite to replace it or choose another -o/--output")
     parent = out.resolve().parent
     if not parent.is_dir():
+        blocker = _first_non_directory(parent)
+        if blocker is not None:
+            raise InputError(f"cannot create the output {out}: {blocker} is a file and is not a directory; "
+                             "choose another -o/--output")
         raise InputError(f"the parent directory of the output {out} does not exist: create {parent} first")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"cannot write in {parent} (permission denied); choose another -o/--output")
+    # Permission bits say nothing for root, read-only mounts, /proc-like or network file
+    # systems: try what the run will do, a directory beside the output, and remove it again.
+    try:
+        probe = tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent)
+    except OSError as exc:
+        raise InputError(f"cannot write in {parent}: making a directory there failed ({exc.strerror or exc}); "
+                         "choose a writable location with -o/--output") from None
+    os.rmdir(probe)
     return out
+
+
+def _first_non_directory(path: Path) -> Path | None:
+    """The nearest existing ancestor of *path* (itself included) when it is not a directory, else None."""
+    for p in (path, *path.parents):
+        if p.exists():
+            return None if p.is_dir() else p
+    return None
 
 
 @contextmanager
