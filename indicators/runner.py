@@ -1254,42 +1254,13 @@ def _run_so1(ctx: Context) -> None:
                                     units={"area_km2": "km**2"}))
         ctx.choose("SO1-4", "D16", "False positive/negative polygons recoded before status; every recode is listed with its area.")
     three = _three_legend(ctx)
-    ctx.add_raster(RasterOutput("SO1-1", "land_cover_degradation", "Land-cover degradation per period",
-                                _period_stack(deg_lc, "land_cover_degradation", deg_lc[keys[0]].attrs), legend=three))
-    ctx.add_raster(RasterOutput("SO1-2", "productivity_degradation", "Land productivity (3 classes) per period",
-                                _period_stack(prod3, "productivity", prod3[keys[0]].attrs), legend=three))
-    ctx.add_raster(RasterOutput("SO1-4", "sdg_15_3_1", "SDG 15.3.1: degraded, stable, improved per period",
-                                _period_stack(sdg, "sdg", sdg[keys[0]].attrs), legend=three))
     import pandas as pd
 
-    frames = []
-    for p in periods:
-        s = t1.sdg_summary_table(sdg[p.id], land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
-                                 official_land_area_km2=official)
-        s = _sdg_summary_inside(s, ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
-        s.insert(0, "period", p.id)
-        frames.append(s)
-        if p.id == keys[0]:
-            ctx.record("SO1-4", "denominator", s.attrs.get("denominator"))
-    t1_all = pd.concat(frames, ignore_index=True)
-    ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
-                        units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
-    chart = t1_all[t1_all["class"].isin(["degraded", "stable", "improved"])].pivot_table(
-        index="period", columns="class", values="area_km2", aggfunc="sum", sort=False)[["degraded", "stable", "improved"]]
-    ctx.add_chart(Chart("SO1-4", "Degraded, stable and improved land per period", chart, ylabel="km²", kind="stacked",
-                        colors=[e.color for e in three]))
-    if admin is not None:
-        frames = []
-        for p in periods:
-            u = t1.sdg_summary_by_unit(sdg[p.id].where(land, NODATA).astype("uint8").rio.write_crs(sdg[p.id].rio.crs), admin,
-                                       method=coverage, id_field=a.id_field, name_field=a.name_field)
-            u.insert(0, "period", p.id)
-            frames.append(u)
-        ctx.add_table(Table("SO1-4.units", "SDG 15.3.1 per administrative unit (water excluded)", pd.concat(frames, ignore_index=True),
-                            units={"degraded_km2": "km**2", "stable_km2": "km**2", "improved_km2": "km**2", "nodata_km2": "km**2",
-                                   "percent_degraded": "percent"}))
     reports = [p for p in periods if p.id != "baseline"]
-    if reports and "baseline" in sdg:
+    with_status = bool(reports) and "baseline" in sdg
+    exp_layers: dict[str, Any] = {}
+    simple: dict[str, Any] = {}
+    if with_status:
         stp = ctx.params("SO1-4", "status")
         sargs = fw.binding_arguments("SO1-4.status")
         matrix_s = sargs["matrix"].model_dump(mode="json")
@@ -1317,6 +1288,64 @@ def _run_so1(ctx: Context) -> None:
             return exp, simp, pd.concat(frames, ignore_index=True)
 
         exp_layers, simple, st_all = _status_of(sdg)
+    # The reported SDG 15.3.1 of a reporting period is its status against the baseline, collapsed to 3 classes
+    # (Part B §2.7: degraded = persistent, recent and baseline degradation, status 1-3; the 2022 manual's newly
+    # degraded + persisted degraded is the same set); the baseline's is the baseline assessment.
+    reported = {"baseline": sdg["baseline"], **simple} if with_status else dict(sdg)
+    reported_note = ("Reporting periods: the status against the baseline collapsed to degraded/stable/improved (degraded = "
+                     "status 1-3: persistent, recent and baseline degradation; methodology Part B §2.7); baseline: the "
+                     "baseline assessment. Each period's own one-out-all-out assessment is in SO1-4.period_assessment."
+                     if with_status else "Each period's one-out-all-out assessment (no baseline to take the status against).")
+    ctx.add_raster(RasterOutput("SO1-1", "land_cover_degradation", "Land-cover degradation per period",
+                                _period_stack(deg_lc, "land_cover_degradation", deg_lc[keys[0]].attrs), legend=three))
+    ctx.add_raster(RasterOutput("SO1-2", "productivity_degradation", "Land productivity (3 classes) per period",
+                                _period_stack(prod3, "productivity", prod3[keys[0]].attrs), legend=three))
+    ctx.add_raster(RasterOutput("SO1-4", "sdg_15_3_1", "SDG 15.3.1 as reported: degraded, stable, improved per period "
+                                "(reporting periods: status against the baseline)",
+                                _period_stack(reported, "sdg", sdg[keys[0]].attrs), legend=three))
+    if with_status:
+        ctx.add_raster(RasterOutput("SO1-4", "sdg_period_assessment", "One out, all out of each reporting period's own "
+                                    "sub-indicators (period assessment)",
+                                    _period_stack({p.id: sdg[p.id] for p in reports}, "sdg_period_assessment",
+                                                  sdg[keys[0]].attrs), legend=three))
+
+    def _t1_table(layers: Mapping[str, Any]) -> Any:
+        frames = []
+        for key, layer in layers.items():
+            s = t1.sdg_summary_table(layer, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
+                                     official_land_area_km2=official)
+            s = _sdg_summary_inside(s, ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
+            s.insert(0, "period", key)
+            frames.append(s)
+            if key == keys[0]:
+                ctx.record("SO1-4", "denominator", s.attrs.get("denominator"))
+        return pd.concat(frames, ignore_index=True)
+
+    t1_all = _t1_table(reported)
+    t1_units = {"area_km2": "km**2", "percent_of_land": "percent"}
+    ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
+                        units=t1_units, notes=[reported_note, out_note]))
+    if with_status:
+        ctx.add_table(Table("SO1-4.period_assessment", "One out, all out of each reporting period's own sub-indicators "
+                            "(period assessment; not the reported value)", _t1_table({p.id: sdg[p.id] for p in reports}),
+                            units=t1_units, notes=["The period assessment is an input of the status; the reported SDG "
+                                                   "15.3.1 of a reporting period (SO1-4.T1) is its status against the "
+                                                   "baseline (methodology Part B §2.7).", out_note]))
+    chart = t1_all[t1_all["class"].isin(["degraded", "stable", "improved"])].pivot_table(
+        index="period", columns="class", values="area_km2", aggfunc="sum", sort=False)[["degraded", "stable", "improved"]]
+    ctx.add_chart(Chart("SO1-4", "Degraded, stable and improved land per period", chart, ylabel="km²", kind="stacked",
+                        colors=[e.color for e in three]))
+    if admin is not None:
+        frames = []
+        for key, layer in reported.items():
+            u = t1.sdg_summary_by_unit(layer.where(land, NODATA).astype("uint8").rio.write_crs(sdg[keys[0]].rio.crs), admin,
+                                       method=coverage, id_field=a.id_field, name_field=a.name_field)
+            u.insert(0, "period", key)
+            frames.append(u)
+        ctx.add_table(Table("SO1-4.units", "SDG 15.3.1 per administrative unit (water excluded)", pd.concat(frames, ignore_index=True),
+                            units={"degraded_km2": "km**2", "stable_km2": "km**2", "improved_km2": "km**2", "nodata_km2": "km**2",
+                                   "percent_degraded": "percent"}, notes=[reported_note]))
+    if with_status:
         ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", st_all,
                             units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
         if stp.apply_to_subindicators:
@@ -1358,12 +1387,14 @@ def _run_so1(ctx: Context) -> None:
         ch.attrs["denominator_km2"] = denom
         ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,
                             units={"degraded_km2": "km**2", "change_km2": "km**2", "percent_of_land": "percent",
-                                   "change_percent_points": "percent"}))
+                                   "change_percent_points": "percent"}, notes=[reported_note]))
         ctx.add_raster(RasterOutput("SO1-4", "status", "Status of each reporting period against the baseline",
                                     _period_stack(exp_layers, "status_expanded", exp_layers[reports[0].id].attrs),
                                     legend=_legend_entries(status_legend)))
-        ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and its collapse.")
-    ctx.shared["sdg"] = sdg
+        ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and "
+                   "its collapse; the reported SDG 15.3.1 of a reporting period is its collapsed status.")
+    ctx.shared["sdg"] = reported
+    ctx.shared["period_assessment"] = sdg
     ctx.shared["periods"] = periods
 
 
@@ -1501,7 +1532,9 @@ def _run_so23(ctx: Context) -> None:
     ctx.add_table(Table("SO2-3.T1", "Population on degraded, stable and improved land, by sex", tab,
                         units={"population": "person", "female": "person", "male": "person", "percent": "percent",
                                "percent_female": "percent", "percent_male": "percent"},
-                        notes=[f"Population of each period's last year (population_year_fill: {exp.population_year_fill})."]))
+                        notes=[f"Population of each period's last year (population_year_fill: {exp.population_year_fill}).",
+                               "Degraded, stable and improved land as in SO1-4.T1: for a reporting period its status against "
+                               "the baseline (degraded = status 1-3), for the baseline the baseline assessment."]))
     ctx.choose("SO2-3", "D8", "Percentages by sex: " + ("exposed women / all women (2026)" if basis == "own_total"
                                                        else "share of each sex among the exposed (2022)") + ".")
     nat = tab[(tab["level"] == "national") & (tab["class"] == "degraded")].set_index("period")
