@@ -323,23 +323,42 @@ def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document
 
 
 def _select(docs: Sequence[Document], kind: str, wanted: str | Path | None) -> Document | None:
+    """The profile or overlay document named *wanted* (an id among the specs, or a file path)."""
     if wanted is None:
         return None
+    from ..errors import SpecError
+
     candidates = [d for d in docs if d.kind == kind]
+    known = sorted(str(d.data[kind].get("id")) for d in candidates if isinstance(d.data.get(kind), dict))
+    ids = f"one of {', '.join(known)}" if known else f"no {kind} id (the specs define none)"
     wanted_path = Path(wanted)
     if wanted_path.suffix in (".yaml", ".yml"):
         for d in candidates:
             if d.path.resolve() == wanted_path.resolve():
                 return d
+        if not wanted_path.is_file():
+            raise SpecError(f"{kind} file {wanted_path} does not exist; give the path of an existing {kind} file, "
+                            f"or use {ids}")
         return read_document(wanted_path)
     for d in candidates:
         section = d.data.get(kind)
         if isinstance(section, dict) and section.get("id") == str(wanted):
             return d
-    known = sorted(str(d.data.get(kind, {}).get("id")) for d in candidates if isinstance(d.data.get(kind), dict))
+    article = "an" if kind[0] in "aeiou" else "a"
+    raise SpecError(f"{kind} {str(wanted)!r} is not defined; use {ids}, or the path of {article} {kind} file (.yaml)")
+
+
+def _check_edition(merged: Merged) -> None:
+    """One clear error when the requested edition is none of the defined ones."""
     from ..errors import SpecError
 
-    raise SpecError(f"no {kind} {str(wanted)!r} in the specs; known: {', '.join(known) or 'none'}")
+    editions = merged.raw.get("editions")
+    wanted = merged.raw.get("edition")
+    if not isinstance(editions, list) or wanted is None:
+        return  # no editions at all: the validator reports that
+    known = [str(e.get("id")) for e in editions if isinstance(e, dict)]
+    if known and str(wanted) not in known:
+        raise SpecError(f"edition {str(wanted)!r} is not defined; use one of {', '.join(sorted(known))}")
 
 
 def load_framework(
@@ -378,6 +397,8 @@ def load_framework(
     prof = _select(docs, "profile", profile if profile is not None else info.get("default_profile"))
     over = _select(docs, "overlay", overlay)
     merged = merge(base, prof, over, edition=None if edition is None else str(edition))
+    if edition is not None:  # a requested edition (a wrong default_edition is the validator's problem)
+        _check_edition(merged)
     used = [*base, *(x for x in (prof, over) if x)]
     problems = [p for d in used for p in [*d.problems, *schema_problems(d)]] + merged.problems
     framework, more = check_merged(merged, bindings=False)
