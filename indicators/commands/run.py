@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 EPILOG = """\
@@ -55,28 +53,10 @@ def summary(result, out: str | Path) -> str:
     return "\n".join(lines)
 
 
-def check_writable(out: str | Path) -> None:
-    """Fail at once, before computing, when no directory can be made beside *out*.
-
-    ``os.access`` is not enough (root, read-only or virtual file systems): try
-    what the atomic writer will do, a temporary directory in the parent."""
-    from ..errors import InputError
-
-    parent = Path(out).expanduser().resolve().parent
-    if not parent.is_dir():
-        what = "is not a directory" if parent.exists() else "does not exist"
-        raise InputError(f"-o/--output {out}: its parent {parent} {what}; create the directory or choose another -o/--output")
-    try:
-        probe = tempfile.mkdtemp(prefix=f".{Path(out).name}.probe-", dir=parent)
-    except OSError as exc:
-        raise InputError(f"-o/--output {out}: cannot write in {parent} ({exc.strerror}); "
-                         "choose a writable location for -o/--output") from None
-    os.rmdir(probe)
-
-
 def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     from ..config import resolved_config_text
     from ..errors import InputError
+    from ..report.atomic import check_output_dir
     from ..runner import prepare, run_to_directory
 
     if args.check:
@@ -89,7 +69,8 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
         return 0
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
-    check_writable(args.output)
+    # fail before computing when the output cannot be written (the runner checks again)
+    check_output_dir(args.output, overwrite=args.overwrite)
     text = resolved_config_text(loaded, header=header)
     result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
                               scheduler=args.scheduler, config_text=text)
