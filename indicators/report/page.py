@@ -134,7 +134,7 @@ def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | 
     if orphan:
         parts.append("<section><h2>Other tables</h2>" + "".join(_table_html(t) for t in orphan) + "</section>")
     rows = "".join(f"<tr><td>{_e(s.indicator)}</td><td>{_e(s.reason)}</td></tr>" for s in result.skipped)
-    parts.append(f'<section id="skipped"><h2>Skipped indicators</h2>'
+    parts.append('<section id="skipped"><h2>Skipped indicators</h2>'
                  + (f'<table class="skipped"><thead><tr><th>indicator</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>' if rows else "<p>None: every indicator was computed.</p>")
                  + "</section>")
     prow = []
