@@ -23,7 +23,8 @@ import importlib.util
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,7 @@ class Context:
         self._reference: Any = None
         self._cache: dict[str, Any] = {}
         self.skips: dict[str, str] = {}
+        self.stores: list[Any] = []
 
     # ---- inputs -------------------------------------------------------------------------
     def spec(self, name: str) -> InputSpec:
@@ -357,6 +359,22 @@ class Context:
     def compute(self, *objs: Any) -> tuple[Any, ...]:
         return self.progress.compute(*objs)
 
+    def compute_tables(self, *items: Any) -> list[Any]:
+        """:func:`indicators.summarize.compute_tables` (pending tables and other dask results in one pass), with
+        the progress bar."""
+        from .summarize import compute_tables
+
+        if self.progress.quiet or self.progress.client is not None:
+            return compute_tables(*items)
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(minimum=1.0, out=self.progress.stream):
+            return compute_tables(*items)
+
+    def keep(self, store: Any) -> None:
+        """Keep a :class:`~indicators.io.RasterStore` (its files back result rasters) until :func:`release`."""
+        self.stores.append(store)
+
     def skip(self, indicator: str, reason: str) -> None:
         """Mark an indicator of the running stage as not computed (e.g. its input holds no rows for it)."""
         self.skips[indicator] = reason
@@ -437,7 +455,15 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     result.skipped.sort(key=lambda s: order.get(s.indicator, len(order)))
     result.timings = dict(progress.timings)
     result.timings["total compute"] = round(time.perf_counter() - t0, 3)
+    # temporary files behind some result rasters: they live as long as the result, or until release(result)
+    result.__dict__["_stores"] = ctx.stores
     return result
+
+
+def release(result: RunResult) -> None:
+    """Remove the temporary files behind the result's rasters (after writing them); the rasters are unusable then."""
+    for store in result.__dict__.pop("_stores", []):
+        store.close()
 
 
 def _indicator_name(ind: Any, fw: Any) -> str:
@@ -529,6 +555,23 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
 #: how long to wait for a dask scheduler before reporting it unreachable
 CONNECT_TIMEOUT = "10s"
 
+#: GDAL block cache of a run, MiB: the stages stream their inputs once, so a larger cache only takes memory
+#: (benchmarks/bench_sdg.py); a GDAL_CACHEMAX set by the user wins
+GDAL_CACHE_MB = 64
+
+
+@contextmanager
+def gdal_cache(mb: int = GDAL_CACHE_MB) -> Iterator[None]:
+    """``GDAL_CACHEMAX`` = *mb* for the duration of a run, unless the environment sets it."""
+    if "GDAL_CACHEMAX" in os.environ:
+        yield
+        return
+    os.environ["GDAL_CACHEMAX"] = str(int(mb))
+    try:
+        yield
+    finally:
+        os.environ.pop("GDAL_CACHEMAX", None)
+
 
 def connect(scheduler: str | None) -> Any:
     """A dask.distributed Client for *scheduler* (an address such as tcp://host:8786), or None."""
@@ -546,6 +589,13 @@ def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite:
                      scheduler: str | None = None, stages: Sequence[Stage] | None = None,
                      config_text: str | None = None, stream: Any = None, framework: Any = None) -> RunResult:
     """Check everything, compute, and write *out* atomically. The whole of ``indicators run``."""
+    with gdal_cache():
+        return _run_to_directory(loaded, out, overwrite=overwrite, quiet=quiet, scheduler=scheduler, stages=stages,
+                                 config_text=config_text, stream=stream, framework=framework)
+
+
+def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool, quiet: bool, scheduler: str | None,
+                      stages: Sequence[Stage] | None, config_text: str | None, stream: Any, framework: Any) -> RunResult:
     from datetime import datetime, timezone
 
     from .report.atomic import atomic_output_dir, check_output_dir
@@ -559,8 +609,11 @@ def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite:
         result.provenance["started_at"] = started
         if scheduler:
             result.provenance["scheduler"] = scheduler
-        with atomic_output_dir(out, overwrite=overwrite) as tmp:
-            write_outputs(result, prep, tmp, config_text=config_text)
+        try:
+            with atomic_output_dir(out, overwrite=overwrite) as tmp:
+                write_outputs(result, prep, tmp, config_text=config_text)
+        finally:
+            release(result)
     finally:
         if client is not None:
             client.close()
@@ -937,10 +990,17 @@ def _inside(ctx: Context) -> Any:
         from .grid import grid_of
 
         ref = ctx.reference()
-        g = grid_of(ref)
         boundary, _ = ctx.polygons(ref.rio.crs)
-        mask = ~geometry_mask(boundary.geometry.values, out_shape=g.shape, transform=g.transform, all_touched=False)
-        da = xr.DataArray(np.asarray(mask), dims=("y", "x"), coords={"y": ref["y"], "x": ref["x"]}, name="inside")
+        if ref.chunks is not None:
+            # block by block, like the rasters it masks: no whole-grid mask in memory
+            from .so1.sdg import rasterize_polygons
+
+            bare = ref.drop_vars([c for c in ref.coords if c not in ref.dims])
+            da = (rasterize_polygons(boundary, bare) > 0).rename("inside")
+        else:
+            g = grid_of(ref)
+            mask = ~geometry_mask(boundary.geometry.values, out_shape=g.shape, transform=g.transform, all_touched=False)
+            da = xr.DataArray(np.asarray(mask), dims=("y", "x"), coords={"y": ref["y"], "x": ref["x"]}, name="inside")
         ctx._cache["inside"] = da.rio.write_crs(ref.rio.crs)
     return ctx._cache["inside"]
 
@@ -1094,7 +1154,58 @@ def _period_stack(layers: Mapping[str, Any], name: str, attrs: Mapping[str, Any]
     return da.rename(name)
 
 
+class _OnePass:
+    """What the SO1 stage computes in ONE dask pass (bench_sdg's pipeline): pending national tables
+    (``compute=False``) and the layers that the report and the later tables read, written block by block to
+    temporary GeoTIFFs (:func:`indicators.io.store_rasters`).  Every input block is decoded once and no
+    whole raster is held in memory; the later tables read the stored files."""
+
+    def __init__(self) -> None:
+        self.tables: dict[Any, Any] = {}
+        self.layers: dict[Any, Any] = {}
+
+    def table(self, key: Any, pending: Any) -> None:
+        self.tables[key] = pending
+
+    def store(self, key: Any, layer: Any, *, crs: Any, nodata: Any) -> None:
+        """Store *layer* (y, x) with its CRS and an explicit nodata (an input's encoding must not leak into it)."""
+        self.layers[key] = layer.rio.write_crs(crs).rio.write_nodata(nodata, encoded=False)
+
+    def run(self, ctx: Context) -> tuple[dict[Any, Any], dict[Any, Any]]:
+        """(computed tables, stored layers as lazy file-backed rasters), by key."""
+        keys = list(self.tables)
+        if ctx.progress.client is not None:
+            # a cluster's workers cannot write through this process's file handles: the layers come back in memory
+            values = ctx.compute_tables(*self.tables.values(), *self.layers.values())
+            return dict(zip(keys, values[:len(keys)])), dict(zip(self.layers, values[len(keys):]))
+        from .io import store_rasters
+
+        store = store_rasters(self.layers)
+        ctx.keep(store)
+        values = ctx.compute_tables(*self.tables.values(), store.task)
+        # the grid's own coordinates (a file's are recomputed from its transform and may differ in the last bits,
+        # which would misalign them with the inputs)
+        stored = {k: v.assign_coords({d: self.layers[k][d] for d in ("y", "x")}) for k, v in store.open().items()}
+        return dict(zip(keys, values[:len(keys)])), stored
+
+
+def _recoded(layer: Any, polygons: Any, period: str) -> Any:
+    """:func:`indicators.so1.sdg.apply_recodes` of a lazy layer (polygons already in its CRS).
+
+    The polygon raster is made block by block (``map_blocks``), whose blocks carry only x and y: the
+    layer's other coordinates (the CRS variable ``spatial_ref``, a scalar year) go before, the CRS after.
+    """
+    from .so1.sdg import apply_recodes
+
+    crs = layer.rio.crs
+    bare = layer.drop_vars([c for c in layer.coords if c not in layer.dims])
+    ds = apply_recodes(bare, polygons, period=period)
+    return ds.rio.write_crs(crs) if crs is not None else ds
+
+
 def _run_so1(ctx: Context) -> None:
+    import pandas as pd
+
     from .so1 import tables as t1
     from .so1.encoding import NODATA
     from .so1.land_cover import land_cover_degradation
@@ -1103,6 +1214,9 @@ def _run_so1(ctx: Context) -> None:
 
     fw = ctx.framework
     periods = list(fw.periods())
+    keys = [p.id for p in periods]
+    reports = [p for p in periods if p.id != "baseline"]
+    with_status = bool(reports) and "baseline" in keys
     lcp = ctx.params("SO1-1", "land_cover")
     lc7 = ctx.land_cover_7()
     target = fw.legend(lcp.legend)
@@ -1117,30 +1231,16 @@ def _run_so1(ctx: Context) -> None:
     boundary, admin = ctx.polygons(ctx.reference().rio.crs)
     a = ctx.config.country.admin_units
     coverage = _coverage(ctx)
+    crs = ctx.reference().rio.crs
+    one = _OnePass()
 
+    # ---- lazy layers (nothing computed here) -------------------------------------------------------------
     # SO1-1 land cover
     lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
     lc_sel = _clip(lc7.sel(year=lc_years), ctx, NODATA)
-    (lc_sel,) = ctx.compute(lc_sel)
-    lc_tab = t1.land_cover_area_table(lc_sel, codes=codes7, names=names7)
-    is_nodata = lc_tab.astype(str).apply(lambda col: col.str.strip().str.lower().isin(["no data", "nodata"])).any(axis=1)
-    for y in [c for c in lc_tab.columns if str(c).isdigit()]:
-        lc_tab = _less_outside(lc_tab, ctx, row=lc_tab.index[is_nodata][0], column=y)
-    ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
-                        units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
-    deg_lc: dict[str, Any] = {}
-    for p in periods:
-        ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
-        deg_lc[p.id] = land_cover_degradation(ini, fin, matrix)
-        tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
-        tr.loc["no data", "no data"] -= _outside_km2(ctx)
-        procs = t1.degradation_process_table(tr, matrix, codes=codes7)
-        tr = tr.reset_index()
-        tr.columns = [str(c) for c in tr.columns]
-        ctx.add_table(Table(f"SO1-1.T6.{p.id}", f"Land-cover transitions {p.land_cover.initial}-{p.land_cover.final} ({p.label}), km²",
-                            tr, units={c: "km**2" for c in tr.columns[1:]}, notes=[out_note]))
-        ctx.add_table(Table(f"SO1-1.T7.{p.id}", f"Degradation processes {p.land_cover.initial}-{p.land_cover.final} ({p.label})",
-                            procs.reset_index(drop=True), units={"area_km2": "km**2"}))
+    one.table("T5", t1.land_cover_area_table(lc_sel, codes=codes7, names=names7, compute=False))
+    deg_lc = {p.id: land_cover_degradation(lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final), matrix)
+              for p in periods}
     ctx.choose("SO1-1", "D14", "Periods and land-cover years: " + "; ".join(
         f"{p.id} {p.land_cover.initial}-{p.land_cover.final}" for p in periods) + f" (edition {fw.edition}).")
 
@@ -1148,7 +1248,8 @@ def _run_so1(ctx: Context) -> None:
     prod = ctx.params("SO1-2", "productivity")
     lpd_legend = fw.legend(prod.lpd_legend)
     mapping = fw.lookup_table(prod.lpd_to_3class).model_dump(mode="json")
-    if prod.method == "precomputed_lpd":
+    lpd_from_ndvi = prod.method != "precomputed_lpd"
+    if not lpd_from_ndvi:
         lpd = ctx.raster("lpd", legend={c.code: c.name for c in lpd_legend.classes}, long_name="land productivity dynamics",
                          year_dim="period")
         nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
@@ -1161,21 +1262,13 @@ def _run_so1(ctx: Context) -> None:
     else:
         nodata_codes = [NODATA]
         lpd_layers, prod3 = _lpd_from_ndvi(ctx, periods, lc_sel)
+        for k, v in lpd_layers.items():
+            one.store(("lpd", k), _clip(v, ctx, NODATA), crs=crs, nodata=NODATA)
     ctx.record("SO1-2", "lpd nodata codes", nodata_codes)
-    for p in periods if lpd_layers else []:
-        layer = lpd_layers[p.id]
-        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), _clip(layer, ctx, nodata_codes[0] if nodata_codes else 0)
-                           .where(~layer.isin(nodata_codes), NODATA).astype("uint8"),
-                           codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
-                           names_a=names7, names_b={c.code: c.name for c in lpd_legend.classes})
-        x.loc["no data", "no data"] -= _outside_km2(ctx)
-        x = x.reset_index()
-        x.columns = [str(c) for c in x.columns]
-        ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
-                            units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
 
     # SO1-3 soil organic carbon
     deg_soc: dict[str, Any] = {}
+    stock_years: list[int] = []
     if ctx.has("soc_reference"):
         from .so1.soc import climate_factor_from_zones, climate_factors_by_zone, soc_degradation, soc_stocks
 
@@ -1195,7 +1288,6 @@ def _run_so1(ctx: Context) -> None:
         last = max(p.soc.final for p in periods)
         stocks = soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), factors=args["factors"].model_dump(mode="json", by_alias=True),
                             climate_factor=f, transition_years=args["transition_years"])
-        (stocks,) = ctx.compute(stocks)
         dargs = fw.binding_arguments("SO1-3.soc_degradation")
         water_class = la.water_class
         for p in periods:
@@ -1207,59 +1299,31 @@ def _run_so1(ctx: Context) -> None:
             deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
                                             **dargs)
         stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
-        frames = []
         for y in stock_years:
-            st = t1.soc_stock_table(stocks.sel(year=y).where(inside), lc_sel.sel(year=y) if y in lc_years else _clip(lc7.sel(year=y), ctx, NODATA),
-                                    codes=codes7, names=names7)
-            st.insert(0, "year", y)
-            frames.append(st)
-        import pandas as pd
-
-        soc_tab = pd.concat(frames, ignore_index=True)
-        ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
-                            units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
-        _so4_1_from_stocks(ctx, soc_tab, periods)
-        ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
-                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
-                   + ("; inland water is no data." if soc.water_is_nodata else "."))
-        ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
-                                    _period_stack(deg_soc, "soc_degradation", next(iter(deg_soc.values())).attrs), legend=_three_legend(ctx)))
+            one.store(("stock", y), stocks.sel(year=y, drop=True).where(inside).astype("float32"), crs=crs, nodata=float("nan"))
     else:
         ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
         ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
 
     # SO1-4 SDG 15.3.1: one out, all out, then recodes (D16) and status (D13)
     oao = ctx.params("SO1-4", "one_out_all_out")
-    sdg = {p.id: one_out_all_out(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id), nodata_rule=oao.nodata_rule) for p in periods}
+    deg_lc = {k: _clip(v, ctx, NODATA) for k, v in deg_lc.items()}
+    prod3 = {k: _clip(v, ctx, NODATA) for k, v in prod3.items()}
+    deg_soc = {k: _clip(v, ctx, NODATA) for k, v in deg_soc.items()}
+    sdg = {p.id: _clip(one_out_all_out(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id), nodata_rule=oao.nodata_rule), ctx, NODATA)
+           for p in periods}
     ctx.choose("SO1-4", "D12", f"One out, all out with nodata rule '{oao.nodata_rule}'.")
-    keys = list(sdg)
-    layers = ctx.compute(*[_clip(sdg[k], ctx, NODATA) for k in keys], *[_clip(deg_lc[k], ctx, NODATA) for k in keys],
-                         *[_clip(prod3[k], ctx, NODATA) for k in keys])
-    n = len(keys)
-    sdg = dict(zip(keys, layers[:n]))
-    deg_lc = dict(zip(keys, layers[n:2 * n]))
-    prod3 = dict(zip(keys, layers[2 * n:]))
+    polys = None
     if ctx.has("recode_polygons"):
-        from .so1.sdg import apply_recodes
-
-        polys = _read_all_fields(ctx.path("recode_polygons")).to_crs(ctx.reference().rio.crs)
+        polys = _read_all_fields(ctx.path("recode_polygons")).to_crs(crs)
         for p in periods:
-            before = sdg[p.id]
-            ds = apply_recodes(before, polys, period=p.id)
-            sdg[p.id] = ds["sdg"]
-            rt = t1.recode_table(before, ds["sdg"], ds["recode_polygon"], polys, period=p.id,
-                                 label_field=ctx.spec("recode_polygons").id_field)
-            if not rt.empty:
-                ctx.add_table(Table(f"SO1-4.T3.{p.id}", f"False positives/negatives recoded ({p.label})", rt,
-                                    units={"area_km2": "km**2"}))
+            one.store(("before", p.id), sdg[p.id], crs=crs, nodata=NODATA)  # the recode table compares the stored layer with its recode
+            sdg[p.id] = _recoded(sdg[p.id], polys, p.id)["sdg"]
         ctx.choose("SO1-4", "D16", "False positive/negative polygons recoded before status; every recode is listed with its area.")
-    three = _three_legend(ctx)
-    import pandas as pd
-
-    reports = [p for p in periods if p.id != "baseline"]
-    with_status = bool(reports) and "baseline" in sdg
-    exp_layers: dict[str, Any] = {}
-    simple: dict[str, Any] = {}
+    for name, layers in (("lc", deg_lc), ("prod", prod3), ("soc", deg_soc), ("sdg", sdg)):
+        for k, v in layers.items():
+            one.store((name, k), v, crs=crs, nodata=NODATA)
+    summary = dict(land_mask=land, nodata_in_denominator=la.nodata_in_denominator, official_land_area_km2=official)
     if with_status:
         stp = ctx.params("SO1-4", "status")
         sargs = fw.binding_arguments("SO1-4.status")
@@ -1268,66 +1332,132 @@ def _run_so1(ctx: Context) -> None:
         status_legend = fw.legend(stp.legend)
         status_codes = [c.code for c in status_legend.classes]
         status_names = {c.code: c.name for c in status_legend.classes}
-
-        def _status_of(layers: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], Any]:
-            """Expanded and collapsed status of every reporting period of *layers*, and their area table."""
-            exp, simp = {}, {}
+        subs = [("SO1-4", "sdg", sdg)]
+        if stp.apply_to_subindicators:
+            # D13: the same matrix on each sub-indicator (Trends.Earth's productivity, land-cover and SOC status)
+            subs += [("SO1-1", "lc", deg_lc), ("SO1-2", "prod", prod3)] + ([("SO1-3", "soc", deg_soc)] if deg_soc else [])
+        for code, name, layers in subs:
             for p in reports:
                 ds = status(layers["baseline"], layers[p.id], matrix=matrix_s, collapse=collapse, names=status_names)
-                exp[p.id], simp[p.id] = ds["status_expanded"], ds["status"]
-            computed = ctx.compute(*exp.values(), *simp.values())
-            exp, simp = dict(zip(exp, computed[:len(exp)])), dict(zip(simp, computed[len(exp):]))
-            frames = []
-            for p in reports:
-                st = t1.status_area_table(exp[p.id], codes=status_codes, names=status_names, land_mask=land)
-                nodata_row = st.index[st["kind"] == "nodata"][0]
-                st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
-                st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
-                st.insert(0, "period", p.id)
-                frames.append(st)
-            return exp, simp, pd.concat(frames, ignore_index=True)
-
-        exp_layers, simple, st_all = _status_of(sdg)
+                one.table(("status", code, p.id), t1.status_area_table(ds["status_expanded"], codes=status_codes,
+                                                                      names=status_names, land_mask=land, compute=False))
+                if code == "SO1-4":
+                    one.table(("T1", "status", p.id), t1.sdg_summary_table(ds["status"], **summary, compute=False))
+                    one.store(("expanded", p.id), ds["status_expanded"], crs=crs, nodata=NODATA)
+                    one.store(("status", p.id), ds["status"], crs=crs, nodata=NODATA)
+                    one.store(("units", p.id), ds["status"].where(land, NODATA).astype("uint8"), crs=crs, nodata=NODATA)
     # The reported SDG 15.3.1 of a reporting period is its status against the baseline, collapsed to 3 classes
     # (Part B §2.7: degraded = persistent, recent and baseline degradation, status 1-3; the 2022 manual's newly
     # degraded + persisted degraded is the same set); the baseline's is the baseline assessment.
-    reported = {"baseline": sdg["baseline"], **simple} if with_status else dict(sdg)
+    reported_keys = {k: ("status", k) if with_status and k != "baseline" else ("sdg", k) for k in keys}
+    for k in keys:
+        one.table(("T1", "sdg", k), t1.sdg_summary_table(sdg[k], **summary, compute=False))
+        if ("units", k) not in one.layers:
+            one.store(("units", k), sdg[k].where(land, NODATA).astype("uint8"), crs=crs, nodata=NODATA)
+
+    # ---- the one pass -------------------------------------------------------------------------------------
+    tabs, stored = one.run(ctx)
+
+    # ---- tables from the pass, and the cross tables from the stored layers ----------------------------------
+    def layer(name: str, k: Any) -> Any:
+        return stored[(name, k)]
+
+    lc_tab = tabs["T5"]
+    is_nodata = lc_tab.astype(str).apply(lambda col: col.str.strip().str.lower().isin(["no data", "nodata"])).any(axis=1)
+    for y in [c for c in lc_tab.columns if str(c).isdigit()]:
+        lc_tab = _less_outside(lc_tab, ctx, row=lc_tab.index[is_nodata][0], column=y)
+    ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
+                        units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
+    for p in periods:
+        ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
+        tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
+        tr.loc["no data", "no data"] -= _outside_km2(ctx)
+        procs = t1.degradation_process_table(tr, matrix, codes=codes7)
+        tr = tr.reset_index()
+        tr.columns = [str(c) for c in tr.columns]
+        ctx.add_table(Table(f"SO1-1.T6.{p.id}", f"Land-cover transitions {p.land_cover.initial}-{p.land_cover.final} ({p.label}), km²",
+                            tr, units={c: "km**2" for c in tr.columns[1:]}, notes=[out_note]))
+        ctx.add_table(Table(f"SO1-1.T7.{p.id}", f"Degradation processes {p.land_cover.initial}-{p.land_cover.final} ({p.label})",
+                            procs.reset_index(drop=True), units={"area_km2": "km**2"}))
+    for p in periods if lpd_layers else []:
+        lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
+        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), _clip(lp, ctx, nodata_codes[0] if nodata_codes else 0)
+                           .where(~lp.isin(nodata_codes), NODATA).astype("uint8"),
+                           codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
+                           names_a=names7, names_b={c.code: c.name for c in lpd_legend.classes})
+        x.loc["no data", "no data"] -= _outside_km2(ctx)
+        x = x.reset_index()
+        x.columns = [str(c) for c in x.columns]
+        ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
+                            units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
+    if lpd_from_ndvi and lpd_layers:
+        ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
+                                    _period_stack({k: layer("lpd", k) for k in lpd_layers}, "lpd", next(iter(lpd_layers.values())).attrs),
+                                    legend=_legend_entries(fw.legend(prod.lpd_legend))))
+    if deg_soc:
+        frames = []
+        for y in stock_years:
+            st = t1.soc_stock_table(layer("stock", y), lc_sel.sel(year=y) if y in lc_years else _clip(lc7.sel(year=y), ctx, NODATA),
+                                    codes=codes7, names=names7)
+            st.insert(0, "year", y)
+            frames.append(st)
+        soc_tab = pd.concat(frames, ignore_index=True)
+        ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
+                            units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
+        _so4_1_from_stocks(ctx, soc_tab, periods)
+        ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
+                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
+                   + ("; inland water is no data." if soc.water_is_nodata else "."))
+        ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
+                                    _period_stack({k: layer("soc", k) for k in keys}, "soc_degradation", deg_soc[keys[0]].attrs),
+                                    legend=_three_legend(ctx)))
+    if polys is not None:
+        for p in periods:
+            before = layer("before", p.id)
+            ds = _recoded(before, polys, p.id)
+            rt = t1.recode_table(before, ds["sdg"], ds["recode_polygon"], polys, period=p.id,
+                                 label_field=ctx.spec("recode_polygons").id_field)
+            if not rt.empty:
+                ctx.add_table(Table(f"SO1-4.T3.{p.id}", f"False positives/negatives recoded ({p.label})", rt,
+                                    units={"area_km2": "km**2"}))
+
+    three = _three_legend(ctx)
+    reported = {k: layer(*reported_keys[k]) for k in keys}
     reported_note = ("Reporting periods: the status against the baseline collapsed to degraded/stable/improved (degraded = "
                      "status 1-3: persistent, recent and baseline degradation; methodology Part B §2.7); baseline: the "
                      "baseline assessment. Each period's own one-out-all-out assessment is in SO1-4.period_assessment."
                      if with_status else "Each period's one-out-all-out assessment (no baseline to take the status against).")
     ctx.add_raster(RasterOutput("SO1-1", "land_cover_degradation", "Land-cover degradation per period",
-                                _period_stack(deg_lc, "land_cover_degradation", deg_lc[keys[0]].attrs), legend=three))
+                                _period_stack({k: layer("lc", k) for k in keys}, "land_cover_degradation", deg_lc[keys[0]].attrs),
+                                legend=three))
     ctx.add_raster(RasterOutput("SO1-2", "productivity_degradation", "Land productivity (3 classes) per period",
-                                _period_stack(prod3, "productivity", prod3[keys[0]].attrs), legend=three))
+                                _period_stack({k: layer("prod", k) for k in keys}, "productivity", prod3[keys[0]].attrs), legend=three))
     ctx.add_raster(RasterOutput("SO1-4", "sdg_15_3_1", "SDG 15.3.1 as reported: degraded, stable, improved per period "
                                 "(reporting periods: status against the baseline)",
                                 _period_stack(reported, "sdg", sdg[keys[0]].attrs), legend=three))
     if with_status:
         ctx.add_raster(RasterOutput("SO1-4", "sdg_period_assessment", "One out, all out of each reporting period's own "
                                     "sub-indicators (period assessment)",
-                                    _period_stack({p.id: sdg[p.id] for p in reports}, "sdg_period_assessment",
+                                    _period_stack({p.id: layer("sdg", p.id) for p in reports}, "sdg_period_assessment",
                                                   sdg[keys[0]].attrs), legend=three))
 
-    def _t1_table(layers: Mapping[str, Any]) -> Any:
+    def _t1_frame(source: Mapping[str, tuple[str, str]]) -> Any:
         frames = []
-        for key, layer in layers.items():
-            s = t1.sdg_summary_table(layer, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
-                                     official_land_area_km2=official)
-            s = _sdg_summary_inside(s, ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
+        for key, kind in source.items():
+            s = _sdg_summary_inside(tabs[("T1", *kind)], ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
             s.insert(0, "period", key)
             frames.append(s)
             if key == keys[0]:
                 ctx.record("SO1-4", "denominator", s.attrs.get("denominator"))
         return pd.concat(frames, ignore_index=True)
 
-    t1_all = _t1_table(reported)
+    t1_all = _t1_frame({k: reported_keys[k] for k in keys})
     t1_units = {"area_km2": "km**2", "percent_of_land": "percent"}
     ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
                         units=t1_units, notes=[reported_note, out_note]))
     if with_status:
         ctx.add_table(Table("SO1-4.period_assessment", "One out, all out of each reporting period's own sub-indicators "
-                            "(period assessment; not the reported value)", _t1_table({p.id: sdg[p.id] for p in reports}),
+                            "(period assessment; not the reported value)", _t1_frame({p.id: ("sdg", p.id) for p in reports}),
                             units=t1_units, notes=["The period assessment is an input of the status; the reported SDG "
                                                    "15.3.1 of a reporting period (SO1-4.T1) is its status against the "
                                                    "baseline (methodology Part B §2.7).", out_note]))
@@ -1336,27 +1466,35 @@ def _run_so1(ctx: Context) -> None:
     ctx.add_chart(Chart("SO1-4", "Degraded, stable and improved land per period", chart, ylabel="km²", kind="stacked",
                         colors=[e.color for e in three]))
     if admin is not None:
+        from .summarize import zonal_class_areas_many
+
+        zonal = zonal_class_areas_many({k: layer("units", k) for k in keys}, admin, codes=[1, 2, 3], method=coverage,
+                                       id_field=a.id_field, name_field=a.name_field, nodata=NODATA)
         frames = []
-        for key, layer in reported.items():
-            u = t1.sdg_summary_by_unit(layer.where(land, NODATA).astype("uint8").rio.write_crs(sdg[keys[0]].rio.crs), admin,
-                                       method=coverage, id_field=a.id_field, name_field=a.name_field)
-            u.insert(0, "period", key)
+        for k in keys:
+            u = t1.sdg_summary_by_unit_from_zonal(zonal[k], method=coverage, name_field=a.name_field)
+            u.insert(0, "period", k)
             frames.append(u)
         ctx.add_table(Table("SO1-4.units", "SDG 15.3.1 per administrative unit (water excluded)", pd.concat(frames, ignore_index=True),
                             units={"degraded_km2": "km**2", "stable_km2": "km**2", "improved_km2": "km**2", "nodata_km2": "km**2",
                                    "percent_degraded": "percent"}, notes=[reported_note]))
     if with_status:
-        ctx.add_table(Table("SO1-4.status", "Status against the baseline (expanded classes)", st_all,
-                            units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
-        if stp.apply_to_subindicators:
-            # D13: the same matrix on each sub-indicator (Trends.Earth's productivity, land-cover and SOC status)
-            subs = [("SO1-1", "land cover", deg_lc), ("SO1-2", "land productivity", prod3)]
-            if deg_soc:
-                subs.append(("SO1-3", "soil organic carbon", {k: _clip(v, ctx, NODATA) for k, v in deg_soc.items()}))
-            for code, what, layers in subs:
-                _, _, sub_tab = _status_of(layers)
-                ctx.add_table(Table(f"{code}.status", f"Status of the {what} sub-indicator against the baseline (expanded classes)",
-                                    sub_tab, units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+        for code, what in (("SO1-4", None), ("SO1-1", "land cover"), ("SO1-2", "land productivity"), ("SO1-3", "soil organic carbon")):
+            if ("status", code, reports[0].id) not in tabs:
+                continue
+            frames = []
+            for p in reports:
+                st = tabs[("status", code, p.id)]
+                nodata_row = st.index[st["kind"] == "nodata"][0]
+                st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
+                st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
+                st.insert(0, "period", p.id)
+                frames.append(st)
+            title = ("Status against the baseline (expanded classes)" if what is None
+                     else f"Status of the {what} sub-indicator against the baseline (expanded classes)")
+            ctx.add_table(Table(f"{code}.status", title, pd.concat(frames, ignore_index=True),
+                                units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+        exp_layers = {p.id: layer("expanded", p.id) for p in reports}
         cb = ctx.params("SO1-4", "counterbalancing")
         if cb is not None:
             # land type: the 7-class land cover at the end of the baseline (the LDN reference state); water is no land type
@@ -1377,14 +1515,9 @@ def _run_so1(ctx: Context) -> None:
                                        f"{list(cb.gains)}, losses: {list(cb.losses)}, neutral: {list(cb.neutral)}."]))
             ctx.choose("SO1-4", "D13", f"LDN counterbalancing per land type: land cover of {ly} (end of the baseline), "
                        f"gains {list(cb.gains)}, losses {list(cb.losses)}; LDN achieved where gains >= losses.")
-        ch = t1.degraded_area_change_table(sdg["baseline"], simple, land_mask=land, nodata_in_denominator=la.nodata_in_denominator,
-                                           official_land_area_km2=official)
-        # the denominator of SO1-4.T1's baseline (outside the boundary and inland water are not in its no-data row)
-        base_t1 = t1_all[t1_all["period"] == "baseline"]
-        denom = float(base_t1.loc[base_t1["class"] == "total land area", "area_km2"].iloc[0])
-        ch["percent_of_land"] = 100.0 * ch["degraded_km2"] / denom
-        ch["change_percent_points"] = 100.0 * ch["change_km2"] / denom
-        ch.attrs["denominator_km2"] = denom
+        # the change divides by SO1-4.T1's baseline total land area (outside the boundary and inland water left out)
+        by_period = {k: part for k, part in t1_all.groupby("period", sort=False)}
+        ch = t1.degraded_area_change_from_summaries(by_period["baseline"], {p.id: by_period[p.id] for p in reports})
         ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,
                             units={"degraded_km2": "km**2", "change_km2": "km**2", "percent_of_land": "percent",
                                    "change_percent_points": "percent"}, notes=[reported_note]))
@@ -1394,7 +1527,7 @@ def _run_so1(ctx: Context) -> None:
         ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and "
                    "its collapse; the reported SDG 15.3.1 of a reporting period is its collapsed status.")
     ctx.shared["sdg"] = reported
-    ctx.shared["period_assessment"] = sdg
+    ctx.shared["period_assessment"] = {k: layer("sdg", k) for k in keys}
     ctx.shared["periods"] = periods
 
 
@@ -1414,7 +1547,7 @@ def _index_scale(ctx: Context, name: str) -> float:
 
 def _lpd_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The LPD (5 classes, when the combination table yields them) and the SO1-2 sub-indicator of each period,
-    computed from the annual NDVI series with the specs' trajectory, state and performance (D10)."""
+    computed from the annual NDVI series with the specs' trajectory, state and performance (D10); lazy."""
     from .so1.encoding import NODATA
     from .so1.productivity import kendall_critical_values, lpd_from_ndvi, lpd_to_3class
 
@@ -1452,17 +1585,11 @@ def _lpd_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> tuple[d
         ds = lpd_from_ndvi(ndvi, units, method=method, trajectory=trajectory, state=state, performance=performance,
                            combination=combination, output=output)
         if output == "lpd":
-            (lpd,) = ctx.compute(ds["lpd"].rio.write_crs(ndvi.rio.crs))
+            lpd = ds["lpd"].rio.write_crs(ndvi.rio.crs)  # lazy: computed in the stage's one pass
             lpd_layers[p.id] = lpd
             prod3[p.id] = lpd_to_3class(lpd, mapping=mapping, nodata_codes=[NODATA])
         else:
             prod3[p.id] = ds["productivity"].rio.write_crs(ndvi.rio.crs)
-    if lpd_layers:
-        legend = _legend_entries(fw.legend(prod.lpd_legend))
-        first = next(iter(lpd_layers.values()))
-        ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
-                                    _period_stack({k: _clip(v, ctx, NODATA) for k, v in lpd_layers.items()}, "lpd", first.attrs),
-                                    legend=legend))
     return lpd_layers, prod3
 
 

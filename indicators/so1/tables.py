@@ -30,7 +30,7 @@ import xarray as xr
 
 from ..errors import InputError, SpecError
 from ..grid import cell_area
-from ..summarize import class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
+from ..summarize import PendingTable, class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
 from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, class_matrix, meaning_code, spec_rows_matrix
 from .land_cover import UNCCD_CLASS_NAMES
 
@@ -42,13 +42,33 @@ def _names(codes: Sequence[int], names: Mapping[int, str] | None, default: Mappi
     return [str(nm.get(int(c), f"class {c}")) for c in codes]
 
 
+def _then(pending: PendingTable, shape: Any, compute: bool) -> pd.DataFrame | PendingTable:
+    """*pending* shaped by ``shape(table)``: computed now, or still pending (one pass with others, compute_tables)."""
+    out = PendingTable(pending.part, lambda value: shape(pending.finish(value)))
+    return out.compute() if compute else out
+
+
+def _stacked(pendings: Sequence[PendingTable], shape: Any, compute: bool) -> pd.DataFrame | PendingTable:
+    """Several pending tables of one grid and legend (equal reductions) as one: ``shape(list of tables)``."""
+    parts = [p.part for p in pendings]
+    if all(hasattr(p, "dask") for p in parts):
+        import dask.array as dsa
+
+        part: Any = dsa.stack(parts)
+    else:
+        part = np.stack([np.asarray(p) for p in parts])
+    out = PendingTable(part, lambda value: shape([p.finish(np.asarray(value)[i]) for i, p in enumerate(pendings)]))
+    return out.compute() if compute else out
+
+
 def land_cover_area_table(
     land_cover: xr.DataArray,
     *,
     codes: Sequence[int],
     names: Mapping[int, str] | None = None,
     dim: str = "year",
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """SO1-1: area (km²) of each land-cover class in each year, with a nodata row.
 
     Parameters
@@ -58,18 +78,27 @@ def land_cover_area_table(
         or the national legend.
     codes : sequence of int
         The legend's codes, one row each.
+    compute : bool, default True
+        False: a :class:`~indicators.summarize.PendingTable` for
+        :func:`~indicators.summarize.compute_tables` (one pass with other tables).
     """
-    cols = {}
-    for year in land_cover[dim].values:
-        t = class_area_table(land_cover.sel({dim: year}, drop=True), codes=codes, nodata=NODATA)
-        cls = t[t["kind"] == "class"]["area_km2"].to_numpy()
-        nod = float(t.loc[t["kind"] == "nodata", "area_km2"].iloc[0])
-        cols[int(year)] = list(cls) + [nod]
-    out = pd.DataFrame(cols)
-    out.insert(0, "name", _names(codes, names, UNCCD_CLASS_NAMES) + ["no data"])
-    out.insert(0, "class", pd.array(list(codes) + [pd.NA], dtype="Int64"))
-    out.attrs.update(units="km2", table="SO1-1 land cover area per class and year")
-    return out
+    years = [int(y) for y in land_cover[dim].values]
+    pendings = [class_area_table(land_cover.sel({dim: y}, drop=True), codes=codes, nodata=NODATA, compute=False)
+                for y in years]
+
+    def shape(tables: list[pd.DataFrame]) -> pd.DataFrame:
+        cols = {}
+        for year, t in zip(years, tables):
+            cls = t[t["kind"] == "class"]["area_km2"].to_numpy()
+            nod = float(t.loc[t["kind"] == "nodata", "area_km2"].iloc[0])
+            cols[year] = list(cls) + [nod]
+        out = pd.DataFrame(cols)
+        out.insert(0, "name", _names(codes, names, UNCCD_CLASS_NAMES) + ["no data"])
+        out.insert(0, "class", pd.array(list(codes) + [pd.NA], dtype="Int64"))
+        out.attrs.update(units="km2", table="SO1-1 land cover area per class and year")
+        return out
+
+    return _stacked(pendings, shape, compute)
 
 
 def transition_matrix_table(
@@ -216,7 +245,8 @@ def sdg_summary_table(
     land_mask: xr.DataArray | None,
     nodata_in_denominator: bool,
     official_land_area_km2: float | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """SO1-4.T1: degraded / stable / improved / no data area (km²) and % of total land area.
 
     Parameters
@@ -232,6 +262,8 @@ def sdg_summary_table(
     official_land_area_km2 : float, optional
         Official national land area: becomes the denominator; the pixel total stays
         in ``attrs["pixel_land_area_km2"]``.
+    compute : bool, default True
+        False: a :class:`~indicators.summarize.PendingTable` (see :func:`land_cover_area_table`).
 
     Returns
     -------
@@ -239,7 +271,11 @@ def sdg_summary_table(
     and columns ``class``, ``area_km2``, ``percent_of_land``; ``attrs``:
     ``denominator_km2``, ``denominator`` (in words), ``pixel_land_area_km2``.
     """
-    t = class_area_table(sdg, codes=[DEGRADED, STABLE, IMPROVED], nodata=NODATA, land_mask=land_mask)
+    pending = class_area_table(sdg, codes=[DEGRADED, STABLE, IMPROVED], nodata=NODATA, land_mask=land_mask, compute=False)
+    return _then(pending, lambda t: _sdg_summary(t, nodata_in_denominator, official_land_area_km2), compute)
+
+
+def _sdg_summary(t: pd.DataFrame, nodata_in_denominator: bool, official_land_area_km2: float | None) -> pd.DataFrame:
     denom, words = _denominator(t, nodata_in_denominator, official_land_area_km2)
     if denom <= 0:
         raise InputError("SDG 15.3.1 summary: the denominator (total land area) is 0 km²")
@@ -273,6 +309,12 @@ def sdg_summary_by_unit(
     """
     z = zonal_class_areas(sdg, units, codes=[DEGRADED, STABLE, IMPROVED], method=method, nodata=NODATA,
                           id_field=id_field, name_field=name_field)
+    return sdg_summary_by_unit_from_zonal(z, method=method, name_field=name_field)
+
+
+def sdg_summary_by_unit_from_zonal(z: pd.DataFrame, *, method: str, name_field: str | None = None) -> pd.DataFrame:
+    """:func:`sdg_summary_by_unit` from the tidy per-unit table of the SDG layer
+    (:func:`indicators.summarize.zonal_class_areas` or one layer of ``zonal_class_areas_many``)."""
     z = z.copy()
     z["unit"] = z["unit"].astype(object).where(z["level"] == "unit", "national")
     if name_field:
@@ -305,20 +347,30 @@ def degraded_area_change_table(
     *periods* maps a period name (e.g. "report_1") to its SDG layer or its status
     collapsed to 3 classes.  The denominator is the baseline's (stated in attrs).
     """
-    base = sdg_summary_table(baseline, land_mask=land_mask, nodata_in_denominator=nodata_in_denominator,
-                             official_land_area_km2=official_land_area_km2)
-    denom = base.attrs["denominator_km2"]
-    b_deg = float(base.loc[base["class"] == "degraded", "area_km2"].iloc[0])
+    def summary(layer: xr.DataArray) -> pd.DataFrame:
+        return sdg_summary_table(layer, land_mask=land_mask, nodata_in_denominator=nodata_in_denominator,
+                                 official_land_area_km2=official_land_area_km2)
+
+    return degraded_area_change_from_summaries(summary(baseline), {k: summary(v) for k, v in periods.items()})
+
+
+def degraded_area_change_from_summaries(baseline: pd.DataFrame, periods: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Change in degraded area from SO1-4.T1 summaries (:func:`sdg_summary_table` frames): each period's degraded
+    km² and % of the baseline's total land area (its ``total land area`` row), and the change against the baseline."""
+
+    def degraded(t: pd.DataFrame) -> float:
+        return float(t.loc[t["class"] == "degraded", "area_km2"].iloc[0])
+
+    denom = float(baseline.loc[baseline["class"] == "total land area", "area_km2"].iloc[0])
+    b_deg = degraded(baseline)
     rows = [("baseline", b_deg, 100.0 * b_deg / denom, 0.0, 0.0)]
-    for name, layer in periods.items():
-        t = sdg_summary_table(layer, land_mask=land_mask, nodata_in_denominator=nodata_in_denominator,
-                              official_land_area_km2=official_land_area_km2)
-        d = float(t.loc[t["class"] == "degraded", "area_km2"].iloc[0])
+    for name, t in periods.items():
+        d = degraded(t)
         rows.append((str(name), d, 100.0 * d / denom, d - b_deg, 100.0 * (d - b_deg) / denom))
     df = pd.DataFrame(rows, columns=["period", "degraded_km2", "percent_of_land", "change_km2",
                                      "change_percent_points"])
     df.attrs.update(units={"degraded_km2": "km2", "change_km2": "km2", "percent_of_land": "%"},
-                    denominator_km2=denom, denominator=base.attrs["denominator"],
+                    denominator_km2=denom, denominator=baseline.attrs.get("denominator"),
                     table="SO1-4 change in degraded area")
     return df
 
@@ -329,16 +381,24 @@ def status_area_table(
     codes: Sequence[int],
     names: Mapping[int, str] | None = None,
     land_mask: xr.DataArray | None = None,
-) -> pd.DataFrame:
-    """Area (km²) and % of land per expanded status class (1..7), with no data and water rows."""
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
+    """Area (km²) and % of land per expanded status class (1..7), with no data and water rows.
+
+    ``compute=False``: a :class:`~indicators.summarize.PendingTable` (see :func:`land_cover_area_table`).
+    """
     from .sdg import STATUS_NAMES
 
-    t = class_area_table(status_expanded, codes=codes, nodata=NODATA, land_mask=land_mask)
-    t = t.copy()
     nm = names or STATUS_NAMES
-    t.insert(2, "name", [nm.get(int(c), "") if pd.notna(c) else k for c, k in zip(t["class"], t["kind"])])
-    t.attrs.update(units="km2", table="SO1-4 status (expanded)")
-    return t
+
+    def shape(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.copy()
+        t.insert(2, "name", [nm.get(int(c), "") if pd.notna(c) else k for c, k in zip(t["class"], t["kind"])])
+        t.attrs.update(units="km2", table="SO1-4 status (expanded)")
+        return t
+
+    return _then(class_area_table(status_expanded, codes=codes, nodata=NODATA, land_mask=land_mask, compute=False),
+                 shape, compute)
 
 
 def counterbalancing_table(

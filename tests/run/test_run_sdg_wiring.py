@@ -311,3 +311,28 @@ def test_population_on_degraded_land_uses_the_reported_layer(run, masks):
             pop[pop == src.nodata] = 0.0
         degraded = (np.asarray(sdg.sel(period=period)) == 1) & inside
         assert float(nat.loc[period, "population"]) == pytest.approx(pop[degraded].sum(), rel=1e-6), period
+
+
+# --------------------------------------------------------------------------- bounded memory
+
+def test_so1_layers_are_not_held_in_memory(run):
+    """The SO1 stage computes its tables and stores its layers in one pass; the result rasters read those files
+    lazily (dask), block by block, instead of holding whole arrays."""
+    for r in run.rasters:
+        if r.indicator in ("SO1-1", "SO1-2", "SO1-3", "SO1-4"):
+            assert r.data.chunks is not None, (r.indicator, r.name)
+
+
+def test_gdal_cache_is_set_for_the_run_unless_the_user_sets_it(monkeypatch):
+    import os
+
+    from indicators.runner import GDAL_CACHE_MB, gdal_cache
+
+    monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    with gdal_cache():
+        assert os.environ["GDAL_CACHEMAX"] == str(GDAL_CACHE_MB)
+    assert "GDAL_CACHEMAX" not in os.environ
+    monkeypatch.setenv("GDAL_CACHEMAX", "512")
+    with gdal_cache():
+        assert os.environ["GDAL_CACHEMAX"] == "512"
+    assert os.environ["GDAL_CACHEMAX"] == "512"
