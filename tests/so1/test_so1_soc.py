@@ -138,3 +138,43 @@ def test_climate_factors_from_the_specs_regimes():
                {"id": 4, "factor": 0.48}, {"id": 5, "factor": 0.64}]
     f = S.climate_factors_by_zone([0, 2, 1, 2, 1, 2, 1, 2, 1, 5, 4, 4, 3], regimes)
     assert 0 not in f and f[1] == 0.69 and f[2] == 0.80 and f[9] == 0.64 and f[12] == 0.58
+
+
+def test_land_cover_before_the_reference_year_is_not_applied():
+    """LC from 1995 with forest -> crop in 1997; the reference stock is 2000's: no change before 2000 is applied."""
+    years = np.arange(1995, 2011)
+    lc = lc_stack([1, 1] + [3] * 14, years)
+    soc0 = xr.DataArray(np.full((1, 1), 50.0), dims=("y", "x"))
+    out = S.soc_stocks(soc0, lc, factors=fl_matrix(), climate_factor=0.8, transition_years=20, reference_year=2000)
+    assert int(out["year"].values[0]) == 2000 and out.attrs["reference_year"] == 2000
+    assert np.allclose(out.values[:, 0, 0], 50.0)  # crop all along from 2000: the stock stays
+    # the same land cover taken from 1995 applies the 1997 transition (Fl = 0.8: -0.5 t/ha a year in 1997 … 2000)
+    early = S.soc_stocks(soc0, lc, factors=fl_matrix(), climate_factor=0.8, transition_years=20)
+    assert float(early.sel(year=2000)[0, 0]) == pytest.approx(50.0 - 4 * 0.5)
+    # a transition after the reference year still counts: crop -> forest in 2003 (Fl = 1/f = 1.25, +0.625 t/ha a year)
+    later = S.soc_stocks(soc0, lc_stack([1, 1] + [3] * 6 + [1] * 8, years), factors=fl_matrix(), climate_factor=0.8,
+                         transition_years=20, reference_year=2000)
+    assert float(later.sel(year=2002)[0, 0]) == pytest.approx(50.0)
+    assert float(later.sel(year=2004)[0, 0]) == pytest.approx(50.0 + 2 * 0.625)
+
+
+def test_reference_year_without_a_land_cover_layer_is_an_error():
+    from indicators.errors import InputError
+
+    lc = lc_stack([1, 3, 3], [1995, 1999, 2003])
+    soc0 = xr.DataArray(np.full((1, 1), 50.0), dims=("y", "x"))
+    with pytest.raises(InputError, match="reference year 2000"):
+        S.soc_stocks(soc0, lc, factors=fl_matrix(), climate_factor=0.8, transition_years=20, reference_year=2000)
+
+
+@pytest.mark.parametrize("zero_is_nodata, expected", [(True, [0, 0, 1, 0]), (False, [3, 2, 1, 0])])
+def test_zero_initial_stock(zero_is_nodata, expected):
+    """soc.zero_baseline_is_nodata: a zero initial stock is nodata, or classified (a gain from zero is improved,
+    zero to zero stable); a loss from a positive stock and a missing stock are unaffected."""
+    ini = xr.DataArray(np.array([[0.0, 0.0, 50.0, np.nan]], dtype="float32"), dims=("y", "x"))
+    fin = xr.DataArray(np.array([[5.0, 0.0, 40.0, 10.0]], dtype="float32"), dims=("y", "x"))
+    out = S.soc_degradation(ini, fin, threshold=10, inclusive=False, zero_initial_is_nodata=zero_is_nodata)
+    assert out.values.tolist() == [expected]
+    lazy = S.soc_degradation(ini.chunk({"x": 2}), fin.chunk({"x": 2}), threshold=10, inclusive=False,
+                             zero_initial_is_nodata=zero_is_nodata)
+    assert lazy.compute().values.tolist() == [expected]
