@@ -1405,8 +1405,10 @@ def _run_so1(ctx: Context) -> None:
                             procs.reset_index(drop=True), units={"area_km2": "km**2"}))
     for p in periods if lpd_layers else []:
         lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
-        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), _clip(lp, ctx, nodata_codes[0] if nodata_codes else 0)
-                           .where(~lp.isin(nodata_codes), NODATA).astype("uint8"),
+        # the source's nodata codes become the tables' NODATA first, then the outside of the boundary is NODATA too
+        # (a source code such as -1 or -32768 cannot be stored in the uint8 layer)
+        lp3 = _clip(lp.where(~lp.isin(nodata_codes), NODATA).astype("uint8"), ctx, NODATA)
+        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), lp3,
                            codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
                            names_a=names7, names_b={c.code: c.name for c in lpd_legend.classes})
         x.loc["no data", "no data"] -= _outside_km2(ctx)

@@ -409,3 +409,21 @@ def test_soc_reference_year_after_the_first_period_is_an_error(tmp_path):
 
     with pytest.raises(SpecError, match="soc.reference_year 2004"):
         _run(tmp_path, overlay_extra={"parameter_overrides": {"soc": {"reference_year": 2004}}})
+
+
+def test_lpd_table_with_a_negative_nodata_code(tmp_path, masks):
+    """SO1-2.T2 with a national LPD declaring nodata -1: the outside of the boundary is the table's no data (it was
+    filled with the first nodata code, which a uint8 layer cannot hold), and each LPD class column is the area of
+    that class inside the boundary, summed here from the raw map."""
+    import rasterio
+
+    area, inside, _ = masks
+    run = _run(tmp_path, overlay_extra={"parameter_overrides": {"productivity": {
+        "lpd_source": "custom", "lpd_sources": {"custom": {"description": "national LPD", "nodata": [-1]}}}}})
+    t2 = _table(run, "SO1-2.T2.baseline").set_index(_table(run, "SO1-2.T2.baseline").columns[0])
+    with rasterio.open(SAMPLE / "productivity" / "lpd_baseline_2000_2015.tif") as src:
+        lpd = src.read(1)
+    for code in range(1, 6):
+        col = [c for c in t2.columns if c != "no data"][code - 1]
+        assert float(t2[col].sum()) == pytest.approx(float(area[(lpd == code) & inside].sum()), rel=1e-9), code
+    assert float(t2["no data"].sum()) == pytest.approx(float(area[~np.isin(lpd, [1, 2, 3, 4, 5]) & inside].sum()), abs=1e-6)
