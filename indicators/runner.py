@@ -72,6 +72,8 @@ class Stage:
     after: tuple[str, ...] = ()
     #: optional check of the stage's inputs before anything is computed: (loaded, framework) -> problems
     check: Callable[[LoadedConfig, Any], list[str]] | None = None
+    #: every input name the stage may read (its vocabulary: a configured name no stage reads is a misspelling)
+    inputs: tuple[str, ...] = ()
 
 
 def _module_missing(modules: Iterable[str]) -> str | None:
@@ -258,7 +260,7 @@ class Context:
         return da
 
     #: inputs that define the common grid, in order of preference
-    GRID_INPUTS = ("land_cover", "population_total", "population", "lpd", "ndvi", "soc_reference")
+    GRID_INPUTS = ("land_cover", "population_total", "lpd", "ndvi", "soc_reference")
 
     def reference(self) -> Any:
         """The run's common grid (a 2-D raster): the first of GRID_INPUTS that is configured."""
@@ -430,8 +432,9 @@ def load_run_framework(loaded: LoadedConfig) -> Any:
 def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:
     """Every check before computing: specs, selection, inputs (all problems raised together)."""
     fw = framework if framework is not None else load_run_framework(loaded)
-    p = plan(loaded, fw, STAGES if stages is None else stages)
-    headers = check_inputs(loaded, p.requirements)
+    stages = STAGES if stages is None else stages
+    p = plan(loaded, fw, stages)
+    headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
     problems = Problems()
     for stage in p.stages:
         if stage.check is not None:
@@ -439,6 +442,16 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
                 problems.add(line)
     problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
     return Prepared(loaded, fw, p, headers)
+
+
+def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
+    """Every input name the stages may read, plus the inputs recorded but not read (config.RECORDED_INPUTS);
+    None when a stage does not declare its inputs (then only near-misses of the built-in names are flagged)."""
+    from .config import RECORDED_INPUTS
+
+    if not stages or not all(s.inputs for s in stages):
+        return None
+    return {n for s in stages for n in s.inputs} | set(RECORDED_INPUTS)
 
 
 def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: Any = None) -> RunResult:
@@ -611,9 +624,10 @@ def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite
 
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     check_output_dir(out, overwrite=overwrite)
-    prep = prepare(loaded, stages=stages, framework=framework)
+    # a wrong scheduler address is reported before the inputs are read
     client = connect(scheduler)
     try:
+        prep = prepare(loaded, stages=stages, framework=framework)
         result = execute(prep, quiet=quiet, client=client, stream=stream)
         result.provenance["started_at"] = started
         if scheduler:
@@ -708,9 +722,62 @@ def _series_chart(ctx: Context, indicator: str, frame: Any, columns: Sequence[st
     ctx.add_chart(Chart(indicator, title, data.sort_index(), ylabel=ylabel))
 
 
-def _run_so2_tables(ctx: Context) -> None:
-    from .so2.people import drinking_water_indicator, poverty_indicator, poverty_table_schema, water_table_schema
+def _table_schema(fw: Any, name: str) -> Any:
+    """The schema (columns, types, ranges from the specs) of the table input *name* of SO2, SO4 or SO5."""
+    if name in ("so2_1_poverty", "so2_2_water"):
+        from .so2.people import poverty_table_schema, water_table_schema
+
+        rng = tuple(fw.parameters("series").percent_range)
+        return poverty_table_schema(rng) if name == "so2_1_poverty" else water_table_schema(rng)
+    if name == "so4_2_red_list":
+        from .so4.red_list import red_list_table_schema
+
+        return red_list_table_schema(tuple(fw.parameters("red_list").value_range))
+    if name == "so4_3_kba_coverage":
+        from .so4.protected_areas import coverage_table_schema
+
+        return coverage_table_schema(tuple(fw.parameters("series").percent_range))
+    from .so5.finance import EXCHANGE_RATE_SCHEMA, flows_table_schema, narrative_table_schema
+
+    if name == "so5_flows":
+        return flows_table_schema(tuple(dict(fw.parameters("so5").rio_marker_weights)))
+    if name == "exchange_rates":
+        return EXCHANGE_RATE_SCHEMA
+    if name == "so5_5_narrative":
+        return narrative_table_schema(tuple(i.code for i in fw.indicators if getattr(i, "parent", None) == "SO5-5"))
+    raise IndicatorsError(f"internal: no table schema for input {name!r}")
+
+
+def _input_table(loaded: LoadedConfig, fw: Any, name: str) -> Any:
+    """Table input *name* read and checked against its schema (:func:`indicators.tables.read_table`)."""
     from .tables import read_table
+
+    files = input_files(loaded, name, loaded.config.inputs[name])
+    if len(files) != 1:
+        raise InputError(f"inputs.{name}: expected one table file, got {len(files)}")
+    return read_table(next(iter(files.values())), _table_schema(fw, name))
+
+
+def _tables_check(names: Sequence[str]) -> Callable[[LoadedConfig, Any], list[str]]:
+    """A stage check reading the stage's (small) table inputs with their schemas before anything is computed,
+    so a bad value fails ``indicators run --check`` and stops a run before any stage computes."""
+
+    def check(loaded: LoadedConfig, fw: Any) -> list[str]:
+        problems = []
+        for name in names:
+            if name in loaded.config.inputs:
+                try:
+                    _input_table(loaded, fw, name)
+                except IndicatorsError as exc:
+                    text = str(exc)
+                    problems.append(text if text.startswith(f"inputs.{name}") else f"inputs.{name}: {text}")
+        return problems
+
+    return check
+
+
+def _run_so2_tables(ctx: Context) -> None:
+    from .so2.people import drinking_water_indicator, poverty_indicator
 
     fw = ctx.framework
     years = _edition_span(fw)
@@ -720,7 +787,7 @@ def _run_so2_tables(ctx: Context) -> None:
         ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
         ctx.record("SO2-1", "ppp_year", args["ppp_year"])
         ctx.record("SO2-1", "years", list(years))
-        table = read_table(ctx.table_path("so2_1_poverty"), poverty_table_schema(tuple(p.percent_range)))
+        table = _input_table(ctx.loaded, fw, "so2_1_poverty")
         out = poverty_indicator(table, **args, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
                                 **_trend_args(p))
         _add_frames(ctx, "SO2-1", _split_poverty_gini(out))
@@ -728,7 +795,7 @@ def _run_so2_tables(ctx: Context) -> None:
     if ctx.has("so2_2_water"):
         p = _series(ctx, "SO2-2")
         ctx.record("SO2-2", "years", list(years))
-        table = read_table(ctx.table_path("so2_2_water"), water_table_schema(tuple(p.percent_range)))
+        table = _input_table(ctx.loaded, fw, "so2_2_water")
         out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=tuple(p.percent_range),
                                        years=years, allow_gaps=p.allow_gaps, **_trend_args(p))
         _add_frames(ctx, "SO2-2", out)
@@ -759,16 +826,15 @@ def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
 
 
 def _run_so4_tables(ctx: Context) -> None:
-    from .so4.protected_areas import coverage_table_schema, kba_protected_coverage, kba_protected_coverage_from_table
-    from .so4.red_list import red_list_index_indicator, red_list_table_schema
-    from .tables import read_table
+    from .so4.protected_areas import kba_protected_coverage, kba_protected_coverage_from_table
+    from .so4.red_list import red_list_index_indicator
 
     years = _edition_span(ctx.framework)
     if ctx.has("so4_2_red_list"):
         p = _series(ctx, "SO4-2")
         rng = tuple(ctx.params("SO4-2", "red_list").value_range)
         ctx.record("SO4-2", "years", list(years))
-        table = read_table(ctx.table_path("so4_2_red_list"), red_list_table_schema(rng))
+        table = _input_table(ctx.loaded, ctx.framework, "so4_2_red_list")
         out = red_list_index_indicator(table, value_range=rng, years=years, allow_gaps=p.allow_gaps, **_trend_args(p))
         _add_frames(ctx, "SO4-2", out)
         _series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
@@ -788,7 +854,7 @@ def _run_so4_tables(ctx: Context) -> None:
         _series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
     elif ctx.has("so4_3_kba_coverage"):
         p = _series(ctx, "SO4-3")
-        table = read_table(ctx.table_path("so4_3_kba_coverage"), coverage_table_schema(tuple(p.percent_range)))
+        table = _input_table(ctx.loaded, ctx.framework, "so4_3_kba_coverage")
         out = kba_protected_coverage_from_table(table, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
                                                 **_trend_args(p))
         _add_frames(ctx, "SO4-3", out)
@@ -811,17 +877,15 @@ def _so4_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
 
 
 def _run_so5(ctx: Context) -> None:
-    from .so5.finance import (EXCHANGE_RATE_SCHEMA, flows_table_schema, future_support_narrative,
-                              narrative_table_schema, resource_flows_indicator)
-    from .tables import read_table
+    from .so5.finance import future_support_narrative, resource_flows_indicator
 
     fw = ctx.framework
     if ctx.has("so5_flows"):
         p = _series(ctx, "SO5-1")
         s5 = ctx.params("SO5-1", "so5")
         weights = dict(s5.rio_marker_weights)
-        flows = read_table(ctx.table_path("so5_flows"), flows_table_schema(tuple(weights)))
-        rates = read_table(ctx.table_path("exchange_rates"), EXCHANGE_RATE_SCHEMA)
+        flows = _input_table(ctx.loaded, fw, "so5_flows")
+        rates = _input_table(ctx.loaded, fw, "exchange_rates")
         out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=s5.unmarked_weight,
                                        **_trend_args(p))
         series, trend = out["series"], out["trend"]
@@ -843,7 +907,7 @@ def _run_so5(ctx: Context) -> None:
     if ctx.has("so5_5_narrative"):
         items = {i.code: i.name for i in fw.indicators if i.parent == "SO5-5"}
         ctx.record("SO5-5", "sub_items", sorted(items))
-        table = read_table(ctx.table_path("so5_5_narrative"), narrative_table_schema(tuple(items)))
+        table = _input_table(ctx.loaded, fw, "so5_5_narrative")
         _add_frames(ctx, "SO5-5", {"narrative": future_support_narrative(table, sub_items=items)})
 
 
@@ -856,12 +920,18 @@ def _so5_indicators_computed(inputs: Mapping[str, InputSpec], fw: Any) -> list[N
     return needs or "inputs so5_flows / so5_5_narrative not in the run configuration"
 
 
+SO2_TABLES = ("so2_1_poverty", "so2_2_water")
+SO4_TABLES = ("so4_2_red_list", "so4_3_kba_coverage")
+SO5_TABLES = ("so5_flows", "exchange_rates", "so5_5_narrative")
+
 STAGES.extend([
-    Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",), _so2_needs, _run_so2_tables),
+    Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",), _so2_needs, _run_so2_tables,
+          check=_tables_check(SO2_TABLES), inputs=SO2_TABLES),
     Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
-          ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables),
+          ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables,
+          check=_tables_check(SO4_TABLES), inputs=(*SO4_TABLES, "kba", "protected_areas")),
     Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
-          ("indicators.so5.finance",), _so5_indicators_computed, _run_so5),
+          ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=_tables_check(SO5_TABLES), inputs=SO5_TABLES),
 ])
 
 
@@ -983,7 +1053,8 @@ def _run_so3_hazard(ctx: Context) -> None:
 
 
 STAGES.append(Stage("so3_hazard", "SO3-1 drought hazard (SPI, classes, areas)", ("SO3-1",),
-                    ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), _so3_hazard_needs, _run_so3_hazard))
+                    ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), _so3_hazard_needs, _run_so3_hazard,
+                    inputs=("precipitation", *Context.GRID_INPUTS)))
 
 
 # ---- SO1 land, SDG 15.3.1, SO2-3 -----------------------------------------------------------
@@ -1707,9 +1778,11 @@ def _mask_nodata(da: Any) -> Any:
 STAGES.insert(0, Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, one out all out, status)",
                        ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
                        ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
-                        "indicators.so1.tables"), _so1_needs, _run_so1))
+                        "indicators.so1.tables"), _so1_needs, _run_so1,
+                       inputs=("land_cover", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons")))
 STAGES.insert(1, Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),
-                       ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",)))
+                       ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",),
+                       inputs=("population_total", "population_female", "population_male")))
 
 
 def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -1786,20 +1859,16 @@ def _run_so3_exposure(ctx: Context) -> None:
 
 
 def _epoch_population_year(available: Sequence[int], first: int, last: int, fill: str) -> int:
-    """The most recent population year of the epoch [first, last] (PRAIS22 §3.2 Step 4).
+    """The population year of the epoch [first, last]: :func:`indicators.so3.exposure.epoch_population_year`
+    (PRAIS22 §3.2 Step 4), whose fill from outside the epoch needs ``population_year_fill: nearest``."""
+    from .so3.exposure import epoch_population_year
 
-    Without a grid inside the epoch: the latest grid before it, else the earliest after it, when
-    ``population_year_fill`` is ``nearest``; an error otherwise.
-    """
-    years = sorted(int(y) for y in available)
-    inside = [y for y in years if first <= y <= last]
-    if inside:
-        return inside[-1]
-    if fill != "nearest":
+    year, how = epoch_population_year(first, last, available)
+    if how != "inside the epoch" and fill != "nearest":
         raise InputError(f"inputs.population_total: no population map in the epoch {first}-{last} and the specs' "
-                         f"drought_exposure.population_year_fill is {fill!r}; add one (available: {years}) or use 'nearest'")
-    before = [y for y in years if y < first]
-    return before[-1] if before else years[0]
+                         f"drought_exposure.population_year_fill is {fill!r}; add one (available: "
+                         f"{sorted(int(y) for y in available)}) or use 'nearest'")
+    return year
 
 
 def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mapping[str, Any], *, codes: Sequence[int],
@@ -1843,7 +1912,8 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
 
 
 STAGES.append(Stage("so3_exposure", "SO3-2 population exposed to drought", ("SO3-2",), ("indicators.so3.exposure",),
-                    _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",)))
+                    _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",),
+                    inputs=("population_total", "population_female", "population_male", "population_national")))
 
 
 def _so3_vulnerability_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -1943,7 +2013,8 @@ def _run_so3_vulnerability(ctx: Context) -> None:
 
 
 STAGES.append(Stage("so3_vulnerability", "SO3-3 drought vulnerability (DVI)", ("SO3-3",), ("indicators.so3.vulnerability",),
-                    _so3_vulnerability_needs, _run_so3_vulnerability, check=_so3_vulnerability_check))
+                    _so3_vulnerability_needs, _run_so3_vulnerability, check=_so3_vulnerability_check,
+                    inputs=("dvi_factors_national", "dvi_factors_units", "dvi", "population_total")))
 
 
 # ---- what each indicator reads, for the user guide and docs/indicators/ --------------------
