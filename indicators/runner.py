@@ -1276,17 +1276,10 @@ class _OnePass:
 
 
 def _recoded(layer: Any, polygons: Any, period: str) -> Any:
-    """:func:`indicators.so1.sdg.apply_recodes` of a lazy layer (polygons already in its CRS).
-
-    The polygon raster is made block by block (``map_blocks``), whose blocks carry only x and y: the
-    layer's other coordinates (the CRS variable ``spatial_ref``, a scalar year) go before, the CRS after.
-    """
+    """:func:`indicators.so1.sdg.apply_recodes` of a lazy layer (polygons already in its CRS)."""
     from .so1.sdg import apply_recodes
 
-    crs = layer.rio.crs
-    bare = layer.drop_vars([c for c in layer.coords if c not in layer.dims])
-    ds = apply_recodes(bare, polygons, period=period)
-    return ds.rio.write_crs(crs) if crs is not None else ds
+    return apply_recodes(layer, polygons, period=period)
 
 
 def _run_so1(ctx: Context) -> None:
@@ -1388,8 +1381,9 @@ def _run_so1(ctx: Context) -> None:
             if soc.water_is_nodata:
                 # inland water has no SOC sub-indicator (Part C §1.4): the water of D3, or of each period's first year
                 exclude = ~ctx.land_mask("SO1-3", year=p.soc.initial)
+            # threshold, strictness and the zero-baseline rule come from the spec binding
             deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
-                                            zero_initial_is_nodata=soc.zero_baseline_is_nodata, **dargs)
+                                            **dargs)
         ctx.record("SO1-3", "soc.zero_baseline_is_nodata", soc.zero_baseline_is_nodata)
         stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
         for y in stock_years:

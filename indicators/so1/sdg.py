@@ -294,12 +294,13 @@ def rasterize_polygons(polygons: Any, template: xr.DataArray) -> xr.DataArray:
             arr = np.zeros((by.size, bx.size), dtype="uint16")
         return xr.DataArray(arr, dims=(ydim, xdim), coords={ydim: block[ydim], xdim: block[xdim]})
 
-    template2 = xr.zeros_like(plane, dtype="uint16")
-    if plane.chunks is not None:
-        out = xr.map_blocks(_block, plane, template=template2)
-    else:
-        out = _block(plane)
-        out = out.assign_coords({k: v for k, v in plane.coords.items() if k not in out.coords})
+    # Blocks carry only y and x: the other coordinates (rioxarray's CRS variable
+    # ``spatial_ref``, a scalar year) go around map_blocks and are put back after.
+    extra = {k: v for k, v in plane.coords.items() if k not in plane.dims}
+    bare = plane.drop_vars(list(extra))
+    template2 = xr.zeros_like(bare, dtype="uint16")
+    out = xr.map_blocks(_block, bare, template=template2) if bare.chunks is not None else _block(bare)
+    out = out.assign_coords(extra)
     out.attrs.update(long_name="recode polygon (row number, 0 none)", units="1", nodata=0)
     return out.rename("recode_polygon")
 

@@ -280,7 +280,7 @@ def soc_degradation(
     threshold: float,
     inclusive: bool,
     exclude: xr.DataArray | None = None,
-    zero_initial_is_nodata: bool = True,
+    zero_initial_is_nodata: bool,
 ) -> xr.DataArray:
     """SO1-3 sub-indicator from the SOC stocks at the start and end of a period (D11, Part B §2.5).
 

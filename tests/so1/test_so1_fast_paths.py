@@ -81,7 +81,7 @@ stocks = st.floats(allow_nan=True, allow_infinity=True, width=32) | specials
        dtype=st.sampled_from(["float32", "float64"]))
 def test_so1_fast_soc_classes_equal_reference(a, b, threshold, inclusive, dtype):
     a, b = a.astype(dtype), b.astype(dtype)
-    fast = soc_degradation(da(a), da(b), threshold=threshold, inclusive=inclusive)
+    fast = soc_degradation(da(a), da(b), threshold=threshold, inclusive=inclusive, zero_initial_is_nodata=True)
     ref = _soc_classes_reference(a, b, threshold, inclusive)
     np.testing.assert_array_equal(fast.values, ref)
 
@@ -90,8 +90,8 @@ def test_so1_fast_soc_boundaries_by_hand():
     # +10 % exactly: stable when exclusive (D11 default), improved when inclusive; NaN/zero initial stock: nodata
     a = np.array([[100, 100, 100, 0, np.nan, 50]], np.float32)
     b = np.array([[110, 90, 111, 5, 10, np.nan]], np.float32)
-    assert soc_degradation(da(a), da(b), threshold=10, inclusive=False).values.tolist() == [[2, 2, 3, 0, 0, 0]]
-    assert soc_degradation(da(a), da(b), threshold=10, inclusive=True).values.tolist() == [[3, 1, 3, 0, 0, 0]]
+    assert soc_degradation(da(a), da(b), threshold=10, inclusive=False, zero_initial_is_nodata=True).values.tolist() == [[2, 2, 3, 0, 0, 0]]
+    assert soc_degradation(da(a), da(b), threshold=10, inclusive=True, zero_initial_is_nodata=True).values.tolist() == [[3, 1, 3, 0, 0, 0]]
 
 
 def test_so1_fast_paths_dask_chunks_equal_numpy(unccd_matrix):
@@ -102,7 +102,7 @@ def test_so1_fast_paths_dask_chunks_equal_numpy(unccd_matrix):
     def chain(wrap):
         lc = land_cover_degradation(wrap(a), wrap(b), unccd_matrix)
         pr = lpd_to_3class(wrap(lpd), mapping={1: -1, 2: -1, 3: 0, 4: 0, 5: 1}, nodata_codes=[0])
-        so = soc_degradation(wrap(s0), wrap(s1), threshold=10, inclusive=False)
+        so = soc_degradation(wrap(s0), wrap(s1), threshold=10, inclusive=False, zero_initial_is_nodata=True)
         sdg = one_out_all_out(pr, lc, so, nodata_rule="degraded_wins")
         return status(sdg, lc, matrix=STATUS_MATRIX, collapse=COLLAPSE)["status_expanded"]
 

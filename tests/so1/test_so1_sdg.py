@@ -129,6 +129,21 @@ def test_recode_polygons_apply_per_period():
     np.testing.assert_array_equal(lazy.recode_polygon.values, rep.recode_polygon.values)
 
 
+def test_recode_polygons_on_a_lazy_layer_with_a_crs_and_a_year():
+    """A dask layer opened by rioxarray carries spatial_ref (its CRS) and often a scalar year:
+    the recode works on it and keeps both."""
+    import rioxarray  # noqa: F401  (registers .rio)
+
+    sdg = _grid_4x4([[1, 1, 2, 3]] * 4).rio.write_crs("EPSG:3035").assign_coords(year=2019)
+    polys = gpd.GeoDataFrame({"periods_affected": ["report_1"], "recode_deg_to": [0], "recode_stable_to": [None],
+                              "recode_imp_to": [None]}, geometry=[box(0, 0, 2, 4)], crs="EPSG:3035")
+    out = G.apply_recodes(sdg.chunk({"y": 2, "x": 2}), polys, period="report_1")
+    # degraded (1) in the left half becomes stable (2); the right half is unchanged
+    assert out.sdg.values.tolist() == [[2, 2, 2, 3]] * 4
+    assert out.sdg.rio.crs == sdg.rio.crs and int(out.sdg.year) == 2019
+    assert out.recode_polygon.rio.crs == sdg.rio.crs
+
+
 def test_status_from_the_specs_lookup_tables():
     matrix = {"rows": [{"when": [b, p], "then": [NINE[(b + 2, p + 2)][0]]} for b in (-1, 0, 1) for p in (-1, 0, 1)]}
     collapse = {"rows": [{"when": [k], "then": [{1: -1, 2: -1, 3: -1, 4: 0, 5: 1, 6: 1, 7: 1}[k]]} for k in range(1, 8)]}

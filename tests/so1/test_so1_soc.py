@@ -104,7 +104,7 @@ FINALS = [89.9, 90.0, 90.1, 109.9, 110.0, 110.1, 100.0]
 def test_soc_threshold_at_and_around_10_percent(inclusive, expected):
     ini = xr.DataArray(np.full((1, 7), 100.0), dims=("y", "x"))
     fin = xr.DataArray(np.array([FINALS]), dims=("y", "x"))
-    out = S.soc_degradation(ini, fin, threshold=10, inclusive=inclusive)
+    out = S.soc_degradation(ini, fin, threshold=10, inclusive=inclusive, zero_initial_is_nodata=True)
     assert out.values[0].tolist() == expected
     assert out.dtype == np.uint8
 
@@ -113,7 +113,7 @@ def test_soc_nodata_rules():
     ini = xr.DataArray(np.array([[0.0, np.nan, 50.0, 50.0]]), dims=("y", "x"))
     fin = xr.DataArray(np.array([[10.0, 10.0, np.nan, 40.0]]), dims=("y", "x"))
     water = xr.DataArray(np.array([[False, False, False, True]]), dims=("y", "x"))
-    out = S.soc_degradation(ini, fin, threshold=10, inclusive=False, exclude=water)
+    out = S.soc_degradation(ini, fin, threshold=10, inclusive=False, exclude=water, zero_initial_is_nodata=True)
     assert out.values[0].tolist() == [0, 0, 0, 0]
     pch = S.soc_percent_change(ini, fin)
     assert np.isnan(pch.values[0, 0]) and pch.values[0, 3] == pytest.approx(-20.0)

@@ -43,7 +43,7 @@ LPD3 = {1: -1, 2: -1, 3: 0, 4: 0, 5: 1}
 def sdg_layer(*, inclusive, nodata_rule, lpd_nodata):
     lc = L.land_cover_degradation(LC0, LC1, SIGNED, codes=range(1, 8))
     prod = P.lpd_to_3class(JRC, mapping=LPD3, nodata_codes=lpd_nodata)
-    soc = S.soc_degradation(SOC0, SOC1, threshold=10, inclusive=inclusive, exclude=LC0 == 7)
+    soc = S.soc_degradation(SOC0, SOC1, threshold=10, inclusive=inclusive, exclude=LC0 == 7, zero_initial_is_nodata=True)
     return one_out_all_out(prod, lc, soc, nodata_rule=nodata_rule)
 
 
