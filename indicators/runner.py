@@ -1121,6 +1121,27 @@ def _inland_water(ctx: Context, year: int | None = None) -> tuple[float, int]:
     return ctx._cache[key]
 
 
+def _land_area_table(lc_tab: Any, is_nodata: Any, *, water_class: int, official: float | None) -> Any:
+    """SO1-1.T1 from the per-class land-cover areas (SO1-1.T5): land, water, no data and the country, per year.
+
+    Rows add up: total land area + water bodies + no data = total country area.
+    """
+    import pandas as pd
+
+    years = [c for c in lc_tab.columns if str(c).isdigit()]
+    classes = lc_tab[~is_nodata]
+    is_water = pd.to_numeric(classes["class"], errors="coerce") == water_class
+    land = classes[~is_water][years].sum()
+    water = classes[is_water][years].sum()
+    nodata = lc_tab[is_nodata][years].sum()
+    rows = {"total land area": land, "water bodies": water, "no data": nodata, "total country area": land + water + nodata}
+    out = pd.DataFrame(rows).T.reset_index(names="row")
+    if official is not None:
+        out = pd.concat([out, pd.DataFrame([{"row": "official land area (denominator)", **{y: float(official) for y in years}}])],
+                        ignore_index=True)
+    return out
+
+
 def _less_outside(frame: Any, ctx: Context, *, row: Any, column: str) -> Any:
     """Remove the area (and cell count, if the frame has one) outside the boundary from the row where it was counted."""
     frame = frame.copy()
@@ -1457,6 +1478,11 @@ def _run_so1(ctx: Context) -> None:
         lc_tab = _less_outside(lc_tab, ctx, row=lc_tab.index[is_nodata][0], column=y)
     ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
                         units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
+    ctx.add_table(Table("SO1-1.T1", "Land area: total land, water bodies and total country area, km²",
+                        _land_area_table(lc_tab, is_nodata, water_class=lcp.water_class, official=official),
+                        units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()},
+                        notes=[out_note, "Total land area = the valid land-cover classes other than water (D3); "
+                               "no data is reported on its own row and is not land."]))
     for p in periods:
         ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
         tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)

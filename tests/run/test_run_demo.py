@@ -248,3 +248,23 @@ def test_class_colours_follow_the_meaning_of_each_code(demo):
             assert f"#{r:02X}{g:02X}{b:02X}" == three[meaning].upper(), (rel, code, meaning)
             checked += 1
     assert checked == 12
+
+
+def test_land_area_table_adds_up_and_is_the_sdg_denominator(demo):
+    """SO1-1.T1: land + water + no data = country, every year; the first year's land and water are
+    SO1-4.T1's (D3: land is the valid cells inside the boundary minus inland water)."""
+    t1 = pd.read_csv(demo / "SO1-1" / "SO1-1.T1.csv").set_index("row")
+    years = [c for c in t1.columns if c.isdigit()]
+    assert years and years[0] == "2000"
+    for y in years:
+        parts = t1.loc["total land area", y] + t1.loc["water bodies", y] + t1.loc["no data", y]
+        # the CSVs hold km² to 6 decimals
+        assert parts == pytest.approx(t1.loc["total country area", y], abs=3e-6)
+        assert t1.loc["water bodies", y] > 0  # the lake
+    # the country does not change size between years
+    assert t1.loc["total country area"].nunique() == 1 or t1.loc["total country area"].std() < 1e-6
+    sdg = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv")
+    base = sdg[sdg["period"] == "baseline"].set_index("class")["area_km2"]
+    # SO1-4.T1's denominator is the land with SDG data; land without it is its own row: together, the land
+    assert t1.loc["total land area", "2000"] == pytest.approx(base["total land area"] + base["no data"], abs=3e-6)
+    assert t1.loc["water bodies", "2000"] == pytest.approx(base["water"], abs=2e-6)
