@@ -16,6 +16,8 @@ files, they receive what these two functions return.
 
 from __future__ import annotations
 
+import threading
+import uuid
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -379,7 +381,8 @@ class RasterStore:
     directory is removed on exit.
     """
 
-    def __init__(self, layers: Mapping[str, xr.DataArray], directory: str | Path | None, compress: str | None):
+    def __init__(self, layers: Mapping[str, xr.DataArray], directory: str | Path | None, compress: str | None,
+                 shared: bool = False):
         import tempfile
         import threading
 
@@ -389,6 +392,7 @@ class RasterStore:
         from .grid import grid_of
 
         self._tmp = tempfile.TemporaryDirectory(prefix="indicators-") if directory is None else None
+        self.shared = shared
         self.directory = Path(self._tmp.name if self._tmp else directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.layers = dict(layers)
@@ -408,12 +412,18 @@ class RasterStore:
                            blockysize=512, BIGTIFF="IF_SAFER")
             if compress:
                 profile["compress"] = compress
-            ds = rasterio.open(path, "w", **profile)
-            self._datasets.append(ds)
             self.paths[key] = path
             data = da.data if hasattr(da.data, "dask") else dsa.from_array(np.asarray(da.data), chunks=(2048, -1))
             sources.append(data)
-            targets.append(_WindowWriter(ds, lock))
+            if shared:
+                # create the (sparse) file here; each block opens it by path, so any worker seeing it can write
+                with rasterio.open(path, "w", SPARSE_OK=True, **profile):
+                    pass
+                targets.append(_PathWindowWriter(str(path), f"indicators-store-{uuid.uuid4().hex}"))
+            else:
+                ds = rasterio.open(path, "w", **profile)
+                self._datasets.append(ds)
+                targets.append(_WindowWriter(ds, lock))
         self.task = dsa.store(sources, targets, lock=False, compute=False)
 
     def _close_writers(self) -> None:
@@ -465,6 +475,36 @@ class _WindowWriter:
             self.ds.write(np.asarray(value), 1, window=win)
 
 
+class _PathWindowWriter:
+    """dask.array.store target for a distributed cluster: picklable (a path and a lock name); each window opens
+    the file, writes and closes it, under a cluster-wide lock (GDAL cannot update one file from several
+    processes at once)."""
+
+    def __init__(self, path: str, lock_name: str):
+        self.path, self.lock_name = path, lock_name
+
+    def _lock(self):
+        try:
+            from distributed import Lock, get_worker
+
+            get_worker()
+        except (ImportError, ValueError):
+            return _LOCAL_PATH_LOCK  # not on a distributed worker: threads of this process
+        return Lock(self.lock_name)
+
+    def __setitem__(self, key, value) -> None:
+        import rasterio
+        from rasterio.windows import Window
+
+        rows, cols = key
+        win = Window(cols.start or 0, rows.start or 0, value.shape[1], value.shape[0])
+        with self._lock(), rasterio.open(self.path, "r+") as ds:
+            ds.write(np.asarray(value), 1, window=win)
+
+
+_LOCAL_PATH_LOCK = threading.Lock()
+
+
 def _safe_name(key: Any) -> str:
     text = "_".join(map(str, key)) if isinstance(key, tuple) else str(key)
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text) or "layer"
@@ -475,6 +515,7 @@ def store_rasters(
     directory: str | Path | None = None,
     *,
     compress: str | None = None,
+    shared: bool = False,
 ) -> RasterStore:
     """Prepare writing lazy 2-D rasters to tiled GeoTIFFs, block by block (nothing is computed yet).
 
@@ -488,6 +529,13 @@ def store_rasters(
     compress : str, optional
         GDAL compression (e.g. ``"deflate"``); default none: the files are
         intermediates, and writing uncompressed costs no CPU.
+    shared : bool
+        Write through the file paths instead of this process's open file
+        handles, under a cluster-wide lock, so that the workers of a
+        ``dask.distributed`` cluster can write the blocks they compute (the
+        workers must see *directory*: the same machine, or a shared file
+        system). Without it, a distributed scheduler would have to send every
+        block back to this process.
 
     Returns
     -------
@@ -495,4 +543,4 @@ def store_rasters(
         ``task`` to compute (alone, or with :func:`indicators.summarize.compute_tables`),
         then ``open()`` for the file-backed rasters.
     """
-    return RasterStore(layers, directory, compress)
+    return RasterStore(layers, directory, compress, shared)

@@ -108,6 +108,27 @@ def test_geo_store_rasters_round_trip_in_one_pass(classes, tmp_path):
     assert not directory.exists()  # a temporary directory is removed on close
 
 
+def test_geo_store_rasters_shared_written_by_cluster_workers(classes, tmp_path):
+    # worker processes write the blocks they compute through the file path; nothing comes back to this process
+    distributed = pytest.importorskip("distributed", reason="requires optional dependency distributed")
+    data, lazy = classes
+    three = (lazy % 3 + 1).astype(np.uint8).rio.write_crs(lazy.rio.crs).rio.write_nodata(0)
+    three.attrs.update(flag_values=[1, 2, 3], flag_meanings="degraded stable improved", nodata=0, long_name="x")
+    cont = (lazy.astype(np.float32) / 2).rio.write_crs(lazy.rio.crs)
+    cont.attrs["units"] = "t/ha"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, store_rasters({"three": three, "cont": cont}, tmp_path / "s", shared=True) as store:
+        pending = class_area_table(three, codes=[1, 2, 3], nodata=0, compute=False)
+        table, written = compute_tables(pending, store.task)
+        assert written is None or not hasattr(written, "shape")  # the write returns no array
+        opened = store.open()
+        np.testing.assert_array_equal(opened["three"].values, data % 3 + 1)
+        np.testing.assert_array_equal(opened["cont"].values, data.astype(np.float32) / 2)
+        assert opened["three"].rio.nodata == 0 and opened["three"].rio.transform() == T
+        pd.testing.assert_frame_equal(table, class_area_table(opened["three"], codes=[1, 2, 3], nodata=0))
+        assert client.status == "running"
+
+
 def test_geo_auto_chunks_bounded_and_same_for_all_dtypes(tmp_path, monkeypatch):
     import indicators.io as io
 
