@@ -32,6 +32,9 @@ _LAZY: dict[str, str] = {
     "spi": "indicators.so3.spi",
     "fit_spi": "indicators.so3.spi",
     "transform_spi": "indicators.so3.spi",
+    "spei": "indicators.so3.spei",
+    "fit_spei": "indicators.so3.spei",
+    "transform_spei": "indicators.so3.spei",
     # errors
     "IndicatorsError": "indicators.errors",
     "SpecError": "indicators.errors",
