@@ -52,7 +52,23 @@ MAX_SCALE = 48
 
 _PARAM_VARS = ("alpha", "beta", "q", "n_nonzero", "n_valid")
 _FIT_METHOD = "Thom (1958) maximum-likelihood approximation, per calendar month, on the non-zero calibration values"
+_FIT_METHODS = {
+    "thom": _FIT_METHOD,
+    "mle": "maximum likelihood (ln(alpha) - digamma(alpha) = ln(mean) - mean(ln x), Newton from Thom's estimate), "
+           "per calendar month, on the non-zero calibration values",
+}
 _ZERO_HANDLING = "mixed distribution H = q + (1 - q) * G(x), q = share of zero accumulations among valid calibration values"
+_ZERO_HANDLINGS = {
+    "mixed": _ZERO_HANDLING,
+    "center_of_mass": _ZERO_HANDLING + "; a zero accumulation gets H = q / 2, the centre of the probability mass of "
+                      "zeros (Stagge et al. 2015)",
+}
+#: Weight of q given to a zero accumulation: H(0) = weight * q.
+_ZERO_WEIGHT = {"mixed": 1.0, "center_of_mass": 0.5}
+_INVERSE_NORMALS = {
+    "exact": "exact (scipy.special.ndtri)",
+    "abramowitz_stegun": "Abramowitz & Stegun (1964) 26.2.23 rational approximation, |error| < 4.5e-4",
+}
 _REFERENCES = (
     "McKee, Doesken & Kleist (1993); Edwards & McKee (1997); Thom (1958); WMO-No. 1090 (2012); "
     "unccd-indicators methodology Part A D5 and Part B section 4"
@@ -169,8 +185,9 @@ def _accumulate(x: np.ndarray, factor: np.ndarray, scale: int, targets: np.ndarr
     return sums
 
 
-def _thom_fit(sample: np.ndarray, min_nonzero: int) -> np.ndarray:
-    """Thom gamma fit of each column of *sample* (years, cells); returns (5, cells)."""
+def _gamma_fit(sample: np.ndarray, min_nonzero: int, method: str = "thom") -> np.ndarray:
+    """Gamma fit of each column of *sample* (years, cells): Thom's estimate, refined to the exact maximum-likelihood
+    shape with ``method="mle"``; returns (5, cells)."""
     valid = ~np.isnan(sample)
     pos = valid & (sample > 0)
     n_valid = valid.sum(axis=0)
@@ -181,6 +198,8 @@ def _thom_fit(sample: np.ndarray, min_nonzero: int) -> np.ndarray:
         meanlog = np.where(pos, np.log(np.where(pos, sample, 1.0)), 0.0).sum(axis=0) / n_pos
         a = np.log(mean) - meanlog
         alpha = (1.0 + np.sqrt(1.0 + 4.0 * a / 3.0)) / (4.0 * a)
+        if method == "mle":
+            alpha = _mle_shape(alpha, a)
         beta = mean / alpha
         q = (n_valid - n_pos) / n_valid
     # all non-zero values equal: A is 0 up to rounding, so test the values themselves
@@ -193,13 +212,30 @@ def _thom_fit(sample: np.ndarray, min_nonzero: int) -> np.ndarray:
     return np.stack([alpha, beta, q, n_pos.astype("float64"), n_valid.astype("float64")])
 
 
-def _fit_block(block, factor, scale, month_targets, min_nonzero):
+def _mle_shape(alpha: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Solve ln α − ψ(α) = A by Newton's method from Thom's α (the gamma likelihood equation for the shape).
+
+    g(α) = ln α − ψ(α) is positive, decreasing and convex, so Newton from either side converges (monotonically after
+    the first step); 50 steps is far more than the 3–5 that reach 1e-15 from Thom's estimate."""
+    alpha = alpha.copy()
+    ok = np.isfinite(alpha) & (a > 0)
+    for _ in range(50):
+        x = alpha[ok]
+        step = (np.log(x) - special.digamma(x) - a[ok]) / (1.0 / x - special.polygamma(1, x))
+        new = np.where(x - step > 0, x - step, x / 2.0)  # keep the shape positive
+        alpha[ok] = new
+        if np.all(np.abs(step) <= 1e-15 * np.abs(new)):
+            break
+    return alpha
+
+
+def _fit_block(block, factor, scale, month_targets, min_nonzero, fit="thom"):
     """Kernel of :func:`fit_spi`: (…, time) block → (…, 5, months)."""
     x, spatial = _as_cells(block)
     out = np.empty((5, len(month_targets), x.shape[1]), dtype="float64")
     for cols, xb in _cell_blocks(x):
         for j, targets in enumerate(month_targets):
-            out[:, j, cols] = _thom_fit(_accumulate(xb, factor, scale, targets), min_nonzero)
+            out[:, j, cols] = _gamma_fit(_accumulate(xb, factor, scale, targets), min_nonzero, fit)
     out = out.reshape((5, len(month_targets)) + spatial)
     return np.moveaxis(np.moveaxis(out, 0, -1), 0, -1)  # (…, 5, months)
 
@@ -226,8 +262,8 @@ def _groups_csr(groups: list[tuple[int, slice | np.ndarray]], ntargets: int) -> 
 
 
 @numba.njit(nogil=True, cache=True)
-def _gamma_mixture_cdf(sums, group_month, row_start, rows, params):  # pragma: no cover - compiled
-    """In place: accumulated sums (targets, cells) → H = q + (1 − q)·P(α, x/β).
+def _gamma_mixture_cdf(sums, group_month, row_start, rows, params, zero_weight):  # pragma: no cover - compiled
+    """In place: accumulated sums (targets, cells) → H = q + (1 − q)·P(α, x/β), and H = zero_weight·q for x = 0.
 
     params: (3, months, cells) α, β, q. Each (calendar month, cell) is one group of
     values sharing α, so the incomplete gamma function is evaluated per group
@@ -251,10 +287,29 @@ def _gamma_mixture_cdf(sums, group_month, row_start, rows, params):  # pragma: n
                 x[k] = sums[rows[r0 + k], c] / beta
             lower_gamma_group(params[0, j, c], x[:m], p[:m], work)
             for k in range(m):
-                sums[rows[r0 + k], c] = p[k] * (1.0 - q) + q
+                sums[rows[r0 + k], c] = zero_weight * q if x[k] == 0.0 else p[k] * (1.0 - q) + q
 
 
-def _transform_block(block, params, factor, scale, targets, groups, clip, dtype):
+#: Abramowitz & Stegun (1964) 26.2.23: numerator c0..c2 and denominator d1..d3 coefficients.
+_AS_C = (2.515517, 0.802853, 0.010328)
+_AS_D = (1.432788, 0.189269, 0.001308)
+
+
+def _inverse_normal(h: np.ndarray, method: str) -> None:
+    """In place: probabilities → standard normal quantiles, exactly or with A&S 26.2.23 (older SPI programs)."""
+    if method == "exact":
+        special.ndtri(h, out=h)
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tail = np.where(h > 0.5, 1.0 - h, h)  # the formula is for the lower tail; the upper mirrors it
+        t = np.sqrt(-2.0 * np.log(tail))
+        z = t - (_AS_C[0] + t * (_AS_C[1] + t * _AS_C[2])) / (1.0 + t * (_AS_D[0] + t * (_AS_D[1] + t * _AS_D[2])))
+        z = np.where(tail == 0.0, np.inf, z)  # H = 0 or 1: ±∞, as the exact quantile
+        np.copyto(h, np.where(h > 0.5, z, -z), where=~np.isnan(h))
+
+
+def _transform_block(block, params, factor, scale, targets, groups, clip, dtype, zero_handling="mixed",
+                     inverse_normal="exact"):
     """Kernel of :func:`transform_spi`: (…, time) block and (…, 3, months) params → (…, targets).
 
     Works in place on the accumulated sums: H = q + (1 − q)·P(α, x/β), SPI = Φ⁻¹(H).
@@ -266,8 +321,8 @@ def _transform_block(block, params, factor, scale, targets, groups, clip, dtype)
     out = np.empty((len(targets), x.shape[1]), dtype=dtype)
     for cols, xb in _cell_blocks(x):
         sums = _accumulate(xb, factor, scale, targets)
-        _gamma_mixture_cdf(sums, group_month, row_start, rows, p[:, :, cols])
-        special.ndtri(sums, out=sums)
+        _gamma_mixture_cdf(sums, group_month, row_start, rows, p[:, :, cols], _ZERO_WEIGHT[zero_handling])
+        _inverse_normal(sums, inverse_normal)
         if clip is not None:
             np.clip(sums, -clip, clip, out=sums)
         out[:, cols] = sums
@@ -358,10 +413,18 @@ class _FitPlan:
     month_targets: list[np.ndarray]
     min_nonzero: int
     attrs: dict[str, Any]
+    fit: str = "thom"
 
 
-def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim) -> _FitPlan:
+def _check_choice(name: str, value: str, allowed: Mapping[str, str]) -> str:
+    if value not in allowed:
+        raise InputError(f"SPI {name}={value!r} is not supported; choose one of {sorted(allowed)}")
+    return value
+
+
+def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim, fit="thom") -> _FitPlan:
     scale = _check_scale(scale)
+    fit = _check_choice("fit", fit, _FIT_METHODS)
     month_list = _check_months(months)
     cal0, cal1 = (int(calibration[0]), int(calibration[1]))
     if cal1 < cal0:
@@ -393,7 +456,8 @@ def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim) 
         "calibration_end_year": cal1,
         "calibration_years_available": f"{cal_years[0]}-{cal_years[-1]}",
         "distribution": "gamma (2-parameter, location 0)",
-        "fitting_method": _FIT_METHOD,
+        "fit": fit,
+        "fitting_method": _FIT_METHODS[fit],
         "zero_handling": _ZERO_HANDLING,
         "min_nonzero": int(min_nonzero),
         "accumulation_units": "mm",
@@ -401,7 +465,7 @@ def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim) 
         "missing_rule": "a missing month inside the accumulation window gives a missing value",
         "references": _REFERENCES,
     }
-    return _FitPlan(_time_chunked(precip, time_dim), factor, scale, month_list, month_targets, int(min_nonzero), attrs)
+    return _FitPlan(_time_chunked(precip, time_dim), factor, scale, month_list, month_targets, int(min_nonzero), attrs, fit)
 
 
 def _plan_transform(precip: xr.DataArray, fitted: list[int], months, time_dim: str) -> tuple[list[int], np.ndarray, list]:
@@ -420,7 +484,8 @@ def _plan_transform(precip: xr.DataArray, fitted: list[int], months, time_dim: s
 
 
 def _finish_spi(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets: np.ndarray, fit_attrs: Mapping[str, Any],
-                month_list: list[int], clip: float | None, declared: str) -> xr.DataArray:
+                month_list: list[int], clip: float | None, declared: str, zero_handling: str = "mixed",
+                inverse_normal: str = "exact") -> xr.DataArray:
     """Name the output's time axis, restore coordinates, write CF metadata and provenance."""
     spatial = [d for d in precip.dims if d != time_dim]
     out = out.rename({"__out_time": time_dim}).assign_coords({time_dim: precip[time_dim].values[targets]})
@@ -441,9 +506,9 @@ def _finish_spi(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets:
             "fitting_method": fit_attrs.get("fitting_method", _FIT_METHOD),
             "calibration_period": cal,
             "calibration_years_available": fit_attrs.get("calibration_years_available", cal),
-            "zero_handling": fit_attrs.get("zero_handling", _ZERO_HANDLING),
+            "zero_handling": _ZERO_HANDLINGS[zero_handling],
             "min_nonzero": fit_attrs.get("min_nonzero", "unknown"),
-            "inverse_normal": "exact (scipy.special.ndtri)",
+            "inverse_normal": _INVERSE_NORMALS[inverse_normal],
             "clip": "none" if clip is None else f"[-{float(clip)}, {float(clip)}]",
             "missing_rule": "missing if any month of the window is missing or the calendar month could not be fitted",
             "input_units": declared,
@@ -453,10 +518,11 @@ def _finish_spi(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets:
     return out
 
 
-def _spi_block(block, factor, scale, month_targets, min_nonzero, targets, groups, clip, dtype):
+def _spi_block(block, factor, scale, month_targets, min_nonzero, targets, groups, clip, dtype, fit="thom",
+               zero_handling="mixed", inverse_normal="exact"):
     """Fused kernel of :func:`spi`: fit and transform one block in one pass (no parameter graph)."""
-    params = _fit_block(block, factor, scale, month_targets, min_nonzero)[..., :3, :]
-    return _transform_block(block, params, factor, scale, targets, groups, clip, dtype)
+    params = _fit_block(block, factor, scale, month_targets, min_nonzero, fit)[..., :3, :]
+    return _transform_block(block, params, factor, scale, targets, groups, clip, dtype, zero_handling, inverse_normal)
 
 
 # --------------------------------------------------------------------------- public API
@@ -467,6 +533,7 @@ def fit_spi(
     *,
     months: Sequence[int] | int | None = None,
     min_nonzero: int = 2,
+    fit: str = "thom",
     units: str | None = None,
     time_dim: str = "time",
 ) -> xr.Dataset:
@@ -491,6 +558,11 @@ def fit_spi(
         Minimum number of non-zero calibration accumulations needed to fit a
         month; fewer gives missing SPI (D5). 2 is the mathematical minimum of
         Thom's estimator; the specs may set a higher value.
+    fit : {"thom", "mle"}
+        ``"thom"`` (D5): Thom's (1958) approximation of the maximum-likelihood
+        shape. ``"mle"``: the exact maximum-likelihood shape, solving
+        ``ln α − ψ(α) = ln(mean) − mean(ln x)`` (Thom's value differs from it by
+        well under 1 % for the shapes of precipitation sums).
     units : str, optional
         Overrides ``precip.attrs['units']``.
     time_dim : str
@@ -505,14 +577,15 @@ def fit_spi(
         zero handling and the input units. Save with
         ``to_netcdf(path, engine="h5netcdf")`` and reuse with :func:`transform_spi`.
     """
-    plan = _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim)
+    plan = _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim, fit)
     precip = plan.precip
     out = xr.apply_ufunc(
         _fit_block,
         precip,
         input_core_dims=[[time_dim]],
         output_core_dims=[["parameter", "month"]],
-        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets, "min_nonzero": plan.min_nonzero},
+        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets, "min_nonzero": plan.min_nonzero,
+                "fit": plan.fit},
         dask="parallelized",
         output_dtypes=["float64"],
         dask_gufunc_kwargs={"output_sizes": {"parameter": 5, "month": len(plan.months)}},
@@ -522,8 +595,8 @@ def fit_spi(
     out = out.transpose("parameter", "month", *spatial)
     coords = {k: v for k, v in precip.coords.items() if time_dim not in v.dims}
     var_attrs = {
-        "alpha": {"long_name": "gamma shape parameter (Thom estimate)", "units": "1"},
-        "beta": {"long_name": "gamma scale parameter (Thom estimate)", "units": "mm"},
+        "alpha": {"long_name": f"gamma shape parameter ({'Thom estimate' if plan.fit == 'thom' else 'maximum likelihood'})", "units": "1"},
+        "beta": {"long_name": f"gamma scale parameter ({'Thom estimate' if plan.fit == 'thom' else 'maximum likelihood'})", "units": "mm"},
         "q": {"long_name": "probability of a zero accumulation in the calibration sample", "units": "1"},
         "n_nonzero": {"long_name": "number of non-zero calibration accumulations", "units": "1"},
         "n_valid": {"long_name": "number of valid calibration accumulations", "units": "1"},
@@ -557,6 +630,8 @@ def transform_spi(
     *,
     months: Sequence[int] | int | None = None,
     clip: float | None = 3.09,
+    zero_handling: str = "mixed",
+    inverse_normal: str = "exact",
     units: str | None = None,
     time_dim: str = "time",
     dtype: Any = np.float32,
@@ -576,6 +651,14 @@ def transform_spi(
         December value per year.
     clip : float or None
         SPI is clipped to ``[−clip, clip]`` (D5: 3.09); None disables clipping.
+    zero_handling : {"mixed", "center_of_mass"}
+        ``"mixed"`` (D5): a zero accumulation gets ``H = q``. ``"center_of_mass"``:
+        ``H = q/2``, the centre of the probability mass of zeros (Stagge et al.
+        2015), which keeps the SPI of dry months centred where zeros are frequent.
+    inverse_normal : {"exact", "abramowitz_stegun"}
+        ``"exact"`` (D5): ``scipy.special.ndtri``. ``"abramowitz_stegun"``: the
+        rational approximation 26.2.23 (|error| < 4.5e-4) used by older SPI
+        programs, to reproduce their values.
     units, time_dim
         As in :func:`fit_spi`.
     dtype
@@ -588,6 +671,8 @@ def transform_spi(
         attrs carry the method's provenance.
     """
     scale = _check_params(params)
+    _check_choice("zero_handling", zero_handling, _ZERO_HANDLINGS)
+    _check_choice("inverse_normal", inverse_normal, _INVERSE_NORMALS)
     precip = _dequantify(precip)
     _, _, days = _time_info(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
@@ -613,7 +698,8 @@ def transform_spi(
             input_core_dims=[[time_dim], ["parameter", "month"]],
             output_core_dims=[["__out_time"]],
             kwargs={"factor": factor, "scale": scale, "targets": targets, "groups": groups,
-                    "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype)},
+                    "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype),
+                    "zero_handling": zero_handling, "inverse_normal": inverse_normal},
             dask="parallelized",
             output_dtypes=[np.dtype(dtype)],
             dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
@@ -626,7 +712,7 @@ def transform_spi(
                 f"SPI parameters and precipitation are not on the same grid ({exc}); use parameters fitted on this grid"
             ) from None
         raise
-    return _finish_spi(out, precip, time_dim, targets, params.attrs, month_list, clip, declared)
+    return _finish_spi(out, precip, time_dim, targets, params.attrs, month_list, clip, declared, zero_handling, inverse_normal)
 
 
 def spi(
@@ -638,6 +724,9 @@ def spi(
     months: Sequence[int] | int | None = None,
     clip: float | None = 3.09,
     min_nonzero: int = 2,
+    fit: str = "thom",
+    zero_handling: str = "mixed",
+    inverse_normal: str = "exact",
     units: str | None = None,
     time_dim: str = "time",
     dtype: Any = np.float32,
@@ -656,8 +745,9 @@ def spi(
     month, months : int or sequence of int, optional
         Fit and return only these calendar months (``month=12``: December
         SPI-12, one value per year, the SO3-1 workload). Default: all months.
-    clip, min_nonzero, units, time_dim, dtype
-        See :func:`fit_spi` and :func:`transform_spi`.
+    clip, min_nonzero, fit, zero_handling, inverse_normal, units, time_dim, dtype
+        See :func:`fit_spi` and :func:`transform_spi`; the defaults are D5's
+        choices (Thom, mixed zeros, exact inverse normal).
 
     Returns
     -------
@@ -672,7 +762,9 @@ def spi(
     """
     if month is not None and months is not None:
         raise InputError("give either month= or months=, not both")
-    plan = _plan_fit(precip, scale, calibration, month if month is not None else months, min_nonzero, units, time_dim)
+    plan = _plan_fit(precip, scale, calibration, month if month is not None else months, min_nonzero, units, time_dim, fit)
+    _check_choice("zero_handling", zero_handling, _ZERO_HANDLINGS)
+    _check_choice("inverse_normal", inverse_normal, _INVERSE_NORMALS)
     precip = plan.precip
     month_list, targets, groups = _plan_transform(precip, plan.months, None, time_dim)
     out = xr.apply_ufunc(
@@ -682,10 +774,12 @@ def spi(
         output_core_dims=[["__out_time"]],
         kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets,
                 "min_nonzero": plan.min_nonzero, "targets": targets, "groups": groups,
-                "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype)},
+                "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype), "fit": plan.fit,
+                "zero_handling": zero_handling, "inverse_normal": inverse_normal},
         dask="parallelized",
         output_dtypes=[np.dtype(dtype)],
         dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
         keep_attrs=False,
     )
-    return _finish_spi(out, precip, time_dim, targets, plan.attrs, month_list, clip, plan.attrs["input_units"])
+    return _finish_spi(out, precip, time_dim, targets, plan.attrs, month_list, clip, plan.attrs["input_units"], zero_handling,
+                       inverse_normal)
