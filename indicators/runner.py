@@ -354,7 +354,9 @@ class Context:
         self.result.parameters.setdefault(indicator, {})[name] = value
 
     def choose(self, indicator: str, decision: str, text: str) -> None:
-        self.result.choices.append(Choice(indicator, decision, text))
+        choice = Choice(indicator, decision, text)
+        if choice not in self.result.choices:  # a helper called per period or year states its choice once
+            self.result.choices.append(choice)
 
     def add_raster(self, out: RasterOutput) -> None:
         self.result.rasters.append(out)
@@ -965,44 +967,295 @@ def _drought_classification(ctx: Context) -> dict[str, Any]:
             "severity": severity, "drought_codes": drought_codes, "nodata": nodata, "closed": cls.closed}
 
 
-def _so3_hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
-    if "precipitation" not in inputs:
-        return "input precipitation not in the run configuration"
+#: Values of the specs' ``spi`` block that this version computes, per field.  Any other value is refused by the
+#: SO3-1 check before anything is computed, so a country never gets a gamma/Thom SPI it did not ask for without
+#: being told; add a value here when indicators.so3.spi (or .spei) implements it.
+SPI_SUPPORTED: dict[str, tuple[str, ...]] = {
+    "distribution": ("gamma",),
+    "fit": ("thom",),
+    "zero_handling": ("mixed",),
+    "inverse_normal": ("exact",),
+}
+
+
+def unsupported_spi_choices(spi: Any) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(field, value, supported values) of every choice of the ``spi`` block (:data:`SPI_SUPPORTED`) that this
+    version does not compute."""
+    return [(name, str(getattr(spi, name)), ok) for name, ok in SPI_SUPPORTED.items() if str(getattr(spi, name)) not in ok]
+
+
+@dataclass(frozen=True)
+class _DroughtIndexPlan:
+    """Where SO3-1's drought index comes from (:func:`_drought_index_plan`)."""
+
+    index: str  # "spi" | "spei": the index the classes are made from (the specs' spi.index)
+    precomputed: bool  # classes from inputs.drought_index
+    extension: bool  # SPEI computed beside the SPI (index spi, precipitation and pet given)
+
+    @property
+    def label(self) -> str:
+        return self.index.upper()
+
+
+def _drought_index_plan(inputs: Mapping[str, Any], spi: Any) -> _DroughtIndexPlan | None:
+    """Which index SO3-1 classifies, given the configured inputs and the specs' ``spi`` block (D5).
+
+    * ``inputs.drought_index`` given: that precomputed SPI or SPEI (``spi.index`` says which) is
+      classified.  It wins over ``precipitation``: an index a country supplies on purpose (its
+      met service's, or the default GMID data of the 2026 manual) is what it reports, and the
+      choice is recorded in the report; precipitation is then read only for the SPEI extension.
+    * otherwise ``spi.index`` is computed: SPI from ``precipitation``, SPEI from ``precipitation``
+      and ``pet``.
+    * with ``spi.index: spi``, ``precipitation`` and ``pet``, the SPEI is computed too and reported
+      beside the SPI as an extension; the classes stay the SPI's.
+
+    None when neither ``drought_index`` nor ``precipitation`` is configured.
+    """
+    precomputed = "drought_index" in inputs
+    if not precomputed and "precipitation" not in inputs:
+        return None
+    extension = spi.index == "spi" and "precipitation" in inputs and "pet" in inputs
+    return _DroughtIndexPlan(str(spi.index), precomputed, extension)
+
+
+def so3_land_year(fw: Any, year: int) -> int:
+    """The land-cover year whose inland water masks SO3 year *year* under ``land_area.water_year: each_period``.
+
+    Mirrors SO1, where each period's water is that of the period's first land-cover year: a
+    year takes the first land-cover year of the latest period of the edition that starts on or
+    before it (ties: the first listed); a year before every period takes the baseline's.  2026:
+    2000-2015 → 2000 (baseline), 2016-2023 → 2016 (both reporting periods start in 2016).
+    Four-year epochs use the rule for their first year.
+    """
+    started = [p for p in fw.periods() if int(p.years[0]) <= int(year)]
+    if not started:
+        return int(fw.period("baseline").land_cover.initial)
+    latest = max(int(p.years[0]) for p in started)
+    return int(next(p for p in started if int(p.years[0]) == latest).land_cover.initial)
+
+
+def _so3_land_years(fw: Any, years: Iterable[int]) -> list[int]:
+    """The land-cover years SO3 reads for inland water (D3) over *years*."""
+    if fw.parameters("land_area").water_year != "each_period":
+        return [int(fw.period("baseline").land_cover.initial)]
+    return sorted({so3_land_year(fw, y) for y in years})
+
+
+def _so3_land_mask(ctx: Context, indicator: str, labels: Sequence[Any], *, dim: str = "year",
+                   first_years: Mapping[Any, int] | None = None) -> Any:
+    """SO3's land mask (D3): True on land, None without land cover.
+
+    With ``land_area.water_year: baseline_initial`` one 2-D mask, the baseline's first land-cover
+    year.  With ``each_period`` one mask per label along *dim* (years, or epochs whose first years
+    are *first_years*), each from :func:`so3_land_year`; the rule and the years used are recorded.
+    """
+    if not ctx.has("land_cover"):
+        return None
+    fw = ctx.framework
+    if fw.parameters("land_area").water_year != "each_period":
+        return ctx.land_mask(indicator)
+    import pandas as pd
+    import xarray as xr
+
+    used = {lab: so3_land_year(fw, (first_years or {}).get(lab, lab)) for lab in labels}
+    masks = [ctx.land_mask(indicator, year=used[lab]) for lab in labels]
+    stacked = xr.concat(masks, dim=pd.Index(list(labels), name=dim), coords="minimal", compat="override")
+    spans: dict[int, list[Any]] = {}
+    for lab, y in used.items():
+        spans.setdefault(y, []).append(lab)
+    text = "; ".join(f"{dim} {v[0]}{'-' + str(v[-1]) if len(v) > 1 else ''}: land cover {y}" for y, v in spans.items())
+    ctx.choose(indicator, "D3", "Inland water of each year (land_area.water_year: each_period): the first land-cover year "
+               f"of the latest period starting on or before it ({text}).")
+    ctx.record(indicator, f"land_area.water_year each_period ({dim})", {str(k): v for k, v in used.items()})
+    return stacked
+
+
+def _spi_where(loaded: LoadedConfig) -> str:
+    """Where the ``spi`` block comes from, for messages: the spec file, and the profile/overlay applied on it."""
+    cfg = loaded.config
+    base = Path(cfg.specs) / "so3_drought.yaml" if cfg.specs else Path(default_specs_dir().name) / "so3_drought.yaml"
+    extra = ([f"profile {cfg.profile}"] if cfg.profile and cfg.profile != "default" else []) + (
+        [f"overlay {cfg.overlay}"] if cfg.overlay else [])
+    return f"parameters.spi of {base.as_posix()}" + (f" (with the {' and '.join(extra)} applied)" if extra else "")
+
+
+def _same_grid_problem(loaded: LoadedConfig, a: str, b: str) -> str | None:
+    """A problem line when single-file raster inputs *a* and *b* are not on one grid (None when they are, or
+    when a file cannot be read: check_inputs reports that)."""
+    from .config import _raster_header
+
+    heads = []
+    for name in (a, b):
+        spec = loaded.config.inputs[name]
+        files = input_files(loaded, name, spec)
+        if len(files) != 1:
+            return None
+        try:
+            heads.append(_raster_header(next(iter(files.values())), spec.variable))
+        except Exception:  # unreadable: reported by check_inputs
+            return None
+    ha, hb = heads
+    if ha["crs"] == hb["crs"] and ha["shape"] == hb["shape"] and ha["transform"].almost_equals(hb["transform"]):
+        return None
+    return (f"inputs.{b}: not on the grid of inputs.{a} (shape {hb['shape']} vs {ha['shape']}, transform differs or CRS "
+            f"differs); the SPEI takes precipitation minus potential evapotranspiration cell by cell: resample {b} onto "
+            f"the {a} grid")
+
+
+def _so3_hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
+    """SO3-1 choices this version cannot honour, found before anything is computed (D5).
+
+    A precomputed index the specs do not allow, an ``spi`` value not implemented
+    (:data:`SPI_SUPPORTED`), SPEI without ``pet``, precipitation and ``pet`` on different grids.
+    """
+    inputs = loaded.config.inputs
     spi = fw.parameters("spi")
+    plan = _drought_index_plan(inputs, spi)
+    if plan is None:
+        return []
+    where = _spi_where(loaded)
+    label = plan.label
+    problems = []
+    if plan.precomputed and not spi.precomputed_allowed:
+        needed = "precipitation and pet" if spi.index == "spei" else "precipitation"
+        problems.append(f"inputs.drought_index: a precomputed {label} is not accepted: {where} sets precomputed_allowed: "
+                        f"false; remove inputs.drought_index and give {needed} to compute the {label}, or set "
+                        "spi.precomputed_allowed: true (parameter_overrides of an overlay)")
+    if not plan.precomputed:
+        for name, value, ok in unsupported_spi_choices(spi):
+            problems.append(f"{where}: {name}: {value!r} is not implemented in this version (supported: {', '.join(ok)}); "
+                            f"the {label} is not computed with another method than the one asked for: set spi.{name}: "
+                            f"{ok[0]}, or give an index computed that way as inputs.drought_index")
+        if spi.index == "spei":
+            if "pet" not in inputs:
+                problems.append(f"inputs.pet: missing: {where} sets index: spei, computed from precipitation minus "
+                                "potential evapotranspiration; add a monthly pet input (units such as mm/month, the grid "
+                                "and months of inputs.precipitation), give a precomputed SPEI as inputs.drought_index, "
+                                "or set spi.index: spi")
+            if _module_missing(["indicators.so3.spei"]):
+                problems.append(f"{where}: index: 'spei' is not available in this version (module indicators.so3.spei "
+                                "is missing); give a precomputed SPEI as inputs.drought_index or set spi.index: spi")
+    if ("pet" in inputs and "precipitation" in inputs and (plan.extension or (not plan.precomputed and spi.index == "spei"))
+            and inputs["pet"].resolved_kind() == "raster" and inputs["precipitation"].resolved_kind() == "raster"):
+        line = _same_grid_problem(loaded, "precipitation", "pet")
+        if line:
+            problems.append(line)
+    return problems
+
+
+def _so3_hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    spi = fw.parameters("spi")
+    plan = _drought_index_plan(inputs, spi)
+    if plan is None:
+        return "input precipitation (or a precomputed drought_index) not in the run configuration"
     drought = fw.edition_spec().drought
-    years = tuple(range(min(spi.calibration[0], drought.years[0]), max(spi.calibration[1], drought.years[1]) + 1))
-    needs = [Need("precipitation", "raster", "mm/month", years, same_grid=False)]
+    reporting = tuple(range(drought.years[0], drought.years[1] + 1))
+    monthly = tuple(range(min(spi.calibration[0], drought.years[0]), max(spi.calibration[1], drought.years[1]) + 1))
+    needs = []
+    if plan.precomputed:
+        needs.append(Need("drought_index", "raster", "1", reporting, same_grid=False))
+    if not plan.precomputed or plan.extension:
+        needs.append(Need("precipitation", "raster", "mm/month", monthly, same_grid=False))
+    if "pet" in inputs and (plan.extension or (not plan.precomputed and plan.index == "spei")):
+        needs.append(Need("pet", "raster", "mm/month", monthly, same_grid=False))
     grid = next((n for n in Context.GRID_INPUTS if n in inputs), None)
     if grid is None:
         return "no raster input (land_cover or population_total) defines the grid the drought classes are mapped on"
     if "land_cover" in inputs:  # inland water for the land-area denominator (D3)
-        needs.append(Need("land_cover", "raster", None, (fw.period("baseline").land_cover.initial,)))
+        needs.append(Need("land_cover", "raster", None, tuple(_so3_land_years(fw, reporting))))
     elif grid != "land_cover":
         needs.append(Need(grid, "raster"))
     return needs
 
 
+def _compute_spei(ctx: Context, precip: Any, args: Mapping[str, Any]) -> Any:
+    """SPEI from inputs precipitation and pet with the spec's SPI arguments (:func:`indicators.so3.spei.spei`), lazy."""
+    from .so3.spei import spei
+
+    pet = ctx.raster("pet", native=True)
+    return spei(precip, pet, **args, units=ctx.spec("precipitation").units, pet_units=ctx.spec("pet").units)
+
+
+def _annual_drought_index(ctx: Context, plan: _DroughtIndexPlan, args: Mapping[str, Any]) -> tuple[Any, Any, str]:
+    """SO3-1's index, one value per year and cell on its own grid (lazy), its CRS and its label for titles;
+    the D5 choice is recorded."""
+    import calendar
+
+    from .so3.hazard import annual_spi
+
+    month, scale = int(args["month"]), int(args["scale"])
+    mname = calendar.month_name[month]
+    label = plan.label
+    if plan.precomputed:
+        spec = ctx.spec("drought_index")
+        da = ctx.raster("drought_index", native=True)
+        crs = da.rio.crs
+        nod = da.rio.nodata
+        values = (da.where(da != nod) if nod is not None else da).astype("float32") / _index_scale(ctx, "drought_index")
+        if "time" in da.dims:
+            annual = annual_spi(values, month=month)
+            form, title = f"the {mname} value of each year of its monthly series", f"{label}, precomputed, {mname}"
+        elif "year" in da.dims:
+            annual, form, title = values, "one map per year, as given", f"{label}, precomputed"
+        else:
+            raise InputError("inputs.drought_index: cannot tell its years: give a monthly series with a time axis "
+                             "(netCDF), one band per year with years:, or a {year} path")
+        annual.attrs.update(long_name=f"{label} (precomputed, inputs.drought_index)", units="1")
+        other = ""
+        if ctx.has("precipitation"):
+            other = ("; inputs.precipitation is given too: the precomputed index is classified"
+                     + (" and precipitation is used only for the SPEI extension" if plan.extension else
+                        ", precipitation is not read for SO3-1"))
+        ctx.choose("SO3-1", "D5", f"Precomputed {label} (inputs.drought_index{', ' + spec.source if spec.source else ''}): "
+                   f"{form}; its distribution, fit and calibration are the producer's (the specs' spi block is not "
+                   f"applied){other}.")
+        ctx.record("SO3-1", "drought index", f"precomputed {label} (inputs.drought_index)")
+        declared = {name: value for name, value, _ in unsupported_spi_choices(ctx.framework.parameters("spi"))}
+        if declared:
+            ctx.record("SO3-1", "spi choices describing the precomputed index (not computed here)", declared)
+        return annual.rio.write_crs(crs), crs, title
+    precip = ctx.raster("precipitation", native=True)
+    cal = f"{args['calibration'][0]}-{args['calibration'][1]}"
+    if plan.index == "spei":
+        values = _compute_spei(ctx, precip, args)
+        dist = values.attrs.get("distribution", "log-logistic")
+        ctx.choose("SO3-1", "D5", f"SPEI-{scale} of month {month}: precipitation minus potential evapotranspiration "
+                   f"(inputs precipitation and pet), {dist} per calendar month, calibration {cal}, clip ±{args['clip']}.")
+        ctx.record("SO3-1", "drought index", "SPEI computed from inputs precipitation and pet")
+    else:
+        from .so3.spi import spi as compute_spi
+
+        values = compute_spi(precip, **args, units=ctx.spec("precipitation").units)
+        ctx.choose("SO3-1", "D5", f"SPI-{scale} of month {month}, gamma (Thom) per calendar month, "
+                   f"calibration {cal}, clip ±{args['clip']}.")
+        ctx.record("SO3-1", "drought index", "SPI computed from input precipitation")
+    return annual_spi(values, month=month), precip.rio.crs, f"{label}-{scale}, {mname}"
+
+
 def _run_so3_hazard(ctx: Context) -> None:
-    from .so3.hazard import annual_spi, drought_hazard_classes, drought_zonal_area_table, epoch_most_severe
-    from .so3.spi import spi as compute_spi
+    from .so3.hazard import drought_hazard_classes, drought_zonal_area_table, epoch_most_severe
 
     fw = ctx.framework
-    spec = ctx.spec("precipitation")
-    precip = ctx.raster("precipitation", native=True)
     args = fw.binding_arguments("SO3-1.spi")
-    ctx.params("SO3-1", "spi")
+    plan = _drought_index_plan(ctx.config.inputs, ctx.params("SO3-1", "spi"))
     drought = fw.edition_spec().drought
-    values = compute_spi(precip, **args, units=spec.units)
-    annual = annual_spi(values, month=args["month"]).sel(year=slice(drought.years[0], drought.years[1]))
+    annual, crs, what = _annual_drought_index(ctx, plan, args)
+    years = [int(y) for y in annual["year"].values if drought.years[0] <= int(y) <= drought.years[1]]
+    missing = sorted(set(range(drought.years[0], drought.years[1] + 1)) - set(years))
+    if missing:
+        raise InputError(f"SO3-1: the {what} has no value for the reporting years {missing}; give an index covering "
+                         f"{drought.years[0]}-{drought.years[1]}")
+    annual = annual.sel(year=years)
     k = _drought_classification(ctx)
-    ctx.choose("SO3-1", "D5", f"SPI-{args['scale']} of month {args['month']}, gamma (Thom) per calendar month, "
-               f"calibration {args['calibration'][0]}-{args['calibration'][1]}, clip ±{args['clip']}.")
     ctx.choose("SO3-1", "D6", "A value on a class boundary goes to the "
                + ("more severe class." if k["right_closed"] else "milder class."))
+    if ctx.has("pet") and not plan.extension and not (plan.index == "spei" and not plan.precomputed):
+        ctx.record("SO3-1", "inputs.pet", "not read: the SPEI is computed from precipitation and pet only when "
+                   "inputs.precipitation is given and no precomputed SPEI is")
     meanings = [k["names"][c] for c in sorted(k["codes"])]
     classes = drought_hazard_classes(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"],
                                      meanings=meanings, nodata=k["nodata"])
-    classes = classes.rio.write_crs(precip.rio.crs).rio.write_nodata(k["nodata"], encoded=False)
+    classes = classes.rio.write_crs(crs).rio.write_nodata(k["nodata"], encoded=False)
     (classes,) = ctx.compute(classes)
     # onto the common grid (the population / land-cover grid), as the manual does for the default data
     from .grid import align_to
@@ -1011,7 +1264,7 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
     fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
     fine.attrs["_FillValue"] = k["nodata"]
-    land = ctx.land_mask("SO3-1")
+    land = _so3_land_mask(ctx, "SO3-1", years)
     boundary, admin = ctx.polygons(fine.rio.crs)
     codes_table = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
     national = drought_zonal_area_table(fine, boundary, codes=codes_table, drought_codes=k["drought_codes"],
@@ -1020,13 +1273,14 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.shared["drought_classes"] = fine
     ctx.shared["drought"] = k
     legend = _legend_entries(k["legend"])
-    ctx.add_raster(RasterOutput("SO3-1", "drought_class", "Drought intensity class per year (SPI-12, December)", fine, legend=legend))
+    ctx.add_raster(RasterOutput("SO3-1", "drought_class", f"Drought intensity class per year ({what})", fine, legend=legend))
+    note = [f"Drought classes of the {what}."]
     t1 = national[national["kind"].isin(["class", "water", "nodata"])][["year", "kind", "class", "class_name", "area_km2", "percent_of_land"]]
     ctx.add_table(Table("SO3-1.T1", "Land area per drought intensity class (km² and % of land)", t1,
-                        units={"area_km2": "km**2", "percent_of_land": "percent"}))
+                        units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=note))
     t2 = national[national["kind"] == "any_drought"][["year", "area_km2", "percent_of_land"]]
     ctx.add_table(Table("SO3-1.T2", "Land under drought, any intensity (km² and % of land)", t2,
-                        units={"area_km2": "km**2", "percent_of_land": "percent"}))
+                        units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=note))
     if admin is not None:
         a = ctx.config.country.admin_units
         per_unit = drought_zonal_area_table(fine, admin, codes=codes_table, drought_codes=k["drought_codes"],
@@ -1049,12 +1303,67 @@ def _run_so3_hazard(ctx: Context) -> None:
     data = data[[c for c in sorted(k["drought_codes"]) if c in data.columns]]
     colors = [next(e.color for e in legend if e.code == c) for c in data.columns]
     data.columns = [k["names"][c] for c in data.columns]
-    ctx.add_chart(Chart("SO3-1", "Land under drought per intensity class", data, ylabel="km²", kind="stacked", colors=colors))
+    ctx.add_chart(Chart("SO3-1", f"Land under drought per intensity class ({what})", data, ylabel="km²", kind="stacked",
+                        colors=colors))
+    if plan.extension:
+        _so3_spei_extension(ctx, args, years, land)
 
 
-STAGES.append(Stage("so3_hazard", "SO3-1 drought hazard (SPI, classes, areas)", ("SO3-1",),
+def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[int], land: Any) -> None:
+    """The SPEI beside the SPI (``spi.index: spi`` with inputs precipitation and pet): each year's map of the
+    spec month's SPEI on the precipitation grid, and its annual mean over the country's land.
+
+    The drought classes stay the SPI's; PRAIS22 §3.1 allows the SPEI, especially in arid areas.  The mean is over
+    the cells of the common grid whose centre lies inside the boundary, on land (D3), weighted by cell area (D4).
+    """
+    import calendar
+
+    import numpy as np
+    import pandas as pd
+
+    from .grid import align_to, cell_area
+    from .so3.hazard import annual_spi
+
+    if _module_missing(["indicators.so3.spei"]):
+        ctx.record("SO3-1", "SPEI (extension)", "not computed: module indicators.so3.spei is not in this version")
+        return
+    month, scale = int(args["month"]), int(args["scale"])
+    mname = calendar.month_name[month]
+    precip = ctx.raster("precipitation", native=True)
+    values = _compute_spei(ctx, precip, args)
+    annual = annual_spi(values, month=month).sel(year=list(years)).astype("float32")
+    annual = annual.rio.write_crs(precip.rio.crs).rio.write_nodata(np.nan, encoded=False)
+    ref = ctx.reference()
+    fine = align_to(ref, annual, kind="continuous")
+    inside = _inside(ctx)
+    weight = cell_area(ref).broadcast_like(inside).where(inside, 0.0)
+    if land is not None:
+        weight = weight.where(land, 0.0)
+    weight = weight.where(fine.notnull(), 0.0)
+    num = (fine.fillna(0.0) * weight).sum(("y", "x"))
+    den = weight.sum(("y", "x"))
+    annual, num, den = ctx.compute(annual, num, den)
+    annual.attrs.update(long_name=f"SPEI-{scale}, {mname} (extension; the drought classes are the SPI's)", units="1")
+    ctx.add_raster(RasterOutput("SO3-1", "spei", f"SPEI-{scale}, {mname} (extension)", annual, units="SPEI"))
+    num = np.asarray(num, dtype="float64")
+    den = np.asarray(den, dtype="float64")
+    frame = pd.DataFrame({"year": [int(y) for y in years], "spei_mean": np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan),
+                          "land_area_km2": den})
+    ctx.add_table(Table("SO3-1.spei", f"SPEI (extension): SPEI-{scale}, {mname}, mean over the country's land", frame,
+                        units={"spei_mean": "1", "land_area_km2": "km**2"},
+                        notes=["An extension (PRAIS22 §3.1 allows the SPEI, especially in arid areas): the drought classes "
+                               "and SO3-1.T1/T2 are the SPI's.",
+                               f"SPEI from precipitation minus potential evapotranspiration, "
+                               f"{values.attrs.get('distribution', 'log-logistic')} per calendar month, calibration "
+                               f"{args['calibration'][0]}-{args['calibration'][1]}.",
+                               "Mean over the land cells of the common grid whose centre lies inside the boundary, weighted "
+                               "by cell area; land_area_km2 is the area with a valid SPEI."]))
+    ctx.record("SO3-1", "SPEI (extension)", "computed from inputs precipitation and pet (tables SO3-1.spei, raster spei)")
+
+
+STAGES.append(Stage("so3_hazard", "SO3-1 drought hazard (SPI or SPEI, classes, areas)", ("SO3-1",),
                     ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), _so3_hazard_needs, _run_so3_hazard,
-                    inputs=("precipitation", *Context.GRID_INPUTS)))
+                    check=_so3_hazard_check, inputs=("precipitation", "pet", "drought_index", *Context.GRID_INPUTS)))
 
 
 # ---- SO1 land, SDG 15.3.1, SO2-3 -----------------------------------------------------------
@@ -1853,7 +2162,8 @@ def _run_so3_exposure(ctx: Context) -> None:
     tab = drought_exposure(classes, pops.get("population_total"), codes=codes, drought_codes=k["drought_codes"],
                            nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                            male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
-                           land_mask=ctx.land_mask("SO3-2"), water_population=exp.water_population)
+                           land_mask=_so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
+                           water_population=exp.water_population)
     tab.attrs = {}
     ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
                                                        else "share of each sex among the exposed (2022 definition)."))
@@ -1910,7 +2220,8 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
         maps.append(epoch_exposure_map(one, layer["population_total"], drought_codes=k["drought_codes"], nodata=k["nodata"]))
         t = drought_exposure(one, layer.get("population_total"), codes=codes, drought_codes=k["drought_codes"], nodata=k["nodata"],
                              meanings=[k["names"][c] for c in codes], female=layer.get("population_female"),
-                             male=layer.get("population_male"), sex_percentage=sex, land_mask=ctx.land_mask("SO3-2"),
+                             male=layer.get("population_male"), sex_percentage=sex,
+                             land_mask=_so3_land_mask(ctx, "SO3-2", [str(label)], dim="epoch", first_years={str(label): int(first)}),
                              water_population=exp.water_population, dim="epoch")
         t["population_year"] = year
         frames.append(t)

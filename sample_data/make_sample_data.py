@@ -15,7 +15,8 @@ baseline (2000-2015) and the two reporting periods (2016-2019, 2016-2023):
   national yearly population table by sex;
 * a precomputed DVI raster (2018) and DVI factor tables (national and per
   admin unit) for the 13 recommended factors;
-* monthly precipitation 1981-2023 on a 0.25 degree grid (NetCDF).
+* monthly precipitation 1981-2023 on a 0.25 degree grid (NetCDF), and monthly
+  potential evapotranspiration on the same grid and months (for the SPEI).
 
 It deliberately does not import the ``indicators`` package: the sample data
 must be an independent input to the code it exercises.
@@ -690,6 +691,49 @@ def make_precip() -> xr.Dataset:
     return ds
 
 
+def make_pet(precip: xr.Dataset) -> xr.Dataset:
+    """Monthly potential evapotranspiration on the precipitation grid and months (for the SPEI).
+
+    A Thornthwaite-like seasonal cycle (about 10 mm in winter, 140 mm in July on the plain,
+    about 800 mm a year), lower in the Alpine north, higher in the dry south-east and on the
+    coast; hot, dry summers where the precipitation has its forced dry months and in the dry
+    years, a slight warming trend and smooth year-to-year noise.  Its own seed: the other files
+    do not change when it is added.
+    """
+    rng = np.random.default_rng(20260114)
+    lon, lat = precip["lon"].values, precip["lat"].values
+    glon, glat = np.meshgrid(lon, lat)
+    plain = np.array([11, 19, 40, 66, 100, 126, 142, 122, 82, 46, 20, 10], dtype=float)
+    north = 1.0 / (1.0 + np.exp(-(glat - 45.85) / 0.15))
+    se = np.exp(-(((glon - 12.4) / 0.6) ** 2 + ((glat - 44.6) / 0.45) ** 2))
+    coast = np.exp(-(((glon - 10.6) / 0.7) ** 2 + ((glat - 44.5) / 0.5) ** 2))
+    clim = plain[:, None, None] * (1 - 0.38 * north) * (1 + 0.12 * se + 0.06 * coast)
+    years = np.unique(pd.DatetimeIndex(precip["time"].values).year)
+    hot = {(2003, 6), (2003, 7), (2003, 8), (2022, 6), (2022, 7), (2012, 7), (2012, 8), (2017, 6), (2017, 7), (2007, 4)}
+    values = np.empty((len(years) * 12, len(lat), len(lon)), dtype="float64")
+    for iy, y in enumerate(years):
+        yf = (1.0 + 0.0012 * (y - 1981)) * float(np.clip(rng.normal(1.0, 0.035), 0.92, 1.08))
+        if int(y) in DRY_YEARS:
+            yf *= 1.05
+        for m in range(12):
+            local = 1 + 0.03 * ndimage.gaussian_filter(rng.standard_normal((len(lat), len(lon))), 1.5)
+            heat = 1.18 if (int(y), m + 1) in hot else float(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12))
+            values[iy * 12 + m] = clim[m] * yf * heat * local
+    values = np.round(np.maximum(values, 0.0), 1).astype("float32")
+    da = precip["precip"]
+    return xr.Dataset(
+        {"pet": (da.dims, values, {
+            "long_name": "monthly potential evapotranspiration", "standard_name": "water_potential_evaporation_amount",
+            "units": "mm/month", "cell_methods": "time: sum", "grid_mapping": "spatial_ref"}),
+         "spatial_ref": precip["spatial_ref"]},
+        coords={"time": precip["time"], "lat": precip["lat"], "lon": precip["lon"]},
+        attrs={"title": "Arvelia sample data: synthetic monthly potential evapotranspiration 1981-2023",
+               "Conventions": "CF-1.8", "source": "synthetic (sample_data/make_sample_data.py); not real data",
+               "comment": "same grid and months as precip_monthly.nc; time stamps mark the first day of each month; "
+                          "values are monthly totals"},
+    )
+
+
 # --------------------------------------------------------------------------
 # recode polygons (D16) and writing everything
 # --------------------------------------------------------------------------
@@ -836,6 +880,13 @@ def generate(out: Path) -> list[Path]:
     if p.exists():
         p.unlink()
     ds.to_netcdf(p, engine="netcdf4", format="NETCDF4", encoding=enc)
+    written.append(p)
+    # ---- potential evapotranspiration (SPEI), same grid and months
+    p = out / "climate" / "pet_monthly.nc"
+    enc = {"pet": {**enc["precip"]}, "time": enc["time"], "lat": enc["lat"], "lon": enc["lon"]}
+    if p.exists():
+        p.unlink()
+    make_pet(ds).to_netcdf(p, engine="netcdf4", format="NETCDF4", encoding=enc)
     written.append(p)
 
     write_manifest(out, written)

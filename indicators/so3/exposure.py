@@ -29,6 +29,7 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import weighted_class_sum, zonal_class_areas
+from .hazard import land_mask_at
 
 __all__ = [
     "nearest_population_year",
@@ -231,7 +232,8 @@ def drought_exposure(
         grid sums; years without an entry use the grid sums.
     land_mask : xarray.DataArray of bool, optional
         True on land; with ``water_population="zero"`` people on water cells
-        are set to 0 (the Trends.Earth convention).
+        are set to 0 (the Trends.Earth convention). One mask for all labels, or
+        one per label with the *dim* dimension (``land_area.water_year: each_period``).
     water_population : {"keep", "zero"}
     dim : {"year", "epoch"}
         For epochs, the epoch's most recent population grid is used
@@ -260,7 +262,7 @@ def drought_exposure(
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
             grid, used, how = _grid_for(pop, target, epoch)
-            grid = _prepare(grid, land_mask, water_population)
+            grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
             t = weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata)
             per_class = t[t["kind"] == "class"]
             exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())
@@ -347,7 +349,7 @@ def drought_exposure_zonal(
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
             grid, used, _ = _grid_for(pop, target, epoch)
-            grid = _prepare(grid, land_mask, water_population)
+            grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
             t = zonal_class_areas(
                 cls, units, codes=list(codes), method=method, weights=grid, id_field=id_field,
                 name_field=name_field, nodata=nodata,

@@ -37,6 +37,7 @@ __all__ = [
     "drought_area_table",
     "drought_zonal_area_table",
     "drought_trends",
+    "land_mask_at",
 ]
 
 
@@ -241,6 +242,17 @@ def _check_drought_codes(codes: Sequence[int], drought_codes: Sequence[int]) -> 
     return dc
 
 
+def land_mask_at(land_mask: xr.DataArray | None, dim: str, label: Any) -> xr.DataArray | None:
+    """The 2-D land mask of one *dim* label: a mask without *dim* serves every label; a mask with
+    *dim* (one per year or epoch, e.g. ``land_area.water_year: each_period``) must hold *label*."""
+    if land_mask is None or dim not in land_mask.dims:
+        return land_mask
+    labels = [v.item() if hasattr(v, "item") else v for v in land_mask[dim].values]
+    if label not in labels:
+        raise InputError(f"the land mask has no layer for {dim} {label!r} (it has {labels})")
+    return land_mask.sel({dim: label}, drop=True)
+
+
 def drought_area_table(
     classes: xr.DataArray,
     *,
@@ -268,7 +280,9 @@ def drought_area_table(
         Nodata code of *classes*.
     land_mask : xarray.DataArray of bool, optional
         True on land; False cells (inland water, D3) are reported as water and
-        left out of the denominator. Same grid as *classes*.
+        left out of the denominator. Same grid as *classes*; one mask for all
+        years, or one per year with the *dim* dimension (water of each year's
+        land-cover map, ``land_area.water_year: each_period``).
     official_land_area_km2 : float, optional
         Official national land area: it becomes the denominator; the
         pixel-derived land area is reported beside it (D3).
@@ -294,7 +308,7 @@ def drought_area_table(
             classes.sel({dim: label}),
             codes=list(codes),
             nodata=nodata,
-            land_mask=land_mask,
+            land_mask=land_mask_at(land_mask, dim, label.item() if hasattr(label, "item") else label),
             official_land_area_km2=official_land_area_km2,
         )
         cls = t[t["kind"] == "class"]
@@ -347,7 +361,8 @@ def drought_zonal_area_table(
     units : geopandas.GeoDataFrame
         Admin units in the raster's CRS (:func:`indicators.read_polygons`).
     codes, drought_codes, meanings, nodata, land_mask, dim
-        As in :func:`drought_area_table`; water cells (``land_mask`` False)
+        As in :func:`drought_area_table` (a land mask with the *dim* dimension
+        gives each year its own water); water cells (``land_mask`` False)
         are reported on a water row and left out of each unit's land area.
     method : {"exact", "centre"}
         Fractional pixel coverage or the pixel-centre rule
@@ -366,7 +381,11 @@ def drought_zonal_area_table(
     names = _labels(codes, meanings)
     water_codes: list[int] = []
     if land_mask is not None:
-        check_same_grid(classes.isel({dim: 0}, drop=True), land_mask, names=["drought classes", "land mask"])
+        first = classes[dim].values[0]
+        one = land_mask_at(land_mask, dim, first.item() if hasattr(first, "item") else first)
+        check_same_grid(classes.isel({dim: 0}, drop=True), one, names=["drought classes", "land mask"])
+        if dim in land_mask.dims:  # one mask per year (or epoch): each label its own water
+            land_mask = land_mask.sel({dim: classes[dim].values})
         # a free code for water cells, so zonal_class_areas reports them on the water row
         water = next(c for c in range(255) if c not in set(map(int, codes)) | {int(nodata)})
         classes = classes.where(land_mask.astype(bool), water).astype(classes.dtype)
