@@ -63,11 +63,13 @@ vectorised over cells and dask-parallel over spatial chunks.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import xarray as xr
 from scipy import special
@@ -86,7 +88,7 @@ from .spi import (
     precipitation_to_mm,
 )
 
-__all__ = ["spei", "fit_spei", "transform_spei", "pwm_unbiased", "pwm_plotting_position", "loglogistic_from_pwm"]
+__all__ = ["spei", "fit_spei", "transform_spei", "pwm_unbiased", "pwm_plotting_position"]
 
 _PARAM_VARS = ("alpha", "beta", "gamma", "n_valid")
 _PWM_METHODS = ("unbiased", "plotting_position")
@@ -109,11 +111,113 @@ _REFERENCES = (
 
 
 # --------------------------------------------------------------------------- estimators
+def _sorted_rows(sample: np.ndarray) -> np.ndarray:
+    """(values, cells) → (cells, values), each row sorted ascending with NaN last.
+
+    A contiguous row per cell: numpy sorts those several times faster than columns."""
+    rows = np.ascontiguousarray(np.asarray(sample, dtype="float64").T)
+    rows.sort(axis=1)
+    return rows
+
+
+@numba.njit(nogil=True, cache=True)
+def _valid_count(row):  # pragma: no cover - compiled
+    """Number of leading non-NaN values of a row sorted with NaN last."""
+    n = row.shape[0]
+    while n > 0 and np.isnan(row[n - 1]):
+        n -= 1
+    return n
+
+
+@numba.njit(nogil=True, cache=True)
+def _row_pwms(x, n, unbiased, shift):  # pragma: no cover - compiled
+    """w_0, w_1, w_2 of the sorted values x[:n] − shift (n ≥ 3): unbiased or plotting-position weights."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    for k in range(n):
+        i = k + 1.0
+        if unbiased:  # C(n − i, 1)/C(n − 1, 1) and C(n − i, 2)/C(n − 1, 2)
+            w1 = (n - i) / (n - 1.0)
+            w2 = w1 * (n - i - 1.0) / (n - 2.0)
+        else:  # (1 − F_i)^s, F_i = (i − 0.35)/n
+            w1 = 1.0 - (i - 0.35) / n
+            w2 = w1 * w1
+        v = x[k] - shift
+        a0 += v
+        a1 += v * w1
+        a2 += v * w2
+    return a0 / n, a1 / n, a2 / n
+
+
+@numba.njit(nogil=True, cache=True)
+def _pwm_kernel(rows, unbiased):  # pragma: no cover - compiled
+    """(3, cells) PWMs of each sorted row (cells, values); NaN where fewer than 3 valid values."""
+    out = np.full((3, rows.shape[0]), np.nan)
+    for c in range(rows.shape[0]):
+        n = _valid_count(rows[c])
+        if n >= _MIN_VALUES:
+            a0, a1, a2 = _row_pwms(rows[c], n, unbiased, 0.0)
+            out[0, c] = a0
+            out[1, c] = a1
+            out[2, c] = a2
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _fit_kernel(rows, min_values, unbiased, out):  # pragma: no cover - compiled
+    """PWM log-logistic fit of each sorted row of *rows* (cells, years) into *out* (4, cells): α, β, γ, n_valid.
+
+    L-moment form of the w-formulas: λ2 = w0 − 2w1, λ3 = w0 − 6w1 + 6w2, β = λ2/λ3 = 1/τ3,
+    α = λ2 β/g, γ = w0 − αg, g = Γ(1 + 1/β)Γ(1 − 1/β). The unbiased PWMs are taken of the
+    centred sample (their weights sum to N/(s+1), so λ2 and λ3 are shift-invariant and lose less
+    to cancellation); the plotting-position ones are not shift-invariant and see the raw values.
+    """
+    for c in range(rows.shape[0]):
+        x = rows[c]
+        n = _valid_count(x)
+        out[3, c] = n
+        out[0, c] = np.nan
+        out[1, c] = np.nan
+        out[2, c] = np.nan
+        if n < min_values or n < _MIN_VALUES or not x[n - 1] > x[0]:
+            continue  # too few values, or all equal
+        shift = 0.0
+        if unbiased:
+            for k in range(n):
+                shift += x[k]
+            shift /= n
+        a0, a1, a2 = _row_pwms(x, n, unbiased, shift)
+        l2 = a0 - 2.0 * a1
+        l3 = a0 - 6.0 * a1 + 6.0 * a2
+        if not l2 > 0.0:
+            continue
+        tau3 = l3 / l2
+        if not abs(tau3) < _TAU3_CEIL:
+            continue  # |β| ≤ 1: Γ(1 − 1/β) undefined or infinite mean
+        r = tau3
+        if abs(r) < _TAU3_FLOOR:  # (near-)symmetric: the logistic limit, floored (module docstring)
+            r = -_TAU3_FLOOR if r < 0.0 else _TAU3_FLOOR
+        g = math.gamma(1.0 + r) * math.gamma(1.0 - r)
+        alpha = l2 / (g * r)
+        gamma = shift + a0 - alpha * g
+        if np.isfinite(alpha) and np.isfinite(gamma):
+            out[0, c] = alpha
+            out[1, c] = 1.0 / r
+            out[2, c] = gamma
+
+
+def _pwms(sample: np.ndarray, unbiased: bool) -> np.ndarray:
+    x = np.asarray(sample, dtype="float64")
+    return _pwm_kernel(_sorted_rows(x.reshape(x.shape[0], -1)), unbiased).reshape((3,) + x.shape[1:])
+
+
 def pwm_unbiased(sample: np.ndarray) -> np.ndarray:
     """Unbiased PWMs ``w_s = E[X (1 − F)^s]``, s = 0, 1, 2, of each column of *sample*.
 
     ``w_s = (1/N) Σ_i x_(i) C(N − i, s)/C(N − 1, s)``, x ascending, NaN ignored
     (N counts the valid values of each column). Hosking (1986); Beguería et al. (2014).
+    The same code as the SPEI fit uses.
 
     Parameters
     ----------
@@ -124,10 +228,7 @@ def pwm_unbiased(sample: np.ndarray) -> np.ndarray:
     -------
     ndarray (3, …) of float64: w_0, w_1, w_2 (NaN where N < 3).
     """
-    x = np.sort(np.asarray(sample, dtype="float64"), axis=0)  # NaN last
-    n = (~np.isnan(x)).sum(axis=0)
-    i = np.arange(1, x.shape[0] + 1, dtype="float64").reshape((-1,) + (1,) * (x.ndim - 1))
-    return _pwm_sums(x, n, _ub_weights(i, n.astype("float64")))
+    return _pwms(sample, True)
 
 
 def pwm_plotting_position(sample: np.ndarray) -> np.ndarray:
@@ -135,99 +236,30 @@ def pwm_plotting_position(sample: np.ndarray) -> np.ndarray:
 
     Same layout as :func:`pwm_unbiased`.
     """
-    x = np.sort(np.asarray(sample, dtype="float64"), axis=0)
-    n = (~np.isnan(x)).sum(axis=0)
-    i = np.arange(1, x.shape[0] + 1, dtype="float64").reshape((-1,) + (1,) * (x.ndim - 1))
-    return _pwm_sums(x, n, _pp_weights(i, n.astype("float64")))
-
-
-def _ub_weights(i: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w1 = (n - i) / (n - 1.0)
-        w2 = w1 * (n - i - 1.0) / (n - 2.0)
-    return w1, w2
-
-
-def _pp_weights(i: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w1 = 1.0 - (i - 0.35) / n
-    return w1, w1 * w1
-
-
-def _pwm_sums(x: np.ndarray, n: np.ndarray, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    w1, w2 = weights
-    xs = np.where(np.isnan(x), 0.0, x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.stack([xs.sum(axis=0), (xs * w1).sum(axis=0), (xs * w2).sum(axis=0)]) / n
-    return np.where(n >= _MIN_VALUES, out, np.nan)
-
-
-def loglogistic_from_pwm(w0, w1, w2):
-    """Log-logistic (α, β, γ) from the PWMs ``w_s = E[X (1 − F)^s]`` (Vicente-Serrano et al. 2010, eq. 7–9).
-
-    ``β = (2w1 − w0)/(6w1 − w0 − 6w2)``, ``α = (w0 − 2w1)β/(Γ(1+1/β)Γ(1−1/β))``,
-    ``γ = w0 − αΓ(1+1/β)Γ(1−1/β)``. No validity checks (see :func:`fit_spei`).
-    """
-    w0, w1, w2 = (np.asarray(w, dtype="float64") for w in (w0, w1, w2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        beta = (2.0 * w1 - w0) / (6.0 * w1 - w0 - 6.0 * w2)
-        g = special.gamma(1.0 + 1.0 / beta) * special.gamma(1.0 - 1.0 / beta)
-        alpha = (w0 - 2.0 * w1) * beta / g
-        gamma = w0 - alpha * g
-    return alpha, beta, gamma
-
-
-def _fit_columns(sample: np.ndarray, min_values: int, pwm: str) -> np.ndarray:
-    """PWM log-logistic fit of each column of *sample* (years, cells) → (4, cells): α, β, γ, n_valid.
-
-    In L-moment form, the w-form rearranged: λ2 = w0 − 2w1, λ3 = w0 − 6w1 + 6w2,
-    β = λ2/λ3, α = λ2 β / g, γ = w0 − α g (unbiased PWMs on the column-centred sample).
-    """
-    x = np.sort(sample, axis=0)  # NaN last
-    valid = ~np.isnan(x)
-    n = valid.sum(axis=0).astype("float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xs = np.where(valid, x, 0.0)
-        # centring: the unbiased weights sum to N/(s+1), so λ2, λ3 are shift-invariant and lose less to
-        # cancellation; the plotting-position weights are not, so that estimator keeps the raw values
-        shift = xs.sum(axis=0) / n if pwm == "unbiased" else np.zeros(x.shape[1])
-        xs = np.where(valid, x - shift, 0.0)
-        i = np.arange(1, x.shape[0] + 1, dtype="float64")[:, None]
-        w1, w2 = (_ub_weights if pwm == "unbiased" else _pp_weights)(i, n)
-        a0 = xs.sum(axis=0) / n  # 0 up to rounding
-        a1 = (xs * w1).sum(axis=0) / n
-        a2 = (xs * w2).sum(axis=0) / n
-        l2 = a0 - 2.0 * a1
-        l3 = a0 - 6.0 * a1 + 6.0 * a2
-        tau3 = l3 / l2
-        # symmetric sample: floor |τ3| (the logistic limit has no (α, β, γ)); sign 0 → +
-        r = np.where(np.abs(tau3) < _TAU3_FLOOR, np.where(tau3 < 0, -_TAU3_FLOOR, _TAU3_FLOOR), tau3)
-        g = special.gamma(1.0 + r) * special.gamma(1.0 - r)
-        alpha = l2 / (g * r)
-        gamma = shift + a0 - alpha * g
-        beta = 1.0 / r
-    hi = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
-    lo = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
-    unfit = (n < min_values) | (hi <= lo) | ~(l2 > 0) | ~(np.abs(tau3) < _TAU3_CEIL)
-    unfit |= ~(np.isfinite(alpha) & np.isfinite(gamma))
-    params = [np.where(unfit, np.nan, p) for p in (alpha, beta, gamma)]
-    return np.stack(params + [n])
+    return _pwms(sample, False)
 
 
 # --------------------------------------------------------------------------- kernels
 def _balance(xp: np.ndarray, xe: np.ndarray, fp: np.ndarray, fe: np.ndarray) -> np.ndarray:
-    """D = P·fp − PET·fe in mm/month, (time, cells) float64, contiguous for the window sums."""
+    """D = P·fp − PET·fe in mm/month, (time, cells) float64 and contiguous.
+
+    Materialised once per cell block: the window sums then read contiguous rows, which measured
+    faster than summing the two strided inputs separately even for December only."""
     d = np.multiply(xp, fp[:, None], dtype="float64")
     d -= xe * fe[:, None]
     return d
 
 
-def _fit_cells(d: np.ndarray, ones: np.ndarray, scale: int, month_targets, min_values: int, pwm: str) -> np.ndarray:
+def _window_balance(d: np.ndarray, scale: int, targets: np.ndarray) -> np.ndarray:
+    """(len(targets), cells) window sums of D; negative balances are normal, so the kernel's count is ignored."""
+    return _window_sums(d, np.ones(d.shape[0]), scale, targets)[0]
+
+
+def _fit_cells(d: np.ndarray, scale: int, month_targets, min_values: int, pwm: str) -> np.ndarray:
     """(4, months, cells) parameters of one (time, cells) water-balance block."""
     out = np.empty((4, len(month_targets), d.shape[1]), dtype="float64")
     for j, targets in enumerate(month_targets):
-        sums, _ = _window_sums(d, ones, scale, targets)  # negative balances are normal: ignore the count
-        out[:, j, :] = _fit_columns(sums, min_values, pwm)
+        _fit_kernel(_sorted_rows(_window_balance(d, scale, targets)), min_values, pwm == "unbiased", out[:, j, :])
     return out
 
 
@@ -238,10 +270,11 @@ def _standardize(v: np.ndarray, alpha, beta, gamma, clip: float | None) -> np.nd
     np.maximum(v, 0.0, out=v)  # outside: ln 0 = −inf → F = 0 (β > 0) or 1 (β < 0); NaN stays NaN
     np.log(v, out=v)
     np.multiply(v, beta, out=v)  # y = logit F
-    # Φ⁻¹ on the smaller tail, then the sign of y: exact in both tails
+    # Φ⁻¹ of the smaller tail probability 1/(1 + e^|y|), then the sign of y: exact in both tails
     t = np.abs(v)
-    np.negative(t, out=t)
-    special.expit(t, out=t)
+    np.exp(t, out=t)
+    t += 1.0
+    np.reciprocal(t, out=t)
     special.ndtri(t, out=t)
     np.copysign(t, v, out=v)
     if clip is not None:
@@ -249,10 +282,10 @@ def _standardize(v: np.ndarray, alpha, beta, gamma, clip: float | None) -> np.nd
     return v
 
 
-def _transform_cells(d, ones, params, scale, targets, groups, clip, out):
+def _transform_cells(d: np.ndarray, params, scale, targets, groups, clip, out):
     """Write the SPEI of one (time, cells) water-balance block into *out* (targets, cells)."""
-    sums, _ = _window_sums(d, ones, scale, targets)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    sums = _window_balance(d, scale, targets)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j, rows in groups:
             v = sums[rows]  # a view for slices, a copy for index arrays
             _standardize(v, params[0, j], params[1, j], params[2, j], clip)
@@ -262,49 +295,45 @@ def _transform_cells(d, ones, params, scale, targets, groups, clip, out):
 
 
 def _blocks(pblock, eblock, fp, fe):
-    """(cols, D) per ≤ _CELL_BLOCK cells of the two (…, time) blocks."""
+    """(column slice, D) per ≤ _CELL_BLOCK cells of the two (…, time) blocks; the cell count; the spatial shape."""
     xp, spatial = _as_cells(pblock)
     xe, _ = _as_cells(eblock)
-    ncell = xp.shape[1]
 
     def gen():
         for cols, xpb in _cell_blocks(xp):
             yield cols, _balance(xpb, xe[:, cols], fp, fe)
 
-    return gen(), ncell, spatial
+    return gen(), xp.shape[1], spatial
 
 
 def _fit_block(pblock, eblock, fp, fe, scale, month_targets, min_values, pwm):
     """Kernel of :func:`fit_spei`: two (…, time) blocks → (…, 4, months)."""
-    ones = np.ones(fp.shape[0])
     gen, ncell, spatial = _blocks(pblock, eblock, fp, fe)
     out = np.empty((4, len(month_targets), ncell), dtype="float64")
     for cols, d in gen:
-        out[:, :, cols] = _fit_cells(d, ones, scale, month_targets, min_values, pwm)
+        out[:, :, cols] = _fit_cells(d, scale, month_targets, min_values, pwm)
     out = out.reshape((4, len(month_targets)) + spatial)
     return np.moveaxis(np.moveaxis(out, 0, -1), 0, -1)
 
 
 def _transform_block(pblock, eblock, params, fp, fe, scale, targets, groups, clip, dtype):
     """Kernel of :func:`transform_spei`: (…, time) blocks and (…, 3, months) params → (…, targets)."""
-    ones = np.ones(fp.shape[0])
     p = np.moveaxis(np.moveaxis(params, -1, 0), -1, 0)  # (3, months, …)
     p = p.reshape(p.shape[:2] + (-1,)).astype("float64", copy=False)
     gen, ncell, spatial = _blocks(pblock, eblock, fp, fe)
     out = np.empty((len(targets), ncell), dtype=dtype)
     for cols, d in gen:
-        _transform_cells(d, ones, p[:, :, cols], scale, targets, groups, clip, out[:, cols])
+        _transform_cells(d, p[:, :, cols], scale, targets, groups, clip, out[:, cols])
     return np.moveaxis(out.reshape((len(targets),) + spatial), 0, -1)
 
 
 def _spei_block(pblock, eblock, fp, fe, scale, month_targets, min_values, pwm, targets, groups, clip, dtype):
-    """Fused kernel of :func:`spei`: fit and transform each cell block while its D is in cache."""
-    ones = np.ones(fp.shape[0])
+    """Fused kernel of :func:`spei`: fit and transform each cell block while its inputs are in cache."""
     gen, ncell, spatial = _blocks(pblock, eblock, fp, fe)
     out = np.empty((len(targets), ncell), dtype=dtype)
     for cols, d in gen:
-        params = _fit_cells(d, ones, scale, month_targets, min_values, pwm)
-        _transform_cells(d, ones, params, scale, targets, groups, clip, out[:, cols])
+        params = _fit_cells(d, scale, month_targets, min_values, pwm)
+        _transform_cells(d, params, scale, targets, groups, clip, out[:, cols])
     return np.moveaxis(out.reshape((len(targets),) + spatial), 0, -1)
 
 
