@@ -254,7 +254,8 @@ class Context:
             from .grid import align_to
 
             da = align_to(self.reference(), da, kind="class" if legend is not None else "continuous")
-        elif self._reference is None and spec.align is None and "time" not in da.dims:
+        elif self._reference is None and spec.align is None and not native and "time" not in da.dims:
+            # (a raster read on its own grid, e.g. a precomputed drought index, never defines the common grid)
             self._reference = da.isel({year_dim: 0}, drop=True) if year_dim in da.dims else da
         self._rasters[key] = da
         return da
@@ -267,7 +268,10 @@ class Context:
         if self._reference is None:
             for name in self.GRID_INPUTS:
                 if self.has(name) and not self.spec(name).align:
-                    self.raster(name)
+                    if name == "land_cover":  # a class raster: opened with its legend (no units to declare)
+                        self.land_cover_7()
+                    else:
+                        self.raster(name)
                     break
             else:
                 raise InputError("no raster input defines the grid of this run (land_cover, population_total, …)")
@@ -967,21 +971,23 @@ def _drought_classification(ctx: Context) -> dict[str, Any]:
             "severity": severity, "drought_codes": drought_codes, "nodata": nodata, "closed": cls.closed}
 
 
-#: Values of the specs' ``spi`` block that this version computes, per field.  Any other value is refused by the
-#: SO3-1 check before anything is computed, so a country never gets a gamma/Thom SPI it did not ask for without
-#: being told; add a value here when indicators.so3.spi (or .spei) implements it.
-SPI_SUPPORTED: dict[str, tuple[str, ...]] = {
-    "distribution": ("gamma",),
-    "fit": ("thom",),
-    "zero_handling": ("mixed",),
-    "inverse_normal": ("exact",),
+#: Values of the specs' ``spi`` block that this version computes, per index and field.  Any other value is refused
+#: by the SO3-1 check before anything is computed, so a country never gets an index computed otherwise than it
+#: asked without being told; add a value here when indicators.so3.spi (or .spei) implements it.  The SPEI is
+#: always log-logistic, fitted by probability-weighted moments, with the exact inverse normal: the fields'
+#: other values describe the SPI and are not implemented for it.
+SPI_SUPPORTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "spi": {"distribution": ("gamma",), "fit": ("thom", "mle"), "zero_handling": ("mixed", "center_of_mass"),
+            "inverse_normal": ("exact", "abramowitz_stegun")},
+    "spei": {"distribution": ("gamma",), "fit": ("thom",), "zero_handling": ("mixed",), "inverse_normal": ("exact",)},
 }
 
 
 def unsupported_spi_choices(spi: Any) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(field, value, supported values) of every choice of the ``spi`` block (:data:`SPI_SUPPORTED`) that this
-    version does not compute."""
-    return [(name, str(getattr(spi, name)), ok) for name, ok in SPI_SUPPORTED.items() if str(getattr(spi, name)) not in ok]
+    """(field, value, supported values) of every choice of the ``spi`` block that this version does not compute
+    for the block's ``index`` (:data:`SPI_SUPPORTED`)."""
+    table = SPI_SUPPORTED[str(spi.index)]
+    return [(name, str(getattr(spi, name)), ok) for name, ok in table.items() if str(getattr(spi, name)) not in ok]
 
 
 @dataclass(frozen=True)
@@ -1123,8 +1129,10 @@ def _so3_hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
                         "spi.precomputed_allowed: true (parameter_overrides of an overlay)")
     if not plan.precomputed:
         for name, value, ok in unsupported_spi_choices(spi):
-            problems.append(f"{where}: {name}: {value!r} is not implemented in this version (supported: {', '.join(ok)}); "
-                            f"the {label} is not computed with another method than the one asked for: set spi.{name}: "
+            why = (" (the SPEI is log-logistic, fitted by probability-weighted moments, with the exact inverse normal; "
+                   "this field's other values apply to the SPI)") if spi.index == "spei" else ""
+            problems.append(f"{where}: {name}: {value!r} is not implemented for the {label} in this version (supported: "
+                            f"{', '.join(ok)}){why}; the run does not compute it another way than asked: set spi.{name}: "
                             f"{ok[0]}, or give an index computed that way as inputs.drought_index")
         if spi.index == "spei":
             if "pet" not in inputs:
@@ -1168,11 +1176,13 @@ def _so3_hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | 
     return needs
 
 
-def _compute_spei(ctx: Context, precip: Any, args: Mapping[str, Any]) -> Any:
-    """SPEI from inputs precipitation and pet with the spec's SPI arguments (:func:`indicators.so3.spei.spei`), lazy."""
+def _compute_spei(ctx: Context, precip: Any) -> Any:
+    """SPEI from inputs precipitation and pet with the spec binding SO3-1.spei (the ``spi`` block's scale, month,
+    calibration, clip, min_nonzero; :func:`indicators.so3.spei.spei`), lazy."""
     from .so3.spei import spei
 
     pet = ctx.raster("pet", native=True)
+    args = ctx.framework.binding_arguments("SO3-1.spei")
     return spei(precip, pet, **args, units=ctx.spec("precipitation").units, pet_units=ctx.spec("pet").units)
 
 
@@ -1217,16 +1227,24 @@ def _annual_drought_index(ctx: Context, plan: _DroughtIndexPlan, args: Mapping[s
     precip = ctx.raster("precipitation", native=True)
     cal = f"{args['calibration'][0]}-{args['calibration'][1]}"
     if plan.index == "spei":
-        values = _compute_spei(ctx, precip, args)
+        values = _compute_spei(ctx, precip)
         dist = values.attrs.get("distribution", "log-logistic")
+        fit = values.attrs.get("fitting_method", "probability-weighted moments")
         ctx.choose("SO3-1", "D5", f"SPEI-{scale} of month {month}: precipitation minus potential evapotranspiration "
-                   f"(inputs precipitation and pet), {dist} per calendar month, calibration {cal}, clip ±{args['clip']}.")
+                   f"(inputs precipitation and pet), {dist}, fitted by {fit}; calibration {cal}, clip ±{args['clip']}.")
         ctx.record("SO3-1", "drought index", "SPEI computed from inputs precipitation and pet")
     else:
         from .so3.spi import spi as compute_spi
 
-        values = compute_spi(precip, **args, units=ctx.spec("precipitation").units)
-        ctx.choose("SO3-1", "D5", f"SPI-{scale} of month {month}, gamma (Thom) per calendar month, "
+        p = ctx.framework.parameters("spi")
+        methods = {"fit": p.fit, "zero_handling": p.zero_handling, "inverse_normal": p.inverse_normal}
+        values = compute_spi(precip, **args, **methods, units=ctx.spec("precipitation").units)
+        fit = {"thom": "Thom", "mle": "exact maximum likelihood"}.get(p.fit, p.fit)
+        zeros = {"mixed": "", "center_of_mass": ", zeros at the centre of their probability mass (H = q/2)"}.get(
+            p.zero_handling, f", zero handling {p.zero_handling}")
+        inverse = {"exact": "", "abramowitz_stegun": ", Abramowitz-Stegun inverse normal"}.get(
+            p.inverse_normal, f", inverse normal {p.inverse_normal}")
+        ctx.choose("SO3-1", "D5", f"SPI-{scale} of month {month}, gamma ({fit}) per calendar month{zeros}{inverse}, "
                    f"calibration {cal}, clip ±{args['clip']}.")
         ctx.record("SO3-1", "drought index", "SPI computed from input precipitation")
     return annual_spi(values, month=month), precip.rio.crs, f"{label}-{scale}, {mname}"
@@ -1330,7 +1348,7 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
     month, scale = int(args["month"]), int(args["scale"])
     mname = calendar.month_name[month]
     precip = ctx.raster("precipitation", native=True)
-    values = _compute_spei(ctx, precip, args)
+    values = _compute_spei(ctx, precip)
     annual = annual_spi(values, month=month).sel(year=list(years)).astype("float32")
     annual = annual.rio.write_crs(precip.rio.crs).rio.write_nodata(np.nan, encoded=False)
     ref = ctx.reference()
@@ -2282,6 +2300,16 @@ def _so3_vulnerability_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     return problems
 
 
+def _constant_factor_notes(ctx: Context, out: Any, name: str) -> list[str]:
+    """Record the factors a DVI function left out for lack of range (it warned too) and return a table note."""
+    constant = list(out.attrs.get("constant_factors") or [])
+    if not constant:
+        return []
+    ctx.record("SO3-3", name, constant)
+    return [f"Factor(s) {', '.join(constant)}: the same value in every unit and year, so no range to normalise over (D9); "
+            "they carry no information and are left out of their component."]
+
+
 def _run_so3_vulnerability(ctx: Context) -> None:
     from .so3.vulnerability import dvi_from_factors, dvi_zonal_mean
     from .tables import series_trends
@@ -2297,10 +2325,10 @@ def _run_so3_vulnerability(ctx: Context) -> None:
         table = _factor_table(ctx.loaded, fw, "dvi_factors_national")
         nat = dvi_from_factors(table, factor_set=factor_set, weights=weights)
         tier = nat.attrs.get("va_tier")
-        tier_note = []
+        tier_note = _constant_factor_notes(ctx, nat, "factors left out (no range)")
         if tier is not None:
             ctx.record("SO3-3", "vulnerability-assessment tier", f"{tier}: {nat.attrs.get('va_tier_reason', '')}")
-            tier_note = [f"Vulnerability-assessment tier {tier}: {nat.attrs.get('va_tier_reason', '')}."]
+            tier_note = [f"Vulnerability-assessment tier {tier}: {nat.attrs.get('va_tier_reason', '')}.", *tier_note]
         nat = nat.drop(columns=[c for c in ("unit",) if c in nat.columns and nat[c].isna().all()])
         nat.attrs = {}
         ctx.add_table(Table("SO3-3.T1", "Drought Vulnerability Index (0-1, 1 = most vulnerable), national", nat,
@@ -2316,12 +2344,13 @@ def _run_so3_vulnerability(ctx: Context) -> None:
     if ctx.has("dvi_factors_units"):
         table = _factor_table(ctx.loaded, fw, "dvi_factors_units")
         units = dvi_from_factors(table, factor_set=factor_set, weights=weights)
+        unit_notes = _constant_factor_notes(ctx, units, "factors left out per unit (no range)")
         utier = units.attrs.get("va_tier")
         if utier is not None:
             ctx.record("SO3-3", "vulnerability-assessment tier (per unit)", f"{utier}: {units.attrs.get('va_tier_reason', '')}")
         units.attrs = {}
         ctx.add_table(Table("SO3-3.units", "Drought Vulnerability Index per administrative unit (national min-max range)", units,
-                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}))
+                            units={"dvi": "1", "social": "1", "economic": "1", "infrastructural": "1"}, notes=unit_notes))
     if ctx.has("dvi"):
         raster = ctx.raster("dvi")
         if raster.ndim == 3:

@@ -211,6 +211,28 @@ def test_sample_data_precipitation_months_zeros_and_crs():
     assert {2003, 2012, 2022} <= driest
 
 
+def test_sample_data_pet_matches_precipitation_grid_and_is_seasonal():
+    """PET (for the SPEI) on the precipitation grid and months; summer above winter; a plausible annual total;
+    the dry years are the years of the largest water deficit (precipitation minus PET)."""
+    import rioxarray  # noqa: F401  (registers .rio)
+    import xarray as xr
+
+    with xr.open_dataset(SAMPLE / "climate" / "pet_monthly.nc", decode_coords="all") as ds, \
+            xr.open_dataset(SAMPLE / "climate" / "precip_monthly.nc", decode_coords="all") as pr:
+        pet, precip = ds["pet"].load(), pr["precip"].load()
+    assert pet.attrs["units"] == "mm/month" and pet.dims == precip.dims and pet.shape == precip.shape
+    for c in ("time", "lat", "lon"):
+        np.testing.assert_array_equal(pet[c].values, precip[c].values)
+    assert pet.rio.crs.to_epsg() == 4326 and pet.rio.transform() == precip.rio.transform()
+    assert float(pet.min()) > 0 and not bool(pet.isnull().any())
+    monthly = pet.groupby("time.month").mean(...).to_series()
+    assert monthly[7] > 8 * monthly[1] and monthly.idxmax() in (6, 7, 8)
+    annual = pet.groupby("time.year").sum().mean(["lat", "lon"]).to_series()
+    assert 500 < annual.mean() < 1200
+    deficit = (precip.groupby("time.year").sum() - pet.groupby("time.year").sum()).mean(["lat", "lon"]).to_series()
+    assert {2003, 2012, 2022} <= set(deficit.sort_values().index[:5])
+
+
 def test_sample_data_dvi_factor_tables():
     from indicators.units import parse_unit
 
