@@ -50,8 +50,11 @@ never zero: fewer valid values than ``min_values``, all values equal, or
 ``|β| ≤ 1`` (``|τ3| ≥ 1``: Γ(1 − 1/β) undefined or infinite mean; only a sample
 of N − 1 equal values and one outlier reaches it). A perfectly symmetric sample
 (τ3 = 0) has the logistic distribution as its limit, which (α, β, γ) cannot hold;
-``|τ3|`` is floored at 1e-6 (``|β| ≤ 10⁶``), a log-logistic that differs from
-that limit by far less than float32 output precision.
+``|τ3|`` is floored at 1e-7 (``|β| ≤ 10⁷``), a log-logistic whose SPEI differs
+from that limit by less than 1e-6 within ±3.09.
+
+The fit sorts each calibration sample and sums its PWMs in a numba kernel
+(:func:`_fit_kernel`), one cell-contiguous row per cell.
 
 The fit (:func:`fit_spei`) is an :class:`xarray.Dataset` of per-cell,
 per-month parameters that round-trips through NetCDF; :func:`transform_spei`
@@ -94,8 +97,9 @@ _PARAM_VARS = ("alpha", "beta", "gamma", "n_valid")
 _PWM_METHODS = ("unbiased", "plotting_position")
 #: Smallest sample size for which the three unbiased PWMs exist (C(N − 1, 2) > 0).
 _MIN_VALUES = 3
-#: |τ3| floor: below it the fit is replaced by the log-logistic of L-skewness ±1e-6 (see module docstring).
-_TAU3_FLOOR = 1e-6
+#: |τ3| floor: below it the fit is replaced by the log-logistic of L-skewness ±1e-7 (see module docstring):
+#: its distance from the logistic limit (~τ3·y²/2 in y = logit F) and the rounding of γ ≈ −λ2/τ3 balance there.
+_TAU3_FLOOR = 1e-7
 #: |τ3| at or above this is |β| ≤ 1 up to rounding: unfittable.
 _TAU3_CEIL = 1.0 - 1e-9
 _DISTRIBUTION = "log-logistic (3-parameter; generalized logistic branch for negative skewness)"

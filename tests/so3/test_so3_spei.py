@@ -174,9 +174,10 @@ def test_symmetric_sample_gives_the_logistic_limit():
     """τ3 = 0: the log-logistic tends to the logistic with location λ1 = 30 and scale λ2 = w0 − 2w1 = 30 − 2·10 = 10."""
     ds = _fit_december([10, 20, 30, 40, 50])
     assert np.isfinite(_params(ds)).all()
-    precip, pet = _december_pair([10, 20, 30, 40, 50, 35, 5, 60])
-    got = transform_spei(precip, pet, ds, clip=None, dtype="float64").values.ravel()[-3:]
-    np.testing.assert_allclose(got, special.ndtri(special.expit((np.array([35.0, 5.0, 60.0]) - 30.0) / 10.0)), atol=1e-5)
+    x = np.array([35.0, 5.0, 60.0, 99.0, -39.0])  # up to SPEI ±3.09 (logit F = ±6.9)
+    precip, pet = _december_pair(np.concatenate([[10, 20, 30, 40, 50], x]))
+    got = transform_spei(precip, pet, ds, clip=None, dtype="float64").values.ravel()[-5:]
+    np.testing.assert_allclose(got, special.ndtri(special.expit((x - 30.0) / 10.0)), rtol=0, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- (4) standardisation properties
