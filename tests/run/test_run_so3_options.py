@@ -344,3 +344,22 @@ def test_factor_without_range_is_recorded_in_the_run_report(country):
         result = _run(path)
     assert result.parameters["SO3-3"]["factors left out (no range)"] == ["rural_population"]
     assert any("rural_population" in n and "left out" in n for n in result.tables["SO3-3.T1"].notes)
+
+
+def test_water_year_each_period_in_so3_2_water_population(country):
+    """SO3-2 with water_population zero: people on water count 0.  One person per 1 km² cell (80 cells), water
+    of each year's land cover: 80 - 4 = 76 people in 2000-2015 and 80 - 16 = 64 from 2016, by hand; epochs by
+    their first year (2016-2019 and 2020-2023: 64)."""
+    for year in (2000, 2020):
+        _write_tif(country / f"pop_{year}.tif", np.ones((NY, NX), dtype="float32"), nodata=-9999.0)
+    path = _config(country, "so32-each", inputs={**PRECIP, "population_total": {
+        "path": "pop_{year}.tif", "units": "person", "years": [2000, 2020]}}, indicators=("SO3-1", "SO3-2"),
+        overrides={"land_area": {"water_year": "each_period"}, "drought_exposure": {"water_population": "zero"}})
+    result = _run(path)
+    t1 = result.tables["SO3-2.T1"].frame
+    total = t1[t1["kind"] == "total_population"].set_index("year")["population"]
+    assert total[2000] == pytest.approx(76.0) and total[2015] == pytest.approx(76.0)
+    assert total[2016] == pytest.approx(64.0) and total[2023] == pytest.approx(64.0)
+    ep = result.tables["SO3-2.epochs"].frame
+    ep_total = ep[(ep["kind"] == "total_population") & (ep["group"] == "total")].set_index("epoch")["population"]
+    assert ep_total["2012-2015"] == pytest.approx(76.0) and ep_total["2016-2019"] == pytest.approx(64.0)
