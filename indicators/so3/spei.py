@@ -67,7 +67,6 @@ vectorised over cells and dask-parallel over spatial chunks.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,18 +77,8 @@ import xarray as xr
 from scipy import special
 
 from ..errors import GridMismatchError, InputError, UnitError
-from .spi import (
-    _as_cells,
-    _cell_blocks,
-    _check_months,
-    _check_scale,
-    _dequantify,
-    _month_groups,
-    _time_chunked,
-    _time_info,
-    _window_sums,
-    precipitation_to_mm,
-)
+from . import standardized as si
+from .standardized import precipitation_to_mm
 
 __all__ = ["spei", "fit_spei", "transform_spei", "pwm_unbiased", "pwm_plotting_position"]
 
@@ -256,7 +245,7 @@ def _balance(xp: np.ndarray, xe: np.ndarray, fp: np.ndarray, fe: np.ndarray) -> 
 
 def _window_balance(d: np.ndarray, scale: int, targets: np.ndarray) -> np.ndarray:
     """(len(targets), cells) window sums of D; negative balances are normal, so the kernel's count is ignored."""
-    return _window_sums(d, np.ones(d.shape[0]), scale, targets)[0]
+    return si.window_sums(d, np.ones(d.shape[0]), scale, targets)[0]
 
 
 def _fit_cells(d: np.ndarray, scale: int, month_targets, min_values: int, pwm: str) -> np.ndarray:
@@ -299,12 +288,12 @@ def _transform_cells(d: np.ndarray, params, scale, targets, groups, clip, out):
 
 
 def _blocks(pblock, eblock, fp, fe):
-    """(column slice, D) per ≤ _CELL_BLOCK cells of the two (…, time) blocks; the cell count; the spatial shape."""
-    xp, spatial = _as_cells(pblock)
-    xe, _ = _as_cells(eblock)
+    """(column slice, D) per ≤ CELL_BLOCK cells of the two (…, time) blocks; the cell count; the spatial shape."""
+    xp, spatial = si.as_cells(pblock)
+    xe, _ = si.as_cells(eblock)
 
     def gen():
-        for cols, xpb in _cell_blocks(xp):
+        for cols, xpb in si.cell_blocks(xp):
             yield cols, _balance(xpb, xe[:, cols], fp, fe)
 
     return gen(), xp.shape[1], spatial
@@ -316,19 +305,17 @@ def _fit_block(pblock, eblock, fp, fe, scale, month_targets, min_values, pwm):
     out = np.empty((4, len(month_targets), ncell), dtype="float64")
     for cols, d in gen:
         out[:, :, cols] = _fit_cells(d, scale, month_targets, min_values, pwm)
-    out = out.reshape((4, len(month_targets)) + spatial)
-    return np.moveaxis(np.moveaxis(out, 0, -1), 0, -1)
+    return si.fit_result(out, spatial)
 
 
 def _transform_block(pblock, eblock, params, fp, fe, scale, targets, groups, clip, dtype):
     """Kernel of :func:`transform_spei`: (…, time) blocks and (…, 3, months) params → (…, targets)."""
-    p = np.moveaxis(np.moveaxis(params, -1, 0), -1, 0)  # (3, months, …)
-    p = p.reshape(p.shape[:2] + (-1,)).astype("float64", copy=False)
+    p = si.parameters_of_block(params)  # (3, months, cells)
     gen, ncell, spatial = _blocks(pblock, eblock, fp, fe)
     out = np.empty((len(targets), ncell), dtype=dtype)
     for cols, d in gen:
         _transform_cells(d, p[:, :, cols], scale, targets, groups, clip, out[:, cols])
-    return np.moveaxis(out.reshape((len(targets),) + spatial), 0, -1)
+    return si.block_result(out, spatial)
 
 
 def _spei_block(pblock, eblock, fp, fe, scale, month_targets, min_values, pwm, targets, groups, clip, dtype):
@@ -338,7 +325,7 @@ def _spei_block(pblock, eblock, fp, fe, scale, month_targets, min_values, pwm, t
     for cols, d in gen:
         params = _fit_cells(d, scale, month_targets, min_values, pwm)
         _transform_cells(d, params, scale, targets, groups, clip, out[:, cols])
-    return np.moveaxis(out.reshape((len(targets),) + spatial), 0, -1)
+    return si.block_result(out, spatial)
 
 
 # --------------------------------------------------------------------------- checks
@@ -361,17 +348,14 @@ def _factors(da: xr.DataArray, units: str | None, days: np.ndarray, what: str) -
 def _pet_time(pet: xr.DataArray, time_dim: str) -> tuple[np.ndarray, np.ndarray]:
     if time_dim not in pet.dims:
         raise InputError(f"PET has no {time_dim!r} dimension (dims {pet.dims}); give it the time axis of the precipitation")
-    try:
-        years, months, _ = _time_info(pet, time_dim)
-    except InputError as exc:
-        raise InputError("PET: " + str(exc).replace("precipitation's", "PET's")) from None
+    years, months, _ = si.time_axis(pet, time_dim, what="PET")
     return years, months
 
 
 def _check_pair(precip: xr.DataArray, pet: xr.DataArray, time_dim: str) -> xr.DataArray:
     """Check that PET is on precipitation's grid and months; return PET with precipitation's coordinates."""
     p_name, e_name = _label(precip, "precipitation"), _label(pet, "PET")
-    years, months, _ = _time_info(precip, time_dim)
+    years, months, _ = si.time_axis(precip, time_dim)
     e_years, e_months = _pet_time(pet, time_dim)
     if years.size != e_years.size or not (np.array_equal(years, e_years) and np.array_equal(months, e_months)):
         raise InputError(
@@ -453,8 +437,8 @@ class _Plan:
 
 
 def _prepare(precip, pet, units, pet_units, time_dim):
-    precip, pet = _dequantify(precip), _dequantify(pet)
-    years, mon, days = _time_info(precip, time_dim)
+    precip, pet = si.dequantify(precip), si.dequantify(pet)
+    years, mon, days = si.time_axis(precip, time_dim)
     pet = _check_pair(precip, pet, time_dim)
     fp, declared = _factors(precip, units, days, "precipitation")
     fe, pet_declared = _factors(pet, pet_units, days, "PET")
@@ -462,34 +446,15 @@ def _prepare(precip, pet, units, pet_units, time_dim):
 
 
 def _plan_fit(precip, pet, scale, calibration, months, min_values, pwm, units, pet_units, time_dim) -> _Plan:
-    scale = _check_scale(scale)
-    month_list = _check_months(months)
+    scale = si.check_scale(scale, "SPEI")
+    month_list = si.check_months(months)
     pwm = _check_pwm(pwm)
-    cal0, cal1 = (int(calibration[0]), int(calibration[1]))
-    if cal1 < cal0:
-        raise InputError(f"calibration period {calibration!r} ends before it starts")
     precip, pet, years, mon, fp, fe, declared, pet_declared = _prepare(precip, pet, units, pet_units, time_dim)
-    idx = np.arange(years.size)
-    in_cal = (years >= cal0) & (years <= cal1)
-    month_targets = [idx[in_cal & (mon == m)].astype("int64") for m in month_list]
-    if not any(t.size for t in month_targets):
-        raise InputError(
-            f"no data in the calibration period {cal0}-{cal1} (data cover {years.min()}-{years.max()}); "
-            "choose a calibration period inside the data"
-        )
-    cal_years = sorted(set(years[in_cal].tolist()))
-    if cal_years[0] > cal0 or cal_years[-1] < cal1:
-        warnings.warn(
-            f"the data cover only {cal_years[0]}-{cal_years[-1]} of the calibration period {cal0}-{cal1}; "
-            "the fit uses the years available (recorded in attrs['calibration_years_available'])",
-            stacklevel=3,
-        )
+    cal = si.calibration_plan(years, mon, calibration, month_list, what="data")
     attrs = {
         "title": f"SPEI-{scale} log-logistic fit",
         "spei_scale_months": scale,
-        "calibration_start_year": cal0,
-        "calibration_end_year": cal1,
-        "calibration_years_available": f"{cal_years[0]}-{cal_years[-1]}",
+        **cal.attrs(),
         "distribution": _DISTRIBUTION,
         "fitting_method": _FIT_METHODS[pwm],
         "pwm": pwm,
@@ -501,36 +466,14 @@ def _plan_fit(precip, pet, scale, calibration, months, min_values, pwm, units, p
         "missing_rule": "a missing month inside the accumulation window gives a missing value",
         "references": _REFERENCES,
     }
-    return _Plan(_time_chunked(precip, time_dim), _time_chunked(pet, time_dim), fp, fe, scale, month_list,
-                 month_targets, int(min_values), pwm, attrs)
-
-
-def _plan_transform(precip: xr.DataArray, fitted: list[int], months, time_dim: str):
-    """Output calendar months, output time-step indices and the row groups of each fitted month."""
-    month_list = fitted if months is None else _check_months(months)
-    absent = sorted(set(month_list) - set(fitted))
-    if absent:
-        raise InputError(f"SPEI parameters hold calendar months {fitted}, not {absent}; fit those months first (fit_spei(months=...))")
-    mon = np.asarray(precip[time_dim].dt.month.values, dtype="int64")
-    targets = np.flatnonzero(np.isin(mon, month_list)).astype("int64")
-    if targets.size == 0:
-        raise InputError(f"precipitation has no time step in calendar months {month_list}")
-    month_pos = {m: i for i, m in enumerate(fitted)}
-    month_index = np.asarray([month_pos[int(m)] for m in mon[targets]], dtype="int64")
-    return month_list, targets, _month_groups(month_index)
+    return _Plan(si.time_chunked(precip, time_dim, index="SPEI"), si.time_chunked(pet, time_dim, what="PET", index="SPEI"),
+                 fp, fe, scale, month_list, cal.month_targets, int(min_values), pwm, attrs)
 
 
 def _finish(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets: np.ndarray, fit_attrs: Mapping[str, Any],
             month_list: list[int], clip: float | None, declared: str, pet_declared: str) -> xr.DataArray:
-    """Name the output's time axis, restore coordinates, write CF metadata and provenance."""
-    spatial = [d for d in precip.dims if d != time_dim]
-    out = out.rename({"__out_time": time_dim}).assign_coords({time_dim: precip[time_dim].values[targets]})
-    out = out.transpose(time_dim, *spatial)
-    for name, c in precip.coords.items():
-        if time_dim not in c.dims:  # with their attributes (apply_ufunc drops them): rioxarray's CRS lives there
-            out = out.assign_coords({name: c})
-    if "grid_mapping" in precip.encoding:
-        out.encoding["grid_mapping"] = precip.encoding["grid_mapping"]
+    """Name the output's time axis, restore coordinates (and the CRS), write CF metadata and provenance."""
+    out = si.restore_coords(out, precip, time_dim, targets)
     scale = int(fit_attrs["spei_scale_months"])
     cal = f"{fit_attrs.get('calibration_start_year')}-{fit_attrs.get('calibration_end_year')}"
     out.name = "spei"
@@ -626,49 +569,17 @@ def fit_spei(
     """
     min_values = _check_min_values(min_values, min_nonzero)
     plan = _plan_fit(precip, pet, scale, calibration, months, min_values, pwm, units, pet_units, time_dim)
-    out = xr.apply_ufunc(
-        _fit_block,
-        plan.precip,
-        plan.pet,
-        input_core_dims=[[time_dim], [time_dim]],
-        output_core_dims=[["parameter", "month"]],
-        kwargs={"fp": plan.fp, "fe": plan.fe, "scale": plan.scale, "month_targets": plan.month_targets,
-                "min_values": plan.min_values, "pwm": plan.pwm},
-        dask="parallelized",
-        output_dtypes=["float64"],
-        dask_gufunc_kwargs={"output_sizes": {"parameter": 4, "month": len(plan.months)}},
-        keep_attrs=False,
-    )
-    spatial = [d for d in plan.precip.dims if d != time_dim]
-    out = out.transpose("parameter", "month", *spatial)
-    coords = {k: v for k, v in plan.precip.coords.items() if time_dim not in v.dims}
+    out = si.apply_fit(_fit_block, [plan.precip, plan.pet], time_dim,
+                       {"fp": plan.fp, "fe": plan.fe, "scale": plan.scale, "month_targets": plan.month_targets,
+                        "min_values": plan.min_values, "pwm": plan.pwm}, len(_PARAM_VARS), len(plan.months))
     var_attrs = {
         "alpha": {"long_name": "log-logistic scale parameter (PWM estimate)", "units": "mm"},
         "beta": {"long_name": "log-logistic shape parameter (PWM estimate; negative: upper-bounded branch)", "units": "1"},
         "gamma": {"long_name": "log-logistic location parameter (PWM estimate)", "units": "mm"},
         "n_valid": {"long_name": "number of valid calibration accumulations", "units": "1"},
     }
-    data_vars = {}
-    for i, name in enumerate(_PARAM_VARS):
-        v = out.isel(parameter=i, drop=True)
-        if name == "n_valid":
-            v = v.astype("int32")
-        v.attrs.update(var_attrs[name])
-        data_vars[name] = v
-    ds = xr.Dataset(data_vars, coords=coords).assign_coords(month=("month", np.asarray(plan.months, dtype="int32")))
-    ds["month"].attrs.update({"long_name": "calendar month of the last month of the accumulation window", "units": "1"})
-    ds.attrs.update(plan.attrs)
-    return ds
-
-
-def _check_params(params: xr.Dataset) -> int:
-    missing = [v for v in ("alpha", "beta", "gamma") if v not in params.data_vars]
-    if missing or "month" not in params.dims or "spei_scale_months" not in params.attrs:
-        raise InputError(
-            f"SPEI parameters lack {missing or ['month dimension / spei_scale_months attribute']}; "
-            "pass the Dataset returned by fit_spei (or one read back from its NetCDF file)"
-        )
-    return _check_scale(int(params.attrs["spei_scale_months"]))
+    return si.parameter_dataset(out, _PARAM_VARS, var_attrs, source=plan.precip, time_dim=time_dim, months=plan.months,
+                                attrs=plan.attrs, integer=("n_valid",))
 
 
 def transform_spei(
@@ -708,46 +619,20 @@ def transform_spei(
         SPEI, dimensionless, dims ``(time, *spatial)`` for the selected months,
         with the method's provenance in its attributes.
     """
-    scale = _check_params(params)
+    scale = si.check_parameters(params, ("alpha", "beta", "gamma"), "spei_scale_months", index="SPEI",
+                                fit_function="fit_spei")
     precip, pet, _, _, fp, fe, declared, pet_declared = _prepare(precip, pet, units, pet_units, time_dim)
-    month_list, targets, groups = _plan_transform(precip, [int(m) for m in params["month"].values], months, time_dim)
+    month_list, targets, groups = si.output_plan(precip, [int(m) for m in params["month"].values], months, time_dim,
+                                                 index="SPEI", fit_function="fit_spei")
+    precip = si.time_chunked(precip, time_dim, index="SPEI")
+    pet = si.time_chunked(pet, time_dim, what="PET", index="SPEI")
     spatial = [d for d in precip.dims if d != time_dim]
-    pstack = xr.concat([params[v] for v in ("alpha", "beta", "gamma")], dim="parameter", coords="minimal", compat="override")
-    pstack = pstack.drop_vars([c for c in pstack.coords if c not in pstack.dims], errors="ignore")
-    if set(pstack.dims) - {"parameter", "month"} != set(spatial):
-        raise GridMismatchError(
-            f"SPEI parameters have dims {tuple(params['alpha'].dims)}, precipitation has spatial dims {tuple(spatial)}; "
-            "use parameters fitted on the same grid"
-        )
-    pstack = pstack.transpose(*spatial, "parameter", "month")
-    precip, pet = _time_chunked(precip, time_dim), _time_chunked(pet, time_dim)
-    chunked = precip.chunks is not None or pet.chunks is not None
-    if chunked:
-        ref = precip if precip.chunks is not None else pet
-        pchunks = dict(zip(ref.dims, ref.chunks))
-        pstack = pstack.chunk({d: pchunks[d] for d in spatial} | {"parameter": -1, "month": -1})
-    try:
-        out = xr.apply_ufunc(
-            _transform_block,
-            precip,
-            pet,
-            pstack,
-            input_core_dims=[[time_dim], [time_dim], ["parameter", "month"]],
-            output_core_dims=[["__out_time"]],
-            kwargs={"fp": fp, "fe": fe, "scale": scale, "targets": targets, "groups": groups,
-                    "clip": _kw_clip(clip), "dtype": np.dtype(dtype)},
-            dask="parallelized",
-            output_dtypes=[np.dtype(dtype)],
-            dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
-            join="exact",
-            keep_attrs=False,
-        )
-    except ValueError as exc:
-        if "exact" in str(exc) or "align" in str(exc) or "index" in str(exc):
-            raise GridMismatchError(
-                f"SPEI parameters and precipitation are not on the same grid ({exc}); use parameters fitted on this grid"
-            ) from None
-        raise
+    like = precip if precip.chunks is not None else pet
+    pstack = si.stack_parameters(params, ("alpha", "beta", "gamma"), spatial, like, index="SPEI")
+    out = si.apply_index(_transform_block, [precip, pet], time_dim,
+                         {"fp": fp, "fe": fe, "scale": scale, "targets": targets, "groups": groups,
+                          "clip": _kw_clip(clip), "dtype": np.dtype(dtype)},
+                         targets.size, dtype, params=pstack, index="SPEI")
     return _finish(out, precip, time_dim, targets, params.attrs, month_list, clip, declared, pet_declared)
 
 
@@ -814,20 +699,12 @@ def spei(
     min_values = _check_min_values(min_values, min_nonzero)
     plan = _plan_fit(precip, pet, scale, calibration, month if month is not None else months, min_values, pwm,
                      units, pet_units, time_dim)
-    month_list, targets, groups = _plan_transform(plan.precip, plan.months, None, time_dim)
-    out = xr.apply_ufunc(
-        _spei_block,
-        plan.precip,
-        plan.pet,
-        input_core_dims=[[time_dim], [time_dim]],
-        output_core_dims=[["__out_time"]],
-        kwargs={"fp": plan.fp, "fe": plan.fe, "scale": plan.scale, "month_targets": plan.month_targets,
-                "min_values": plan.min_values, "pwm": plan.pwm, "targets": targets, "groups": groups,
-                "clip": _kw_clip(clip), "dtype": np.dtype(dtype)},
-        dask="parallelized",
-        output_dtypes=[np.dtype(dtype)],
-        dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
-        keep_attrs=False,
-    )
+    month_list, targets, groups = si.output_plan(plan.precip, plan.months, None, time_dim, index="SPEI",
+                                                 fit_function="fit_spei")
+    out = si.apply_index(_spei_block, [plan.precip, plan.pet], time_dim,
+                         {"fp": plan.fp, "fe": plan.fe, "scale": plan.scale, "month_targets": plan.month_targets,
+                          "min_values": plan.min_values, "pwm": plan.pwm, "targets": targets, "groups": groups,
+                          "clip": _kw_clip(clip), "dtype": np.dtype(dtype)},
+                         targets.size, dtype)
     return _finish(out, plan.precip, time_dim, targets, plan.attrs, month_list, clip,
                    plan.attrs["input_units"], plan.attrs["pet_input_units"])

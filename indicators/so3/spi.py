@@ -31,7 +31,6 @@ per (calendar month, cell) group of years that share ``α``
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,14 +40,12 @@ import numpy as np
 import xarray as xr
 from scipy import special
 
-from ..errors import GridMismatchError, InputError, UnitError
-from ..units import parse_unit, registry
+from ..errors import InputError, UnitError
+from . import standardized as si
 from .incomplete_gamma import lower_gamma_group
+from .standardized import MAX_SCALE, precipitation_to_mm
 
-__all__ = ["spi", "fit_spi", "transform_spi", "precipitation_to_mm"]
-
-#: Longest accumulation the method is defined for here (issue 4: 1 to 48 months).
-MAX_SCALE = 48
+__all__ = ["spi", "fit_spi", "transform_spi", "precipitation_to_mm", "MAX_SCALE"]
 
 _PARAM_VARS = ("alpha", "beta", "q", "n_nonzero", "n_valid")
 _FIT_METHOD = "Thom (1958) maximum-likelihood approximation, per calendar month, on the non-zero calibration values"
@@ -75,108 +72,9 @@ _REFERENCES = (
 )
 
 
-# --------------------------------------------------------------------------- units
-def precipitation_to_mm(units: str, days_in_month: np.ndarray) -> np.ndarray:
-    """Per-time-step factors that turn monthly precipitation in *units* into mm per month.
-
-    Parameters
-    ----------
-    units : str
-        Any pint/CF unit of a monthly precipitation amount or rate: a depth
-        (``mm``, ``m``), a mass per area (``kg m-2``, taken as water), a
-        rate per calendar month (``mm/month``: the value *is* the month's total)
-        or a physical rate (``mm/day``, ``m s-1``, ``kg m-2 s-1``), which is
-        multiplied by the month's length.
-    days_in_month : ndarray of int
-        Length of each time step's month in days.
-
-    Returns
-    -------
-    ndarray of float64, one factor per time step.
-    """
-    ureg = registry()
-    u = parse_unit(units, where="precipitation units")
-    q = ureg.Quantity(1.0, u)
-    mm = ureg.Unit("mm")
-    water = ureg.Quantity(1000.0, "kg / m**3")
-    days = np.asarray(days_in_month, dtype="float64")
-    # mass per area (or its rate) is water: divide by the density of water
-    if q.dimensionality == (ureg.Quantity(1.0, "kg/m**2")).dimensionality or q.dimensionality == (
-        ureg.Quantity(1.0, "kg/m**2/s")
-    ).dimensionality:
-        q = q / water
-    if q.dimensionality == ureg.Quantity(1.0, mm).dimensionality:
-        return np.full(days.shape, float(q.to(mm).magnitude))
-    if q.dimensionality == ureg.Quantity(1.0, "mm/s").dimensionality:
-        if "month" in str(u):
-            # "per month" means per calendar month: the value is already the month's total
-            return np.full(days.shape, float((q * ureg.Quantity(1.0, "month")).to(mm).magnitude))
-        per_day = float((q * ureg.Quantity(1.0, "day")).to(mm).magnitude)
-        return per_day * days
-    raise UnitError(
-        f"precipitation units {units!r} are neither a depth (mm), a mass per area (kg m-2) nor a rate "
-        "(mm/month, mm/day, kg m-2 s-1); declare the input's units in attrs['units'] or with units="
-    )
-
-
 # --------------------------------------------------------------------------- kernels
-@numba.njit(nogil=True, cache=True)
-def _window_sums(x, factor, scale, targets):  # pragma: no cover - compiled
-    """Sums of the ``scale`` months ending at each target step, for every cell.
-
-    x: (time, cells); factor: (time,) unit factors; targets: int64 step indices.
-    NaN anywhere in a window (or a window starting before the series) gives NaN.
-    Returns (len(targets), cells) float64 and the count of negative values met.
-    """
-    ncell = x.shape[1]
-    out = np.empty((targets.shape[0], ncell), dtype=np.float64)
-    negative = 0
-    for i in range(targets.shape[0]):
-        t = targets[i]
-        if t - scale + 1 < 0:
-            for c in range(ncell):
-                out[i, c] = np.nan
-            continue
-        for c in range(ncell):
-            out[i, c] = 0.0
-        for k in range(scale):
-            row = t - k
-            f = factor[row]
-            for c in range(ncell):
-                v = x[row, c]
-                if v < 0:
-                    negative += 1
-                out[i, c] += v * f
-    return out, negative
-
-
-def _as_cells(block: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-    """(…, time) block from apply_ufunc → (time, cells) (a view when possible) and the spatial shape."""
-    arr = np.moveaxis(block, -1, 0)
-    spatial = arr.shape[1:]
-    arr = arr.reshape(arr.shape[0], -1)
-    if arr.dtype.kind != "f":
-        arr = arr.astype("float64")
-    return arr, spatial
-
-
-#: Cells per inner block: keeps each (time, cells) temporary within the CPU caches.
-_CELL_BLOCK = 1024
-
-
-def _cell_blocks(x: np.ndarray):
-    """(time, ≤ _CELL_BLOCK cells) views of *x* and the column slice each came from.
-
-    Views, not copies: the accumulation kernel reads strided rows, and copying
-    every block costs more (page faults under threads) than it saves."""
-    n = x.shape[1]
-    for c0 in range(0, n, _CELL_BLOCK):
-        cols = slice(c0, min(n, c0 + _CELL_BLOCK))
-        yield cols, x[:, cols]
-
-
 def _accumulate(x: np.ndarray, factor: np.ndarray, scale: int, targets: np.ndarray) -> np.ndarray:
-    sums, negative = _window_sums(x, factor, scale, targets)
+    sums, negative = si.window_sums(x, factor, scale, targets)
     if negative:
         raise InputError(
             f"precipitation has {negative} negative value(s) inside accumulation windows; "
@@ -231,30 +129,16 @@ def _mle_shape(alpha: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 def _fit_block(block, factor, scale, month_targets, min_nonzero, fit="thom"):
     """Kernel of :func:`fit_spi`: (…, time) block → (…, 5, months)."""
-    x, spatial = _as_cells(block)
+    x, spatial = si.as_cells(block)
     out = np.empty((5, len(month_targets), x.shape[1]), dtype="float64")
-    for cols, xb in _cell_blocks(x):
+    for cols, xb in si.cell_blocks(x):
         for j, targets in enumerate(month_targets):
             out[:, j, cols] = _gamma_fit(_accumulate(xb, factor, scale, targets), min_nonzero, fit)
-    out = out.reshape((5, len(month_targets)) + spatial)
-    return np.moveaxis(np.moveaxis(out, 0, -1), 0, -1)  # (…, 5, months)
-
-
-def _month_groups(month_index: np.ndarray) -> list[tuple[int, slice | np.ndarray]]:
-    """Rows of each fitted month among the targets: a strided slice (a view) when evenly spaced."""
-    groups: list[tuple[int, slice | np.ndarray]] = []
-    for j in np.unique(month_index):
-        idx = np.flatnonzero(month_index == j)
-        step = np.diff(idx)
-        if idx.size == 1 or np.all(step == step[0]):
-            groups.append((int(j), slice(int(idx[0]), int(idx[-1]) + 1, int(step[0]) if idx.size > 1 else 1)))
-        else:
-            groups.append((int(j), idx))
-    return groups
+    return si.fit_result(out, spatial)
 
 
 def _groups_csr(groups: list[tuple[int, slice | np.ndarray]], ntargets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The row groups of :func:`_month_groups` as flat arrays: fitted-month index per group, row offsets, rows."""
+    """The row groups of :func:`~indicators.so3.standardized.month_groups` as flat arrays: fitted-month index per group, row offsets, rows."""
     rows = [np.arange(ntargets)[r] if isinstance(r, slice) else np.asarray(r) for _, r in groups]
     start = np.concatenate([[0], np.cumsum([r.size for r in rows])]).astype("int64")
     flat = np.concatenate(rows).astype("int64") if rows else np.empty(0, "int64")
@@ -314,53 +198,21 @@ def _transform_block(block, params, factor, scale, targets, groups, clip, dtype,
 
     Works in place on the accumulated sums: H = q + (1 − q)·P(α, x/β), SPI = Φ⁻¹(H).
     """
-    x, spatial = _as_cells(block)
-    p = np.moveaxis(np.moveaxis(params, -1, 0), -1, 0)  # (3, months, …)
-    p = p.reshape(p.shape[:2] + (-1,)).astype("float64", copy=False)
+    x, spatial = si.as_cells(block)
+    p = si.parameters_of_block(params)  # (3, months, cells)
     group_month, row_start, rows = _groups_csr(groups, len(targets))
     out = np.empty((len(targets), x.shape[1]), dtype=dtype)
-    for cols, xb in _cell_blocks(x):
+    for cols, xb in si.cell_blocks(x):
         sums = _accumulate(xb, factor, scale, targets)
         _gamma_mixture_cdf(sums, group_month, row_start, rows, p[:, :, cols], _ZERO_WEIGHT[zero_handling])
         _inverse_normal(sums, inverse_normal)
         if clip is not None:
             np.clip(sums, -clip, clip, out=sums)
         out[:, cols] = sums
-    out = out.reshape((len(targets),) + spatial)
-    return np.moveaxis(out, 0, -1)
+    return si.block_result(out, spatial)
 
 
 # --------------------------------------------------------------------------- checks
-def _time_info(precip: xr.DataArray, time_dim: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if time_dim not in precip.dims:
-        raise InputError(f"precipitation has no {time_dim!r} dimension (dims {precip.dims}); pass time_dim= or rename it")
-    t = precip[time_dim]
-    try:
-        years = np.asarray(t.dt.year.values, dtype="int64")
-        months = np.asarray(t.dt.month.values, dtype="int64")
-        days = np.asarray(t.dt.days_in_month.values, dtype="int64")
-    except (AttributeError, TypeError):
-        raise InputError(f"precipitation's {time_dim!r} coordinate is not a date-time axis; give it monthly datetime values") from None
-    step = np.diff(years * 12 + months)
-    if step.size and not np.all(step == 1):
-        bad = int(np.argmax(step != 1))
-        raise InputError(
-            f"precipitation's {time_dim!r} axis is not a series of consecutive months "
-            f"(step {bad}: {years[bad]}-{months[bad]:02d} is followed by {years[bad + 1]}-{months[bad + 1]:02d}); "
-            "reindex it to one value per month, with NaN for missing months"
-        )
-    return years, months, days
-
-
-def _dequantify(precip: xr.DataArray) -> xr.DataArray:
-    """A pint-quantified DataArray (pint-xarray) → plain magnitudes with ``attrs['units']``."""
-    data = precip.variable._data
-    if hasattr(data, "magnitude") and hasattr(data, "units"):
-        precip = precip.copy(data=data.magnitude)
-        precip.attrs["units"] = str(data.units)
-    return precip
-
-
 def _unit_factors(precip: xr.DataArray, units: str | None, days: np.ndarray) -> tuple[np.ndarray, str]:
     declared = units if units is not None else precip.attrs.get("units")
     if not declared:
@@ -368,39 +220,6 @@ def _unit_factors(precip: xr.DataArray, units: str | None, days: np.ndarray) -> 
             "precipitation has no units: set attrs['units'] (e.g. 'mm', 'mm/month', 'kg m-2 s-1') or pass units="
         )
     return precipitation_to_mm(str(declared), days), str(declared)
-
-
-def _check_scale(scale: int) -> int:
-    if isinstance(scale, bool) or int(scale) != scale or not 1 <= int(scale) <= MAX_SCALE:
-        raise InputError(f"SPI scale must be a whole number of months from 1 to {MAX_SCALE}, got {scale!r}")
-    return int(scale)
-
-
-def _check_months(months: Sequence[int] | int | None) -> list[int]:
-    if months is None:
-        return list(range(1, 13))
-    if isinstance(months, (int, np.integer)):
-        months = [int(months)]
-    out = sorted({int(m) for m in months})
-    if not out or out[0] < 1 or out[-1] > 12:
-        raise InputError(f"months must be calendar months 1..12, got {months!r}")
-    return out
-
-
-def _time_chunked(precip: xr.DataArray, time_dim: str) -> xr.DataArray:
-    """Make sure each dask chunk holds the whole time axis (the kernel needs it)."""
-    if precip.chunks is None:
-        return precip
-    axis = precip.dims.index(time_dim)
-    if len(precip.chunks[axis]) > 1:
-        warnings.warn(
-            f"precipitation is chunked along {time_dim!r} ({len(precip.chunks[axis])} chunks); SPI needs the whole "
-            f"time axis in each chunk, so it is rechunked to {time_dim}=-1. Open the data with chunks "
-            f"{{'{time_dim}': -1, ...}} (spatial chunks only) to avoid this copy.",
-            stacklevel=3,
-        )
-        precip = precip.chunk({time_dim: -1})
-    return precip
 
 
 # --------------------------------------------------------------------------- planning (shared by the public functions)
@@ -423,38 +242,19 @@ def _check_choice(name: str, value: str, allowed: Mapping[str, str]) -> str:
 
 
 def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim, fit="thom") -> _FitPlan:
-    scale = _check_scale(scale)
+    scale = si.check_scale(scale)
     fit = _check_choice("fit", fit, _FIT_METHODS)
-    month_list = _check_months(months)
-    cal0, cal1 = (int(calibration[0]), int(calibration[1]))
-    if cal1 < cal0:
-        raise InputError(f"calibration period {calibration!r} ends before it starts")
+    month_list = si.check_months(months)
     if int(min_nonzero) < 2:
         raise InputError(f"min_nonzero must be at least 2 (Thom's fit needs two distinct values), got {min_nonzero!r}")
-    precip = _dequantify(precip)
-    years, mon, days = _time_info(precip, time_dim)
+    precip = si.dequantify(precip)
+    years, mon, days = si.time_axis(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
-    idx = np.arange(years.size)
-    in_cal = (years >= cal0) & (years <= cal1)
-    month_targets = [idx[in_cal & (mon == m)].astype("int64") for m in month_list]
-    if not any(t.size for t in month_targets):
-        raise InputError(
-            f"no precipitation in the calibration period {cal0}-{cal1} (data cover {years.min()}-{years.max()}); "
-            "choose a calibration period inside the data"
-        )
-    cal_years = sorted(set(years[in_cal].tolist()))
-    if cal_years[0] > cal0 or cal_years[-1] < cal1:
-        warnings.warn(
-            f"the data cover only {cal_years[0]}-{cal_years[-1]} of the calibration period {cal0}-{cal1}; "
-            "the fit uses the years available (recorded in attrs['calibration_years_available'])",
-            stacklevel=3,
-        )
+    cal = si.calibration_plan(years, mon, calibration, month_list)
     attrs = {
         "title": f"SPI-{scale} gamma fit",
         "spi_scale_months": scale,
-        "calibration_start_year": cal0,
-        "calibration_end_year": cal1,
-        "calibration_years_available": f"{cal_years[0]}-{cal_years[-1]}",
+        **cal.attrs(),
         "distribution": "gamma (2-parameter, location 0)",
         "fit": fit,
         "fitting_method": _FIT_METHODS[fit],
@@ -465,34 +265,15 @@ def _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim, 
         "missing_rule": "a missing month inside the accumulation window gives a missing value",
         "references": _REFERENCES,
     }
-    return _FitPlan(_time_chunked(precip, time_dim), factor, scale, month_list, month_targets, int(min_nonzero), attrs, fit)
-
-
-def _plan_transform(precip: xr.DataArray, fitted: list[int], months, time_dim: str) -> tuple[list[int], np.ndarray, list]:
-    """Output calendar months, output time-step indices and the row groups of each fitted month."""
-    month_list = fitted if months is None else _check_months(months)
-    absent = sorted(set(month_list) - set(fitted))
-    if absent:
-        raise InputError(f"SPI parameters hold calendar months {fitted}, not {absent}; fit those months first (fit_spi(months=...))")
-    mon = np.asarray(precip[time_dim].dt.month.values, dtype="int64")
-    targets = np.flatnonzero(np.isin(mon, month_list)).astype("int64")
-    if targets.size == 0:
-        raise InputError(f"precipitation has no time step in calendar months {month_list}")
-    month_pos = {m: i for i, m in enumerate(fitted)}
-    month_index = np.asarray([month_pos[int(m)] for m in mon[targets]], dtype="int64")
-    return month_list, targets, _month_groups(month_index)
+    return _FitPlan(si.time_chunked(precip, time_dim), factor, scale, month_list, cal.month_targets, int(min_nonzero),
+                    attrs, fit)
 
 
 def _finish_spi(out: xr.DataArray, precip: xr.DataArray, time_dim: str, targets: np.ndarray, fit_attrs: Mapping[str, Any],
                 month_list: list[int], clip: float | None, declared: str, zero_handling: str = "mixed",
                 inverse_normal: str = "exact") -> xr.DataArray:
-    """Name the output's time axis, restore coordinates, write CF metadata and provenance."""
-    spatial = [d for d in precip.dims if d != time_dim]
-    out = out.rename({"__out_time": time_dim}).assign_coords({time_dim: precip[time_dim].values[targets]})
-    out = out.transpose(time_dim, *spatial)
-    for name, c in precip.coords.items():
-        if time_dim not in c.dims and name not in out.coords:
-            out = out.assign_coords({name: c})
+    """Name the output's time axis, restore coordinates (and the CRS), write CF metadata and provenance."""
+    out = si.restore_coords(out, precip, time_dim, targets)
     scale = int(fit_attrs["spi_scale_months"])
     cal = f"{fit_attrs.get('calibration_start_year')}-{fit_attrs.get('calibration_end_year')}"
     out.name = "spi"
@@ -578,50 +359,19 @@ def fit_spi(
         ``to_netcdf(path, engine="h5netcdf")`` and reuse with :func:`transform_spi`.
     """
     plan = _plan_fit(precip, scale, calibration, months, min_nonzero, units, time_dim, fit)
-    precip = plan.precip
-    out = xr.apply_ufunc(
-        _fit_block,
-        precip,
-        input_core_dims=[[time_dim]],
-        output_core_dims=[["parameter", "month"]],
-        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets, "min_nonzero": plan.min_nonzero,
-                "fit": plan.fit},
-        dask="parallelized",
-        output_dtypes=["float64"],
-        dask_gufunc_kwargs={"output_sizes": {"parameter": 5, "month": len(plan.months)}},
-        keep_attrs=False,
-    )
-    spatial = [d for d in precip.dims if d != time_dim]
-    out = out.transpose("parameter", "month", *spatial)
-    coords = {k: v for k, v in precip.coords.items() if time_dim not in v.dims}
+    out = si.apply_fit(_fit_block, [plan.precip], time_dim,
+                       {"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets,
+                        "min_nonzero": plan.min_nonzero, "fit": plan.fit}, len(_PARAM_VARS), len(plan.months))
+    how = "Thom estimate" if plan.fit == "thom" else "maximum likelihood"
     var_attrs = {
-        "alpha": {"long_name": f"gamma shape parameter ({'Thom estimate' if plan.fit == 'thom' else 'maximum likelihood'})", "units": "1"},
-        "beta": {"long_name": f"gamma scale parameter ({'Thom estimate' if plan.fit == 'thom' else 'maximum likelihood'})", "units": "mm"},
+        "alpha": {"long_name": f"gamma shape parameter ({how})", "units": "1"},
+        "beta": {"long_name": f"gamma scale parameter ({how})", "units": "mm"},
         "q": {"long_name": "probability of a zero accumulation in the calibration sample", "units": "1"},
         "n_nonzero": {"long_name": "number of non-zero calibration accumulations", "units": "1"},
         "n_valid": {"long_name": "number of valid calibration accumulations", "units": "1"},
     }
-    data_vars = {}
-    for i, name in enumerate(_PARAM_VARS):
-        v = out.isel(parameter=i, drop=True)
-        if name.startswith("n_"):
-            v = v.astype("int32")
-        v.attrs.update(var_attrs[name])
-        data_vars[name] = v
-    ds = xr.Dataset(data_vars, coords=coords).assign_coords(month=("month", np.asarray(plan.months, dtype="int32")))
-    ds["month"].attrs.update({"long_name": "calendar month of the last month of the accumulation window", "units": "1"})
-    ds.attrs.update(plan.attrs)
-    return ds
-
-
-def _check_params(params: xr.Dataset) -> int:
-    missing = [v for v in ("alpha", "beta", "q") if v not in params.data_vars]
-    if missing or "month" not in params.dims or "spi_scale_months" not in params.attrs:
-        raise InputError(
-            f"SPI parameters lack {missing or ['month dimension / spi_scale_months attribute']}; "
-            "pass the Dataset returned by fit_spi (or one read back from its NetCDF file)"
-        )
-    return _check_scale(int(params.attrs["spi_scale_months"]))
+    return si.parameter_dataset(out, _PARAM_VARS, var_attrs, source=plan.precip, time_dim=time_dim, months=plan.months,
+                                attrs=plan.attrs, integer=("n_nonzero", "n_valid"))
 
 
 def transform_spi(
@@ -670,48 +420,21 @@ def transform_spi(
         SPI, dimensionless, dims ``(time, *spatial)`` for the selected months;
         attrs carry the method's provenance.
     """
-    scale = _check_params(params)
+    scale = si.check_parameters(params, ("alpha", "beta", "q"), "spi_scale_months", index="SPI", fit_function="fit_spi")
     _check_choice("zero_handling", zero_handling, _ZERO_HANDLINGS)
     _check_choice("inverse_normal", inverse_normal, _INVERSE_NORMALS)
-    precip = _dequantify(precip)
-    _, _, days = _time_info(precip, time_dim)
+    precip = si.dequantify(precip)
+    _, _, days = si.time_axis(precip, time_dim)
     factor, declared = _unit_factors(precip, units, days)
-    month_list, targets, groups = _plan_transform(precip, [int(m) for m in params["month"].values], months, time_dim)
+    month_list, targets, groups = si.output_plan(precip, [int(m) for m in params["month"].values], months, time_dim)
+    precip = si.time_chunked(precip, time_dim)
     spatial = [d for d in precip.dims if d != time_dim]
-    pstack = xr.concat([params[v] for v in ("alpha", "beta", "q")], dim="parameter", coords="minimal", compat="override")
-    pstack = pstack.drop_vars([c for c in pstack.coords if c not in pstack.dims], errors="ignore")
-    pstack = pstack.transpose(*[d for d in spatial if d in pstack.dims], "parameter", "month", ...)
-    if set(pstack.dims) - {"parameter", "month"} != set(spatial):
-        raise GridMismatchError(
-            f"SPI parameters have dims {tuple(params['alpha'].dims)}, precipitation has spatial dims {tuple(spatial)}; "
-            "use parameters fitted on the same grid"
-        )
-    precip = _time_chunked(precip, time_dim)
-    if precip.chunks is not None:
-        pchunks = dict(zip(precip.dims, precip.chunks))
-        pstack = pstack.chunk({d: pchunks[d] for d in spatial} | {"parameter": -1, "month": -1})
-    try:
-        out = xr.apply_ufunc(
-            _transform_block,
-            precip,
-            pstack,
-            input_core_dims=[[time_dim], ["parameter", "month"]],
-            output_core_dims=[["__out_time"]],
-            kwargs={"factor": factor, "scale": scale, "targets": targets, "groups": groups,
-                    "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype),
-                    "zero_handling": zero_handling, "inverse_normal": inverse_normal},
-            dask="parallelized",
-            output_dtypes=[np.dtype(dtype)],
-            dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
-            join="exact",
-            keep_attrs=False,
-        )
-    except ValueError as exc:
-        if "exact" in str(exc) or "align" in str(exc) or "index" in str(exc):
-            raise GridMismatchError(
-                f"SPI parameters and precipitation are not on the same grid ({exc}); use parameters fitted on this grid"
-            ) from None
-        raise
+    pstack = si.stack_parameters(params, ("alpha", "beta", "q"), spatial, precip)
+    out = si.apply_index(_transform_block, [precip], time_dim,
+                         {"factor": factor, "scale": scale, "targets": targets, "groups": groups,
+                          "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype),
+                          "zero_handling": zero_handling, "inverse_normal": inverse_normal},
+                         targets.size, dtype, params=pstack)
     return _finish_spi(out, precip, time_dim, targets, params.attrs, month_list, clip, declared, zero_handling, inverse_normal)
 
 
@@ -766,20 +489,12 @@ def spi(
     _check_choice("zero_handling", zero_handling, _ZERO_HANDLINGS)
     _check_choice("inverse_normal", inverse_normal, _INVERSE_NORMALS)
     precip = plan.precip
-    month_list, targets, groups = _plan_transform(precip, plan.months, None, time_dim)
-    out = xr.apply_ufunc(
-        _spi_block,
-        precip,
-        input_core_dims=[[time_dim]],
-        output_core_dims=[["__out_time"]],
-        kwargs={"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets,
-                "min_nonzero": plan.min_nonzero, "targets": targets, "groups": groups,
-                "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype), "fit": plan.fit,
-                "zero_handling": zero_handling, "inverse_normal": inverse_normal},
-        dask="parallelized",
-        output_dtypes=[np.dtype(dtype)],
-        dask_gufunc_kwargs={"output_sizes": {"__out_time": targets.size}},
-        keep_attrs=False,
-    )
+    month_list, targets, groups = si.output_plan(precip, plan.months, None, time_dim)
+    out = si.apply_index(_spi_block, [precip], time_dim,
+                         {"factor": plan.factor, "scale": plan.scale, "month_targets": plan.month_targets,
+                          "min_nonzero": plan.min_nonzero, "targets": targets, "groups": groups,
+                          "clip": None if clip is None else float(clip), "dtype": np.dtype(dtype), "fit": plan.fit,
+                          "zero_handling": zero_handling, "inverse_normal": inverse_normal},
+                         targets.size, dtype)
     return _finish_spi(out, precip, time_dim, targets, plan.attrs, month_list, clip, plan.attrs["input_units"], zero_handling,
                        inverse_normal)

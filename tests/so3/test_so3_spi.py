@@ -294,3 +294,18 @@ def test_provenance_attributes():
         assert key in out.attrs
     assert out.attrs["calibration_period"] == "1981-2010"
     assert out.attrs["units"] == "1" and "SPI-12" in out.attrs["long_name"]
+
+
+def test_output_keeps_the_grid_and_crs():
+    import rioxarray  # noqa: F401  (registers .rio)
+
+    rng = np.random.default_rng(11)
+    values = rng.gamma(2.0, 20.0, (12 * 35, 3, 4))
+    t = pd.date_range("1980-01-01", periods=values.shape[0], freq="MS")
+    precip = xr.DataArray(values, dims=("time", "y", "x"),
+                          coords={"time": t, "y": [10.5, 10.0, 9.5], "x": [1.0, 1.5, 2.0, 2.5]},
+                          attrs={"units": "mm"}).rio.write_crs("EPSG:4326")
+    for out in (spi(precip, 12, (1981, 2010), month=12), transform_spi(precip, fit_spi(precip, 12, (1981, 2010)))):
+        assert out.rio.crs is not None and out.rio.crs.to_epsg() == 4326
+        np.testing.assert_array_equal(out["y"].values, precip["y"].values)
+        assert out.dims == ("time", "y", "x")
