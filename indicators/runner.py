@@ -1236,14 +1236,12 @@ def _annual_drought_index(ctx: Context, plan: _DroughtIndexPlan, args: Mapping[s
     else:
         from .so3.spi import spi as compute_spi
 
-        p = ctx.framework.parameters("spi")
-        methods = {"fit": p.fit, "zero_handling": p.zero_handling, "inverse_normal": p.inverse_normal}
-        values = compute_spi(precip, **args, **methods, units=ctx.spec("precipitation").units)
-        fit = {"thom": "Thom", "mle": "exact maximum likelihood"}.get(p.fit, p.fit)
+        values = compute_spi(precip, **args, units=ctx.spec("precipitation").units)  # binding SO3-1.spi
+        fit = {"thom": "Thom", "mle": "exact maximum likelihood"}.get(args["fit"], args["fit"])
         zeros = {"mixed": "", "center_of_mass": ", zeros at the centre of their probability mass (H = q/2)"}.get(
-            p.zero_handling, f", zero handling {p.zero_handling}")
+            args["zero_handling"], f", zero handling {args['zero_handling']}")
         inverse = {"exact": "", "abramowitz_stegun": ", Abramowitz-Stegun inverse normal"}.get(
-            p.inverse_normal, f", inverse normal {p.inverse_normal}")
+            args["inverse_normal"], f", inverse normal {args['inverse_normal']}")
         ctx.choose("SO3-1", "D5", f"SPI-{scale} of month {month}, gamma ({fit}) per calendar month{zeros}{inverse}, "
                    f"calibration {cal}, clip ±{args['clip']}.")
         ctx.record("SO3-1", "drought index", "SPI computed from input precipitation")
@@ -2399,7 +2397,12 @@ INPUT_DOCS: dict[str, list[tuple[str, str, str, str]]] = {
               ("population_female, population_male", "raster", "person", "optional, by sex")],
     "SO3-1": [("precipitation", "raster", "mm/month", "monthly precipitation (netCDF with a time axis) covering the "
                "SPI calibration years and the reporting years; its own grid"),
-              ("land_cover", "raster", "—", "the common grid and inland water (baseline's first year)")],
+              ("land_cover", "raster", "—", "the common grid and inland water (the year land_area.water_year "
+               "gives)"),
+              ("pet", "raster", "mm/month", "monthly potential evapotranspiration on the precipitation grid and months "
+               "(SPEI: spi.index spei, or the SPEI extension beside the SPI)"),
+              ("drought_index", "raster", "1", "a precomputed SPI or SPEI (spi.index): a monthly series or one map per "
+               "year; allowed unless spi.precomputed_allowed is false")],
     "SO3-2": [("population_total", "raster", "person", "people per cell, one map per year"),
               ("population_female, population_male", "raster", "person", "optional, by sex"),
               ("population_national", "table", "person", "optional national totals by year and sex: year, sex, population, unit")],

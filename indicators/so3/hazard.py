@@ -124,9 +124,9 @@ def drought_hazard_classes(
         )
     )
     out.attrs["_FillValue"] = int(nodata)
-    for key in ("calibration_period", "spi_scale_months", "calendar_month", "distribution"):
+    for key in ("calibration_period", "spi_scale_months", "spei_scale_months", "calendar_month", "distribution"):
         if key in spi.attrs:
-            out.attrs[f"spi_{key}" if not key.startswith("spi_") else key] = spi.attrs[key]
+            out.attrs[key if key.startswith(("spi_", "spei_")) else f"spi_{key}"] = spi.attrs[key]
     return out
 
 
