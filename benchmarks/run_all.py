@@ -22,6 +22,8 @@ BENCHMARKS = {
     "bench_zonal.py": ([], ["--size", "20000"]),
     "bench_sdg.py": ([], ["--size", "20000"]),
     "bench_spi.py": ([], ["--size", "500x500x480"]),
+    "bench_spei.py": ([], ["--size", "500x500x480"]),
+    "bench_gamma.py": ([], []),
 }
 
 

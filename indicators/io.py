@@ -382,7 +382,7 @@ class RasterStore:
     """
 
     def __init__(self, layers: Mapping[str, xr.DataArray], directory: str | Path | None, compress: str | None,
-                 shared: bool = False):
+                 shared: bool = False, scratch: str | Path | None = None):
         import tempfile
         import threading
 
@@ -391,7 +391,7 @@ class RasterStore:
 
         from .grid import grid_of
 
-        self._tmp = tempfile.TemporaryDirectory(prefix="indicators-") if directory is None else None
+        self._tmp = tempfile.TemporaryDirectory(prefix="indicators-", dir=scratch) if directory is None else None
         self.shared = shared
         self.directory = Path(self._tmp.name if self._tmp else directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -516,6 +516,7 @@ def store_rasters(
     *,
     compress: str | None = None,
     shared: bool = False,
+    scratch: str | Path | None = None,
 ) -> RasterStore:
     """Prepare writing lazy 2-D rasters to tiled GeoTIFFs, block by block (nothing is computed yet).
 
@@ -536,6 +537,10 @@ def store_rasters(
         workers must see *directory*: the same machine, or a shared file
         system). Without it, a distributed scheduler would have to send every
         block back to this process.
+    scratch : str or Path, optional
+        Parent of the temporary directory when *directory* is not given
+        (default: the system's temporary directory, which a remote cluster's
+        workers do not see).
 
     Returns
     -------
@@ -543,4 +548,4 @@ def store_rasters(
         ``task`` to compute (alone, or with :func:`indicators.summarize.compute_tables`),
         then ``open()`` for the file-backed rasters.
     """
-    return RasterStore(layers, directory, compress, shared)
+    return RasterStore(layers, directory, compress, shared, scratch)

@@ -200,6 +200,7 @@ class Context:
         self._cache: dict[str, Any] = {}
         self.skips: dict[str, str] = {}
         self.stores: list[Any] = []
+        self.scratch: Path | None = None  # parent directory of intermediate rasters (see execute)
 
     # ---- inputs -------------------------------------------------------------------------
     def spec(self, name: str) -> InputSpec:
@@ -460,8 +461,12 @@ def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
     return {n for s in stages for n in s.inputs} | set(RECORDED_INPUTS)
 
 
-def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: Any = None) -> RunResult:
-    """Run the planned stages; return the finished result (nothing written yet)."""
+def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: Any = None,
+            scratch: str | os.PathLike | None = None) -> RunResult:
+    """Run the planned stages; return the finished result (nothing written yet).
+
+    *scratch* is where intermediate rasters go (default: the system's temporary directory); with a
+    distributed *client* it must be a directory the cluster's workers can write to."""
     cfg = prep.loaded.config
     fw = prep.framework
     result = RunResult(country=cfg.country.name, edition=str(fw.edition), profile=getattr(fw.profile, "id", None))
@@ -470,6 +475,7 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     result.skipped = list(prep.plan.skipped)
     progress = Progress(len(prep.plan.stages), quiet=quiet, stream=stream, client=client)
     ctx = Context(prep.loaded, fw, progress, result)
+    ctx.scratch = None if scratch is None else Path(scratch)
     t0 = time.perf_counter()
     for stage in prep.plan.stages:
         with progress.stage(stage.title):
@@ -634,7 +640,10 @@ def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite
     client = connect(scheduler)
     try:
         prep = prepare(loaded, stages=stages, framework=framework)
-        result = execute(prep, quiet=quiet, client=client, stream=stream)
+        # with a cluster, intermediate rasters go beside the output: workers that write the output's
+        # file system can write them (the system's temporary directory is private to this machine)
+        scratch = Path(out).resolve().parent if client is not None else None
+        result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
         result.provenance["started_at"] = started
         if scheduler:
             result.provenance["scheduler"] = scheduler
@@ -1606,13 +1615,10 @@ class _OnePass:
     def run(self, ctx: Context) -> tuple[dict[Any, Any], dict[Any, Any]]:
         """(computed tables, stored layers as lazy file-backed rasters), by key."""
         keys = list(self.tables)
-        if ctx.progress.client is not None:
-            # a cluster's workers cannot write through this process's file handles: the layers come back in memory
-            values = ctx.compute_tables(*self.tables.values(), *self.layers.values())
-            return dict(zip(keys, values[:len(keys)])), dict(zip(self.layers, values[len(keys):]))
         from .io import store_rasters
 
-        store = store_rasters(self.layers)
+        # with a cluster, its workers write the blocks they compute through the file paths (shared=True)
+        store = store_rasters(self.layers, shared=ctx.progress.client is not None, scratch=ctx.scratch)
         ctx.keep(store)
         values = ctx.compute_tables(*self.tables.values(), store.task)
         # the grid's own coordinates (a file's are recomputed from its transform and may differ in the last bits,

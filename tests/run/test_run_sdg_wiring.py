@@ -34,7 +34,7 @@ SOC_ZERO = (slice(120, 126), slice(150, 160))
 NEW_WATER = (slice(100, 110), slice(100, 120))
 
 
-def _run(tmp: Path, *, overlay_extra: dict | None = None, new_water: bool = False):
+def _run(tmp: Path, *, overlay_extra: dict | None = None, new_water: bool = False, **execute_kw):
     import rasterio
 
     from indicators.config import LoadedConfig, config_from_mapping
@@ -71,7 +71,7 @@ def _run(tmp: Path, *, overlay_extra: dict | None = None, new_water: bool = Fals
         data["overlay"] = str(tmp / "overlay.yaml")
     loaded = config_from_mapping(data, source=str(cfg_path), base_dir=cfg_path.parent)
     loaded = LoadedConfig(loaded.config, cfg_path, cfg_path.parent)
-    return execute(prepare(loaded), quiet=True)
+    return execute(prepare(loaded), quiet=True, **execute_kw)
 
 
 @pytest.fixture(scope="module")
@@ -340,6 +340,32 @@ def test_so1_layers_are_not_held_in_memory(run):
     for r in run.rasters:
         if r.indicator in ("SO1-1", "SO1-2", "SO1-3", "SO1-4"):
             assert r.data.chunks is not None, (r.indicator, r.name)
+
+
+def test_so1_layers_on_a_cluster_are_written_by_its_workers(run, tmp_path):
+    """With a distributed scheduler the worker processes write the SO1 layers to files in the scratch directory
+    (the output's parent in a run); the results equal the local run's and stay file-backed."""
+    distributed = pytest.importorskip("distributed", reason="requires optional dependency distributed")
+    from indicators.runner import release
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = _run(tmp_path, client=client, scratch=scratch)
+        so1 = [r for r in remote.rasters if r.indicator in ("SO1-1", "SO1-2", "SO1-3", "SO1-4")]
+        assert so1 and all(r.data.chunks is not None for r in so1)
+        stored = [Path(r.data.attrs["source"]) for r in so1 if Path(r.data.attrs.get("source", "")).parent.name.startswith("indicators-")]
+        assert stored and all(p.parent.parent == scratch for p in stored)
+        local = {(r.indicator, r.name): r.data for r in run.rasters}
+        for r in so1:
+            np.testing.assert_array_equal(r.data.values, local[r.indicator, r.name].values)
+        so1_tables = [k for k in remote.tables if k.startswith("SO1-")]
+        assert so1_tables and sorted(so1_tables) == sorted(k for k in run.tables if k.startswith("SO1-"))
+        for k in so1_tables:
+            pd.testing.assert_frame_equal(_table(remote, k), _table(run, k))
+    release(remote)
+    assert not list(scratch.iterdir())  # the intermediate files are removed with the result
 
 
 def test_gdal_cache_is_set_for_the_run_unless_the_user_sets_it(monkeypatch):
