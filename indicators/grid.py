@@ -375,3 +375,88 @@ def align_to(reference: xr.DataArray, da: xr.DataArray, *, kind: str) -> xr.Data
     if nodata is not None:
         out = out.rio.write_nodata(nodata, encoded=False)
     return out
+
+
+def resample_nearest(reference: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
+    """*da* on the grid of *reference*: each cell takes the value of the *da* pixel that contains its centre.
+
+    The nearest-neighbour rule of ``drought_exposure.resampling: nearest`` (D8: drought classes
+    go onto the population grid), for any CRS pair and either direction; for a coarse source on a
+    fine grid it is also what mode resampling gives.  Lazy: the result is chunked like
+    *reference* (whole leading dimensions, e.g. years, in each chunk) and each block looks its
+    cells up in *da*, which should be small enough to hold in memory (a coarse climate grid), so a
+    fine national grid is never held whole.  Cells whose centre falls outside *da* get its nodata
+    (NaN for floats without one).
+
+    Parameters
+    ----------
+    reference : DataArray (y, x)
+        The target grid (CRS, coordinates); numpy- or dask-backed.
+    da : DataArray (…, y, x)
+        The raster to resample, with a CRS; loaded into memory once.
+
+    Returns
+    -------
+    DataArray (…, y, x) on *reference*'s grid with *da*'s attributes, nodata and dtype, and
+    ``attrs["aligned_to"]`` naming the reference.
+    """
+    import dask.array as dsa
+    from pyproj import Transformer
+
+    import rioxarray  # noqa: F401
+
+    target, source = grid_of(reference), grid_of(da)
+    ydim, xdim = da.rio.y_dim, da.rio.x_dim
+    lead = [d for d in da.dims if d not in (ydim, xdim)]
+    values = np.asarray(da.transpose(*lead, ydim, xdim).values)
+    nodata = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
+    if nodata is None:
+        if not np.issubdtype(values.dtype, np.floating):
+            raise InputError(f"{_source_name(da, 0)}: an integer raster needs a nodata value to resample "
+                             "(write one with da.rio.write_nodata(...))")
+        nodata = np.nan
+    fill = np.asarray(nodata, dtype=values.dtype)
+    inverse = ~source.transform
+    same_crs = CRS.from_user_input(target.crs) == CRS.from_user_input(source.crs)
+    transformer = None if same_crs else Transformer.from_crs(target.crs, source.crs, always_xy=True)
+    ref_y = np.asarray(reference[reference.rio.y_dim].values, dtype="float64")
+    ref_x = np.asarray(reference[reference.rio.x_dim].values, dtype="float64")
+    nrow, ncol = source.shape
+
+    def block(rows: slice, cols: slice) -> np.ndarray:
+        xx, yy = np.meshgrid(ref_x[cols], ref_y[rows])
+        if transformer is not None:
+            xx, yy = transformer.transform(xx, yy)
+        c = np.floor(inverse.a * xx + inverse.b * yy + inverse.c)
+        r = np.floor(inverse.d * xx + inverse.e * yy + inverse.f)
+        ok = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol) & np.isfinite(r) & np.isfinite(c)
+        ri, ci = np.where(ok, r, 0).astype(np.intp), np.where(ok, c, 0).astype(np.intp)
+        return np.where(ok, values[..., ri, ci], fill)
+
+    ny, nx = target.shape
+    ychunks, xchunks = _yx_chunks(reference, ny, nx)
+    lead_shape = values.shape[:-2]
+
+    def make(block_info=None):
+        (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
+        return block(slice(y0, y1), slice(x0, x1))
+
+    data = dsa.map_blocks(make, dtype=values.dtype, chunks=tuple((n,) for n in lead_shape) + (ychunks, xchunks),
+                          meta=np.empty((0,) * (len(lead_shape) + 2), dtype=values.dtype))
+    coords = {d: da[d] for d in lead if d in da.coords}
+    coords.update({ydim: (ydim, ref_y), xdim: (xdim, ref_x)})
+    out = xr.DataArray(data, dims=(*lead, ydim, xdim), coords=coords, name=da.name)
+    if reference.chunks is None:
+        out = out.compute()
+    out.attrs = {**da.attrs, "aligned_to": _source_name(reference, 0)}
+    out = out.rio.write_crs(target.crs)
+    return out.rio.write_nodata(nodata, encoded=False)
+
+
+def _yx_chunks(reference: xr.DataArray, ny: int, nx: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The reference's (y, x) chunks, or blocks of about 4 M cells for an in-memory reference."""
+    if reference.chunks is not None:
+        chunks = dict(zip(reference.dims, reference.chunks))
+        return tuple(chunks[reference.rio.y_dim]), tuple(chunks[reference.rio.x_dim])
+    rows = max(1, min(ny, (1 << 22) // max(nx, 1)))
+    return tuple(min(rows, ny - i) for i in range(0, ny, rows)), (nx,)

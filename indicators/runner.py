@@ -1281,11 +1281,12 @@ def _run_so3_hazard(ctx: Context) -> None:
     classes = drought_hazard_classes(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"],
                                      meanings=meanings, nodata=k["nodata"])
     classes = classes.rio.write_crs(crs).rio.write_nodata(k["nodata"], encoded=False)
-    (classes,) = ctx.compute(classes)
-    # onto the common grid (the population / land-cover grid), as the manual does for the default data
-    from .grid import align_to
+    (classes,) = ctx.compute(classes)  # on the index's own (coarse) grid
+    # onto the common grid (the population / land-cover grid), as the manual does for the default data: lazily,
+    # block by block, so a fine national grid is never held whole (drought_exposure.resampling: nearest)
+    from .grid import resample_nearest
 
-    fine = align_to(ctx.reference(), classes, kind="class")
+    fine = resample_nearest(ctx.reference(), classes)
     ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
     fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
     fine.attrs["_FillValue"] = k["nodata"]
@@ -1346,7 +1347,7 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
     import numpy as np
     import pandas as pd
 
-    from .grid import align_to, cell_area
+    from .grid import cell_area, resample_nearest
     from .so3.hazard import annual_spi
 
     if _module_missing(["indicators.so3.spei"]):
@@ -1359,7 +1360,7 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
     annual = annual_spi(values, month=month).sel(year=list(years)).astype("float32")
     annual = annual.rio.write_crs(precip.rio.crs).rio.write_nodata(np.nan, encoded=False)
     ref = ctx.reference()
-    fine = align_to(ref, annual, kind="continuous")
+    fine = resample_nearest(ref, annual)  # the drought classes' rule (drought_exposure.resampling)
     inside = _inside(ctx)
     weight = cell_area(ref).broadcast_like(inside).where(inside, 0.0)
     if land is not None:
