@@ -973,11 +973,13 @@ def _drought_classification(ctx: Context) -> dict[str, Any]:
     codes = [c.code for c in ordered]
     severity = [c.code for c in reversed(ordered)]  # from the wettest (no drought) to the most severe
     drought_codes = [c.code for c in ordered if c.upper is not None and c.upper <= 0.0]
-    nodata = fw.parameters("encoding").class_nodata
+    encoding = fw.parameters("encoding")
+    nodata = encoding.class_nodata
     ctx.record("SO3-1", "classification", {c.name: f"({c.lower}, {c.upper}]" if cls.closed == "right" else f"[{c.lower}, {c.upper})"
                                            for c in ordered})
     return {"breaks": breaks, "codes": codes, "right_closed": cls.closed == "right", "names": names, "legend": legend,
-            "severity": severity, "drought_codes": drought_codes, "nodata": nodata, "closed": cls.closed}
+            "severity": severity, "drought_codes": drought_codes, "nodata": nodata, "closed": cls.closed,
+            "dtype": encoding.class_dtype}
 
 
 #: Values of the specs' ``spi`` block that this version computes, per index and field.  Any other value is refused
@@ -1117,6 +1119,26 @@ def _same_grid_problem(loaded: LoadedConfig, a: str, b: str) -> str | None:
             f"the {a} grid")
 
 
+def _water_units_problems(inputs: Mapping[str, InputSpec], name: str) -> list[str]:
+    """A monthly water amount's declared units: any depth, mass per area or rate the SPI/SPEI convert to mm per
+    month (:func:`indicators.so3.standardized.precipitation_to_mm`)."""
+    if name not in inputs:
+        return []
+    import numpy as np
+
+    from .so3.standardized import precipitation_to_mm
+
+    units = inputs[name].units
+    example = "mm/month, mm, mm/day, m, kg m-2 or kg m-2 s-1"
+    if units is None:
+        return [f"inputs.{name}: units missing; declare the units the monthly values are in ({example})"]
+    try:
+        precipitation_to_mm(str(units), np.array([31]))
+    except IndicatorsError as exc:
+        return [f"inputs.{name}.units: {str(exc).split(';')[0]}; set them to what the values are in ({example})"]
+    return []
+
+
 def _so3_hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     """SO3-1 choices this version cannot honour, found before anything is computed (D5).
 
@@ -1152,6 +1174,10 @@ def _so3_hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
             if _module_missing(["indicators.so3.spei"]):
                 problems.append(f"{where}: index: 'spei' is not available in this version (module indicators.so3.spei "
                                 "is missing); give a precomputed SPEI as inputs.drought_index or set spi.index: spi")
+    water_inputs = (["precipitation"] if not plan.precomputed or plan.extension else []) + \
+        (["pet"] if "pet" in inputs and (plan.extension or (not plan.precomputed and spi.index == "spei")) else [])
+    for name in water_inputs:
+        problems += _water_units_problems(inputs, name)
     if ("pet" in inputs and "precipitation" in inputs and (plan.extension or (not plan.precomputed and spi.index == "spei"))
             and inputs["pet"].resolved_kind() == "raster" and inputs["precipitation"].resolved_kind() == "raster"):
         line = _same_grid_problem(loaded, "precipitation", "pet")
@@ -1172,9 +1198,10 @@ def _so3_hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | 
     if plan.precomputed:
         needs.append(Need("drought_index", "raster", "1", reporting, same_grid=False))
     if not plan.precomputed or plan.extension:
-        needs.append(Need("precipitation", "raster", "mm/month", monthly, same_grid=False))
+        # units: any monthly water amount (checked by _so3_hazard_check), not only mm/month
+        needs.append(Need("precipitation", "raster", None, monthly, same_grid=False))
     if "pet" in inputs and (plan.extension or (not plan.precomputed and plan.index == "spei")):
-        needs.append(Need("pet", "raster", "mm/month", monthly, same_grid=False))
+        needs.append(Need("pet", "raster", None, monthly, same_grid=False))
     grid = next((n for n in Context.GRID_INPUTS if n in inputs), None)
     if grid is None:
         return "no raster input (land_cover or population_total) defines the grid the drought classes are mapped on"
@@ -1257,6 +1284,18 @@ def _annual_drought_index(ctx: Context, plan: _DroughtIndexPlan, args: Mapping[s
     return annual_spi(values, month=month), precip.rio.crs, f"{label}-{scale}, {mname}"
 
 
+def _official_denominator(table: Any, official: float) -> Any:
+    """SO3-1's national table with the official land area as the denominator (D3): percentages of the class and
+    any-drought rows recomputed, and per year an ``official land area`` row beside the pixel land area."""
+    import pandas as pd
+
+    out = table.copy()
+    rows = out["kind"].isin(["class", "any_drought"])
+    out.loc[rows, "percent_of_land"] = 100.0 * out.loc[rows, "area_km2"] / official
+    extra = pd.DataFrame([{"year": y, "kind": "official land area", "area_km2": official} for y in out["year"].unique()])
+    return pd.concat([out, extra], ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
+
+
 def _run_so3_hazard(ctx: Context) -> None:
     from .so3.hazard import drought_hazard_classes, drought_zonal_area_table, epoch_most_severe
 
@@ -1279,7 +1318,7 @@ def _run_so3_hazard(ctx: Context) -> None:
                    "inputs.precipitation is given and no precomputed SPEI is")
     meanings = [k["names"][c] for c in sorted(k["codes"])]
     classes = drought_hazard_classes(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"],
-                                     meanings=meanings, nodata=k["nodata"])
+                                     meanings=meanings, nodata=k["nodata"], dtype=k["dtype"])
     classes = classes.rio.write_crs(crs).rio.write_nodata(k["nodata"], encoded=False)
     (classes,) = ctx.compute(classes)  # on the index's own (coarse) grid
     # onto the common grid (the population / land-cover grid), as the manual does for the default data: lazily,
@@ -1290,18 +1329,30 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
     fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
     fine.attrs["_FillValue"] = k["nodata"]
-    land = _so3_land_mask(ctx, "SO3-1", years)
+    dc = ctx.params("SO3-1", "drought_classes")
+    if dc.land_denominator == "land_area":
+        land = _so3_land_mask(ctx, "SO3-1", years)
+    else:  # all_cells (Trends.Earth): inland water is counted in the classes and in the denominator
+        land = None
+        ctx.choose("SO3-1", "D3", "Denominator: every cell inside the boundary, inland water included "
+                   "(drought_classes.land_denominator: all_cells, as Trends.Earth).")
     boundary, admin = ctx.polygons(fine.rio.crs)
     codes_table = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
     national = drought_zonal_area_table(fine, boundary, codes=codes_table, drought_codes=k["drought_codes"],
                                         meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land)
     national = national[national["level"] == "national"].drop(columns=["level", "unit"])
+    la = ctx.params("SO3-1", "land_area")
+    official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
+    if official is not None:
+        national = _official_denominator(national, float(official))
+        ctx.choose("SO3-1", "D3", f"Denominator: the official land area, {float(official):,.1f} km²; the area from the "
+                   "pixels is reported beside it.")
     ctx.shared["drought_classes"] = fine
     ctx.shared["drought"] = k
     legend = _legend_entries(k["legend"])
     ctx.add_raster(RasterOutput("SO3-1", "drought_class", f"Drought intensity class per year ({what})", fine, legend=legend))
     note = [f"Drought classes of the {what}."]
-    t1 = national[national["kind"].isin(["class", "water", "nodata"])][["year", "kind", "class", "class_name", "area_km2", "percent_of_land"]]
+    t1 = national[national["kind"].isin(["class", "water", "nodata", "official land area"])][["year", "kind", "class", "class_name", "area_km2", "percent_of_land"]]
     ctx.add_table(Table("SO3-1.T1", "Land area per drought intensity class (km² and % of land)", t1,
                         units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=note))
     t2 = national[national["kind"] == "any_drought"][["year", "area_km2", "percent_of_land"]]
@@ -2294,8 +2345,15 @@ def _factor_table(loaded: LoadedConfig, fw: Any, name: str) -> Any:
 
 
 def _so3_vulnerability_check(loaded: LoadedConfig, fw: Any) -> list[str]:
-    """The factor tables are small: read them before computing, so an unknown factor id stops the run at once."""
+    """The factor tables are small: read them before computing, so an unknown factor id stops the run at once.
+    A normalisation this version does not compute is refused."""
     problems = []
+    dvi = fw.parameters("dvi")
+    wanted = [n for n in ("dvi_factors_national", "dvi_factors_units") if n in loaded.config.inputs]
+    if wanted and dvi.normalisation != "minmax_national_series":
+        problems.append(f"parameters.dvi.normalisation: {dvi.normalisation!r} is not implemented in this version (supported: "
+                        "minmax_national_series, the min-max range of the country's own series, D9); set "
+                        "dvi.normalisation: minmax_national_series (parameter_overrides of an overlay)")
     for name in ("dvi_factors_national", "dvi_factors_units"):
         if name in loaded.config.inputs:
             try:
@@ -2402,7 +2460,8 @@ INPUT_DOCS: dict[str, list[tuple[str, str, str, str]]] = {
     "SO2-2": [("so2_2_water", "table", "percent", "year, scope, area_type (total | urban | rural), value, unit")],
     "SO2-3": [("population_total", "raster", "person", "people per cell, one map per year (nearest year used)"),
               ("population_female, population_male", "raster", "person", "optional, by sex")],
-    "SO3-1": [("precipitation", "raster", "mm/month", "monthly precipitation (netCDF with a time axis) covering the "
+    "SO3-1": [("precipitation", "raster", "mm/month", "monthly precipitation (netCDF with a time axis; any water amount "
+               "or rate: mm/month, mm, mm/day, m, kg m-2, kg m-2 s-1) covering the "
                "SPI calibration years and the reporting years; its own grid"),
               ("land_cover", "raster", "—", "the common grid and inland water (the year land_area.water_year "
                "gives)"),

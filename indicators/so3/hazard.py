@@ -78,6 +78,7 @@ def drought_hazard_classes(
     right_closed: bool,
     meanings: Sequence[str],
     nodata: int,
+    dtype: str = "uint8",
 ) -> xr.DataArray:
     """Drought intensity class of each cell and year (SO3-1, D6).
 
@@ -101,15 +102,23 @@ def drought_hazard_classes(
         Class names in the order of ``sorted(codes)`` (CF ``flag_meanings``).
     nodata : int
         Code for missing SPI.
+    dtype : str
+        Integer dtype of the classes (specs: ``encoding.class_dtype``; D15: uint8);
+        *nodata* and the codes must fit in it.
 
     Returns
     -------
-    xarray.DataArray (uint8) with CF ``flag_values``/``flag_meanings``,
+    xarray.DataArray (*dtype*) with CF ``flag_values``/``flag_meanings``,
     ``_FillValue``-style ``nodata`` and the boundary rule in its attributes.
     """
     if len(meanings) != len(codes):
         raise InputError(f"{len(codes)} drought codes but {len(meanings)} meanings")
-    out = classify_by_breaks(spi, breaks, codes, right_closed=right_closed, nodata=nodata, dtype="uint8")
+    info = np.iinfo(np.dtype(dtype))
+    outside = [int(v) for v in (*codes, nodata) if not info.min <= int(v) <= info.max]
+    if outside:
+        raise InputError(f"drought class codes / nodata {outside} do not fit the class dtype {dtype} "
+                         f"({info.min}..{info.max}); set encoding.class_nodata and class_dtype to match")
+    out = classify_by_breaks(spi, breaks, codes, right_closed=right_closed, nodata=nodata, dtype=dtype)
     out = _restore_coords(out, spi)
     out.name = "drought_class"
     rule = "boundary value to the more severe class" if right_closed else "boundary value to the milder class"

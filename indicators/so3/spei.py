@@ -342,7 +342,7 @@ def _factors(da: xr.DataArray, units: str | None, days: np.ndarray, what: str) -
     try:
         return precipitation_to_mm(str(declared), days), str(declared)
     except UnitError as exc:
-        raise UnitError(f"{what}: {str(exc).replace('precipitation units', 'units')}") from None
+        raise UnitError(f"{what}: {str(exc).replace('precipitation units', 'units').replace('units=', arg)}") from None
 
 
 def _pet_time(pet: xr.DataArray, time_dim: str) -> tuple[np.ndarray, np.ndarray]:

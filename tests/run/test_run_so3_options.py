@@ -363,3 +363,90 @@ def test_water_year_each_period_in_so3_2_water_population(country):
     ep = result.tables["SO3-2.epochs"].frame
     ep_total = ep[(ep["kind"] == "total_population") & (ep["group"] == "total")].set_index("epoch")["population"]
     assert ep_total["2012-2015"] == pytest.approx(76.0) and ep_total["2016-2019"] == pytest.approx(64.0)
+
+
+# --------------------------------------------------------------------------- review fixes (session 2)
+def test_class_dtype_and_nodata_of_the_trends_earth_profile(country):
+    """encoding.class_dtype int16 / class_nodata -32768 (the trends_earth profile): the classes take them."""
+    result = _run(_config(country, "int16", inputs=PRECIP, overrides={"encoding": {"class_dtype": "int16",
+                                                                                   "class_nodata": -32768}}))
+    raster = next(r.data for r in result.rasters if r.indicator == "SO3-1" and r.name == "drought_class")
+    assert raster.dtype == np.int16 and raster.rio.nodata == -32768
+    t1 = _t1(result)
+    assert t1[t1["kind"] == "class"]["area_km2"].gt(0).any()
+
+
+def test_uint8_classes_refuse_a_nodata_that_does_not_fit():
+    import xarray as xr
+
+    from indicators.so3.hazard import drought_hazard_classes
+
+    spi = xr.DataArray(np.array([[-2.5, 0.5]]), dims=("y", "x"))
+    kw = dict(breaks=[-2, -1.5, -1, 0], codes=[4, 3, 2, 1, 0], right_closed=True,
+              meanings=["none", "mild", "moderate", "severe", "extreme"])
+    with pytest.raises(InputError, match=r"\[-32768\] do not fit the class dtype uint8"):
+        drought_hazard_classes(spi, nodata=-32768, **kw)
+    out = drought_hazard_classes(spi, nodata=-32768, dtype="int16", **kw)
+    assert out.dtype == np.int16 and out.values.tolist() == [[4, 0]]
+
+
+@pytest.mark.parametrize("units", ["kg m-2 s-1", "mm", "mm/day", "m"])
+def test_precipitation_in_any_water_units_passes_the_checks(country, units):
+    path = _config(country, f"units-{units.replace(' ', '').replace('/', '_')}",
+                   inputs={"precipitation": {**PRECIP["precipitation"], "units": units}})
+    prepare(load_config(path))  # no InputError
+
+
+def test_precipitation_in_other_units_is_refused(country):
+    path = _config(country, "units-kelvin", inputs={"precipitation": {**PRECIP["precipitation"], "units": "K"}})
+    with pytest.raises(InputError, match=r"inputs.precipitation.units: .*mm/month, mm, mm/day"):
+        prepare(load_config(path))
+
+
+def test_all_cells_denominator_counts_water(country, computed):
+    """drought_classes.land_denominator all_cells (Trends.Earth): the 4 water cells of 2000 are classified and in
+    the denominator, so the class areas add up to all 80 km² inside the boundary."""
+    result = _run(_config(country, "all-cells", inputs=PRECIP, overrides={"drought_classes": {"land_denominator": "all_cells"}}))
+    t1 = _t1(result)
+    classes = t1[t1["kind"] == "class"].groupby("year")["area_km2"].sum()
+    assert np.allclose(classes.values, NY * NX)  # 1 km² cells
+    land = _t1(computed)
+    assert np.allclose(land[land["kind"] == "class"].groupby("year")["area_km2"].sum().loc[2000], NY * NX - 4)
+    assert any("all_cells" in c.text for c in result.choices if c.indicator == "SO3-1")
+
+
+def test_official_land_area_is_the_denominator(country, computed):
+    path = _config(country, "official", inputs=PRECIP)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["country"]["land_area_km2"] = 100.0
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    result = _run(path)
+    t2 = result.tables["SO3-1.T2"].frame
+    np.testing.assert_allclose(t2["percent_of_land"], t2["area_km2"] / 100.0 * 100.0)
+    t1 = _t1(result)
+    official = t1[t1["kind"] == "official land area"]
+    assert len(official) == 24 and np.allclose(official["area_km2"], 100.0)
+    # the pixel areas are unchanged
+    base = computed.tables["SO3-1.T2"].frame
+    np.testing.assert_allclose(t2["area_km2"].values, base["area_km2"].values)
+
+
+def test_global_dvi_normalisation_is_refused(country):
+    table = country / "dvi_nat.csv"
+    pd.DataFrame({"year": [2000, 2001], "factor": ["gdp_per_capita"] * 2, "value": [1.0, 2.0], "unit": ["USD"] * 2,
+                  "sex": ["total"] * 2}).to_csv(table, index=False)
+    path = _config(country, "dvi-global", inputs={"dvi_factors_national": {"path": "dvi_nat.csv"}},
+                   overrides={"dvi": {"normalisation": "minmax_global"}}, indicators=("SO3-3",))
+    with pytest.raises(InputError, match="dvi.normalisation: 'minmax_global' is not implemented"):
+        prepare(load_config(path))
+
+
+def test_dvi_component_without_range_is_an_error():
+    from indicators import load_framework
+    from indicators.so3.vulnerability import dvi_from_factors
+
+    fw = load_framework()
+    factor_set = [f.model_dump(mode="json") for f in fw.factor_set(fw.parameters("dvi").factor_set).factors]
+    rows = [{"year": 2000, "factor": f["id"], "value": 1.0, "unit": f.get("unit"), "sex": "total"} for f in factor_set]
+    with pytest.raises(InputError, match="has a single value over all units and years"):
+        dvi_from_factors(pd.DataFrame(rows), factor_set=factor_set)
