@@ -1284,6 +1284,29 @@ def _annual_drought_index(ctx: Context, plan: _DroughtIndexPlan, args: Mapping[s
     return annual_spi(values, month=month), precip.rio.crs, f"{label}-{scale}, {mname}"
 
 
+def _so3_trend_table(ctx: Context, indicator: str, table: Any, *, value: str, filters: Mapping[str, Any], what: str,
+                     tid: str | None = None) -> None:
+    """Non-normative trend extras of an SO3 annual series (:func:`indicators.so3.hazard.drought_trends`): Mann-Kendall,
+    Sen's slope, and the reporting period's mean against the baseline's (the edition's baseline and reporting years)."""
+    import pandas as pd
+
+    from .so3.hazard import drought_trends
+
+    periods = list(ctx.framework.periods())
+    base = next(p for p in periods if p.id == "baseline")
+    reports = [p for p in periods if p.id != "baseline"]
+    if not reports:
+        return
+    span = (int(reports[-1].years[0]), int(reports[-1].years[1]))
+    t = drought_trends(table, baseline=(int(base.years[0]), int(base.years[1])), period=span, value=value, filters=filters)
+    mk = t["mann_kendall"]
+    row = {"series": what, "baseline": f"{base.years[0]}-{base.years[1]}", "period": f"{span[0]}-{span[1]}",
+           "baseline_mean": t.get("baseline_mean"), "period_mean": t.get("period_mean"), "difference": t.get("difference"),
+           "sens_slope_per_year": t["sens_slope_per_year"], "mann_kendall_z": mk.get("z"), "mann_kendall_p": mk.get("p")}
+    ctx.add_table(Table(tid or f"{indicator}.trend", f"{what}: trend extras (non-normative)", pd.DataFrame([row]),
+                        notes=[str(t["note"])]))
+
+
 def _official_denominator(table: Any, official: float) -> Any:
     """SO3-1's national table with the official land area as the denominator (D3): percentages of the class and
     any-drought rows recomputed, and per year an ``official land area`` row beside the pixel land area."""
@@ -1363,9 +1386,11 @@ def _run_so3_hazard(ctx: Context) -> None:
         per_unit = drought_zonal_area_table(fine, admin, codes=codes_table, drought_codes=k["drought_codes"],
                                             meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land,
                                             id_field=a.id_field, name_field=a.name_field)
-        per_unit = per_unit[(per_unit["level"] == "unit") & per_unit["kind"].isin(["any_drought"])]
-        cols = [c for c in ("year", "unit", "name", "area_km2", "percent_of_land", "unit_land_area_km2") if c in per_unit.columns]
-        ctx.add_table(Table("SO3-1.units", "Land under drought per administrative unit", per_unit[cols],
+        per_unit = per_unit[(per_unit["level"] == "unit") & per_unit["kind"].isin(["class", "any_drought"])]
+        cols = [c for c in ("year", "unit", "name", "kind", "class", "class_name", "area_km2", "percent_of_land",
+                            "unit_land_area_km2") if c in per_unit.columns]
+        ctx.add_table(Table("SO3-1.units", "Land per drought intensity class and under any drought, per administrative unit",
+                            per_unit[cols],
                             units={"area_km2": "km**2", "percent_of_land": "percent", "unit_land_area_km2": "km**2"}))
     # four-year maps (D7)
     epochs = [tuple(e) for e in drought.epochs]
@@ -1374,6 +1399,23 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
     ctx.shared["drought_epochs"] = ep
+    labels = [str(v) for v in ep["epoch"].values]
+    ep_land = None
+    if dc.land_denominator == "land_area":
+        ep_land = _so3_land_mask(ctx, "SO3-1", labels, dim="epoch",
+                                 first_years={lab: int(f) for lab, f in zip(labels, ep["epoch_start"].values)})
+    by_epoch = drought_zonal_area_table(ep, boundary, codes=codes_table, drought_codes=k["drought_codes"],
+                                        meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"],
+                                        land_mask=ep_land, dim="epoch")
+    by_epoch = by_epoch[(by_epoch["level"] == "national") & by_epoch["kind"].isin(["class", "any_drought", "water", "nodata"])]
+    if official is not None:
+        rows = by_epoch["kind"].isin(["class", "any_drought"])
+        by_epoch.loc[rows, "percent_of_land"] = 100.0 * by_epoch.loc[rows, "area_km2"] / float(official)
+    cols = [c for c in ("epoch", "kind", "class", "class_name", "area_km2", "percent_of_land") if c in by_epoch.columns]
+    ctx.add_table(Table("SO3-1.epochs", "Land per drought intensity class, most severe class of each four-year epoch (D7)",
+                        by_epoch[cols], units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=note))
+    _so3_trend_table(ctx, "SO3-1", national, value="percent_of_land", filters={"kind": "any_drought"},
+                     what="percent of land under drought (any intensity)")
     # chart: land under each drought class, per year
     drought_rows = t1[t1["kind"] == "class"]
     data = drought_rows.pivot_table(index="year", columns="class", values="area_km2", aggfunc="sum")
@@ -2249,6 +2291,24 @@ def _run_so3_exposure(ctx: Context) -> None:
         part = tab[tab["group"] == group].drop(columns=["group"])
         if not part.empty:
             ctx.add_table(Table(tid, title, part, units=units, notes=[note]))
+    a = ctx.config.country.admin_units
+    _, admin = ctx.polygons(classes.rio.crs)
+    if admin is not None and "population_total" in pops:
+        from .so3.exposure import drought_exposure_zonal
+
+        zonal = drought_exposure_zonal(classes, pops.get("population_total"), admin, codes=codes,
+                                       drought_codes=k["drought_codes"], nodata=k["nodata"],
+                                       meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
+                                       male=pops.get("population_male"), sex_percentage=sex,
+                                       land_mask=_so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
+                                       water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field)
+        zonal = zonal[zonal["level"] == "unit"].drop(columns=["level"]) if "level" in zonal.columns else zonal
+        zonal.attrs = {}
+        ctx.add_table(Table("SO3-2.units", "Population exposed to drought per administrative unit (total, female, male)",
+                            zonal, units=units, notes=[note, "Percentages use each unit's own population from the grid."]))
+    if "population_total" in pops:
+        _so3_trend_table(ctx, "SO3-2", tab, value="percent", filters={"kind": "any_drought", "group": "total"},
+                         what="percent of the population exposed to drought (any intensity)")
     # four-year maps (D7): people in the cells of each epoch's most-severe-class map, with the epoch's most recent population
     ep = ctx.shared.get("drought_epochs")
     if ep is not None and "population_total" in pops:

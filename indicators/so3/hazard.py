@@ -207,7 +207,7 @@ def epoch_most_severe(
         sub = classes.sel({year_dim: years})
         ranks = recode(sub, rank, nodata=255, dtype="uint8")
         worst = ranks.where(ranks != 255).max(year_dim, skipna=True)
-        maps.append(recode(worst, back, nodata=nodata, dtype="uint8"))
+        maps.append(recode(worst, back, nodata=nodata, dtype=classes.dtype))  # the classes' dtype (encoding.class_dtype)
         labels.append(label)
         starts.append(first)
         ends.append(last)

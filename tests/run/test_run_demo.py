@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -268,3 +269,30 @@ def test_land_area_table_adds_up_and_is_the_sdg_denominator(demo):
     # SO1-4.T1's denominator is the land with SDG data; land without it is its own row: together, the land
     assert t1.loc["total land area", "2000"] == pytest.approx(base["total land area"] + base["no data"], abs=3e-6)
     assert t1.loc["water bodies", "2000"] == pytest.approx(base["water"], abs=2e-6)
+
+
+def test_so3_unit_epoch_and_trend_tables_add_up(demo):
+    """SO3-1.units: per unit, the class areas add up to the unit's land; SO3-1.epochs: per epoch, the class areas add
+    up to the national land of T1; SO3-2.units: the units' exposed people add up to the national count (the units
+    tile the country) up to the border cells; the trend tables' means are the plain means of T2 / T1 over the edition's years."""
+    t1 = pd.read_csv(demo / "SO3-1" / "SO3-1.T1.csv")
+    t2 = pd.read_csv(demo / "SO3-1" / "SO3-1.T2.csv")
+    units = pd.read_csv(demo / "SO3-1" / "SO3-1.units.csv")
+    cls = units[units["kind"] == "class"].groupby(["year", "unit"]).agg(area=("area_km2", "sum"), land=("unit_land_area_km2", "first"))
+    np.testing.assert_allclose(cls["area"], cls["land"], rtol=1e-9)
+    land = t1[t1["kind"] == "class"].groupby("year")["area_km2"].sum()
+    np.testing.assert_allclose(units[units["kind"] == "class"].groupby("year")["area_km2"].sum().loc[land.index], land, rtol=1e-6)
+    epochs = pd.read_csv(demo / "SO3-1" / "SO3-1.epochs.csv")
+    per_epoch = epochs[epochs["kind"] == "class"].groupby("epoch")["area_km2"].sum()
+    assert len(per_epoch) == 6 and np.allclose(per_epoch, land.iloc[0], rtol=1e-9)
+    trend = pd.read_csv(demo / "SO3-1" / "SO3-1.trend.csv").iloc[0]
+    assert trend["baseline"] == "2000-2015" and trend["period"] == "2016-2023"
+    assert trend["baseline_mean"] == pytest.approx(t2[t2["year"].between(2000, 2015)]["percent_of_land"].mean(), rel=1e-6)
+    assert trend["period_mean"] == pytest.approx(t2[t2["year"].between(2016, 2023)]["percent_of_land"].mean(), rel=1e-6)
+    exposed = pd.read_csv(demo / "SO3-2" / "SO3-2.T1.csv")
+    zonal = pd.read_csv(demo / "SO3-2" / "SO3-2.units.csv")
+    z = zonal[(zonal["group"] == "total") & (zonal["kind"] == "class")].groupby("year")["population"].sum()
+    n = exposed[exposed["kind"] == "class"].groupby("year")["population"].sum()
+    # the national count takes cells whose centre is inside the boundary, the units their exact coverage: the two
+    # rules differ along the border only
+    np.testing.assert_allclose(z.loc[n.index], n, rtol=5e-3)
