@@ -2233,7 +2233,12 @@ STAGES.insert(1, Stage("so23", "SO2-3 population exposed to land degradation", (
 def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     if "population_total" not in inputs and not ("population_female" in inputs and "population_male" in inputs):
         return "input population_total (or population_female and population_male) not in the run configuration"
-    needs = [Need(n, "raster", "person") for n in ("population_total", "population_female", "population_male") if n in inputs]
+    years: tuple[int, ...] = ()
+    if fw.parameters("drought_exposure").population_year_fill == "none":  # every drought year needs its own grid
+        drought = fw.edition_spec().drought
+        years = tuple(range(drought.years[0], drought.years[1] + 1))
+    needs = [Need(n, "raster", "person", years) for n in ("population_total", "population_female", "population_male")
+             if n in inputs]
     if "population_national" in inputs:
         needs.append(Need("population_national", "table", "person", same_grid=False))
     return needs
@@ -2279,7 +2284,7 @@ def _run_so3_exposure(ctx: Context) -> None:
                            nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                            male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
                            land_mask=_so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
-                           water_population=exp.water_population)
+                           water_population=exp.water_population, population_year_fill=exp.population_year_fill)
     tab.attrs = {}
     ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
                                                        else "share of each sex among the exposed (2022 definition)."))
@@ -2301,7 +2306,8 @@ def _run_so3_exposure(ctx: Context) -> None:
                                        meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                                        male=pops.get("population_male"), sex_percentage=sex,
                                        land_mask=_so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
-                                       water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field)
+                                       water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field,
+                                       population_year_fill=exp.population_year_fill)
         zonal = zonal[zonal["level"] == "unit"].drop(columns=["level"]) if "level" in zonal.columns else zonal
         zonal.attrs = {}
         ctx.add_table(Table("SO3-2.units", "Population exposed to drought per administrative unit (total, female, male)",

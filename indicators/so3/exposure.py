@@ -126,12 +126,18 @@ def _years_of(classes: xr.DataArray, dim: str) -> list[tuple[Any, int, tuple[int
     return [(lab, e, (b, e)) for lab, b, e in zip(labels, starts, ends)]
 
 
-def _grid_for(pop: xr.DataArray, year: int, epoch: tuple[int, int] | None = None) -> tuple[xr.DataArray, int | None, str]:
-    """The population grid for a year (nearest available) or an epoch (its most recent grid)."""
+def _grid_for(pop: xr.DataArray, year: int, epoch: tuple[int, int] | None = None,
+              fill: str = "nearest") -> tuple[xr.DataArray, int | None, str]:
+    """The population grid for a year (nearest available; with ``fill="none"`` that year's or an error) or an epoch
+    (its most recent grid)."""
     if "year" not in pop.dims:
         return pop, None, "single grid"
     available = [int(v) for v in pop["year"].values]
     if epoch is None:
+        if fill == "none" and int(year) not in available:
+            raise InputError(f"no population grid for {year} (available: {sorted(available)}) and "
+                             "population_year_fill is 'none'; add that year's grid or fill from the nearest year "
+                             "(drought_exposure.population_year_fill: nearest)")
         used, how = nearest_population_year(year, available), "nearest available year"
     else:
         used, how = epoch_population_year(epoch[0], epoch[1], available)
@@ -202,6 +208,7 @@ def drought_exposure(
     land_mask: xr.DataArray | None = None,
     water_population: str = "keep",
     dim: str = "year",
+    population_year_fill: str = "nearest",
 ) -> pd.DataFrame:
     """Population in each drought class per year, total / female / male, national (SO3-2.T1–T3).
 
@@ -238,7 +245,12 @@ def drought_exposure(
     dim : {"year", "epoch"}
         For epochs, the epoch's most recent population grid is used
         (:func:`epoch_population_year`), never one after the epoch while an
-        earlier one exists; official totals are then those of that grid's year.
+        earlier one exists.
+    population_year_fill : {"nearest", "none"}
+        A year without its own grid takes the nearest year's (ties: the later),
+        or is an error with ``"none"`` (specs: ``drought_exposure.population_year_fill``).
+        Official totals are always those of the year whose grid is used, so
+        the counts and their denominator describe the same population.
 
     Returns
     -------
@@ -261,7 +273,7 @@ def drought_exposure(
     for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
-            grid, used, how = _grid_for(pop, target, epoch)
+            grid, used, how = _grid_for(pop, target, epoch, population_year_fill)
             grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
             t = weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata)
             per_class = t[t["kind"] == "class"]
@@ -269,8 +281,9 @@ def drought_exposure(
             nodata_pop = float(t.loc[t["kind"] == "nodata", "value"].sum())
             water_pop = float(t.loc[t["kind"] == "water", "value"].sum())
             grid_total = float(per_class["value"].sum()) + nodata_pop + water_pop
-            # an epoch's denominator is the national total of the year whose grid is used
-            total_year = int(target) if epoch is None or used is None else used
+            # the denominator is the national total of the year whose grid is used (a filled year's counts come
+            # from another year's grid: dividing them by the requested year's total could exceed 100 %)
+            total_year = int(target) if used is None else used
             official = (population_totals or {}).get(total_year, {}).get(group)
             total = float(official) if official is not None else grid_total
             denominators[(label, group)] = "official total (CP-1.T2)" if official is not None else "population grid total"
@@ -326,6 +339,7 @@ def drought_exposure_zonal(
     id_field: str | None = None,
     name_field: str | None = None,
     dim: str = "year",
+    population_year_fill: str = "nearest",
 ) -> pd.DataFrame:
     """Population per drought class per administrative unit (and national), total / female / male.
 
@@ -348,7 +362,7 @@ def drought_exposure_zonal(
     for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
-            grid, used, _ = _grid_for(pop, target, epoch)
+            grid, used, _ = _grid_for(pop, target, epoch, population_year_fill)
             grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
             t = zonal_class_areas(
                 cls, units, codes=list(codes), method=method, weights=grid, id_field=id_field,

@@ -197,3 +197,27 @@ def test_epoch_population_grid_only_after_the_epoch_is_stated(equal_area):
     assert out["population_year"].values.tolist() == [2005]
     np.testing.assert_allclose(out.values, [[[7, 0]]])
     assert "after the epoch" in out.attrs["population_years_filled"]
+
+
+def test_filled_year_takes_the_official_total_of_the_grid_it_uses(grids):
+    """2001 and 2003 have no grid: 2001 uses 2002's (nearest, ties to the later), 2003 uses 2002's. Their counts
+    come from the 2002 grid, so the denominator is the 2002 official total, not the 2001/2003 one (which could be
+    far smaller and push the share above 100 %)."""
+    classes, female, male = grids
+    totals = {2001: {"total": 10.0, "female": 5.0, "male": 5.0}, 2002: {"total": 400.0, "female": 250.0, "male": 150.0},
+              2003: {"total": 1.0, "female": 0.5, "male": 0.5}}
+    df = drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA,
+                          population_totals=totals, sex_percentage="2026")
+    # 2003: classes [[4, 4], [0, 0]]; 2002 grid: female [[11, 21], ...], male [[6, 6], ...] -> 44 people exposed
+    row = _row(df, 2003, "total", "any_drought")
+    assert row["population_year"] == 2002 and row["population"] == pytest.approx(44)
+    assert row["percent"] == pytest.approx(100 * 44 / 400)
+    assert _row(df, 2001, "total", "total_population")["population"] == pytest.approx(400)
+    assert (df.loc[df["kind"].isin(["class", "any_drought"]), "percent"] <= 100 + 1e-9).all()
+
+
+def test_no_fill_refuses_a_year_without_its_grid(grids):
+    classes, female, male = grids
+    with pytest.raises(InputError, match=r"no population grid for 2001 \(available: \[2000, 2002\]\)"):
+        drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA,
+                         sex_percentage="2026", population_year_fill="none")
