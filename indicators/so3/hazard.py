@@ -193,6 +193,7 @@ def epoch_most_severe(
     if year_dim not in classes.dims:
         raise InputError(f"drought classes have no {year_dim!r} dimension (dims {classes.dims})")
     rank, back = _severity_lookup(severity)
+    rank_dtype = "uint8" if len(rank) < 255 else "uint16"
     have = set(int(y) for y in classes[year_dim].values)
     maps, labels, starts, ends, used, missing, empty = [], [], [], [], [], [], []
     for ep in epochs:
@@ -205,9 +206,13 @@ def epoch_most_severe(
             empty.append(label)
             continue
         sub = classes.sel({year_dim: years})
-        ranks = recode(sub, rank, nodata=255, dtype="uint8")
-        worst = ranks.where(ranks != 255).max(year_dim, skipna=True)
-        maps.append(recode(worst, back, nodata=nodata, dtype=classes.dtype))  # the classes' dtype (encoding.class_dtype)
+        # severity rank + 1, and 0 for nodata (or a code outside the order): the maximum over the years is the most
+        # severe class, 0 only where no year has one. Integers throughout: a float maximum skipping NaN would hold
+        # 8 bytes per cell and year in every block of a fine grid.
+        ranks = recode(sub, {c: i + 1 for c, i in rank.items()}, nodata=0, dtype=rank_dtype)
+        worst = ranks.max(year_dim)
+        # the classes' dtype (encoding.class_dtype)
+        maps.append(recode(worst, {i + 1: c for i, c in back.items()}, nodata=nodata, dtype=classes.dtype))
         labels.append(label)
         starts.append(first)
         ends.append(last)
