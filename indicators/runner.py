@@ -1361,8 +1361,11 @@ def _run_so3_hazard(ctx: Context) -> None:
                    "(drought_classes.land_denominator: all_cells, as Trends.Earth).")
     boundary, admin = ctx.polygons(fine.rio.crs)
     codes_table = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
+    # the national table counts the cells whose centre is inside the boundary, as SO1-1.T1 does, so that SO3-1's land
+    # is the land of SO1-1.T1 (D3: the denominator comes from there); per-unit tables use exact coverage (D4)
     national = drought_zonal_area_table(fine, boundary, codes=codes_table, drought_codes=k["drought_codes"],
-                                        meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land)
+                                        meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land,
+                                        method="centre")
     national = national[national["level"] == "national"].drop(columns=["level", "unit"])
     la = ctx.params("SO3-1", "land_area")
     official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
@@ -1406,7 +1409,7 @@ def _run_so3_hazard(ctx: Context) -> None:
                                  first_years={lab: int(f) for lab, f in zip(labels, ep["epoch_start"].values)})
     by_epoch = drought_zonal_area_table(ep, boundary, codes=codes_table, drought_codes=k["drought_codes"],
                                         meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"],
-                                        land_mask=ep_land, dim="epoch")
+                                        land_mask=ep_land, dim="epoch", method="centre")
     by_epoch = by_epoch[(by_epoch["level"] == "national") & by_epoch["kind"].isin(["class", "any_drought", "water", "nodata"])]
     if official is not None:
         rows = by_epoch["kind"].isin(["class", "any_drought"])
