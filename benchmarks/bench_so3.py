@@ -35,12 +35,15 @@ Cases, each in a fresh process (``GDAL_CACHEMAX`` 64 MiB everywhere):
    common grid) → SO3-1: ``drought_zonal_area_table`` with the boundary
    (national, exact coverage) and with the admin units (per unit) → SO3-2:
    population (nodata → NaN, outside the boundary → NaN by ``rasterize_polygons``
-   like the runner's ``_inside``) → ``drought_exposure`` per year → epochs:
-   ``epoch_most_severe``, per epoch ``drought_exposure(dim="epoch")`` with the
-   epoch's population year and ``epoch_exposure_map`` (summed, not stored), and
-   the national area per epoch class (``drought_area_table(dim="epoch")``).
-   Timed parts: ``coarse``, ``so3_1_national``, ``so3_1_units``, ``so3_2_years``,
-   ``epochs``; peak RSS after each part.
+   like the runner's ``_inside``) → ``drought_exposure`` per year (SO3-2.T1) and
+   ``drought_exposure_zonal`` per unit (SO3-2.units, exact) → epochs:
+   ``epoch_most_severe``, the national area per epoch class
+   (``drought_zonal_area_table(dim="epoch")`` with the boundary, SO3-1.epochs),
+   per epoch ``drought_exposure(dim="epoch")`` with the epoch's population year
+   and ``epoch_exposure_map`` (summed, not stored).  Timed parts: ``coarse``,
+   ``so3_1_national``, ``so3_1_units``, ``so3_2_years``, ``so3_2_units``,
+   ``epochs``; peak RSS after each part.  No land cover (no water mask) and no
+   female/male grids.
 2. ``runner_emap`` — what ``runner._so3_epoch_exposure`` does with the epoch
    exposure maps: ``ctx.compute(emap...)`` of the (epoch, y, x) float32 stack
    (6 epochs), i.e. the whole stack in memory.  Run only up to ``--emap-max``
@@ -337,12 +340,17 @@ def _population(size: int, boundary):
     return reference, masked, inside
 
 
-def run_ours(size: int, p: dict, boundary, admin, timings: dict) -> dict:
+PARTS = ("so3_1_national", "so3_1_units", "so3_2_years", "so3_2_units", "epochs")
+
+
+def run_ours(size: int, p: dict, boundary, admin, timings: dict, parts=PARTS) -> dict:
     from indicators.grid import resample_nearest
-    from indicators.so3.exposure import drought_exposure, epoch_exposure_map, epoch_population_year
-    from indicators.so3.hazard import drought_area_table, drought_zonal_area_table, epoch_most_severe
+    from indicators.so3.exposure import drought_exposure, drought_exposure_zonal, epoch_exposure_map, epoch_population_year
+    from indicators.so3.hazard import drought_zonal_area_table, epoch_most_severe
 
     def part(name, fn):
+        if name not in parts and name != "coarse":
+            return None
         t0 = time.perf_counter()
         out = fn()
         timings[name] = time.perf_counter() - t0
@@ -353,35 +361,35 @@ def run_ours(size: int, p: dict, boundary, admin, timings: dict) -> dict:
     nd, dc, codes = p["nodata"], p["drought_codes"], p["table_codes"]
     meanings = [p["names"][c] for c in codes]
     reference, pop, inside = _population(size, boundary)
+    fine = resample_nearest(reference, classes)  # lazy: each part's computations resample the blocks they need
+    fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name") if a in classes.attrs})
+    fine.attrs["_FillValue"] = nd
+    kw = dict(codes=codes, drought_codes=dc, meanings=meanings, nodata=nd)
 
     def national():
-        fine = resample_nearest(reference, classes)
-        fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name") if a in classes.attrs})
-        fine.attrs["_FillValue"] = nd
-        t = drought_zonal_area_table(fine, boundary, codes=codes, drought_codes=dc, meanings=meanings, nodata=nd)
-        return fine, t[t["level"] == "national"]
+        t = drought_zonal_area_table(fine, boundary, **kw)
+        return t[t["level"] == "national"]
 
-    fine, t1 = part("so3_1_national", national)
-    part("so3_1_units", lambda: drought_zonal_area_table(fine, admin, codes=codes, drought_codes=dc, meanings=meanings,
-                                                         nodata=nd, id_field="unit"))
-    t2 = part("so3_2_years", lambda: drought_exposure(fine, pop, codes=codes, drought_codes=dc, nodata=nd,
-                                                      meanings=meanings, sex_percentage="2026"))
+    t1 = part("so3_1_national", national)
+    part("so3_1_units", lambda: drought_zonal_area_table(fine, admin, id_field="unit", **kw))
+    t2 = part("so3_2_years", lambda: drought_exposure(fine, pop, sex_percentage="2026", **kw))
+    part("so3_2_units", lambda: drought_exposure_zonal(fine, pop, admin, sex_percentage="2026", id_field="unit", **kw))
 
     def epochs():
         ep = epoch_most_severe(fine, epochs=p["epochs"], severity=p["severity"], nodata=nd).rio.write_crs(fine.rio.crs)
-        area = drought_area_table(ep, codes=codes, drought_codes=dc, meanings=meanings, nodata=nd, dim="epoch")
+        area = drought_zonal_area_table(ep, boundary, dim="epoch", **kw)
+        area = area[area["level"] == "national"]
         frames, sums = [], []
         for label, first, last in zip(ep["epoch"].values, ep["epoch_start"].values, ep["epoch_end"].values):
             year, _ = epoch_population_year(int(first), int(last), POP_YEARS)
             one, layer = ep.sel(epoch=[label]), pop.sel(year=year, drop=True)
             emap = epoch_exposure_map(one, layer, drought_codes=dc, nodata=nd)
             sums.append(float(emap.where(inside).sum()))  # the map, computed block by block and summed
-            frames.append(drought_exposure(one, layer, codes=codes, drought_codes=dc, nodata=nd, meanings=meanings,
-                                           sex_percentage="2026", dim="epoch"))
+            frames.append(drought_exposure(one, layer, sex_percentage="2026", dim="epoch", **kw))
         return area, frames, sums
 
-    ep_area, ep_frames, ep_sums = part("epochs", epochs)
-    return {"classes": classes, "t1": t1, "t2": t2, "ep_area": ep_area, "ep_frames": ep_frames, "ep_sums": ep_sums}
+    ep_res = part("epochs", epochs)
+    return {"classes": classes, "t1": t1, "t2": t2, "epochs": ep_res}
 
 
 def run_runner_emap(size: int, p: dict, boundary) -> float:
@@ -428,7 +436,36 @@ def _warm_up(p: dict) -> None:
     weighted_class_sum(tiny, tiny.astype("float32").rio.write_crs("EPSG:4326"), codes=[0, 1], nodata=255)
 
 
-def worker(case: str, size: int) -> None:
+def _ours_tables(res: dict, p: dict) -> dict:
+    """The national numbers of ours, keyed like the floor's: {year or epoch: {class: value}}."""
+    out: dict = {}
+    t1, t2 = res["t1"], res["t2"]
+    if t1 is not None:
+        cls = t1[t1["kind"] == "class"]
+        out["area"] = {int(y): dict(zip(map(int, g["class"]), g["area_km2"])) for y, g in cls.groupby("year")}
+        nod = t1[t1["kind"] == "nodata"]
+        for y, a in zip(nod["year"], nod["area_km2"]):
+            out["area"][int(y)][p["nodata"]] = float(a)
+    if t2 is not None:
+        t2 = t2[t2["group"] == "total"]
+        out["pop"] = {}
+        for y, g in t2.groupby("year"):
+            c = g[g["kind"] == "class"]
+            out["pop"][int(y)] = dict(zip(map(int, c["class"]), c["population"]))
+            out["pop"][int(y)][p["nodata"]] = float(g.loc[g["kind"] == "nodata", "population"].sum())
+    if res["epochs"] is not None:
+        area, frames, sums = res["epochs"]
+        ea = area[area["kind"] == "class"]
+        out["epoch_area"] = {str(e): dict(zip(map(int, g["class"]), g["area_km2"])) for e, g in ea.groupby("epoch")}
+        out["epoch_pop"] = {}
+        for f in frames:
+            f = f[(f["group"] == "total") & (f["kind"] == "class")]
+            out["epoch_pop"][str(f["epoch"].iloc[0])] = dict(zip(map(int, f["class"]), f["population"]))
+        out["epoch_map_sums"] = sums
+    return out
+
+
+def worker(case: str, size: int, parts=PARTS) -> None:
     os.environ["GDAL_CACHEMAX"] = str(GDAL_CACHE_MB)
     start = rss_mib()
     p = drought_parameters()
@@ -451,27 +488,9 @@ def worker(case: str, size: int) -> None:
         _warm_up(p)
         base = rss_mib()
         timings: dict = {}
-        seconds, res = timed(lambda: run_ours(size, p, boundary, admin, timings))
+        seconds, res = timed(lambda: run_ours(size, p, boundary, admin, timings, parts))
         out.update(timings)
-        t1, t2 = res["t1"], res["t2"]
-        cls = t1[t1["kind"] == "class"]
-        out["area"] = {int(y): dict(zip(map(int, g["class"]), g["area_km2"])) for y, g in cls.groupby("year")}
-        nod = t1[t1["kind"] == "nodata"]
-        for y, a in zip(nod["year"], nod["area_km2"]):
-            out["area"][int(y)][p["nodata"]] = float(a)
-        t2 = t2[t2["group"] == "total"]
-        out["pop"] = {int(y): dict(zip(map(int, g.loc[g["kind"] == "class", "class"]), g.loc[g["kind"] == "class", "population"]))
-                      for y, g in t2.groupby("year")}
-        for y, g in t2.groupby("year"):
-            out["pop"][int(y)][p["nodata"]] = float(g.loc[g["kind"] == "nodata", "population"].sum())
-        ea = res["ep_area"]
-        ea = ea[ea["kind"] == "class"]
-        out["epoch_area"] = {str(e): dict(zip(map(int, g["class"]), g["area_km2"])) for e, g in ea.groupby("epoch")}
-        out["epoch_pop"] = {}
-        for f in res["ep_frames"]:
-            f = f[(f["group"] == "total") & (f["kind"] == "class")]
-            out["epoch_pop"][str(f["epoch"].iloc[0])] = dict(zip(map(int, f["class"]), f["population"]))
-        out["epoch_map_sums"] = res["ep_sums"]
+        out.update(_ours_tables(res, p))
     elif case == "runner_emap":
         _warm_up(p)
         base = rss_mib()
@@ -491,6 +510,8 @@ def worker(case: str, size: int) -> None:
 def _agreement(fl: dict, ours: dict, key: str) -> float:
     """Max relative difference of ours vs the floor over every (year or epoch, class) with a non-zero value."""
     worst = 0.0
+    if key not in ours:
+        return float("nan")
     for label, per_class in ours[key].items():
         ref = fl[key][str(label)]
         for code, v in per_class.items():
@@ -500,7 +521,7 @@ def _agreement(fl: dict, ours: dict, key: str) -> float:
     return worst
 
 
-def run_size(size: int, cases: list[str], emap_max: int) -> dict:
+def run_size(size: int, cases: list[str], emap_max: int, parts: str) -> dict:
     make_population(size)
     res = {}
     mpx = size * size / 1e6
@@ -513,18 +534,18 @@ def run_size(size: int, cases: list[str], emap_max: int) -> dict:
             print(f"{case:<12} skipped above --emap-max {emap_max} (the (6, {size}, {size}) float32 stack: "
                   f"{6 * 4 * size * size / 2**30:.1f} GiB)")
             continue
-        r = run_worker(__file__, ["--worker", case, "--size", str(size)], timeout=7200)
+        r = run_worker(__file__, ["--worker", case, "--size", str(size), "--parts", parts], timeout=14400)
         res[case] = r
         if "error" in r:
             print(f"{case:<12} ERROR {r['error']}")
             continue
-        parts = ", ".join(f"{k} {r[k]:.1f} ({r['peak_after_' + k]:.0f})" for k in
-                          ("coarse", "so3_1_national", "so3_1_units", "so3_2_years", "epochs") if k in r)
+        shown = ", ".join(f"{k} {r[k]:.1f} ({r['peak_after_' + k]:.0f})" for k in
+                          ("coarse", "so3_1_national", "so3_1_units", "so3_2_years", "so3_2_units", "epochs") if k in r)
         print(f"{case:<12}{r['seconds']:>9.2f}{r['peak_rss_mib']:>10.0f}{r['base_mib']:>10.0f}"
-              f"{r['peak_rss_mib'] - r['base_mib']:>11.0f}  {parts}", flush=True)
+              f"{r['peak_rss_mib'] - r['base_mib']:>11.0f}  {shown}", flush=True)
     fl, ours = res.get("floor", {}), res.get("ours", {})
     if "seconds" in fl and "seconds" in ours:
-        nat = ours["coarse"] + ours["so3_1_national"] + ours["so3_2_years"] + ours["epochs"]
+        nat = sum(ours.get(k, 0.0) for k in ("coarse", "so3_1_national", "so3_2_years", "epochs"))
         print(f"ratios (same run): ours total / floor {ours['seconds'] / fl['seconds']:.1f}x, national parts only "
               f"(no per-unit table) {nat / fl['seconds']:.1f}x; peak-base ours / floor "
               f"{(ours['peak_rss_mib'] - ours['base_mib']) / max(fl['peak_rss_mib'] - fl['base_mib'], 1):.1f}x, "
@@ -541,16 +562,17 @@ def main() -> None:
     ap.add_argument("--sizes", help="comma-separated sides, run in turn (e.g. 2000,4000,6000); overrides --size")
     ap.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, from {CASES}")
     ap.add_argument("--emap-max", type=int, default=10000, help="largest size for runner_emap (default 10000)")
+    ap.add_argument("--parts", default=",".join(PARTS), help=f"parts of ours to run (default all: {','.join(PARTS)})")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        worker(a.worker, a.size)
+        worker(a.worker, a.size, a.parts.split(","))
         return
     make_coarse()
     sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else [a.size]
     print(f"GDAL_CACHEMAX {GDAL_CACHE_MB} MiB; dask threaded scheduler ({os.cpu_count()} cores) for ours; floor single thread")
     for size in sizes:
-        run_size(size, a.cases.split(","), a.emap_max)
+        run_size(size, a.cases.split(","), a.emap_max, a.parts)
 
 
 if __name__ == "__main__":
