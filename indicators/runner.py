@@ -1135,7 +1135,15 @@ def _water_units_problems(inputs: Mapping[str, InputSpec], name: str) -> list[st
     try:
         precipitation_to_mm(str(units), np.array([31]))
     except IndicatorsError as exc:
-        return [f"inputs.{name}.units: {str(exc).split(';')[0]}; set them to what the values are in ({example})"]
+        from .units import parse_unit, registry
+
+        try:
+            dims = f" ({registry().Quantity(1.0, parse_unit(str(units), where=f'inputs.{name}.units')).dimensionality})"
+        except IndicatorsError:
+            dims = ""
+        reason = str(exc).split(";")[0] if not dims else "not a monthly water amount or rate"
+        return [f"inputs.{name}: units {str(units)!r}{dims}: {reason}; set inputs.{name}.units to the unit the values "
+                f"are in ({example})"]
     return []
 
 

@@ -399,7 +399,7 @@ def test_precipitation_in_any_water_units_passes_the_checks(country, units):
 
 def test_precipitation_in_other_units_is_refused(country):
     path = _config(country, "units-kelvin", inputs={"precipitation": {**PRECIP["precipitation"], "units": "K"}})
-    with pytest.raises(InputError, match=r"inputs.precipitation.units: .*mm/month, mm, mm/day"):
+    with pytest.raises(InputError, match=r"inputs.precipitation: units 'K' \(\[temperature\]\).*set inputs.precipitation.units .*mm/month, mm, mm/day"):
         prepare(load_config(path))
 
 
