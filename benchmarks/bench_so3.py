@@ -62,9 +62,10 @@ and the agreement of the national tables (km² and persons per class per year).
 
 Usage (small by default; ~1 min)::
 
-    python benchmarks/bench_so3.py                           # --size 2000
-    python benchmarks/bench_so3.py --sizes 2000,4000,6000    # the growth table (~10 min with data)
-    python benchmarks/bench_so3.py --size 20000 --cases ours,floor   # ~100 m grid: long (see README)
+    python benchmarks/bench_so3.py                           # --size 2000, all cases, ~1.5 min
+    python benchmarks/bench_so3.py --sizes 2000,4000,6000    # the growth table, ~15 min (6000²: ~10 min)
+    python benchmarks/bench_so3.py --sizes 2000,6000,10000,20000 --cases floor,ours --parts so3_2_years  # ~15 min
+    python benchmarks/bench_so3.py --size 20000              # all parts at ~100 m: hours with the current resample
 """
 
 from __future__ import annotations
