@@ -24,6 +24,7 @@ BENCHMARKS = {
     "bench_spi.py": ([], ["--size", "500x500x480"]),
     "bench_spei.py": ([], ["--size", "500x500x480"]),
     "bench_gamma.py": ([], []),
+    "bench_so3.py": ([], ["--sizes", "2000,6000,10000,20000", "--cases", "floor,ours", "--parts", "so3_2_years"]),
 }
 
 

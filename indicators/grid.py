@@ -423,7 +423,20 @@ def resample_nearest(reference: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
     ref_x = np.asarray(reference[reference.rio.x_dim].values, dtype="float64")
     nrow, ncol = source.shape
 
-    def block(rows: slice, cols: slice) -> np.ndarray:
+    separable = transformer is None and inverse.b == 0 and inverse.d == 0  # same CRS, no rotation
+    if separable:
+        # rows depend on y only and columns on x only: 1-D indices for the whole grid, computed once
+        r_all = np.floor(inverse.e * ref_y + inverse.f)
+        c_all = np.floor(inverse.a * ref_x + inverse.c)
+        r_ok, c_ok = (r_all >= 0) & (r_all < nrow), (c_all >= 0) & (c_all < ncol)
+        r_idx, c_idx = np.where(r_ok, r_all, 0).astype(np.intp), np.where(c_ok, c_all, 0).astype(np.intp)
+
+    def block(plane: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+        if separable:
+            out = plane[r_idx[rows, None], c_idx[None, cols]]
+            out[~r_ok[rows], :] = fill
+            out[:, ~c_ok[cols]] = fill
+            return out
         xx, yy = np.meshgrid(ref_x[cols], ref_y[rows])
         if transformer is not None:
             xx, yy = transformer.transform(xx, yy)
@@ -431,17 +444,21 @@ def resample_nearest(reference: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
         r = np.floor(inverse.d * xx + inverse.e * yy + inverse.f)
         ok = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol) & np.isfinite(r) & np.isfinite(c)
         ri, ci = np.where(ok, r, 0).astype(np.intp), np.where(ok, c, 0).astype(np.intp)
-        return np.where(ok, values[..., ri, ci], fill)
+        return np.where(ok, plane[ri, ci], fill)
 
     ny, nx = target.shape
     ychunks, xchunks = _yx_chunks(reference, ny, nx)
     lead_shape = values.shape[:-2]
 
     def make(block_info=None):
-        (y0, y1), (x0, x1) = block_info[None]["array-location"][-2:]
-        return block(slice(y0, y1), slice(x0, x1))
+        loc = block_info[None]["array-location"]
+        (y0, y1), (x0, x1) = loc[-2:]
+        lead_index = tuple(lo for lo, _ in loc[:-2])
+        out = block(values[lead_index], slice(y0, y1), slice(x0, x1))
+        return out.reshape((1,) * len(lead_index) + out.shape)
 
-    data = dsa.map_blocks(make, dtype=values.dtype, chunks=tuple((n,) for n in lead_shape) + (ychunks, xchunks),
+    # one leading index (e.g. one year) per block: a table of one year computes only that year's blocks
+    data = dsa.map_blocks(make, dtype=values.dtype, chunks=tuple((1,) * n for n in lead_shape) + (ychunks, xchunks),
                           meta=np.empty((0,) * (len(lead_shape) + 2), dtype=values.dtype))
     coords = {d: da[d] for d in lead if d in da.coords}
     coords.update({ydim: (ydim, ref_y), xdim: (xdim, ref_x)})

@@ -2377,7 +2377,8 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
         t["population_year"] = year
         frames.append(t)
     emap = xr.concat(maps, dim="epoch", coords="minimal", compat="override").drop_vars("population_year", errors="ignore")
-    (emap,) = ctx.compute(emap.where(_inside(ctx)).astype("float32").rio.write_crs(ep.rio.crs))
+    # lazy: the writer computes one epoch's map at a time (the whole stack of a fine grid would not fit)
+    emap = emap.where(_inside(ctx)).astype("float32").rio.write_crs(ep.rio.crs)
     emap.attrs.update(long_name="population exposed to drought (most severe class of the epoch)", units="person")
     ctx.record("SO3-2", "epoch population years", used)
     ctx.add_raster(RasterOutput("SO3-2", "population_exposed_epochs",
