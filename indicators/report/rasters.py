@@ -130,7 +130,8 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
     if crs is None:
         raise ComputeError(f"cannot write {da.name!r} as a GeoTIFF: it has no CRS")
     transform = da.rio.transform(recalc=True)
-    data = np.asarray(da.values)
+    lazy = getattr(da.data, "dask", None) is not None
+    data = da.data if lazy else np.asarray(da.values)
     nodata = nodata_of(da)
     if nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata)) and np.issubdtype(data.dtype, np.integer):
         nodata = int(nodata)
@@ -151,15 +152,56 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
 
     mem_profile = {"driver": "GTiff", "width": data.shape[2], "height": data.shape[1], "count": data.shape[0],
                    "dtype": data.dtype.name, "crs": crs, "transform": transform, "nodata": nodata}
+
+    def describe(dst) -> None:
+        dst.update_tags(**tags)
+        for i, name in enumerate(names, start=1):
+            dst.set_band_description(i, f"{band_dim[0]}={name}" if band_dim[0] != "band" else name)
+        if cmap and is_class:
+            dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
+
+    def to_cog(src) -> None:
+        rio_copy(src, path, driver="COG", compress="DEFLATE", blocksize=256,
+                 overview_resampling="nearest" if is_class else "average")
+
+    if lazy:
+        # a dask layer (a fine grid) is computed block by block into a tiled GeoTIFF beside the target, never whole
+        import threading
+
+        import dask.array as dsa
+        import rasterio
+
+        staging = path.with_name(f".{path.stem}.staging.tif")
+        try:
+            with rasterio.open(staging, "w", **mem_profile, tiled=True, blockxsize=512, blockysize=512,
+                               BIGTIFF="IF_SAFER") as dst:
+                describe(dst)
+                dsa.store(data, _BandWindowWriter(dst, threading.Lock()), lock=False)
+            with rasterio.open(staging) as src:
+                to_cog(src)
+        finally:
+            staging.unlink(missing_ok=True)
+        return path
     with MemoryFile() as mem:
         with mem.open(**mem_profile) as dst:
             dst.write(data)
-            dst.update_tags(**tags)
-            for i, name in enumerate(names, start=1):
-                dst.set_band_description(i, f"{band_dim[0]}={name}" if band_dim[0] != "band" else name)
-            if cmap and is_class:
-                dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
+            describe(dst)
         with mem.open() as src:
-            rio_copy(src, path, driver="COG", compress="DEFLATE", blocksize=256,
-                     overview_resampling="nearest" if is_class else "average")
+            to_cog(src)
     return path
+
+
+class _BandWindowWriter:
+    """dask.array.store target writing (band, row, column) blocks into an open rasterio dataset."""
+
+    def __init__(self, ds, lock):
+        self.ds, self.lock = ds, lock
+
+    def __setitem__(self, key, value) -> None:
+        from rasterio.windows import Window
+
+        bands, rows, cols = key
+        first = bands.start or 0
+        win = Window(cols.start or 0, rows.start or 0, value.shape[2], value.shape[1])
+        with self.lock:
+            self.ds.write(np.asarray(value), indexes=list(range(first + 1, first + 1 + value.shape[0])), window=win)
