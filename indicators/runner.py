@@ -1315,16 +1315,19 @@ def _so3_trend_table(ctx: Context, indicator: str, table: Any, *, value: str, fi
                         notes=[str(t["note"])]))
 
 
-def _official_denominator(table: Any, official: float) -> Any:
+def _official_denominator(table: Any, official: float, *, dim: str = "year", area_rows: bool = True) -> Any:
     """SO3-1's national table with the official land area as the denominator (D3): percentages of the class and
-    any-drought rows recomputed, and per year an ``official land area`` row beside the pixel land area."""
+    any-drought rows recomputed, and (*area_rows*) per *dim* label an ``official land area`` row beside the pixel
+    land area."""
     import pandas as pd
 
     out = table.copy()
     rows = out["kind"].isin(["class", "any_drought"])
     out.loc[rows, "percent_of_land"] = 100.0 * out.loc[rows, "area_km2"] / official
-    extra = pd.DataFrame([{"year": y, "kind": "official land area", "area_km2": official} for y in out["year"].unique()])
-    return pd.concat([out, extra], ignore_index=True).sort_values("year", kind="stable").reset_index(drop=True)
+    if not area_rows:
+        return out
+    extra = pd.DataFrame([{dim: y, "kind": "official land area", "area_km2": official} for y in out[dim].unique()])
+    return pd.concat([out, extra], ignore_index=True).sort_values(dim, kind="stable").reset_index(drop=True)
 
 
 def _run_so3_hazard(ctx: Context) -> None:
@@ -1420,8 +1423,7 @@ def _run_so3_hazard(ctx: Context) -> None:
                                         land_mask=ep_land, dim="epoch", method="centre")
     by_epoch = by_epoch[(by_epoch["level"] == "national") & by_epoch["kind"].isin(["class", "any_drought", "water", "nodata"])]
     if official is not None:
-        rows = by_epoch["kind"].isin(["class", "any_drought"])
-        by_epoch.loc[rows, "percent_of_land"] = 100.0 * by_epoch.loc[rows, "area_km2"] / float(official)
+        by_epoch = _official_denominator(by_epoch, float(official), dim="epoch", area_rows=False)
     cols = [c for c in ("epoch", "kind", "class", "class_name", "area_km2", "percent_of_land") if c in by_epoch.columns]
     ctx.add_table(Table("SO3-1.epochs", "Land per drought intensity class, most severe class of each four-year epoch (D7)",
                         by_epoch[cols], units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=note))
