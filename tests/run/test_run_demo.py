@@ -301,3 +301,23 @@ def test_so3_unit_epoch_and_trend_tables_add_up(demo):
     # the national count takes cells whose centre is inside the boundary, the units their exact coverage: the two
     # rules differ along the border only
     np.testing.assert_allclose(z.loc[n.index], n, rtol=5e-3)
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "demo_golden"
+
+
+def test_demo_tables_equal_the_golden_tables(demo):
+    """Every table the demo wrote at a56a3d2 (tests/data/demo_golden) is written again with the same values.
+
+    A deliberate change of a number updates the golden file and says why in CHANGELOG.md.
+    """
+    goldens = sorted(GOLDEN.rglob("*.csv"))
+    assert len(goldens) >= 60
+    for g in goldens:
+        rel = g.relative_to(GOLDEN)
+        got = demo / rel
+        assert got.is_file(), f"{rel} is no longer written"
+        want_df = pd.read_csv(g, keep_default_na=False)
+        got_df = pd.read_csv(got, keep_default_na=False)
+        assert list(got_df.columns) == list(want_df.columns), rel
+        pd.testing.assert_frame_equal(got_df, want_df, check_exact=False, rtol=1e-10, atol=0, obj=str(rel))
