@@ -56,7 +56,7 @@ RECORDED_INPUTS: tuple[str, ...] = ("land_cover_national",)
 
 #: The input names the indicators of this version read (docs/user-guide.md §3.1), with what each holds.
 #: A configured input outside this list (and outside what the run's stages need) is reported as a
-#: misspelling before anything is computed, instead of being silently ignored.  It is the runner's
+#: misspelling before anything is computed, instead of being silently ignored.  It is the engine's
 #: stage vocabulary (``Stage.inputs``) plus RECORDED_INPUTS; a test keeps the two equal.
 INPUT_NAMES: dict[str, str] = {
     "land_cover": "land-cover maps, one per year (SO1-1, SO1-4, SO4-1; land mask of SO3)",

@@ -57,7 +57,7 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     from ..config import resolved_config_text
     from ..errors import InputError
     from ..report.atomic import check_output_dir
-    from ..runner import prepare, run_to_directory
+    from ..engine import prepare, run_to_directory
 
     if args.check:
         prep = prepare(loaded)
@@ -69,7 +69,7 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
         return 0
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
-    # fail before computing when the output cannot be written (the runner checks again)
+    # fail before computing when the output cannot be written (the engine checks again)
     check_output_dir(args.output, overwrite=args.overwrite)
     text = resolved_config_text(loaded, header=header)
     result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,

@@ -1,7 +1,7 @@
 """Writers of a run's outputs: rasters, reporting tables, the HTML report, provenance.
 
 Nothing here computes an indicator: the writers take finished results (see
-:class:`indicators.runner.RunResult`) and put them on disk, deterministically
+:class:`indicators.report.model.RunResult`) and put them on disk, deterministically
 (sorted keys, fixed float formatting, no timestamps in tables) and atomically
 (everything goes to a temporary directory beside the target, which is moved
 into place only when complete).

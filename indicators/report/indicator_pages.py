@@ -34,7 +34,7 @@ def page_name(code: str) -> str:
 
 def render_page(fw: Any, code: str) -> str:
     """The Markdown page of indicator *code*."""
-    from ..runner import INPUT_DOCS
+    from ..input_docs import INPUT_DOCS
 
     ind = fw.indicator(code)
     obj = fw.objective(ind.objective)

@@ -56,7 +56,7 @@ class Skipped:
 
 @dataclass
 class RunResult:
-    """Everything the writers need; produced by :func:`indicators.runner.run`."""
+    """Everything the writers need; produced by :func:`indicators.engine.execute`."""
 
     country: str
     edition: str

@@ -260,6 +260,9 @@ class Indicator(Strict):
     reporting_tables: FrozenMap[EditionId, tuple[str, ...]] = Field(default_factory=dict)
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()
+    run: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+                            description="the stage that computes the indicator in a run: 'package.module:NAME', "
+                                        "a Stage whose indicators include this one (e.g. indicators.so3.run_hazard:STAGE)")
     source: str
     evidence: tuple[Evidence, ...] = ()
     note: str | None = None

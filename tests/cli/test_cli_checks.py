@@ -82,7 +82,10 @@ def test_input_names_are_the_vocabulary_of_the_stages():
     """config.INPUT_NAMES (the documented vocabulary) is what the stages declare they read, plus the inputs
     recorded only; prepare checks a configuration against that vocabulary."""
     from indicators.config import INPUT_NAMES, RECORDED_INPUTS
-    from indicators.runner import STAGES, input_vocabulary
+    from indicators import load_framework
+    from indicators.engine import input_vocabulary, stages_from_specs
+
+    STAGES = stages_from_specs(load_framework())
 
     assert all(s.inputs for s in STAGES)
     assert input_vocabulary(STAGES) == set(INPUT_NAMES)
@@ -93,20 +96,20 @@ def test_input_names_are_the_vocabulary_of_the_stages():
 def test_every_stage_needs_only_inputs_it_declares(tmp_path):
     """On the demo configuration (every input given), each stage's needs are inside its declared inputs."""
     from indicators.config import load_config
-    from indicators.runner import STAGES, load_run_framework
+    from indicators.engine import load_run_framework, stages_from_specs
 
     loaded = load_config(_config(tmp_path))
     fw = load_run_framework(loaded)
-    for stage in STAGES:
+    for stage in stages_from_specs(fw):
         needs = stage.needs(loaded.config.inputs, fw)
         assert not isinstance(needs, str), (stage.id, needs)
         assert {n.input for n in needs} <= set(stage.inputs), stage.id
 
 
-def test_runner_epoch_population_year_is_the_public_rule(monkeypatch):
-    """The runner takes the SO3-2 epoch population year from indicators.so3.exposure.epoch_population_year."""
+def test_so3_exposure_stage_takes_the_public_epoch_population_year_rule(monkeypatch):
+    """The SO3-2 stage takes the epoch population year from indicators.so3.exposure.epoch_population_year."""
     import indicators.so3.exposure as exposure
-    from indicators.runner import _epoch_population_year
+    from indicators.so3.run_exposure import _epoch_population_year
 
     calls = []
     real = exposure.epoch_population_year

@@ -13,7 +13,7 @@ import yaml
 from indicators.report.figures import LegendEntry
 from indicators.report.model import Chart, RasterOutput
 from indicators.report.tables import Table
-from indicators.runner import Need, Stage
+from indicators.stage import Need, Stage
 
 WEST, NORTH, RES = 10.0, 46.0, 0.01
 NY, NX = 30, 40
@@ -68,7 +68,7 @@ def country(tmp_path: Path) -> Path:
 
 
 def fake_framework(codes=("SO9-1", "SO9-2")):
-    """The few attributes of a Framework the runner uses."""
+    """The few attributes of a Framework the engine uses."""
     inds = [SimpleNamespace(code=c, name=f"Test indicator {c}", name_by_edition={}, multipurpose_of=None) for c in codes]
     params = {"test": SimpleNamespace(model_dump=lambda mode="json": {"threshold": 60.0, "source": "test"})}
 

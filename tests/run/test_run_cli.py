@@ -16,10 +16,10 @@ def test_cli_reports_every_problem_and_exits_2(country, tmp_path, capsys, monkey
     cfg["country"]["admin_units"]["id_field"] = "nope"
     (country / "config.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "out"
-    import indicators.runner as runner
+    import indicators.engine.executing as executing
 
-    monkeypatch.setattr(runner, "STAGES", TEST_STAGES)
-    monkeypatch.setattr(runner, "load_run_framework", lambda loaded: fake_framework())
+    monkeypatch.setattr(executing, "stages_from_specs", lambda fw: TEST_STAGES)
+    monkeypatch.setattr(executing, "load_run_framework", lambda loaded: fake_framework())
     code = main(["run", str(country / "config.yaml"), "-o", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2
@@ -37,7 +37,7 @@ def test_cli_missing_config_exits_2(tmp_path, capsys):
 
 def test_report_renders_in_headless_chromium(country, tmp_path):
     from indicators.config import load_config
-    from indicators.runner import run_to_directory
+    from indicators.engine import run_to_directory
 
     out = tmp_path / "out"
     run_to_directory(load_config(country / "config.yaml"), out, stages=TEST_STAGES, framework=fake_framework(), quiet=True)

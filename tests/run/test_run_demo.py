@@ -105,7 +105,7 @@ def test_table_ids_are_prais_ids_where_prais_has_them(demo):
     import yaml
 
     from indicators import load_framework
-    from indicators.runner import PRAIS_TABLE_IDS
+    from indicators.stage_tables import PRAIS_TABLE_IDS
 
     cfg = yaml.safe_load((demo / "run-config.yaml").read_text())
     fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
@@ -218,7 +218,7 @@ def test_report_has_the_annual_series_charts(demo):
 
 def test_epoch_population_year_rule():
     from indicators.errors import InputError
-    from indicators.runner import _epoch_population_year
+    from indicators.so3.run_exposure import _epoch_population_year
 
     grids = [2000, 2005, 2010, 2015, 2020]
     assert _epoch_population_year(grids, 2000, 2003, "nearest") == 2000

@@ -10,7 +10,7 @@ import yaml
 
 from indicators.config import load_config, parse_years
 from indicators.errors import InputError, SpecError
-from indicators.runner import run_to_directory
+from indicators.engine import run_to_directory
 
 from .conftest import TEST_STAGES, fake_framework, write_tif
 
@@ -153,7 +153,7 @@ def test_existing_output_needs_overwrite_and_failure_keeps_the_old_one(country, 
     with pytest.raises(InputError, match="--overwrite"):
         _run(country, out)
     # a failing run with --overwrite leaves the previous output untouched
-    from indicators.runner import Stage
+    from indicators.stage import Stage
 
     def boom(ctx):
         raise RuntimeError("boom")
@@ -190,9 +190,9 @@ def test_scheduler_runs_on_a_local_cluster_with_the_same_results(country, tmp_pa
 
 
 def test_unreachable_scheduler_is_an_input_error(country, tmp_path, monkeypatch):
-    import indicators.runner as runner
+    import indicators.engine.session as session
 
-    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(session, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(InputError, match="cannot connect"):
         _run(country, tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "out").exists()

@@ -10,7 +10,7 @@ import rasterio
 import yaml
 
 from indicators.config import load_config
-from indicators.runner import run_to_directory
+from indicators.engine import run_to_directory
 
 from .conftest import NX, NY, write_boundary, write_tif
 

@@ -38,7 +38,7 @@ def _run(tmp: Path, *, overlay_extra: dict | None = None, new_water: bool = Fals
     import rasterio
 
     from indicators.config import LoadedConfig, config_from_mapping
-    from indicators.runner import execute, prepare
+    from indicators.engine import execute, prepare
 
     cfg_path = SAMPLE / "demo_config.yaml"
     data = yaml.safe_load(cfg_path.read_text())
@@ -346,7 +346,7 @@ def test_so1_layers_on_a_cluster_are_written_by_its_workers(run, tmp_path):
     """With a distributed scheduler the worker processes write the SO1 layers to files in the scratch directory
     (the output's parent in a run); the results equal the local run's and stay file-backed."""
     distributed = pytest.importorskip("distributed", reason="requires optional dependency distributed")
-    from indicators.runner import release
+    from indicators.engine import release
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -371,7 +371,7 @@ def test_so1_layers_on_a_cluster_are_written_by_its_workers(run, tmp_path):
 def test_gdal_cache_is_set_for_the_run_unless_the_user_sets_it(monkeypatch):
     import os
 
-    from indicators.runner import GDAL_CACHE_MB, gdal_cache
+    from indicators.engine import GDAL_CACHE_MB, gdal_cache
 
     monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
     with gdal_cache():

@@ -10,7 +10,7 @@ import yaml
 import indicators
 from indicators.config import load_config
 from indicators.errors import InputError
-from indicators.runner import STAGES, prepare
+from indicators.engine import prepare
 
 
 def _factor_rows(ids_units, *, rename: dict[str, str] | None = None) -> str:
@@ -40,7 +40,7 @@ def test_unknown_factor_id_stops_the_run_before_computing(country):
     fw, factors = _spec_factors()
     path = _config(country, _factor_rows(factors, rename={"poverty": "poverty_international_line"}))
     with pytest.raises(InputError) as exc:
-        prepare(load_config(path), stages=STAGES, framework=fw)
+        prepare(load_config(path), framework=fw)
     text = str(exc.value)
     # file, line (header = line 1; poverty is the 7th factor of the first year: line 8), the bad id and the known ids
     assert "factors.csv" in text and "line 8" in text and "'poverty_international_line'" in text
@@ -52,7 +52,7 @@ def test_factor_unit_of_the_wrong_dimension_is_reported(country):
     text = _factor_rows(factors).replace("USD/person", "kg")
     path = _config(country, text)
     with pytest.raises(indicators.errors.IndicatorsError) as exc:
-        prepare(load_config(path), stages=STAGES, framework=fw)
+        prepare(load_config(path), framework=fw)
     assert "gdp_per_capita" in str(exc.value) and "factors.csv" in str(exc.value)
 
 

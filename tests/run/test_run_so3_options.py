@@ -15,7 +15,9 @@ import yaml
 
 from indicators.config import load_config
 from indicators.errors import InputError
-from indicators.runner import SPI_SUPPORTED, execute, prepare, so3_land_year
+from indicators.engine import execute, prepare
+from indicators.so3.run_common import so3_land_year
+from indicators.so3.run_hazard_checks import SPI_SUPPORTED
 
 CELL = 1000.0  # m: land-cover cells of 1 km² on EPSG:6933
 NY, NX = 8, 10

@@ -1,0 +1,117 @@
+"""Preparing (every check before computing) and executing a run's planned stages.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import LoadedConfig, Problems, check_inputs
+from ..progress import Progress
+from ..report.model import RunResult, Skipped
+from ..stage import Context, Stage
+from .bindings import stages_from_specs
+from .planning import Plan, plan
+
+
+@dataclass
+class Prepared:
+    """A run that passed every up-front check: ready to execute."""
+
+    loaded: LoadedConfig
+    framework: Any
+    plan: Plan
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def default_specs_dir() -> Path:
+    """The specs directory used when the configuration names none."""
+    from ..specs.loader import specs_dir
+
+    return specs_dir()
+
+
+def load_run_framework(loaded: LoadedConfig) -> Any:
+    """The framework for the configuration's edition, profile and overlay (SpecError if invalid)."""
+    from ..specs.loader import load_framework
+
+    cfg = loaded.config
+    overlay = None
+    if cfg.overlay:
+        # a path to a file, or the id of an overlay among the specs' overlays
+        p = loaded.resolve(cfg.overlay)
+        overlay = p if p.suffix.lower() in (".yaml", ".yml") or p.exists() else cfg.overlay
+    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None)
+
+
+def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:
+    """Every check before computing: specs, selection, inputs (all problems raised together)."""
+    fw = framework if framework is not None else load_run_framework(loaded)
+    stages = stages_from_specs(fw) if stages is None else stages
+    p = plan(loaded, fw, stages)
+    headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
+    problems = Problems()
+    for stage in p.stages:
+        if stage.check is not None:
+            for line in stage.check(loaded, fw):
+                problems.add(line)
+    problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
+    return Prepared(loaded, fw, p, headers)
+
+
+def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
+    """Every input name the stages may read, plus the inputs recorded but not read (config.RECORDED_INPUTS);
+    None when a stage does not declare its inputs (then only near-misses of the built-in names are flagged)."""
+    from ..config import RECORDED_INPUTS
+
+    if not stages or not all(s.inputs for s in stages):
+        return None
+    return {n for s in stages for n in s.inputs} | set(RECORDED_INPUTS)
+
+
+def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: Any = None,
+            scratch: str | os.PathLike | None = None) -> RunResult:
+    """Run the planned stages; return the finished result (nothing written yet).
+
+    *scratch* is where intermediate rasters go (default: the system's temporary directory); with a
+    distributed *client* it must be a directory the cluster's workers can write to."""
+    cfg = prep.loaded.config
+    fw = prep.framework
+    result = RunResult(country=cfg.country.name, edition=str(fw.edition), profile=getattr(fw.profile, "id", None))
+    result.indicators = list(prep.plan.indicators)
+    result.titles = {i.code: _indicator_name(i, fw) for i in fw.indicators}
+    result.skipped = list(prep.plan.skipped)
+    progress = Progress(len(prep.plan.stages), quiet=quiet, stream=stream, client=client)
+    ctx = Context(prep.loaded, fw, progress, result)
+    ctx.scratch = None if scratch is None else Path(scratch)
+    t0 = time.perf_counter()
+    for stage in prep.plan.stages:
+        with progress.stage(stage.title):
+            stage.run(ctx)
+    # an indicator of a stage that produced nothing for it is skipped, with the stage's reason
+    for code in list(result.indicators):
+        if code in ctx.skips or not ctx.produced(code):
+            result.indicators.remove(code)
+            result.skipped.append(Skipped(code, ctx.skips.get(code, "none of its inputs is in the run configuration")))
+    order = {i.code: n for n, i in enumerate(fw.indicators)}
+    result.skipped.sort(key=lambda s: order.get(s.indicator, len(order)))
+    result.timings = dict(progress.timings)
+    result.timings["total compute"] = round(time.perf_counter() - t0, 3)
+    # temporary files behind some result rasters: they live as long as the result, or until release(result)
+    result.__dict__["_stores"] = ctx.stores
+    return result
+
+
+def release(result: RunResult) -> None:
+    """Remove the temporary files behind the result's rasters (after writing them); the rasters are unusable then."""
+    for store in result.__dict__.pop("_stores", []):
+        store.close()
+
+
+def _indicator_name(ind: Any, fw: Any) -> str:
+    by = getattr(ind, "name_by_edition", None) or {}
+    return str(by.get(str(fw.edition), ind.name))

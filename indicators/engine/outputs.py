@@ -1,0 +1,114 @@
+"""Writing a finished run: rasters, tables, report, provenance.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import input_files
+from ..errors import ComputeError
+from ..report.model import RunResult
+from .executing import Prepared, default_specs_dir
+
+
+def check_legend_matches_flags(r: Any) -> None:
+    """Refuse to colour a class raster with a legend whose codes are not the raster's own flag values."""
+    flags = r.data.attrs.get("flag_values")
+    if flags is None:
+        return
+    if isinstance(flags, str):
+        flags = flags.split()
+    elif not isinstance(flags, (list, tuple)):
+        flags = list(getattr(flags, "tolist", lambda: [flags])())
+    codes = {int(e.code) for e in r.legend}
+    stray = sorted(int(v) for v in flags if int(v) not in codes)
+    if stray:
+        raise ComputeError(
+            f"{r.indicator}/{r.name}: the legend has codes {sorted(codes)} but the raster stores {stray}; "
+            "the map colours would be wrong (report this as a bug)"
+        )
+
+
+def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_text: str | None = None) -> list[Path]:
+    """Write rasters, tables, report.html and provenance.json into *out_dir* (an empty directory)."""
+    from ..report.page import write_report
+    from ..report.provenance import write_json
+    from ..report.rasters import write_cogs
+    from ..report.tables import write_tables
+
+    t0 = time.perf_counter()
+    written: list[Path] = []
+    for r in result.rasters:
+        if r.legend:
+            check_legend_matches_flags(r)
+        colors = {e.code: e.color for e in r.legend} if r.legend else None
+        paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator})
+        written += [p.relative_to(out_dir) for p in paths]
+    meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
+    written += write_tables(result.tables, out_dir, meta=meta)
+    write_report(result, out_dir / "report.html")
+    written.append(Path("report.html"))
+    if config_text is not None:
+        (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
+        written.append(Path("run-config.yaml"))
+    result.timings["write outputs"] = round(time.perf_counter() - t0, 3)
+    prov = provenance(result, prep, written)
+    write_json(prov, out_dir / "provenance.json")
+    written.append(Path("provenance.json"))
+    return written
+
+
+def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> dict[str, Any]:
+    """The provenance record: software, specs hash, parameters, inputs with checksums, timings."""
+    from ..report.provenance import sha256_file, sha256_files, software_versions
+
+    loaded, fw = prep.loaded, prep.framework
+    cfg = loaded.config
+    inputs: dict[str, Any] = {}
+    for name in sorted(prep.plan.requirements):
+        spec = cfg.inputs[name]
+        files = input_files(loaded, name, spec)
+        inputs[name] = {
+            "files": {k or name: {"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size}
+                      for k, p in files.items() if p.is_file()},
+            "units": spec.units, "years": spec.years, "source": spec.source,
+            "needed_by": list(prep.plan.requirements[name].needed_by),
+        }
+    geo = {"boundary": loaded.resolve(cfg.country.boundary)}
+    if cfg.country.admin_units:
+        geo["admin_units"] = loaded.resolve(cfg.country.admin_units.path)
+    for k, p in geo.items():
+        if p.is_file():
+            inputs[f"country.{k}"] = {"files": {k: {"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size}}}
+    specs_dir = loaded.resolve(cfg.specs) if cfg.specs else default_specs_dir()
+    spec_files = sorted(specs_dir.rglob("*.yaml")) if specs_dir.is_dir() else []
+    overlay_file = loaded.resolve(cfg.overlay) if cfg.overlay else None
+    return {
+        "software": software_versions(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else None,
+        "config": {"path": str(loaded.path) if loaded.path else None,
+                   "sha256": sha256_file(loaded.path) if loaded.path and loaded.path.is_file() else None,
+                   "content": cfg.model_dump(mode="json", exclude_none=True)},
+        "specs": {
+            "framework_hash": fw.spec_hash() if hasattr(fw, "spec_hash") else None,
+            "files_hash": sha256_files(spec_files, root=specs_dir) if spec_files else None,
+            "directory": str(specs_dir),
+            "edition": result.edition,
+            "profile": result.profile,
+            "overlay": getattr(getattr(fw, "overlay", None), "id", None),
+            "overlay_sha256": sha256_file(overlay_file) if overlay_file and overlay_file.is_file() else None,
+        },
+        "indicators": {"computed": result.indicators,
+                       "skipped": [{"indicator": s.indicator, "reason": s.reason} for s in result.skipped]},
+        "parameters": result.parameters,
+        "parameter_blocks": fw.blocks.model_dump(mode="json") if hasattr(fw, "blocks") else None,
+        "choices": [{"indicator": c.indicator, "decision": c.decision, "text": c.text} for c in result.choices],
+        "inputs": inputs,
+        "outputs": sorted(str(p) for p in written),
+        "timings_s": result.timings,
+        "started_at": result.provenance.get("started_at"),
+    }

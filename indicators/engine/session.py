@@ -1,0 +1,90 @@
+"""The whole of ``indicators run``: GDAL cache, scheduler connection, prepare, execute, atomic write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..config import LoadedConfig
+from ..errors import InputError
+from ..report.model import RunResult
+from ..stage import Stage
+from .executing import execute, prepare, release
+from .outputs import write_outputs
+
+
+#: how long to wait for a dask scheduler before reporting it unreachable
+CONNECT_TIMEOUT = "10s"
+
+
+#: GDAL block cache of a run, MiB: the stages stream their inputs once, so a larger cache only takes memory
+#: (benchmarks/bench_sdg.py); a GDAL_CACHEMAX set by the user wins
+GDAL_CACHE_MB = 64
+
+
+@contextmanager
+def gdal_cache(mb: int = GDAL_CACHE_MB) -> Iterator[None]:
+    """``GDAL_CACHEMAX`` = *mb* for the duration of a run, unless the environment sets it."""
+    if "GDAL_CACHEMAX" in os.environ:
+        yield
+        return
+    os.environ["GDAL_CACHEMAX"] = str(int(mb))
+    try:
+        yield
+    finally:
+        os.environ.pop("GDAL_CACHEMAX", None)
+
+
+def connect(scheduler: str | None) -> Any:
+    """A dask.distributed Client for *scheduler* (an address such as tcp://host:8786), or None."""
+    if not scheduler:
+        return None
+    try:
+        from distributed import Client
+
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=True)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"--scheduler {scheduler}: cannot connect to the dask scheduler ({exc}); check the address") from None
+
+
+def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool = False, quiet: bool = False,
+                     scheduler: str | None = None, stages: Sequence[Stage] | None = None,
+                     config_text: str | None = None, stream: Any = None, framework: Any = None) -> RunResult:
+    """Check everything, compute, and write *out* atomically. The whole of ``indicators run``."""
+    with gdal_cache():
+        return _run_to_directory(loaded, out, overwrite=overwrite, quiet=quiet, scheduler=scheduler, stages=stages,
+                                 config_text=config_text, stream=stream, framework=framework)
+
+
+def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool, quiet: bool, scheduler: str | None,
+                      stages: Sequence[Stage] | None, config_text: str | None, stream: Any, framework: Any) -> RunResult:
+    from datetime import datetime, timezone
+
+    from ..report.atomic import atomic_output_dir, check_output_dir
+
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    check_output_dir(out, overwrite=overwrite)
+    # a wrong scheduler address is reported before the inputs are read
+    client = connect(scheduler)
+    try:
+        prep = prepare(loaded, stages=stages, framework=framework)
+        # with a cluster, intermediate rasters go beside the output: workers that write the output's
+        # file system can write them (the system's temporary directory is private to this machine)
+        scratch = Path(out).resolve().parent if client is not None else None
+        result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
+        result.provenance["started_at"] = started
+        if scheduler:
+            result.provenance["scheduler"] = scheduler
+        try:
+            with atomic_output_dir(out, overwrite=overwrite) as tmp:
+                write_outputs(result, prep, tmp, config_text=config_text)
+        finally:
+            release(result)
+    finally:
+        if client is not None:
+            client.close()
+    return result

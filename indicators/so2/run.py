@@ -1,0 +1,146 @@
+"""The SO2 stages: SO2-1/SO2-2 national statistics (tables) and SO2-3 population exposed to land degradation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..config import InputSpec
+from ..errors import IndicatorsError, InputError
+from ..report.model import Chart
+from ..report.tables import Table
+from ..stage import Context, Need, Stage
+from ..stage_helpers import coverage_rule, inside_boundary, mask_nodata
+from ..stage_tables import add_frames, edition_span, input_table, series_chart, series_params, tables_check, trend_args
+
+
+SO2_TABLES = ("so2_1_poverty", "so2_2_water")
+
+
+def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    have = [n for n in ("so2_1_poverty", "so2_2_water") if n in inputs]
+    return [Need(n, "table", same_grid=False) for n in have] or "inputs so2_1_poverty / so2_2_water not in the run configuration"
+
+
+def _run_so2_tables(ctx: Context) -> None:
+    from ..so2.people import drinking_water_indicator, poverty_indicator
+
+    fw = ctx.framework
+    years = edition_span(fw)
+    if ctx.has("so2_1_poverty"):
+        p = series_params(ctx, "SO2-1")
+        args = fw.binding_arguments("SO2-1.poverty")
+        ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
+        ctx.record("SO2-1", "ppp_year", args["ppp_year"])
+        ctx.record("SO2-1", "years", list(years))
+        table = input_table(ctx.loaded, fw, "so2_1_poverty", table_schema)
+        out = poverty_indicator(table, **args, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
+                                **trend_args(p))
+        add_frames(ctx, "SO2-1", _split_poverty_gini(out))
+        series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
+    if ctx.has("so2_2_water"):
+        p = series_params(ctx, "SO2-2")
+        ctx.record("SO2-2", "years", list(years))
+        table = input_table(ctx.loaded, fw, "so2_2_water", table_schema)
+        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=tuple(p.percent_range),
+                                       years=years, allow_gaps=p.allow_gaps, **trend_args(p))
+        add_frames(ctx, "SO2-2", out)
+        cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
+                if c in out["series"].columns]
+        series_chart(ctx, "SO2-2", out["series"], cols, "Safely managed drinking water", "%", by="scope")
+
+
+def _split_poverty_gini(out: Mapping[str, Any]) -> dict[str, Any]:
+    """SO2-1's series as PRAIS has it: the poverty share (T1) and the Gini index (T2, when given) apart."""
+    frames = dict(out)
+    series = frames.pop("series")
+    keys = [c for c in ("scope", "year") if c in series.columns]
+    gini = [c for c in series.columns if c.startswith("gini")]
+    poverty = series.drop(columns=gini)
+    poverty.attrs = dict(series.attrs)
+    split = {"poverty": poverty}
+    if gini and series[gini].notna().any().any():
+        g = series[keys + gini].dropna(subset=gini, how="all")
+        g.attrs = dict(series.attrs)
+        split["gini"] = g
+    return {**split, **frames}
+
+
+def _so23_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    if "population_total" not in inputs:
+        return "input population_total not in the run configuration"
+    needs = [Need("population_total", "raster", "person")]
+    needs += [Need(n, "raster", "person") for n in ("population_female", "population_male") if n in inputs]
+    return needs
+
+
+def _population_year(available: Sequence[int], year: int, fill: str, *, input_name: str = "population_total") -> int:
+    """The population year used for *year*: itself, or with ``population_year_fill: nearest`` the nearest (ties: the later)."""
+    if fill == "nearest":
+        return min(available, key=lambda y: (abs(int(y) - year), -int(y)))
+    if int(year) not in [int(v) for v in available]:
+        raise InputError(f"inputs.{input_name}: no population map for {year} and the specs' drought_exposure.population_year_fill "
+                         f"is {fill!r}; add that year (available: {sorted(int(v) for v in available)}) or use 'nearest'")
+    return int(year)
+
+
+def _run_so23(ctx: Context) -> None:
+    import pandas as pd
+
+    from ..so2.land_degradation_exposure import population_exposed_to_degradation
+
+    fw = ctx.framework
+    exp = ctx.params("SO2-3", "drought_exposure")
+    basis = {"share_of_sex_total": "own_total", "share_within_exposed": "exposed"}[
+        fw.edition_spec().sex_percentage if exp.sex_percentage == "edition" else exp.sex_percentage]
+    ctx.record("SO2-3", "sex_percent_basis", basis)
+    pops = {n: ctx.raster(n) for n in ("population_total", "population_female", "population_male") if ctx.has(n)}
+    _, admin = ctx.polygons(ctx.reference().rio.crs)
+    a = ctx.config.country.admin_units
+    frames = []
+    for p in ctx.shared["periods"]:
+        year = _population_year([int(v) for v in pops["population_total"]["year"].values], p.years[1], exp.population_year_fill)
+        layer = {k: mask_nodata(v.sel(year=year, drop=True)).where(inside_boundary(ctx)) for k, v in pops.items()}
+        t = population_exposed_to_degradation(ctx.shared["sdg"][p.id], layer["population_total"],
+                                              population_female=layer.get("population_female"),
+                                              population_male=layer.get("population_male"), sex_percent_basis=basis,
+                                              units=admin, method=coverage_rule(ctx), id_field=a.id_field if a else None)
+        t.insert(0, "population_year", year)
+        t.insert(0, "period", p.id)
+        frames.append(t)
+    tab = pd.concat(frames, ignore_index=True)
+    tab.attrs = {}
+    ctx.add_table(Table("SO2-3.T1", "Population on degraded, stable and improved land, by sex", tab,
+                        units={"population": "person", "female": "person", "male": "person", "percent": "percent",
+                               "percent_female": "percent", "percent_male": "percent"},
+                        notes=[f"Population of each period's last year (population_year_fill: {exp.population_year_fill}).",
+                               "Degraded, stable and improved land as in SO1-4.T1: for a reporting period its status against "
+                               "the baseline (degraded = status 1-3), for the baseline the baseline assessment."]))
+    ctx.choose("SO2-3", "D8", "Percentages by sex: " + ("exposed women / all women (2026)" if basis == "own_total"
+                                                       else "share of each sex among the exposed (2022)") + ".")
+    nat = tab[(tab["level"] == "national") & (tab["class"] == "degraded")].set_index("period")
+    cols = [c for c in ("percent", "percent_female", "percent_male") if c in nat.columns]
+    ctx.add_chart(Chart("SO2-3", "Population on degraded land", nat[cols], ylabel="% of the population"))
+
+
+def table_schema(fw: Any, name: str) -> Any:
+    """The schema (columns, types, ranges from the specs) of the SO2 table input *name*."""
+    from .people import poverty_table_schema, water_table_schema
+
+    rng = tuple(fw.parameters("series").percent_range)
+    if name == "so2_1_poverty":
+        return poverty_table_schema(rng)
+    if name == "so2_2_water":
+        return water_table_schema(rng)
+    raise IndicatorsError(f"internal: no table schema for input {name!r}")
+
+
+#: SO2-1 and SO2-2 from national statistics (tables)
+NATIONAL_STATISTICS = Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",),
+                            _so2_needs, _run_so2_tables, check=tables_check(SO2_TABLES, table_schema), inputs=SO2_TABLES)
+
+#: SO2-3 from the SO1 status maps and the population rasters
+LAND_DEGRADATION_EXPOSURE = Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),
+                                  ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",),
+                                  inputs=("population_total", "population_female", "population_male"))

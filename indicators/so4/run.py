@@ -1,0 +1,79 @@
+"""The SO4 table stage: SO4-2 Red List Index and SO4-3 KBA coverage (SO4-1 is computed with SO1-3, indicators.so1.run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import InputSpec
+from ..errors import IndicatorsError
+from ..stage import Context, Need, Stage
+from ..stage_helpers import read_all_fields
+from ..stage_tables import add_frames, edition_span, input_table, series_chart, series_params, tables_check, trend_args
+
+
+SO4_TABLES = ("so4_2_red_list", "so4_3_kba_coverage")
+
+
+def _so4_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    needs = [Need("so4_2_red_list", "table", same_grid=False)] if "so4_2_red_list" in inputs else []
+    if "kba" in inputs and "protected_areas" in inputs and "establishment_year" in inputs["protected_areas"].fields:
+        needs += [Need("kba", "vector", same_grid=False), Need("protected_areas", "vector", same_grid=False)]
+    elif "so4_3_kba_coverage" in inputs:
+        needs.append(Need("so4_3_kba_coverage", "table", same_grid=False))
+    return needs or "inputs so4_2_red_list / kba + protected_areas / so4_3_kba_coverage not in the run configuration"
+
+
+def _run_so4_tables(ctx: Context) -> None:
+    from ..so4.protected_areas import kba_protected_coverage, kba_protected_coverage_from_table
+    from ..so4.red_list import red_list_index_indicator
+
+    years = edition_span(ctx.framework)
+    if ctx.has("so4_2_red_list"):
+        p = series_params(ctx, "SO4-2")
+        rng = tuple(ctx.params("SO4-2", "red_list").value_range)
+        ctx.record("SO4-2", "years", list(years))
+        table = input_table(ctx.loaded, ctx.framework, "so4_2_red_list", table_schema)
+        out = red_list_index_indicator(table, value_range=rng, years=years, allow_gaps=p.allow_gaps, **trend_args(p))
+        add_frames(ctx, "SO4-2", out)
+        series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
+    kba_ok = ctx.has("kba") and ctx.has("protected_areas") and "establishment_year" in ctx.spec("protected_areas").fields
+    if kba_ok:
+        p = series_params(ctx, "SO4-3")
+        kb = ctx.params("SO4-3", "kba")
+        ks, ps = ctx.spec("kba"), ctx.spec("protected_areas")
+        # all attributes are needed (establishment year); the compute function repairs and reports geometries
+        kba, pa = read_all_fields(ctx.path("kba")), read_all_fields(ctx.path("protected_areas"))
+        out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
+                                     establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
+                                     unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
+                                     area_crs=None, **trend_args(p))
+        ctx.choose("SO4-3", "D4", "KBA and protected-area areas are geodesic areas on the WGS84 ellipsoid.")
+        add_frames(ctx, "SO4-3", out)
+        series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
+    elif ctx.has("so4_3_kba_coverage"):
+        p = series_params(ctx, "SO4-3")
+        table = input_table(ctx.loaded, ctx.framework, "so4_3_kba_coverage", table_schema)
+        out = kba_protected_coverage_from_table(table, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
+                                                **trend_args(p))
+        add_frames(ctx, "SO4-3", out)
+        series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
+
+
+def table_schema(fw: Any, name: str) -> Any:
+    """The schema (columns, types, ranges from the specs) of the SO4 table input *name*."""
+    if name == "so4_2_red_list":
+        from .red_list import red_list_table_schema
+
+        return red_list_table_schema(tuple(fw.parameters("red_list").value_range))
+    if name == "so4_3_kba_coverage":
+        from .protected_areas import coverage_table_schema
+
+        return coverage_table_schema(tuple(fw.parameters("series").percent_range))
+    raise IndicatorsError(f"internal: no table schema for input {name!r}")
+
+
+STAGE = Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
+              ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables,
+              check=tables_check(SO4_TABLES, table_schema), inputs=(*SO4_TABLES, "kba", "protected_areas"))

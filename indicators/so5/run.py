@@ -1,0 +1,78 @@
+"""The SO5 stage: financial flows (SO5-1..4, USD) and the SO5-5 narrative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..config import InputSpec
+from ..errors import IndicatorsError
+from ..report.model import Chart
+from ..stage import Context, Need, Stage
+from ..stage_tables import add_frames, input_table, series_params, tables_check, trend_args
+
+
+SO5_TABLES = ("so5_flows", "exchange_rates", "so5_5_narrative")
+
+
+def _so5_indicators_computed(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    needs = []
+    if "so5_flows" in inputs:
+        needs += [Need("so5_flows", "table", same_grid=False), Need("exchange_rates", "table", same_grid=False)]
+    if "so5_5_narrative" in inputs:
+        needs.append(Need("so5_5_narrative", "table", same_grid=False))
+    return needs or "inputs so5_flows / so5_5_narrative not in the run configuration"
+
+
+def _run_so5(ctx: Context) -> None:
+    from ..so5.finance import future_support_narrative, resource_flows_indicator
+
+    fw = ctx.framework
+    if ctx.has("so5_flows"):
+        p = series_params(ctx, "SO5-1")
+        s5 = ctx.params("SO5-1", "so5")
+        weights = dict(s5.rio_marker_weights)
+        flows = input_table(ctx.loaded, fw, "so5_flows", table_schema)
+        rates = input_table(ctx.loaded, fw, "exchange_rates", table_schema)
+        out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=s5.unmarked_weight,
+                                       **trend_args(p))
+        series, trend = out["series"], out["trend"]
+        for code in ("SO5-1", "SO5-2", "SO5-3", "SO5-4"):
+            if code not in set(series["indicator"]):
+                ctx.skip(code, f"the flows table {ctx.path('so5_flows').name} has no {code} rows")
+        for code in sorted(set(series["indicator"])):
+            part = {"series": series[series["indicator"] == code], "trend": trend[trend["indicator"] == code]}
+            for k, v in part.items():
+                v.attrs = dict(out[k].attrs)
+            add_frames(ctx, code, part)
+            s = part["series"]
+            if not s.empty:
+                data = s.pivot_table(index="year", columns="direction", values="disbursed_usd", aggfunc="sum")
+                ctx.add_chart(Chart(code, f"{code} disbursed resources by direction (USD, Rio-marker weighted)", data.sort_index(), ylabel="USD"))
+            if code != "SO5-1":
+                ctx.result.parameters.setdefault(code, {}).update(ctx.result.parameters.get("SO5-1", {}))
+        add_frames(ctx, "SO5-1", {"flows": out["flows"]}, prefix="tier2_")
+    if ctx.has("so5_5_narrative"):
+        items = {i.code: i.name for i in fw.indicators if i.parent == "SO5-5"}
+        ctx.record("SO5-5", "sub_items", sorted(items))
+        table = input_table(ctx.loaded, fw, "so5_5_narrative", table_schema)
+        add_frames(ctx, "SO5-5", {"narrative": future_support_narrative(table, sub_items=items)})
+
+
+def table_schema(fw: Any, name: str) -> Any:
+    """The schema (columns, types, ranges from the specs) of the SO5 table input *name*."""
+    from .finance import EXCHANGE_RATE_SCHEMA, flows_table_schema, narrative_table_schema
+
+    if name == "so5_flows":
+        return flows_table_schema(tuple(dict(fw.parameters("so5").rio_marker_weights)))
+    if name == "exchange_rates":
+        return EXCHANGE_RATE_SCHEMA
+    if name == "so5_5_narrative":
+        return narrative_table_schema(tuple(i.code for i in fw.indicators if getattr(i, "parent", None) == "SO5-5"))
+    raise IndicatorsError(f"internal: no table schema for input {name!r}")
+
+
+STAGE = Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
+              ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=tables_check(SO5_TABLES, table_schema),
+              inputs=SO5_TABLES)

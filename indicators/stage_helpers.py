@@ -1,0 +1,97 @@
+"""Helpers every raster stage shares: the boundary mask, clipping, the area outside the country, nodata masks, legend entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .stage import Context
+
+
+def inside_boundary(ctx: Context) -> Any:
+    """True for cells of the common grid whose centre lies inside the country boundary (cached)."""
+    if "inside" not in ctx._cache:
+        import numpy as np
+        import xarray as xr
+        from rasterio.features import geometry_mask
+
+        from .grid import grid_of
+
+        ref = ctx.reference()
+        boundary, _ = ctx.polygons(ref.rio.crs)
+        if ref.chunks is not None:
+            # block by block, like the rasters it masks: no whole-grid mask in memory
+            from .rasterize import rasterize_polygons
+
+            bare = ref.drop_vars([c for c in ref.coords if c not in ref.dims])
+            da = (rasterize_polygons(boundary, bare) > 0).rename("inside")
+        else:
+            g = grid_of(ref)
+            mask = ~geometry_mask(boundary.geometry.values, out_shape=g.shape, transform=g.transform, all_touched=False)
+            da = xr.DataArray(np.asarray(mask), dims=("y", "x"), coords={"y": ref["y"], "x": ref["x"]}, name="inside")
+        ctx._cache["inside"] = da.rio.write_crs(ref.rio.crs)
+    return ctx._cache["inside"]
+
+
+def outside_km2(ctx: Context) -> float:
+    """Area of the common grid outside the country (pixel-centre rule), km²."""
+    if "outside_km2" not in ctx._cache:
+        from .grid import cell_area
+
+        ca = cell_area(ctx.reference())
+        ctx._cache["outside_km2"] = float((ca.broadcast_like(inside_boundary(ctx)).where(~inside_boundary(ctx), 0.0)).sum())
+    return ctx._cache["outside_km2"]
+
+
+def clip_to_boundary(da: Any, ctx: Context, nodata: int) -> Any:
+    """Cells outside the boundary set to *nodata* (attributes and CRS kept)."""
+    out = da.where(inside_boundary(ctx), nodata).astype(da.dtype)
+    out.attrs = dict(da.attrs)
+    return out.rio.write_crs(da.rio.crs) if da.rio.crs is not None else out
+
+
+def outside_cells(ctx: Context) -> int:
+    """Number of cells of the common grid outside the country (pixel-centre rule)."""
+    return int((~inside_boundary(ctx)).sum())
+
+
+def mask_nodata(da: Any) -> Any:
+    """Continuous raster with its nodata value as NaN."""
+    nod = da.rio.nodata
+    out = da.where(da != nod) if nod is not None else da
+    return out.rio.write_crs(da.rio.crs)
+
+
+def legend_entries(legend: Any, codes: Sequence[int] | None = None) -> list[Any]:
+    """Legend entries (code, name, colour) of a spec legend, in code order (grey when no colour)."""
+    from .report.figures import LegendEntry
+
+    classes = sorted(legend.classes, key=lambda c: c.code)
+    return [LegendEntry(c.code, c.name, c.color or "#999999") for c in classes if codes is None or c.code in codes]
+
+
+def index_scale(ctx: Context, name: str) -> float:
+    """How many stored units of input *name* make one index unit (NDVI): 1 for NDVI, 10000 for NDVI x 10000.
+
+    The specs give slope_floor, min_mean_difference and the percentile resolution in index units
+    (dimensionless); the input declares its ``units`` (a dimensionless pint unit) and optionally a
+    CF ``scale_factor``.
+    """
+    from .units import conversion_factor
+
+    spec = ctx.spec(name)
+    factor = conversion_factor("1", spec.units or "1", where=f"inputs.{name}")
+    return factor / (spec.scale_factor or 1.0)
+
+
+def read_all_fields(path: Path) -> Any:
+    import geopandas as gpd
+
+    return gpd.read_file(path, engine="pyogrio")
+
+
+def coverage_rule(ctx: Context) -> str:
+    """The polygon-coverage rule of the specs (area.polygon_coverage) in the summarize spelling."""
+    return {"fractional": "exact", "centre": "centre"}[ctx.framework.parameters("area").polygon_coverage]
