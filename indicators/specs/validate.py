@@ -497,9 +497,32 @@ def _names_existing_parameter(fw: Framework, ref: str) -> bool:
     return kind == "parameters" and block in PARAMETER_BLOCKS and getattr(fw.blocks, block) is not None and name in type(getattr(fw.blocks, block)).model_fields
 
 
+def check_run_binding(ctx: _Ctx, i: int, ind: Any) -> None:
+    """An indicator's ``run`` names a stage (``module:NAME``) that exists and computes the indicator."""
+    if ind.run is None:
+        return
+    loc = ("indicators", i, "run")
+    try:
+        stage, why = _resolve_function(ind.run)
+    except Exception as exc:  # an import that fails for another reason is the code's problem, not the spec's
+        ctx.add(loc, f"importing {ind.run} failed ({type(exc).__name__}: {exc})", "fix the module so that it imports", "binding")
+        return
+    if stage is None:
+        ctx.add(loc, (why or "").replace("has no function", "has no stage"),
+                "name a Stage defined in the module (package.module:NAME)", "binding")
+        return
+    codes = getattr(stage, "indicators", None)
+    if not isinstance(codes, tuple) or not callable(getattr(stage, "run", None)):
+        ctx.add(loc, f"{ind.run} is a {type(stage).__name__}, not a stage", "name a Stage (indicators.stage.Stage)", "binding")
+    elif ind.code not in codes:
+        ctx.add(loc, f"stage {ind.run} computes {', '.join(codes)}, not {ind.code}",
+                "bind the indicator to the stage that computes it", "binding")
+
+
 def check_bindings(ctx: _Ctx) -> None:
     fw = ctx.fw
     for i, ind in enumerate(fw.indicators):
+        check_run_binding(ctx, i, ind)
         for j, m in enumerate(ind.metrics):
             if m.compute is None:
                 continue

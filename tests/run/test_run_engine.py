@@ -196,3 +196,41 @@ def test_unreachable_scheduler_is_an_input_error(country, tmp_path, monkeypatch)
     with pytest.raises(InputError, match="cannot connect"):
         _run(country, tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "out").exists()
+
+
+def _bind(monkeypatch, fw, refs):
+    """Give the fake framework's indicators ``run`` bindings to stages of a module registered for the test."""
+    import sys
+    import types
+
+    mod = types.ModuleType("spec_bound_stages")
+    mod.FIRST, mod.SECOND = TEST_STAGES
+    monkeypatch.setitem(sys.modules, "spec_bound_stages", mod)
+    for ind, ref in zip(fw.indicators, refs):
+        ind.run = ref
+    return fw
+
+
+def test_the_stages_are_the_ones_the_specs_bind(country, tmp_path, monkeypatch):
+    """Without a stage list the engine runs the stage each indicator's spec names (run: module:NAME), nothing else."""
+    from indicators.engine import stages_from_specs
+
+    assert stages_from_specs(fake_framework()) == []
+    fw = _bind(monkeypatch, fake_framework(), ("spec_bound_stages:FIRST", "spec_bound_stages:SECOND"))
+    assert [s.id for s in stages_from_specs(fw)] == ["test", "later"]
+    result = run_to_directory(load_config(country / "config.yaml"), tmp_path / "out", framework=fw, quiet=True)
+    assert result.indicators == ["SO9-1"]
+    assert [(s.indicator, s.reason.split(" (")[0]) for s in result.skipped] == [("SO9-2", "not implemented in this version")]
+    assert list(json.loads((tmp_path / "out" / "tables.json").read_text())["indicators"]) == ["SO9-1"]
+
+
+@pytest.mark.parametrize("refs, message", [
+    (("spec_bound_stages:SECOND", None), "stage 'later' computes SO9-2, not SO9-1"),
+    (("spec_bound_stages:THIRD", None), "has no attribute THIRD"),
+    (("spec_bound_nowhere:FIRST", None), "module spec_bound_nowhere does not exist"),
+])
+def test_a_run_binding_that_names_no_stage_of_the_indicator_is_a_spec_error(country, tmp_path, monkeypatch, refs, message):
+    fw = _bind(monkeypatch, fake_framework(), refs)
+    with pytest.raises(SpecError, match=message):
+        run_to_directory(load_config(country / "config.yaml"), tmp_path / "out", framework=fw, quiet=True)
+    assert not (tmp_path / "out").exists()
