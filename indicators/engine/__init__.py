@@ -1,7 +1,7 @@
 """The engine: plans a run from the specs, checks everything before computing, executes the stages, writes the outputs.
 
 It knows no indicator by name: each indicator's spec names the stage that computes it
-(``run: indicators.so3.run_hazard:STAGE``), resolved by import when the run is planned
+(``run: <package>.<module>:<NAME>``, a Stage), resolved by import when the run is planned
 (:mod:`indicators.engine.bindings`).  Modules, in the order of a run:
 
 * :mod:`~indicators.engine.bindings` — the stages the specs name, in dependency order;
@@ -12,7 +12,7 @@ It knows no indicator by name: each indicator's spec names the stage that comput
 
 Stages, the :class:`~indicators.stage.Context` they see and the helpers they share live below the
 engine (:mod:`indicators.stage`, :mod:`indicators.stage_helpers`, :mod:`indicators.stage_tables`);
-each objective's stages live in its package (``indicators.so1.run``, ``indicators.so3.run_hazard``, …).
+each objective's stages live in its own package (its ``run`` modules).
 """
 
 from __future__ import annotations

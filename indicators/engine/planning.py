@@ -33,7 +33,7 @@ def plan(loaded: LoadedConfig, framework: Any, stages: Sequence[Stage]) -> Plan:
     """
     cfg = loaded.config
     known = [i.code for i in framework.indicators]
-    # sub-items (SO5-5.1 …) are reported inside their parent indicator
+    # sub-items (those with a parent) are reported inside their parent indicator
     top = [i.code for i in framework.indicators if not getattr(i, "parent", None)]
     requested = top if cfg.indicators == "all" else list(cfg.indicators)
     problems = Problems()
