@@ -27,7 +27,7 @@ the same, so any growth of memory with N comes from the fine-grid path.
 
 Cases, each in a fresh process (``GDAL_CACHEMAX`` 64 MiB everywhere):
 
-1. ``ours`` — the library as ``runner._run_so3_hazard`` and the SO3-2 stage call
+1. ``ours`` — the library as ``indicators.so3.run_hazard._run_so3_hazard`` and the SO3-2 stage call
    it, without the report: ``open_raster`` of the precipitation →
    ``so3.spi.spi`` (binding SO3-1.spi: December SPI-12, calibration 1981–2010)
    → ``annual_spi`` → ``drought_hazard_classes`` computed on the coarse grid →
@@ -35,7 +35,7 @@ Cases, each in a fresh process (``GDAL_CACHEMAX`` 64 MiB everywhere):
    common grid) → SO3-1: ``drought_zonal_area_table`` with the boundary
    (national, exact coverage) and with the admin units (per unit) → SO3-2:
    population (nodata → NaN, outside the boundary → NaN by ``rasterize_polygons``
-   like the runner's ``_inside``) → ``drought_exposure`` per year (SO3-2.T1) and
+   like ``indicators.stage_helpers.inside_boundary``) → ``drought_exposure`` per year (SO3-2.T1) and
    ``drought_exposure_zonal`` per unit (SO3-2.units, exact) → epochs:
    ``epoch_most_severe``, the national area per epoch class
    (``drought_zonal_area_table(dim="epoch")`` with the boundary, SO3-1.epochs),
@@ -44,7 +44,7 @@ Cases, each in a fresh process (``GDAL_CACHEMAX`` 64 MiB everywhere):
    ``so3_1_national``, ``so3_1_units``, ``so3_2_years``, ``so3_2_units``,
    ``epochs``; peak RSS after each part.  No land cover (no water mask) and no
    female/male grids.
-2. ``runner_emap`` — what ``runner._so3_epoch_exposure`` does with the epoch
+2. ``runner_emap`` — what ``indicators.so3.run_exposure._so3_epoch_exposure`` does with the epoch
    exposure maps: ``ctx.compute(emap...)`` of the (epoch, y, x) float32 stack
    (6 epochs), i.e. the whole stack in memory.  Run only up to ``--emap-max``
    (default 10000): at 20000² it would need ~9 GiB.
@@ -194,7 +194,7 @@ def make_population(size: int, seed: int = 11) -> None:
 
 
 def drought_parameters() -> dict:
-    """SPI binding, classes, epochs and reporting years, as ``runner._drought_classification`` reads them."""
+    """SPI binding, classes, epochs and reporting years, as ``indicators.so3.run_hazard.drought_classification`` reads them."""
     import indicators
 
     fw = indicators.load_framework()
@@ -394,7 +394,7 @@ def run_ours(size: int, p: dict, boundary, admin, timings: dict, parts=PARTS) ->
 
 
 def run_runner_emap(size: int, p: dict, boundary) -> float:
-    """The epoch exposure maps as ``runner._so3_epoch_exposure`` computes them: the whole (epoch, y, x) stack."""
+    """The epoch exposure maps as ``indicators.so3.run_exposure._so3_epoch_exposure`` computes them: the whole (epoch, y, x) stack."""
     import xarray as xr
 
     from indicators.grid import resample_nearest
