@@ -28,13 +28,13 @@ class LegendEntry:
     color: str
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, *, layout: str | None = None):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=DPI)
+    return Figure(figsize=(width, height), dpi=DPI, layout=layout)
 
 
 def png_bytes(fig) -> bytes:
@@ -166,7 +166,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
     panel_w = 3.0 if len(panels) > 4 else 3.8 if len(panels) > 1 else 7.0
     aspect = da.sizes["y"] / max(da.sizes["x"], 1)
     legend_w = 2.8 if legend else 1.2
-    fig = _figure(panel_w * cols + legend_w, max(2.4, panel_w * aspect + 0.5) * rows + 0.9)
+    fig = _figure(panel_w * cols + legend_w, max(2.4, panel_w * aspect + 0.5) * rows + 0.9, layout="constrained")
     ext = _extent(da)
     geographic = _is_geographic(crs)
     if legend:
@@ -211,22 +211,20 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         ax.tick_params(labelsize=6)
         if geographic:
             ax.set_aspect(1.0 / max(math.cos(math.radians((ext[2] + ext[3]) / 2)), 0.1))
+        # (after the outlines: GeoPandas labels every axis it draws on)
         left, bottom = k % cols == 0, k >= len(panels) - cols
-        if left:
-            ax.set_ylabel(translate("map.latitude", language) if geographic else translate("map.northing", language, unit=unit_x),
-                          fontsize=7)
-        if bottom:
-            ax.set_xlabel(translate("map.longitude", language) if geographic else translate("map.easting", language, unit=unit_x),
-                          fontsize=7)
+        ax.set_ylabel((translate("map.latitude", language) if geographic else translate("map.northing", language, unit=unit_x))
+                      if left else "", fontsize=7)
+        ax.set_xlabel((translate("map.longitude", language) if geographic else translate("map.easting", language, unit=unit_x))
+                      if bottom else "", fontsize=7)
         scale_bar(ax, ext, geographic=geographic, fontsize=6 if len(panels) > 1 else 7)
         if label is not None:
             ax.set_title(label, fontsize=9)
     fig.suptitle(title, fontsize=11)
-    fig.text(0.01, 0.0, translate("map.crs", language, crs=crs_name(crs)), fontsize=7, color="#444444", ha="left", va="top")
+    fig.supxlabel(translate("map.crs", language, crs=crs_name(crs)), fontsize=7, color="#444444", x=0.01, ha="left")
     if legend:
         handles = [Patch(facecolor=e.color, edgecolor="#333333", linewidth=0.3, label=f"{e.code} {e.label}") for e in legend]
-        fig.legend(handles=handles, loc="center right", fontsize=8, frameon=False)
-        fig.subplots_adjust(right=1 - legend_w / fig.get_figwidth())
+        fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     elif im is not None:
         cbar = fig.colorbar(im, ax=fig.axes, shrink=0.8)
         cbar.ax.tick_params(labelsize=7)
