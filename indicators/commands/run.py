@@ -31,8 +31,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only check the configuration, the specs and every input (no computing, nothing written)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("--language", metavar="LANG", default="en", choices=("en", "fr"),
-                        help="language of report.html and of the XLSX README: en (default) or fr")
+    from ..report.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    parser.add_argument("--language", metavar="LANG", default=DEFAULT_LANGUAGE, choices=LANGUAGES,
+                        help=f"language of report.html and of the XLSX README: {', '.join(LANGUAGES)} (default {DEFAULT_LANGUAGE})")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local threads")
 

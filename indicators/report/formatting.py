@@ -61,13 +61,13 @@ _BY_UNIT: dict[str, Quantity] = {
 # column-name rules where no unit is declared (first match wins)
 _BY_NAME: list[tuple[str, Quantity]] = [
     (r"(^|_)p$|_p_value$|mann_kendall_p$", _P_VALUE),
+    (r"(^|_)(year|first_year|last_year|population_year|period_start|period_end|status_yr)$", _YEAR),
     (r"_km2$|^area$", _AREA),
     (r"_pct$|^percent|_percent$|^share$|^change_pct$|percent_points$", _PERCENT),
     (r"^(population|female|male|denominator)$|^population_", _PEOPLE),
     (r"_usd$", _MONEY),
     (r"_t_per_ha$", _CARBON_DENSITY),
     (r"_t$", _CARBON),
-    (r"(^|_)(year|first_year|last_year|population_year|period_start|period_end|status_yr)$", _YEAR),
     (r"^(n_|cells$)|_cells$|^n$", _COUNT),
     (r"(tau|_z|spei|spi|dvi|rli|gini|slope|mean|difference|index|tolerance)", _INDEX),
 ]
