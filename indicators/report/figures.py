@@ -173,10 +173,12 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         codes = [e.code for e in legend]
         cmap = ListedColormap([e.color for e in legend])
         lookup = {c: i for i, c in enumerate(codes)}
-    else:
+    # each panel read once, decimated (at most MAX_MAP_PIXELS a side): never a full-resolution array
+    panels = [(label, np.asarray(arr.values) if legend else _masked_values(arr, nodata).astype(np.float32))
+              for label, arr in panels]
+    if not legend:
         vmin, vmax = np.inf, -np.inf
-        for _, arr in panels:  # one decimated panel at a time
-            v = _masked_values(arr, nodata)
+        for _, v in panels:
             if np.isfinite(v).any():
                 vmin, vmax = min(vmin, float(np.nanmin(v))), max(vmax, float(np.nanmax(v)))
         if not np.isfinite(vmin):
@@ -195,7 +197,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
     for k, (label, arr) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
         if legend:
-            v = np.asarray(arr.values)
+            v = arr
             idx = np.full(v.shape, np.nan)
             for c, i in lookup.items():
                 idx[v == c] = i
@@ -203,7 +205,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
             im = ax.imshow(np.ma.masked_invalid(idx), extent=ext, cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5,
                            interpolation="nearest")
         else:
-            im = ax.imshow(np.ma.masked_invalid(_masked_values(arr, nodata)), extent=ext, cmap=cmap_name, vmin=vmin,
+            im = ax.imshow(np.ma.masked_invalid(arr), extent=ext, cmap=cmap_name, vmin=vmin,
                            vmax=vmax, interpolation="nearest")
         _outlines(ax, boundary, admin)
         ax.set_xlim(ext[0], ext[1])
