@@ -420,13 +420,13 @@ def test_summary_numbers_equal_the_tables(demo):
         t = tables.setdefault(tid, pd.read_csv(demo / code / f"{tid}.csv", keep_default_na=False, na_values=[""]))
         pcol = "period" if "period" in t.columns else "epoch" if "epoch" in t.columns else "year"
         cells = t.loc[t[pcol].astype(str) == period, column].astype(float)
-        assert float(raw) in set(cells), (tid, period, column, raw)
+        assert np.isclose(cells, float(raw), rtol=0, atol=5e-7).any(), (tid, period, column, raw)  # (CSV: 6 decimals)
         shown = html_lib.unescape(re.sub(r"<[^>]+>", "", shown))
         decimals = len(shown.split(".")[1].rstrip("%").split()[0].split("\u00a0")[0]) if "." in shown else 0
         assert _shown_number(shown) == pytest.approx(round(float(raw), decimals), abs=10 ** -decimals / 2), (tid, shown, raw)
     degraded = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv").query("`class` == 'degraded'").set_index("period")["percent_of_land"]
     so1 = {p: float(v) for tid, p, c, v, *_ in rows if tid == "SO1-4.T1" and c == "percent_of_land"}
-    assert so1 == degraded.to_dict()
+    assert so1 == pytest.approx(degraded.to_dict(), abs=5e-7)
     changes = [html_lib.unescape(re.sub(r"<[^>]+>", "", ch)) for tid, p, c, v, s, ch in rows
                if tid == "SO1-4.T1" and c == "percent_of_land"]
     assert _shown_number(changes[2]) == pytest.approx(round(degraded["report_2"] - degraded["baseline"], 2))
@@ -434,7 +434,7 @@ def test_summary_numbers_equal_the_tables(demo):
     ep = pd.read_csv(demo / "SO3-2" / "SO3-2.epochs.csv")
     people = ep[(ep["group"] == "total") & (ep["kind"] == "any_drought")].set_index("epoch")["population"]
     so3 = {p: _shown_number(html_lib.unescape(s)) for tid, p, c, v, s, ch in rows
-           if tid == "SO3-2.epochs" and html_lib.unescape(s) and float(v) in set(people)}
+           if tid == "SO3-2.epochs" and np.isclose(people, float(v), rtol=0, atol=0.5).any()}
     assert so3 == {e: float(v) for e, v in people.items()}
 
 
