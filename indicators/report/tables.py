@@ -154,16 +154,18 @@ def xlsx_bytes(tables: Mapping[str, Table], *, meta: Mapping[str, Any] | None = 
     lang = language or current_language()
     meta = dict(meta or {})
     wb = Workbook()
+    title = translate("xlsx.readme_title", lang, country=meta.get("country", ""), edition=meta.get("edition", ""))
+    intro = translate("xlsx.readme_intro", lang)
+    wb.properties.title, wb.properties.description = title, intro
     readme = wb.active
     readme.title = README_SHEET
-    readme.append([translate("xlsx.readme_title", lang, country=meta.get("country", ""), edition=meta.get("edition", ""))])
-    readme["A1"].font = Font(bold=True)
-    readme.append([translate("xlsx.readme_intro", lang)])
-    readme.append([])
+    # the README is a table too (one row per column of every table); its title and introduction are the
+    # workbook's properties and a comment on its first cell
     head = ["xlsx.sheet", "xlsx.table", "xlsx.title", "xlsx.column", "xlsx.unit", "xlsx.unit_cf", "xlsx.notes"]
     readme.append([translate(k, lang) for k in head])
-    for cell in readme[4]:
+    for cell in readme[1]:
         cell.font = Font(bold=True)
+    readme["A1"].comment = Comment(f"{title}\n\n{intro}", "unccd-indicators", width=420, height=160)
     used: set[str] = {README_SHEET}
     if not tables:
         readme.append([translate("xlsx.no_tables", lang)])
@@ -193,7 +195,7 @@ def xlsx_bytes(tables: Mapping[str, Table], *, meta: Mapping[str, Any] | None = 
             readme.append([name if j == 0 else None, tid if j == 0 else None, t.title if j == 0 else None, c,
                            unit_label(c, t.units.get(c), lang) or None, cf_unit(c, t.units.get(c)),
                            " ".join(t.notes) if j == 0 and t.notes else None])
-    readme.freeze_panes = "A5"
+    readme.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return _normalise_zip(buf.getvalue())

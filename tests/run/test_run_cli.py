@@ -75,8 +75,11 @@ def test_french_report_renders(country, tmp_path, monkeypatch):
     assert render(out / "report.html", shot) == []
     assert not_blank(shot) > 0.05
     assert layout(out / "report.html", width=1024) == {"wide": [], "broken": [], "links": [], "sticky": "sticky"}
-    readme = pd.read_excel(out / "tables.xlsx", sheet_name="README", header=None)
-    assert "Tableaux de rapport" in str(readme.iloc[0, 0])
+    from openpyxl import load_workbook
+
+    readme = pd.read_excel(out / "tables.xlsx", sheet_name="README")
+    assert list(readme.columns) == ["feuille", "tableau", "titre", "colonne", "unité", "unité (UDUNITS)", "notes"]
+    assert load_workbook(out / "tables.xlsx").properties.title.startswith("Tableaux de rapport de Testland")
     # the run's other outputs do not depend on the language
     assert main(["run", str(country / "config.yaml"), "-o", str(tmp_path / "en"), "--quiet"]) == 0
     for rel in ("SO9-1/SO9-1.T1.csv", "tables.json"):

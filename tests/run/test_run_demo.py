@@ -335,7 +335,10 @@ def test_xlsx_round_trips_through_pandas(demo):
     doc = json.loads((demo / "tables.json").read_text())["indicators"]
     tables = {tid: (code, t) for code, ts in doc.items() for tid, t in ts.items()}
     assert list(sheets)[0] == "README" and set(sheets) - {"README"} == {tid[:31] for tid in tables}
-    readme = sheets["README"].to_string()
+    readme = sheets["README"]
+    assert list(readme.columns) == ["sheet", "table", "title", "column", "unit", "unit (UDUNITS)", "notes"]
+    assert set(readme["table"].dropna()) == set(tables)
+    assert len(readme) == sum(len(t["columns"]) for _, t in tables.values())  # one row per column of every table
     for tid, (code, t) in tables.items():
         got = sheets[tid[:31]]
         csv = pd.read_csv(demo / code / f"{tid}.csv", keep_default_na=False, na_values=[""])
@@ -346,7 +349,9 @@ def test_xlsx_round_trips_through_pandas(demo):
             if pd.api.types.is_numeric_dtype(csv[col]) and pd.api.types.is_numeric_dtype(got.iloc[:, list(csv.columns).index(col)]):
                 np.testing.assert_allclose(got.iloc[:, list(csv.columns).index(col)].to_numpy(float),
                                            csv[col].to_numpy(float), rtol=1e-12, atol=1e-9, err_msg=f"{tid} {col}")
-        assert t["title"] in readme or t["title"][:40] in readme, tid
+        assert readme.loc[readme["table"] == tid, "title"].tolist() == [t["title"]], tid
+        units = readme[readme["table"].ffill() == tid].set_index("column")["unit (UDUNITS)"]
+        assert units.where(units.notna(), None).to_dict() == {c["name"]: c["unit"] for c in t["columns"]}, tid
 
 
 def test_json_units_are_udunits_strings(demo):
