@@ -228,7 +228,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         handles = [Patch(facecolor=e.color, edgecolor="#333333", linewidth=0.3, label=f"{e.code} {e.label}") for e in legend]
         fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     elif im is not None:
-        cbar = fig.colorbar(im, ax=fig.axes, shrink=0.8)
+        cbar = fig.colorbar(im, ax=fig.axes, shrink=0.8 if rows < 3 else 0.45, aspect=25)
         cbar.ax.tick_params(labelsize=7)
         if units:
             cbar.set_label(units, fontsize=8)

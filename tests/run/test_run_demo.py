@@ -351,7 +351,7 @@ def test_xlsx_round_trips_through_pandas(demo):
                                            csv[col].to_numpy(float), rtol=1e-12, atol=1e-9, err_msg=f"{tid} {col}")
         assert readme.loc[readme["table"] == tid, "title"].tolist() == [t["title"]], tid
         units = readme[readme["table"].ffill() == tid].set_index("column")["unit (UDUNITS)"]
-        assert units.where(units.notna(), None).to_dict() == {c["name"]: c["unit"] for c in t["columns"]}, tid
+        assert {str(k): (None if pd.isna(v) else v) for k, v in units.items()} == {c["name"]: c["unit"] for c in t["columns"]}, tid
 
 
 def test_json_units_are_udunits_strings(demo):
