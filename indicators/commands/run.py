@@ -11,6 +11,7 @@ examples:
   indicators run my-config.yaml -o results/2026          compute and write the report
   indicators run my-config.yaml --check                  check the configuration and every input only
   indicators run my-config.yaml -o results/2026 --overwrite --quiet
+  indicators run my-config.yaml -o results/2026 --language fr    the report in French
   indicators run my-config.yaml -o OUT --scheduler tcp://10.0.0.5:8786
 
 Every problem in the configuration and the inputs is reported before anything is
@@ -30,6 +31,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only check the configuration, the specs and every input (no computing, nothing written)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from ..report.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    parser.add_argument("--language", metavar="LANG", default=DEFAULT_LANGUAGE, choices=LANGUAGES,
+                        help=f"language of report.html and of the XLSX README: {', '.join(LANGUAGES)} (default {DEFAULT_LANGUAGE})")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local threads")
 
@@ -58,6 +63,7 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     from ..errors import InputError
     from ..report.atomic import check_output_dir
     from ..engine import prepare, run_to_directory
+    from ..report.i18n import report_language
 
     if args.check:
         prep = prepare(loaded)
@@ -72,8 +78,9 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     # fail before computing when the output cannot be written (the engine checks again)
     check_output_dir(args.output, overwrite=args.overwrite)
     text = resolved_config_text(loaded, header=header)
-    result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
-                              scheduler=args.scheduler, config_text=text)
+    with report_language(getattr(args, "language", None)):
+        result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
+                                  scheduler=args.scheduler, config_text=text)
     if not args.quiet:
         print(summary(result, args.output), file=sys.stderr)
     return 0

@@ -46,7 +46,8 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         if r.legend:
             check_legend_matches_flags(r)
         colors = {e.code: e.color for e in r.legend} if r.legend else None
-        paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator})
+        paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator},
+                           labels={e.code: e.label for e in r.legend} if r.legend else None, inputs_root=prep.loaded.base_dir)
         written += [p.relative_to(out_dir) for p in paths]
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)

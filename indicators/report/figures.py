@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: longest side, in pixels, of a raster drawn on a map (larger rasters are strided)
+#: longest side, in pixels, of a raster drawn on a map (larger rasters are read decimated, never whole)
 MAX_MAP_PIXELS = 600
+#: resolution of every figure (print quality)
+DPI = 150
 
 
 @dataclass(frozen=True)
@@ -26,18 +28,18 @@ class LegendEntry:
     color: str
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, *, layout: str | None = None):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100)
+    return Figure(figsize=(width, height), dpi=DPI, layout=layout)
 
 
 def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
     return buf.getvalue()
 
 
@@ -49,9 +51,11 @@ def _extent(da) -> tuple[float, float, float, float]:
     return (x.min() - dx / 2, x.max() + dx / 2, y.min() - dy / 2, y.max() + dy / 2)
 
 
-def _stride(da):
+def decimated(da):
+    """*da* strided to at most :data:`MAX_MAP_PIXELS` per side (lazy: a dask array is read chunk by chunk)."""
     step = max(1, math.ceil(max(da.sizes["y"], da.sizes["x"]) / MAX_MAP_PIXELS))
     return da.isel(y=slice(None, None, step), x=slice(None, None, step)) if step > 1 else da
+
 
 
 def _outlines(ax, boundary, admin) -> None:
@@ -62,75 +66,180 @@ def _outlines(ax, boundary, admin) -> None:
 
 
 def _panel_grid(n: int) -> tuple[int, int]:
-    cols = min(n, 6 if n > 9 else 3 if n > 4 else n)
+    cols = min(n, 4 if n > 12 else 3 if n > 4 else 2 if n > 1 else 1)
     return math.ceil(n / cols), cols
 
 
+def _crs_of(da):
+    try:
+        return da.rio.crs
+    except Exception:  # no rioxarray accessor or no CRS
+        return None
+
+
+def crs_name(crs) -> str:
+    """A readable CRS name with its code, e.g. ``WGS 84 (EPSG:4326)``."""
+    if crs is None:
+        return "?"
+    try:
+        from pyproj import CRS
+
+        c = CRS.from_user_input(crs)
+        code = c.to_authority()
+        return f"{c.name} ({code[0]}:{code[1]})" if code else c.name
+    except Exception:
+        return str(crs)
+
+
+def _is_geographic(crs) -> bool:
+    if crs is None:
+        return False
+    try:
+        return bool(crs.is_geographic)
+    except AttributeError:
+        return False
+
+
+def _nice_length(km: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above *km*."""
+    if km <= 0:
+        return 0.0
+    p = 10 ** math.floor(math.log10(km))
+    return max(m * p for m in (1, 2, 5) if m * p <= km)
+
+
+def scale_bar(ax, ext: tuple[float, float, float, float], *, geographic: bool, units_per_metre: float = 1.0,
+              fontsize: float = 6) -> float:
+    """Draw a scale bar in the lower left of *ax*; return its length in km.
+
+    On a geographic grid the bar's length in degrees uses the map's middle latitude (1° of longitude is
+    111.32 km × cos(latitude)); on a projected grid the axis unit is metres times *units_per_metre*.
+    """
+    x0, x1, y0, y1 = ext
+    width_units = x1 - x0
+    if geographic:
+        km_per_unit = 111.32 * math.cos(math.radians((y0 + y1) / 2))
+    else:
+        km_per_unit = 1.0 / (1000.0 * units_per_metre)
+    km = _nice_length(width_units * km_per_unit / 4)
+    if km <= 0 or km_per_unit <= 0:
+        return 0.0
+    length = km / km_per_unit
+    bx, by = x0 + 0.05 * width_units, y0 + 0.06 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=2.2, solid_capstyle="butt")
+    ax.plot([bx, bx + length], [by, by], color="white", linewidth=0.8, solid_capstyle="butt")
+    label = f"{km:g} km"
+    ax.text(bx + length / 2, by + 0.02 * (y1 - y0), label, ha="center", va="bottom", fontsize=fontsize,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
+    return km
+
+
+def diverging_limits(vmin: float, vmax: float) -> tuple[float, float] | None:
+    """Symmetric limits around 0 for a signed layer (values on both sides of 0), else None."""
+    if vmin < 0 < vmax:
+        m = max(abs(vmin), abs(vmax))
+        return -m, m
+    return None
+
+
 def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, units: str | None = None,
-            boundary=None, admin=None, nodata=None) -> bytes:
+            boundary=None, admin=None, nodata=None, language: str | None = None) -> bytes:
     """A map of a class (with *legend*) or continuous raster; a leading dim gives small multiples.
 
+    Print quality: :data:`DPI` dots per inch, panels at least 3 inches wide, axes labelled with the CRS named,
+    a scale bar, the boundary (and admin units) drawn, class names or the unit in the legend.  A signed
+    continuous layer (SPI, SPEI, changes) gets a diverging palette centred on 0.  The raster is read decimated
+    (:func:`decimated`), one panel at a time.
     *boundary* and *admin* are GeoDataFrames in the raster's CRS (outlines drawn on top).
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    da = _stride(da)
+    from .i18n import translate
+
+    crs = _crs_of(da)
+    da = decimated(da)
     lead = [d for d in da.dims if d not in ("y", "x")]
     panels = [(None, da)] if not lead else [(f"{v.item() if hasattr(v, 'item') else v}", da.isel({lead[0]: i}))
                                              for i, v in enumerate(da[lead[0]].values)]
     rows, cols = _panel_grid(len(panels))
-    panel_w = 2.0 if len(panels) > 6 else 3.2 if len(panels) > 1 else 6.5
+    panel_w = 3.0 if len(panels) > 4 else 3.8 if len(panels) > 1 else 7.0
     aspect = da.sizes["y"] / max(da.sizes["x"], 1)
-    fig = _figure(panel_w * cols + (2.4 if legend else 0.8), max(2.2, panel_w * aspect) * rows + 0.6)
+    legend_w = 2.8 if legend else 1.2
+    fig = _figure(panel_w * cols + legend_w, max(2.4, panel_w * aspect + 0.5) * rows + 0.9, layout="constrained")
     ext = _extent(da)
+    geographic = _is_geographic(crs)
     if legend:
         codes = [e.code for e in legend]
         cmap = ListedColormap([e.color for e in legend])
         lookup = {c: i for i, c in enumerate(codes)}
-    else:
-        vals = np.asarray(da.values, dtype=float)
-        if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-            vals = np.where(vals == nodata, np.nan, vals)
-        finite = vals[np.isfinite(vals)]
-        vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    # each panel read once, decimated (at most MAX_MAP_PIXELS a side): never a full-resolution array
+    panels = [(label, np.asarray(arr.values) if legend else _masked_values(arr, nodata).astype(np.float32))
+              for label, arr in panels]
+    if not legend:
+        vmin, vmax = np.inf, -np.inf
+        for _, v in panels:
+            if np.isfinite(v).any():
+                vmin, vmax = min(vmin, float(np.nanmin(v))), max(vmax, float(np.nanmax(v)))
+        if not np.isfinite(vmin):
+            vmin, vmax = 0.0, 1.0
+        sym = diverging_limits(vmin, vmax)
+        cmap_name = "BrBG" if sym else "viridis"  # dry/negative brown, wet/positive green
+        if sym:
+            vmin, vmax = sym
     im = None
+    unit_x = ""
+    if not geographic and crs is not None:
+        try:
+            unit_x = crs.linear_units or "m"
+        except AttributeError:
+            unit_x = "m"
     for k, (label, arr) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
-        v = np.asarray(arr.values)
         if legend:
+            v = arr
             idx = np.full(v.shape, np.nan)
             for c, i in lookup.items():
                 idx[v == c] = i
-            masked = np.ma.masked_invalid(idx)
             # codes are drawn by their position in the legend, so any code values work
-            im = ax.imshow(masked, extent=ext, cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5, interpolation="nearest")
+            im = ax.imshow(np.ma.masked_invalid(idx), extent=ext, cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5,
+                           interpolation="nearest")
         else:
-            v = v.astype(float)
-            if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-                v = np.where(v == nodata, np.nan, v)
-            im = ax.imshow(np.ma.masked_invalid(v), extent=ext, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
+            im = ax.imshow(np.ma.masked_invalid(arr), extent=ext, cmap=cmap_name, vmin=vmin,
+                           vmax=vmax, interpolation="nearest")
         _outlines(ax, boundary, admin)
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-        ax.set_xlabel("")
-        ax.set_ylabel("")
         ax.tick_params(labelsize=6)
-        if len(panels) > 6:  # small multiples: the outline is the orientation, ticks are clutter
-            ax.set_xticks([])
-            ax.set_yticks([])
+        if geographic:
+            ax.set_aspect(1.0 / max(math.cos(math.radians((ext[2] + ext[3]) / 2)), 0.1))
+        # (after the outlines: GeoPandas labels every axis it draws on)
+        left, bottom = k % cols == 0, k >= len(panels) - cols
+        ax.set_ylabel((translate("map.latitude", language) if geographic else translate("map.northing", language, unit=unit_x))
+                      if left else "", fontsize=7)
+        ax.set_xlabel((translate("map.longitude", language) if geographic else translate("map.easting", language, unit=unit_x))
+                      if bottom else "", fontsize=7)
+        scale_bar(ax, ext, geographic=geographic, fontsize=6 if len(panels) > 1 else 7)
         if label is not None:
-            ax.set_title(label, fontsize=8)
-    fig.suptitle(title, fontsize=10)
+            ax.set_title(label, fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.supxlabel(translate("map.crs", language, crs=crs_name(crs)), fontsize=7, color="#444444", x=0.01, ha="left")
     if legend:
         handles = [Patch(facecolor=e.color, edgecolor="#333333", linewidth=0.3, label=f"{e.code} {e.label}") for e in legend]
-        fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False)
-        fig.subplots_adjust(right=1 - 2.2 / fig.get_figwidth())
+        fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     elif im is not None:
-        cbar = fig.colorbar(im, ax=fig.axes, shrink=0.8)
+        cbar = fig.colorbar(im, ax=fig.axes, shrink=0.8 if rows < 3 else 0.45, aspect=25)
+        cbar.ax.tick_params(labelsize=7)
         if units:
             cbar.set_label(units, fontsize=8)
     return png_bytes(fig)
+
+
+def _masked_values(arr, nodata) -> np.ndarray:
+    v = np.asarray(arr.values).astype(float)
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        v = np.where(v == nodata, np.nan, v)
+    return v
 
 
 def chart_png(frame, *, title: str, ylabel: str, kind: str = "line", colors: Sequence[str] | None = None) -> bytes:
@@ -138,7 +247,7 @@ def chart_png(frame, *, title: str, ylabel: str, kind: str = "line", colors: Seq
 
     *kind* is ``"line"`` or ``"stacked"`` (stacked bars, e.g. km² per drought class).
     """
-    fig = _figure(7.5, 3.4)
+    fig = _figure(8.0, 3.6)
     ax = fig.add_subplot(1, 1, 1)
     x = [str(i) for i in frame.index]
     if kind == "stacked":

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ComputeError
+from .layer_metadata import describe_layer
 
 # attributes copied to the GeoTIFF's dataset tags (GDAL metadata), CF names kept
 _CF_TAGS = ("long_name", "standard_name", "units", "flag_values", "flag_meanings", "comment", "references",
@@ -79,27 +80,52 @@ def band_label(value: Any) -> str:
 
 
 def write_cogs(da, path: str | Path, *, colors: Mapping[int, str] | None = None,
-               extra_tags: Mapping[str, Any] | None = None) -> list[Path]:
+               extra_tags: Mapping[str, Any] | None = None, labels: Mapping[int, str] | None = None,
+               inputs_root: str | Path | None = None) -> list[Path]:
     """Write a (y, x) raster to *path*, or a (<dim>, y, x) stack as one COG per layer.
 
     A stack of years or periods becomes ``<stem>_<label>.tif`` per layer: a TIFF
     holds a colour table only on a single-band image, so one file per layer keeps
-    the class colours inside each file.
+    the class colours inside each file.  Each layer's band carries a description
+    and a unit; a class layer gets its category names (``.tif.aux.xml``) and a
+    QGIS style (``.qml``) beside it, named by *labels* (code -> class name of the
+    specs' legend; default: the ``flag_meanings`` in words).  A ``source`` tag
+    names inputs relative to *inputs_root* (the run configuration's directory),
+    never a temporary file.
+
+    Returns the COG paths written (the side files are beside them).
     """
+    from .layer_metadata import BAND_DESCRIPTION_ATTR, portable_attrs
+
     path = Path(path)
+    da = da.copy(deep=False)
+    da.attrs = portable_attrs(da.attrs, inputs_root)  # a new dict: the caller's attributes stay as they are
     lead = [d for d in da.dims if d not in ("y", "x")]
     if not lead:
-        return [write_cog(da, path, colors=colors, extra_tags=extra_tags)]
+        return [_with_sidecars(write_cog(da, path, colors=colors, extra_tags=extra_tags), da, colors, labels)]
     if len(lead) != 1:
         raise ComputeError(f"cannot write {da.name!r}: dims {da.dims} need to be (<layer>, y, x)")
     out = []
+    long_name = da.attrs.get("long_name") or (str(da.name) if da.name is not None else "")
     for i in range(da.sizes[lead[0]]):
         layer = da.isel({lead[0]: i})
         label = band_label(da[lead[0]].values[i]) if lead[0] in da.coords else str(i + 1)
         tags = {**(extra_tags or {}), lead[0]: label}
-        out.append(write_cog(layer.drop_vars(lead[0], errors="ignore"), path.with_name(f"{path.stem}_{label}{path.suffix}"),
-                             colors=colors, extra_tags=tags))
+        layer = layer.drop_vars(lead[0], errors="ignore")
+        layer = layer.assign_attrs({BAND_DESCRIPTION_ATTR: f"{long_name} ({lead[0]} {label})" if long_name else f"{lead[0]} {label}"})
+        target = write_cog(layer, path.with_name(f"{path.stem}_{label}{path.suffix}"), colors=colors, extra_tags=tags)
+        out.append(_with_sidecars(target, layer, colors, labels))
     return out
+
+
+def _with_sidecars(path: Path, da, colors: Mapping[int, str] | None, labels: Mapping[int, str] | None) -> Path:
+    """Category names and QGIS style beside a class layer's COG (nothing for a continuous layer)."""
+    from .layer_metadata import class_labels, write_class_sidecars
+
+    if "flag_values" in da.attrs and np.dtype(da.dtype) in (np.uint8, np.uint16):
+        names = class_labels(da.attrs, labels)
+        write_class_sidecars(path, names, dict(colors) if colors else class_colors(da))
+    return path
 
 
 def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, extra_tags: Mapping[str, Any] | None = None) -> Path:
@@ -157,6 +183,7 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
         dst.update_tags(**tags)
         for i, name in enumerate(names, start=1):
             dst.set_band_description(i, f"{band_dim[0]}={name}" if band_dim[0] != "band" else name)
+        describe_layer(dst, da)  # description where none, and unit
         if cmap and is_class:
             dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
 

@@ -93,11 +93,21 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
+def column_record(table: Table, column: str) -> dict[str, Any]:
+    """A column's description for machines: its name, its unit as UDUNITS/CF text (``km2``, ``%``, ``person``,
+    None when it has none), the unit as a reader sees it, and the decimals a report shows."""
+    from .formatting import cf_unit, quantity_of, unit_label
+
+    declared = table.units.get(column)
+    return {"name": column, "unit": cf_unit(column, declared), "unit_label": unit_label(column, declared, "en") or None,
+            "quantity": quantity_of(column, declared).kind, "decimals_shown": quantity_of(column, declared).decimals}
+
+
 def table_record(table: Table) -> dict[str, Any]:
-    """The JSON form of one table: title, columns with units, rows as objects."""
+    """The JSON form of one table: title, columns with units, rows as objects (values at full precision)."""
     return {
         "title": table.title,
-        "columns": [{"name": str(c), "unit": table.units.get(str(c))} for c in table.frame.columns],
+        "columns": [column_record(table, str(c)) for c in table.frame.columns],
         "rows": [{str(k): _cell(v) for k, v in row.items()} for row in table.frame.to_dict(orient="records")],
         "notes": list(table.notes),
     }
@@ -127,33 +137,74 @@ def _sheet_name(tid: str, used: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(tables: Mapping[str, Table]) -> bytes:
-    """One workbook, one sheet per table (title row, header with units, data), fixed timestamps."""
+def xlsx_bytes(tables: Mapping[str, Table], *, meta: Mapping[str, Any] | None = None, language: str | None = None) -> bytes:
+    """One workbook: a ``README`` sheet (each table's title, columns with units, notes), then one sheet per table
+    that starts with its header row (the CSV's column names, units as cell comments), frozen under the header.
+
+    Values keep the CSV's precision; each column's number format shows the decimals of its quantity.
+    ``pandas.read_excel(path, sheet_name=None)`` gives each table back with its columns.  Timestamps are fixed.
+    """
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font
 
+    from .formatting import cf_unit, quantity_of, unit_label
+    from .i18n import current_language, translate
+
+    lang = language or current_language()
+    meta = dict(meta or {})
     wb = Workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
+    title = translate("xlsx.readme_title", lang, country=meta.get("country", ""), edition=meta.get("edition", ""))
+    intro = translate("xlsx.readme_intro", lang)
+    wb.properties.title, wb.properties.description = title, intro
+    readme = wb.active
+    readme.title = README_SHEET
+    # the README is a table too (one row per column of every table); its title and introduction are the
+    # workbook's properties and a comment on its first cell
+    head = ["xlsx.sheet", "xlsx.table", "xlsx.title", "xlsx.column", "xlsx.unit", "xlsx.unit_cf", "xlsx.notes"]
+    readme.append([translate(k, lang) for k in head])
+    for cell in readme[1]:
+        cell.font = Font(bold=True)
+    readme["A1"].comment = Comment(f"{title}\n\n{intro}", "unccd-indicators", width=420, height=160)
+    used: set[str] = {README_SHEET}
     if not tables:
-        ws = wb.create_sheet("no tables")
-        ws.append(["no reporting table was computed in this run"])
+        readme.append([translate("xlsx.no_tables", lang)])
     for tid in sorted(tables):
         t = tables[tid]
-        ws = wb.create_sheet(_sheet_name(tid, used))
-        ws.append([f"{tid}: {t.title}"])
-        ws["A1"].font = Font(bold=True)
-        header = [f"{c} [{t.units[c]}]" if t.units.get(str(c)) else str(c) for c in t.frame.columns]
-        ws.append(header)
-        for cell in ws[2]:
+        name = _sheet_name(tid, used)
+        ws = wb.create_sheet(name)
+        cols = [str(c) for c in t.frame.columns]
+        ws.append(cols)
+        for j, c in enumerate(cols, start=1):
+            cell = ws.cell(row=1, column=j)
             cell.font = Font(bold=True)
+            label = unit_label(c, t.units.get(c), lang)
+            if label:
+                cell.comment = Comment(label, "unccd-indicators")
+        formats = [_NUMBER_FORMATS.get(quantity_of(c, t.units.get(c)).decimals) for c in cols]
         for row in t.frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
-        for note in t.notes:
-            ws.append([note])
+        for j, fmt in enumerate(formats, start=1):
+            if fmt is None:
+                continue
+            for (cell,) in ws.iter_rows(min_row=2, max_row=ws.max_row, min_col=j, max_col=j):
+                if isinstance(cell.value, float):
+                    cell.number_format = fmt
+        ws.freeze_panes = "B2" if len(cols) > 1 else "A2"
+        for j, c in enumerate(cols):
+            readme.append([name if j == 0 else None, tid if j == 0 else None, t.title if j == 0 else None, c,
+                           unit_label(c, t.units.get(c), lang) or None, cf_unit(c, t.units.get(c)),
+                           " ".join(t.notes) if j == 0 and t.notes else None])
+    readme.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return _normalise_zip(buf.getvalue())
+
+
+#: the README sheet's name (never a table id: ids look like SO1-4.T1)
+README_SHEET = "README"
+# number formats by decimals shown
+_NUMBER_FORMATS = {0: "#,##0", 2: "#,##0.00", 3: "0.000"}
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -187,7 +238,7 @@ def write_tables(tables: Mapping[str, Table], out_dir: Path, *, meta: Mapping[st
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / rel).write_text(frame_to_csv(t.frame), encoding="utf-8", newline="")
         written.append(rel)
-    (out_dir / "tables.xlsx").write_bytes(xlsx_bytes(tables))
+    (out_dir / "tables.xlsx").write_bytes(xlsx_bytes(tables, meta=meta))
     (out_dir / "tables.json").write_text(dumps_json(tables_document(tables, meta)), encoding="utf-8")
     written += [Path("tables.xlsx"), Path("tables.json")]
     return written

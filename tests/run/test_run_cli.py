@@ -45,3 +45,50 @@ def test_report_renders_in_headless_chromium(country, tmp_path):
     console = render(out / "report.html", shot)
     assert console == []
     assert not_blank(shot) > 0.05
+
+
+def test_french_report_renders(country, tmp_path, monkeypatch):
+    """`indicators run --language fr`: the report's own strings come from the catalogue in French, numbers use
+    the French decimal mark, and the page renders in Chromium without console errors and without overflow."""
+    import re
+
+    import pandas as pd
+
+    import indicators.engine.executing as executing
+
+    from .browser import layout
+
+    monkeypatch.setattr(executing, "stages_from_specs", lambda fw: TEST_STAGES)
+    monkeypatch.setattr(executing, "load_run_framework", lambda loaded: fake_framework())
+    out = tmp_path / "out"
+    assert main(["run", str(country / "config.yaml"), "-o", str(out), "--quiet", "--language", "fr"]) == 0
+    html = (out / "report.html").read_text()
+    assert '<html lang="fr">' in html
+    for text in ("Résumé", "Haut de page", "Indicateurs non calculés", "Paramètres", "Décisions méthodologiques",
+):
+        assert text in html, text
+    for english in (">Summary<", "Back to top", "Skipped indicators", ">Parameters<"):
+        assert english not in html, english
+    # the share column (percent) with a decimal comma, e.g. "12,50"
+    assert re.search(r'<td class="num">\d+,\d\d</td>', html)
+    shot = tmp_path / "fr.png"
+    assert render(out / "report.html", shot) == []
+    assert not_blank(shot) > 0.05
+    assert layout(out / "report.html", width=1024) == {"wide": [], "broken": [], "links": [], "sticky": "sticky"}
+    from openpyxl import load_workbook
+
+    readme = pd.read_excel(out / "tables.xlsx", sheet_name="README")
+    assert list(readme.columns) == ["feuille", "tableau", "titre", "colonne", "unité", "unité (UDUNITS)", "notes"]
+    assert load_workbook(out / "tables.xlsx").properties.title.startswith("Tableaux de rapport de Testland")
+    # the run's other outputs do not depend on the language
+    assert main(["run", str(country / "config.yaml"), "-o", str(tmp_path / "en"), "--quiet"]) == 0
+    for rel in ("SO9-1/SO9-1.T1.csv", "tables.json"):
+        assert (out / rel).read_bytes() == (tmp_path / "en" / rel).read_bytes(), rel
+
+
+def test_unknown_language_is_a_usage_error(country, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(country / "config.yaml"), "--check", "--language", "de"])
+    assert exc.value.code == 2 and "invalid choice: 'de'" in capsys.readouterr().err

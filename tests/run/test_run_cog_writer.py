@@ -50,3 +50,62 @@ def test_dask_layer_gives_the_same_cog_as_in_memory(kind, tmp_path):
             assert a.colormap(1) == b.colormap(1)
         else:
             assert a.read().dtype == np.float32
+
+
+def cog_problems(path) -> list[str]:
+    """What GDAL's COG validation checks and rasterio can see: GDAL's own COG layout mark (the ghost header that
+    only the COG driver writes, with the IFDs before the data), tiles, and overviews on a raster larger than a tile."""
+    with rasterio.open(path) as src:
+        problems = []
+        if src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") != "COG":
+            problems.append("no COG layout")
+        if not src.profile.get("tiled"):
+            problems.append("not tiled")
+        if max(src.width, src.height) > 512 and not src.overviews(1):
+            problems.append("no overviews")
+    return problems
+
+
+def test_class_stack_opens_well_in_gdal_and_qgis(tmp_path):
+    """Each layer of a class stack: a valid COG with band description, CF tags without machine paths, category
+    names and an attribute table that GDAL reads back, and a QGIS style with the legend's colours and names."""
+    import xml.etree.ElementTree as ET
+
+    from indicators.report.rasters import write_cogs
+
+    from .gdal_read import category_names
+
+    values = np.random.default_rng(1).integers(1, 4, size=(2, 600, 700)).astype("uint8")
+    da = _layer(values, nodata=0, flags=True)
+    da.attrs["source"] = f"{tmp_path / 'inputs' / 'lc_2000.tif'}, {tmp_path / '.gone.staging.tif'}"
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "lc_2000.tif").write_bytes(b"")
+    colors = {1: "#d7191c", 2: "#ffffbf", 3: "#1a9641"}
+    labels = {1: "Degraded", 2: "Stable", 3: "Improved"}
+    paths = write_cogs(da, tmp_path / "out" / "sdg.tif", colors=colors, labels=labels, inputs_root=tmp_path)
+    assert [p.name for p in paths] == ["sdg_2000.tif", "sdg_2001.tif"]
+    for p in paths:
+        assert cog_problems(p) == []
+        with rasterio.open(p) as src:
+            assert src.descriptions[0] == f"classes (year {p.stem[-4:]})"
+            assert src.tags()["source"] == "inputs/lc_2000.tif"  # relative to the configuration; no staging file
+        names, rat = category_names(p)
+        assert names == ["", "Degraded", "Stable", "Improved"]
+        assert rat == [("1", "Degraded"), ("2", "Stable"), ("3", "Improved")]
+        qml = ET.parse(p.with_suffix(".qml")).getroot()
+        entries = [(e.get("value"), e.get("color"), e.get("label")) for e in qml.iter("paletteEntry")]
+        assert entries == [("1", "#d7191c", "Degraded"), ("2", "#ffffbf", "Stable"), ("3", "#1a9641", "Improved")]
+        assert qml.find("pipe/rasterrenderer").get("type") == "paletted"
+    assert da.attrs["source"].startswith(str(tmp_path))  # the caller's attributes are unchanged
+
+
+def test_continuous_layer_has_unit_and_description(tmp_path):
+    from indicators.report.rasters import write_cogs
+
+    da = _layer(np.random.default_rng(2).normal(size=(40, 50)), nodata=np.nan)
+    da.attrs.update(units="person", long_name="population exposed")
+    (path,) = write_cogs(da, tmp_path / "pop.tif")
+    with rasterio.open(path) as src:
+        assert src.units == ("person",) and src.descriptions == ("population exposed",)
+    assert cog_problems(path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pop.tif"]  # no side file for a continuous layer

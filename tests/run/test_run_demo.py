@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import rasterio
 
 from indicators.cli import main
 
-from .browser import not_blank, render
+from .browser import layout, not_blank, render
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,11 @@ def test_every_expected_file_is_there(demo):
     for rel in ("SO1-4/sdg_15_3_1_baseline.tif", "SO1-4/sdg_15_3_1_report_2.tif", "SO3-1/drought_class_2023.tif",
                 "SO3-1/drought_class_epochs_2020-2023.tif"):
         assert (demo / rel).is_file(), rel
-    assert not list(demo.rglob("*.aux.xml"))
+    # GDAL side files (category names) and QGIS styles beside the class layers only
+    for aux in demo.rglob("*.aux.xml"):
+        with rasterio.open(aux.with_name(aux.name.removesuffix(".aux.xml"))) as src:
+            assert "flag_values" in src.tags(), aux
+        assert aux.with_name(aux.name.removesuffix(".tif.aux.xml") + ".qml").is_file(), aux
     assert prov["parameter_blocks"]["spi"]["calibration"] == [1981, 2010]
     assert len(prov["specs"]["framework_hash"]) == 64
     skipped = {s["indicator"]: s["reason"] for s in prov["indicators"]["skipped"]}
@@ -57,7 +62,7 @@ def test_tables_are_non_empty_and_consistent_across_formats(demo):
             assert len(csv) == len(table["rows"]) > 0, tid
             assert list(csv.columns) == [c["name"] for c in table["columns"]], tid
             sheet = wb[tid[:31]]
-            assert sheet.max_row == len(table["rows"]) + 2 + len(table["notes"]), tid
+            assert sheet.max_row == len(table["rows"]) + 1, tid  # the header row, then the data; notes are in README
 
 
 def test_sdg_table_adds_up(demo):
@@ -321,3 +326,135 @@ def test_demo_tables_equal_the_golden_tables(demo):
         got_df = pd.read_csv(got, keep_default_na=False)
         assert list(got_df.columns) == list(want_df.columns), rel
         pd.testing.assert_frame_equal(got_df, want_df, check_exact=False, rtol=1e-10, atol=0, obj=str(rel))
+
+
+def test_xlsx_round_trips_through_pandas(demo):
+    """pandas.read_excel(sheet_name=None) gives every table back: a sheet per table whose first row is the
+    header, the CSV's columns and rows, the same numbers; titles, units and notes are on the README sheet."""
+    sheets = pd.read_excel(demo / "tables.xlsx", sheet_name=None)
+    doc = json.loads((demo / "tables.json").read_text())["indicators"]
+    tables = {tid: (code, t) for code, ts in doc.items() for tid, t in ts.items()}
+    assert list(sheets)[0] == "README" and set(sheets) - {"README"} == {tid[:31] for tid in tables}
+    readme = sheets["README"]
+    assert list(readme.columns) == ["sheet", "table", "title", "column", "unit", "unit (UDUNITS)", "notes"]
+    assert set(readme["table"].dropna()) == set(tables)
+    assert len(readme) == sum(len(t["columns"]) for _, t in tables.values())  # one row per column of every table
+    for tid, (code, t) in tables.items():
+        got = sheets[tid[:31]]
+        csv = pd.read_csv(demo / code / f"{tid}.csv", keep_default_na=False, na_values=[""])
+        assert [str(c) for c in got.columns] == list(csv.columns), tid
+        assert not any(str(c).startswith("Unnamed:") for c in got.columns), tid
+        assert len(got) == len(csv), tid
+        for col in csv.columns:
+            if pd.api.types.is_numeric_dtype(csv[col]) and pd.api.types.is_numeric_dtype(got.iloc[:, list(csv.columns).index(col)]):
+                np.testing.assert_allclose(got.iloc[:, list(csv.columns).index(col)].to_numpy(float),
+                                           csv[col].to_numpy(float), rtol=1e-12, atol=1e-9, err_msg=f"{tid} {col}")
+        assert readme.loc[readme["table"] == tid, "title"].tolist() == [t["title"]], tid
+        units = readme[readme["table"].ffill() == tid].set_index("column")["unit (UDUNITS)"]
+        assert {str(k): (None if pd.isna(v) else v) for k, v in units.items()} == {c["name"]: c["unit"] for c in t["columns"]}, tid
+
+
+def test_json_units_are_udunits_strings(demo):
+    doc = json.loads((demo / "tables.json").read_text())["indicators"]
+    units = {c["name"]: c["unit"] for c in doc["SO1-4"]["SO1-4.T1"]["columns"]}
+    assert units == {"period": None, "class": None, "area_km2": "km2", "percent_of_land": "%"}
+    pop = {c["name"]: c["unit"] for c in doc["SO3-2"]["SO3-2.epochs"]["columns"]}
+    assert pop["population"] == "person" and pop["percent"] == "%"
+    everything = {c["unit"] for ts in doc.values() for t in ts.values() for c in t["columns"]}
+    assert not {u for u in everything if u and ("**" in u or u in ("percent", "km**2", "persons"))}
+
+
+def test_every_raster_is_a_cog_and_class_rasters_name_their_classes(demo):
+    """Every GeoTIFF keeps the COG layout and has a band description; each class raster's category names, read
+    back with GDAL, are the spec legend's class names of its codes; no tag names a machine path."""
+    from indicators import load_framework
+
+    from .gdal_read import category_names
+    from .test_run_cog_writer import cog_problems
+
+    fw = load_framework()
+    by_key = {c.key: c.name for lg in fw.legends for c in lg.classes if c.key}
+    tifs = sorted(demo.rglob("*.tif"))
+    assert len(tifs) > 60
+    n_class = 0
+    for tif in tifs:
+        assert cog_problems(tif) == [], tif
+        with rasterio.open(tif) as src:
+            tags = src.tags()
+            assert src.descriptions[0], tif
+            assert not [v for v in tags.values() if "/tmp/" in v or str(demo) in v or v.startswith("/")], (tif, tags)
+        if "flag_values" not in tags:
+            continue
+        n_class += 1
+        names, rat = category_names(tif)
+        codes = [int(v) for v in tags["flag_values"].split()]
+        for code, meaning in zip(codes, tags["flag_meanings"].split(), strict=True):
+            assert names[code] == by_key.get(meaning, names[code]) and names[code], (tif, code, meaning, names)
+        assert [int(v) for v, _ in rat] == sorted(codes), tif
+        assert tif.with_suffix(".qml").is_file(), tif
+    assert n_class >= 40
+    with rasterio.open(demo / "SO1-4" / "sdg_15_3_1_baseline.tif") as src:
+        assert category_names(demo / "SO1-4" / "sdg_15_3_1_baseline.tif")[0][1:] == ["Degraded", "Stable", "Improved"]
+    with rasterio.open(demo / "SO3-2" / "population_exposed_epochs_2000-2003.tif") as src:
+        assert src.units == ("person",)
+
+
+def _shown_number(text: str) -> float:
+    """The number in a summary cell such as '1,789.33\u00a0km²', '27.11%', '▲ +4.82 pp' or '−0.048'."""
+    import re
+
+    m = re.search(r"[+−-]?[\d,]*\d(?:\.\d+)?", text.replace("\u2212", "-"))
+    assert m, text
+    return float(m.group(0).replace(",", "").replace("−", "-"))
+
+
+def test_summary_numbers_equal_the_tables(demo):
+    """Each summary row names its table, period and column; its value is that table's cell (as rounded for
+    display), its change the cell minus the first period's cell. SO1-4's and SO3-2's rows are checked by hand."""
+    import html as html_lib
+    import re
+
+    text = (demo / "report.html").read_text()
+    summary = text[text.index('id="summary"'):text.index("</section>", text.index('id="summary"'))]
+    rows = re.findall(r'<tr data-table="([^"]+)" data-period="([^"]+)" data-column="([^"]+)" data-value="([^"]+)">\s*'
+                      r'<td>.*?</td><td>.*?</td><td class="num">(.*?)</td><td class="num">(.*?)</td></tr>', summary, flags=re.S)
+    assert len(rows) >= 20
+    tables = {}
+    for tid, period, column, raw, shown, change in rows:
+        code = tid.split(".")[0]
+        t = tables.setdefault(tid, pd.read_csv(demo / code / f"{tid}.csv", keep_default_na=False, na_values=[""]))
+        pcol = "period" if "period" in t.columns else "epoch" if "epoch" in t.columns else "year"
+        cells = t.loc[t[pcol].astype(str) == period, column].astype(float)
+        assert np.isclose(cells, float(raw), rtol=0, atol=5e-7).any(), (tid, period, column, raw)  # (CSV: 6 decimals)
+        shown = html_lib.unescape(re.sub(r"<[^>]+>", "", shown))
+        decimals = len(shown.split(".")[1].rstrip("%").split()[0].split("\u00a0")[0]) if "." in shown else 0
+        assert _shown_number(shown) == pytest.approx(round(float(raw), decimals), abs=10 ** -decimals / 2), (tid, shown, raw)
+    degraded = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv").query("`class` == 'degraded'").set_index("period")["percent_of_land"]
+    so1 = {p: float(v) for tid, p, c, v, *_ in rows if tid == "SO1-4.T1" and c == "percent_of_land"}
+    assert so1 == pytest.approx(degraded.to_dict(), abs=5e-7)
+    changes = [html_lib.unescape(re.sub(r"<[^>]+>", "", ch)) for tid, p, c, v, s, ch in rows
+               if tid == "SO1-4.T1" and c == "percent_of_land"]
+    assert _shown_number(changes[2]) == pytest.approx(round(degraded["report_2"] - degraded["baseline"], 2))
+    assert "▲" in changes[2] and "pp" in changes[2]
+    ep = pd.read_csv(demo / "SO3-2" / "SO3-2.epochs.csv")
+    people = ep[(ep["group"] == "total") & (ep["kind"] == "any_drought")].set_index("epoch")["population"]
+    so3 = {p: _shown_number(html_lib.unescape(s)) for tid, p, c, v, s, ch in rows
+           if tid == "SO3-2.epochs" and np.isclose(people, float(v), rtol=0, atol=0.5).any()}
+    assert so3 == {e: float(v) for e, v in people.items()}
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_report_layout_fits_desktop_and_laptop(demo, width):
+    """No element wider than the viewport outside a scrolling table box, every image decodes, every in-page
+    link has its target, and the contents bar stays on screen (sticky)."""
+    got = layout(demo / "report.html", width=width)
+    assert got == {"wide": [], "broken": [], "links": [], "sticky": "sticky"}
+
+
+def test_report_opens_with_the_summary_and_units_in_words(demo):
+    text = (demo / "report.html").read_text()
+    assert text.index('id="summary"') < text.index('id="ind-so1-1"')
+    assert "km²" in text and "persons" in text and "km**2" not in text and "[1]" not in text
+    assert "&lt;NA&gt;" not in text and ">nan<" not in text.lower()
+    assert "&lt; 0.001" in text or "< 0.001" in text  # Mann-Kendall p-values below 0.001
+    assert text.count('href="#top"') >= 15

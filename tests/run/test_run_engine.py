@@ -119,7 +119,9 @@ def test_cog_has_cf_tags_and_colour_table(country, tmp_path):
         assert src.colormap(1)[2] == (0xD7, 0x30, 0x27, 255)
         assert src.count == 1 and tags["year"] == "2002"
         assert src.nodata == 255
-    assert not list(out.rglob("*.aux.xml"))  # everything is inside the COG
+    # the class names live in GDAL's side file (a GeoTIFF holds no category names) and in a QGIS style
+    assert sorted(p.name for p in out.rglob("*.aux.xml")) == [f"classes_{y}.tif.aux.xml" for y in (2001, 2002, 2003)]
+    assert sorted(p.name for p in out.rglob("*.qml")) == [f"classes_{y}.qml" for y in (2001, 2002, 2003)]
 
 
 def test_html_is_self_contained(country, tmp_path):
