@@ -21,3 +21,13 @@ def repo_root() -> Path:
 def spi_reference_dir() -> Path:
     """climate_indices' SPI fixtures (tests/data/spi_reference/README.md: source, licence, checksums)."""
     return DATA / "spi_reference"
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """``indicators demo`` on local threads, once per session; tests read it and never change it."""
+    from indicators.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["demo", "-o", str(out), "--quiet"]) == 0
+    return out
