@@ -25,6 +25,7 @@ BENCHMARKS = {
     "bench_spei.py": ([], ["--size", "500x500x480"]),
     "bench_gamma.py": ([], []),
     "bench_so3.py": ([], ["--sizes", "2000,6000,10000,20000", "--cases", "floor,ours", "--parts", "so3_2_years"]),
+    "bench_cluster.py": ([], ["--size", "20000"]),
 }
 
 

@@ -33,6 +33,7 @@ Example (paths are relative to the configuration file)::
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -240,8 +241,11 @@ class LoadedConfig:
     base_dir: Path
 
     def resolve(self, p: str) -> Path:
-        q = Path(p).expanduser()
-        return q if q.is_absolute() else (self.base_dir / q)
+        """A configured path: relative ones start at :attr:`base_dir`; a URL stays a URL (a
+        :class:`indicators.remote.RemotePath`, read by GDAL's virtual file systems or fsspec)."""
+        from .remote import as_input_path
+
+        return as_input_path(p, self.base_dir)
 
 
 def _loc(loc: Iterable[Any]) -> str:
@@ -329,17 +333,32 @@ def input_files(loaded: LoadedConfig, name: str, spec: InputSpec) -> dict[str, P
 def _raster_header(path: Path, variable: str | None) -> dict[str, Any]:
     import rasterio
 
+    from .remote import RemotePath
+
+    if isinstance(path, RemotePath) and path.suffix.lower() in (".nc", ".nc4"):
+        return _remote_netcdf_header(path, variable)
     target = f"netcdf:{path}:{variable}" if variable and path.suffix.lower() in (".nc", ".nc4") else str(path)
     with rasterio.open(target) as src:
         return {"crs": src.crs, "transform": src.transform, "shape": (src.height, src.width), "count": src.count,
                 "units": (src.units[0] if src.units and src.units[0] else None), "tags": src.tags()}
 
 
+def _remote_netcdf_header(path: Any, variable: str | None) -> dict[str, Any]:
+    """The header of a NetCDF input at a URL, read by xarray (GDAL's netCDF driver cannot read URLs)."""
+    from .io import open_raster
+
+    da = open_raster(path, variable=variable)
+    lead = [d for d in da.dims if d not in ("y", "x")]
+    return {"crs": da.rio.crs, "transform": da.rio.transform(recalc=True), "shape": (da.sizes["y"], da.sizes["x"]),
+            "count": math.prod(da.sizes[d] for d in lead), "units": da.attrs.get("units"),
+            "tags": {k: str(v) for k, v in da.attrs.items()}}
+
+
 def _netcdf_years(path: Path, variable: str | None) -> list[int] | None:
     """Years covered by a netCDF file's time axis (None when there is none)."""
-    import xarray as xr
+    from .remote import open_netcdf_dataset
 
-    with xr.open_dataset(path, decode_times=True) as ds:
+    with open_netcdf_dataset(path, decode_times=True) as ds:
         if "time" not in ds.coords:
             return None
         t = ds["time"]

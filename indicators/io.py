@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import InputError
+from .remote import RemotePath, is_url, open_netcdf_dataset
 
 __all__ = ["open_raster", "read_polygons", "store_rasters", "RasterStore", "NETCDF_SUFFIXES"]
 
@@ -42,7 +43,7 @@ def _require_file(path: Path, what: str) -> None:
 
 def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
     try:
-        ds = xr.open_dataset(path, chunks=chunks, decode_coords="all", mask_and_scale=False)
+        ds = open_netcdf_dataset(path, chunks=chunks, decode_coords="all", mask_and_scale=False)
     except Exception as exc:  # netCDF4/h5netcdf raise many types
         raise InputError(f"cannot read NetCDF {path}: {exc}") from None
     spatial = [v for v in ds.data_vars if ds[v].ndim >= 2]
@@ -86,7 +87,7 @@ def _auto_chunks(path: Path) -> tuple[int, int]:
     import rasterio
 
     try:
-        with rasterio.open(path) as src:
+        with rasterio.open(str(path)) as src:
             height, width = src.height, src.width
             block_h, block_w = (int(v) for v in src.block_shapes[0]) if src.block_shapes else (1, width)
     except Exception as exc:  # rasterio.errors.RasterioIOError and friends
@@ -110,7 +111,8 @@ def _open_geotiff(path: Path, chunks: Any) -> xr.DataArray:
         rows, cols = _auto_chunks(path)
         chunks = {"band": 1, "y": rows, "x": cols}
     try:
-        da = rioxarray.open_rasterio(path, chunks=chunks, lock=False, masked=False, mask_and_scale=False)
+        # a URL goes as text: rasterio reads https:// and s3:// through GDAL's /vsicurl/ and /vsis3/
+        da = rioxarray.open_rasterio(str(path), chunks=chunks, lock=False, masked=False, mask_and_scale=False)
     except Exception as exc:  # rasterio.errors.RasterioIOError and friends
         raise InputError(f"cannot read raster {path}: {exc}") from None
     if isinstance(da, list):
@@ -182,7 +184,7 @@ def open_raster(
     """
     from .units import parse_unit
 
-    path = Path(path)
+    path = RemotePath(path) if is_url(path) else Path(path)
     _require_file(path, "raster")
     if path.suffix.lower() in NETCDF_SUFFIXES:
         da = _open_netcdf(path, variable, chunks)

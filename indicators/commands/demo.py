@@ -9,8 +9,10 @@ from .run import add_common_arguments, execute_config
 
 
 def sample_config_path() -> Path:
-    """The demo's run configuration, ``sample_data/demo_config.yaml`` in the checkout."""
-    return Path(__file__).resolve().parents[2] / "sample_data" / "demo_config.yaml"
+    """The demo's run configuration, ``sample_data/demo_config.yaml`` (the checkout's or the installed copy)."""
+    from ..resources import bundled_path
+
+    return bundled_path("sample_data/demo_config.yaml")
 
 
 EPILOG = """\
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = sample_config_path()
     if not path.is_file():
-        raise InputError(f"the sample data are not available ({path} is missing); run from a checkout of the repository")
+        raise InputError(f"the sample data are not available ({path} is missing); reinstall the package from a wheel or sdist built with its data (setup.py), or run from a checkout")
     loaded = load_config(path)
     header = ("Run configuration of `indicators demo` (the bundled, synthetic sample data), with absolute paths.\n"
               "Use it as a template: copy it, point each input to your own files, and run\n"

@@ -75,7 +75,9 @@ def _param_text(value: object, language: str) -> str:
 def decisions_text(path: Path | None = None) -> dict[str, tuple[str, str]]:
     """``{"D6": (title, text)}`` parsed from ``docs/decisions.md`` (empty if the file is absent)."""
     if path is None:
-        path = Path(__file__).resolve().parents[2] / "docs" / "decisions.md"
+        from ..resources import bundled_path
+
+        path = bundled_path("docs/decisions.md")
     if not path.is_file():
         return {}
     out: dict[str, tuple[str, str]] = {}

@@ -17,7 +17,11 @@ _PACKAGES = ("numpy", "pandas", "xarray", "rioxarray", "rasterio", "dask", "dist
 
 
 def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes (a URL input is read through fsspec)."""
+    from ..remote import RemotePath
+
+    if isinstance(path, RemotePath):
+        return path.sha256()
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):

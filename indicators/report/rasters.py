@@ -192,18 +192,19 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
                  overview_resampling="nearest" if is_class else "average")
 
     if lazy:
-        # a dask layer (a fine grid) is computed block by block into a tiled GeoTIFF beside the target, never whole
-        import threading
-
-        import dask.array as dsa
+        # a dask layer (a fine grid) is computed block by block into a tiled GeoTIFF beside the target, never
+        # whole; the open file stays in this process (indicators.cluster.store_blocks: on a distributed
+        # cluster the workers compute the blocks and this process writes them as they arrive)
         import rasterio
+
+        from ..cluster import store_blocks
 
         staging = path.with_name(f".{path.stem}.staging.tif")
         try:
             with rasterio.open(staging, "w", **mem_profile, tiled=True, blockxsize=512, blockysize=512,
                                BIGTIFF="IF_SAFER") as dst:
                 describe(dst)
-                dsa.store(data, _BandWindowWriter(dst, threading.Lock()), lock=False)
+                store_blocks(data, _BandWindowWriter(dst))
             with rasterio.open(staging) as src:
                 to_cog(src)
         finally:
@@ -219,16 +220,15 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
 
 
 class _BandWindowWriter:
-    """dask.array.store target writing (band, row, column) blocks into an open rasterio dataset."""
+    """Writes (band, row, column) blocks into an open rasterio dataset (called from one thread at a time)."""
 
-    def __init__(self, ds, lock):
-        self.ds, self.lock = ds, lock
+    def __init__(self, ds):
+        self.ds = ds
 
-    def __setitem__(self, key, value) -> None:
+    def __call__(self, key, value) -> None:
         from rasterio.windows import Window
 
         bands, rows, cols = key
         first = bands.start or 0
         win = Window(cols.start or 0, rows.start or 0, value.shape[2], value.shape[1])
-        with self.lock:
-            self.ds.write(np.asarray(value), indexes=list(range(first + 1, first + 1 + value.shape[0])), window=win)
+        self.ds.write(np.asarray(value), indexes=list(range(first + 1, first + 1 + value.shape[0])), window=win)

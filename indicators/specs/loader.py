@@ -29,11 +29,13 @@ ENV_VAR = "INDICATORS_SPECS_DIR"
 
 
 def specs_dir() -> Path:
-    """The specs directory: ``$INDICATORS_SPECS_DIR`` or ``specs/`` at the repository root."""
+    """The specs directory: ``$INDICATORS_SPECS_DIR``, or the shipped ``specs/`` (repository root or installed copy)."""
+    from ..resources import bundled_path
+
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "specs"
+    return bundled_path("specs")
 
 
 # ------------------------------------------------------------------------------------------

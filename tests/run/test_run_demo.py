@@ -1,6 +1,6 @@
 """`indicators demo` end to end on the bundled sample data: files, tables vs the Python API, HTML, browser.
 
-The demo runs once per test session (module fixture) into a temporary directory.
+The demo runs once per test session (tests/conftest.py::demo_output) into a temporary directory.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from .browser import layout, not_blank, render
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    assert main(["demo", "-o", str(out), "--quiet"]) == 0
-    return out
+def demo(demo_output) -> Path:
+    return demo_output  # the session's local demo run (tests/conftest.py), shared with the cluster tests
 
 
 def test_every_expected_file_is_there(demo):

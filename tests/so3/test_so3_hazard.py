@@ -62,9 +62,9 @@ def test_class_boundaries_both_profiles(right_closed, expected):
     assert lazy.values.tolist() == expected
 
 
-def test_calibration_window_changes_2014_class(shared_dir):
+def test_calibration_window_changes_2014_class(spi_reference_dir):
     """Part B §4.4: 2014 is severe under 1981-2010 and moderate under the full record 1895-2017."""
-    p = np.load(shared_dir / "spi_reference" / "precips_mm_monthly.npy").ravel()
+    p = np.load(spi_reference_dir / "precips_mm_monthly.npy").ravel()
     t = pd.date_range("1895-01-01", periods=p.size, freq="MS")
     precip = xr.DataArray(p, dims="time", coords={"time": t}, attrs={"units": "mm"})
     by_window = {}

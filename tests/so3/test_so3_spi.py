@@ -23,8 +23,8 @@ def _series(values, start="1895-01-01", units="mm"):
 
 
 @pytest.fixture(scope="module")
-def reference(shared_dir):
-    ref = shared_dir / "spi_reference"
+def reference(spi_reference_dir):
+    ref = spi_reference_dir
     precip = np.load(ref / "precips_mm_monthly.npy").ravel()
     return _series(precip), {1: np.load(ref / "spi_01_gamma.npy"), 6: np.load(ref / "spi_06_gamma.npy")}
 
