@@ -321,3 +321,20 @@ def test_demo_tables_equal_the_golden_tables(demo):
         got_df = pd.read_csv(got, keep_default_na=False)
         assert list(got_df.columns) == list(want_df.columns), rel
         pd.testing.assert_frame_equal(got_df, want_df, check_exact=False, rtol=1e-10, atol=0, obj=str(rel))
+
+
+def test_declared_other_tables_are_written_and_nothing_else(demo):
+    """An indicator that declares its non-PRAIS tables (specs: other_tables) writes exactly its reporting tables
+    and those: SO1-3 writes SO1-3.T1, SO1-3.summary and SO1-3.status on the demo (declared == written)."""
+    import yaml
+
+    from indicators import load_framework
+
+    cfg = yaml.safe_load((demo / "run-config.yaml").read_text())
+    fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
+    declared = [i for i in fw.indicators if i.other_tables]
+    assert "SO1-3" in [i.code for i in declared]
+    for ind in declared:
+        written = {p.stem for p in (demo / ind.code).glob("*.csv")}
+        assert set(ind.other_tables) <= written, ind.code
+        assert written <= set(ind.other_tables) | set(ind.reporting_tables[str(fw.edition)]), ind.code
