@@ -179,7 +179,7 @@ def _run_so1(ctx: Context) -> None:
     deg_soc: dict[str, Any] = {}
     stock_years: list[int] = []
     if ctx.has("soc_reference"):
-        from ..so1.soc import climate_factor_from_zones, climate_factors_by_zone, soc_degradation, soc_stocks
+        from ..so1.soc import climate_factor_from_zones, climate_factors_by_zone, period_soc_stocks, soc_degradation
 
         soc = ctx.params("SO1-3", "soc")
         soc_ref = ctx.raster("soc_reference")
@@ -199,10 +199,13 @@ def _run_so1(ctx: Context) -> None:
         if int(soc.reference_year) > int(first):
             raise SpecError(f"soc.reference_year {soc.reference_year} is after {first}, the first SOC year of the periods: "
                             "the stocks exist from the reference year on; set the year of the soc_reference map")
-        # the land cover from the SOC reference year on: the reference stock is that year's (not the first map's)
-        stocks = soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), factors=args["factors"].model_dump(mode="json", by_alias=True),
-                            climate_factor=f, transition_years=args["transition_years"], reference_year=soc.reference_year)
+        # the land cover from the SOC reference year on: the reference stock is that year's (not the first map's);
+        # each period's stocks depend only on the maps up to its final year (issue 14)
+        stocks = period_soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), periods=[(p.soc.initial, p.soc.final) for p in periods],
+                                   period_chain=soc.period_chain, factors=args["factors"].model_dump(mode="json", by_alias=True),
+                                   climate_factor=f, transition_years=args["transition_years"], reference_year=soc.reference_year)
         ctx.record("SO1-3", "soc.reference_year", soc.reference_year)
+        ctx.record("SO1-3", "soc.period_chain", soc.period_chain)
         dargs = fw.binding_arguments("SO1-3.soc_degradation")
         for p in periods:
             exclude = None
@@ -225,6 +228,10 @@ def _run_so1(ctx: Context) -> None:
     deg_lc = {k: clip_to_boundary(v, ctx, NODATA) for k, v in deg_lc.items()}
     prod3 = {k: clip_to_boundary(v, ctx, NODATA) for k, v in prod3.items()}
     deg_soc = {k: clip_to_boundary(v, ctx, NODATA) for k, v in deg_soc.items()}
+    for p in periods if deg_soc else []:  # SO1-3.summary: the SOC sub-indicator's area per class and period
+        one.table(("SO1-3.summary", p.id), t1.sdg_summary_table(deg_soc[p.id], land_mask=land_of[p.id], compute=False,
+                                                               nodata_in_denominator=la.nodata_in_denominator,
+                                                               official_land_area_km2=official))
     sdg = {p.id: clip_to_boundary(one_out_all_out(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id), nodata_rule=oao.nodata_rule), ctx, NODATA)
            for p in periods}
     ctx.choose("SO1-4", "D12", f"One out, all out with nodata rule '{oao.nodata_rule}'.")
@@ -327,10 +334,22 @@ def _run_so1(ctx: Context) -> None:
             frames.append(st)
         soc_tab = pd.concat(frames, ignore_index=True)
         ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
-                            units={"soc_stock_t": "t", "area_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
+                            units={"soc_stock_t": "t", "area_km2": "km**2", "area_with_soc_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
         so4_1_from_stocks(ctx, soc_tab, periods)
+        soc_sum = []
+        for p in periods:
+            part = sdg_summary_inside(tabs[("SO1-3.summary", p.id)], ctx, nodata_in_denominator=la.nodata_in_denominator,
+                                      official=official, year=water_year[p.id])
+            part.insert(0, "period", p.id)
+            soc_sum.append(part)
+        ctx.add_table(Table("SO1-3.summary", "Soil organic carbon sub-indicator: degraded, stable, improved and no-data "
+                            "area per period", pd.concat(soc_sum, ignore_index=True),
+                            units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
         ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
                    f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
+                   + "; a transition between two maps at the middle of the interval (t1 - t_mid years of change by t1); periods "
+                   + ("restart from the stock at their initial year (Trends.Earth's local step)" if soc.period_chain == "restart"
+                      else "continue one annual chain")
                    + ("; inland water is no data." if soc.water_is_nodata else "."))
         ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
                                     _period_stack({k: layer("soc", k) for k in keys}, "soc_degradation", deg_soc[keys[0]].attrs),

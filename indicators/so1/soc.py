@@ -8,9 +8,18 @@ Methodology decision D11; Part B §2.5; Part C §1.4 (Trends.Earth's annual algo
   years by default), applied every year until T years have passed since the
   last transition; a new transition restarts it from the current stock.  So a
   single transition ends, T years later, at exactly SOC₀·Fl.
-* Sparse land-cover years: the transition between two mapped years Ya < Yb is
-  placed at year Ya + max(1, ⌊(Yb − Ya)/2⌋) (the middle of the interval, as
-  Trends.Earth's local variant does); annual maps use the actual year.
+* Sparse land-cover years: the transition between two mapped years Ya < Yb
+  happens at the middle of the interval, t_mid = Ya + ⌊(Yb − Ya)/2⌋; the new class
+  holds from t_mid + 1, so by Yb the stock has changed for Yb − t_mid = ⌈(Yb − Ya)/2⌉
+  years (Trends.Earth's local step, ``t1 − t_mid``; docs/decisions.md D11).  Annual
+  maps (a gap of 1) give the actual year: one year of change at Yb.
+* A stock depends only on the land cover up to its own year: a cell is NaN from the
+  first year whose land cover is missing on, not in earlier years.
+* Periods (:func:`period_soc_stocks`): ``continue`` runs one annual chain from the
+  reference year through every period (the IPCC 20-year clock carries over);
+  ``restart`` computes each period from the stock at its initial year with only its
+  initial and final maps and no memory of earlier transitions (Trends.Earth's local
+  step, run once per period).
 * Sub-indicator: pch = (SOC_final − SOC_initial)/SOC_initial × 100; degraded
   when pch < −threshold, improved when pch > threshold (``inclusive=True``:
   ≤ / ≥, the Trends.Earth local rule).
@@ -108,7 +117,11 @@ def climate_factors_by_zone(zone_to_regime: Sequence[int], regimes: Sequence[Map
 
 
 def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.DataArray:
-    """Annual land-cover stack from annual or sparse years (transition at mid-interval, module docstring)."""
+    """Annual land-cover stack from annual or sparse years (transition at mid-interval, module docstring).
+
+    Between mapped years Ya < Yb the class of Ya holds up to t_mid = Ya + ⌊(Yb − Ya)/2⌋ and
+    the class of Yb from t_mid + 1 on, so the stock of a mapped year never depends on a later map.
+    """
     years = np.asarray(land_cover[dim].values).astype(int)
     if years.size < 2 or np.any(np.diff(years) <= 0):
         raise InputError(f"land cover for SOC needs at least two increasing years, got {years.tolist()}")
@@ -116,7 +129,7 @@ def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.Data
     idx = np.zeros(all_years.size, dtype=int)
     for k in range(years.size - 1):
         ya, yb = years[k], years[k + 1]
-        switch = ya + max(1, (yb - ya) // 2)
+        switch = ya + (yb - ya) // 2 + 1  # first year of the new class: t_mid + 1
         sel = (all_years > ya) & (all_years <= yb)
         idx[sel] = np.where(all_years[sel] < switch, k, k + 1)
     idx[all_years == years[0]] = 0
@@ -143,7 +156,8 @@ def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarra
     li = np.where(valid, li, 0).astype("intp")
     # a class the matrix does not know is nodata (its diagonal entry is NaN)
     valid &= np.isfinite(coef[li, li])
-    cell_ok = valid.all(axis=-1)
+    # a stock depends on the land cover up to its own year only: NaN from the first missing year on
+    missing_so_far = np.logical_or.accumulate(~valid, axis=-1)
     out = np.empty(shape + (n,), dtype="float32")
     out[..., 0] = soc
     delta = np.zeros(shape, dtype="float64")
@@ -159,7 +173,7 @@ def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarra
         delta = np.where(since > transition_years, 0.0, delta)
         soc = soc - delta
         out[..., k + 1] = soc
-    out[~cell_ok] = np.nan
+    out[missing_so_far] = np.nan
     return out
 
 
@@ -199,8 +213,9 @@ def soc_stocks(
     Returns
     -------
     DataArray (year, y, x) float32, t C/ha, one layer per year from the first to
-    the last land-cover year; NaN where the reference stock or any land-cover year
-    is missing, or f is missing where a transition needs it.
+    the last land-cover year; NaN where the reference stock is missing, from the first
+    year whose land cover is missing on (a stock never depends on a later map), and from
+    a transition that needs f where f is missing.
     """
     if int(transition_years) < 1:
         raise SpecError(f"transition_years must be >= 1, got {transition_years}")
@@ -225,6 +240,81 @@ def soc_stocks(
     out.attrs.update(long_name="soil organic carbon stock 0-30 cm (IPCC tier 1, land-cover driven)",
                      units="t ha-1", transition_years=int(transition_years),
                      reference_year=int(lc[dim].values[0]))
+    return out.rename("soc")
+
+
+def period_soc_stocks(
+    soc_reference: xr.DataArray,
+    land_cover: xr.DataArray,
+    *,
+    periods: Sequence[tuple[int, int]],
+    period_chain: str,
+    factors: Any,
+    climate_factor: xr.DataArray | float,
+    transition_years: int,
+    reference_year: int,
+    codes: Sequence[int] | None = None,
+    dim: str = "year",
+) -> xr.DataArray:
+    """SOC stocks at the initial and final years of the periods (D11), by year.
+
+    Parameters
+    ----------
+    soc_reference, land_cover, factors, climate_factor, transition_years, codes, dim
+        As :func:`soc_stocks`.
+    periods : sequence of (initial year, final year)
+        The SOC years of each period, baseline first.
+    period_chain : {"continue", "restart"}
+        ``continue``: one annual chain from *reference_year* through every map up to the
+        last final year; a transition keeps changing the stock for *transition_years*
+        whichever period it falls in.  ``restart`` (Trends.Earth's local step, run once per
+        period): a period starts from the stock already computed for its initial year (the
+        reference stock, or an earlier period's final stock; a year not yet computed is
+        reached by one such step from the latest computed year before it) and changes only
+        by the transitions between its own initial and final maps.
+    reference_year : int
+        The year of *soc_reference*; every period starts in or after it.
+
+    Returns
+    -------
+    DataArray (year, y, x) float32, t C/ha, one layer per initial or final year (sorted).
+    A period's stocks depend only on the land cover up to its final year.
+    """
+    years = sorted({int(y) for p in periods for y in p})
+    if not years:
+        raise SpecError("SOC: no period to compute stocks for")
+    if years[0] < int(reference_year):
+        raise SpecError(f"SOC: a period starts in {years[0]}, before the SOC reference year {reference_year}")
+    kw = dict(factors=factors, climate_factor=climate_factor, transition_years=transition_years, codes=codes, dim=dim)
+    if period_chain == "continue":
+        lc = land_cover.sel({dim: land_cover[dim] <= years[-1]})
+        return soc_stocks(soc_reference, lc, reference_year=reference_year, **kw).sel({dim: years})
+    if period_chain != "restart":
+        raise SpecError(f"soc.period_chain must be 'continue' or 'restart', got {period_chain!r}")
+
+    def step(start: xr.DataArray, ya: int, yb: int) -> xr.DataArray:
+        two = land_cover.sel({dim: [ya, yb]})
+        return soc_stocks(start, two, **kw).isel({dim: -1}, drop=True)
+
+    known: dict[int, tuple[xr.DataArray, tuple[int, int] | None]] = {int(reference_year): (soc_reference, None)}
+
+    def stock_at(year: int) -> xr.DataArray:
+        if year not in known:
+            before = max(k for k in known if k < year)
+            known[year] = (step(stock_at(before), before, year), (before, year))
+        return known[year][0]
+
+    for ya, yb in sorted((int(a), int(b)) for a, b in periods):
+        start = stock_at(ya)
+        if yb in known and known[yb][1] not in (None, (ya, yb)):
+            raise SpecError(f"soc.period_chain 'restart': the periods {known[yb][1][0]}-{yb} and {ya}-{yb} give two different "
+                            f"stocks for {yb}; use period_chain 'continue' or periods that end in different years")
+        if yb not in known:
+            known[yb] = (step(start, ya, yb), (ya, yb))
+    layers = [known[y][0].astype("float32").expand_dims({dim: [y]}) for y in years]
+    out = xr.concat(layers, dim=dim)
+    out.attrs.update(long_name="soil organic carbon stock 0-30 cm (IPCC tier 1, land-cover driven)", units="t ha-1",
+                     transition_years=int(transition_years), reference_year=int(reference_year), period_chain=period_chain)
     return out.rename("soc")
 
 

@@ -10,7 +10,8 @@ Column names are stable (the writers and the report rely on them):
 * transition matrix (SO1-1): index initial class, columns final class, km²;
 * degradation processes (SO1-1): ``process``, ``meaning``, ``area_km2``;
 * land cover × LPD (SO1-2): index land-cover class, columns LPD class, km²;
-* SOC stocks (SO1-3): ``class``, ``name``, ``soc_stock_t``, ``area_km2``, ``soc_mean_t_per_ha``;
+* SOC stocks (SO1-3): ``class``, ``name``, ``soc_stock_t``, ``area_km2``, ``area_with_soc_km2``,
+  ``soc_mean_t_per_ha``;
 * SDG summary (SO1-4.T1): ``class``, ``area_km2``, ``percent_of_land``, with the
   denominator in ``attrs["denominator_km2"]`` and ``attrs["denominator"]``;
 * change in degraded area: ``period``, ``degraded_km2``, ``percent_of_land``,
@@ -197,25 +198,30 @@ def soc_stock_table(
     """SO1-3: SOC stock (tonnes) per land-cover class: Σ SOC [t/ha] × cell area [km²] × 100 [ha/km²].
 
     Cells with missing SOC are left out of the stock (their count is in
-    ``attrs["missing_soc_cells"]``); ``area_km2`` is the class area.
+    ``attrs["missing_soc_cells"]``); ``area_km2`` is the class area, ``area_with_soc_km2``
+    the part of it that has a stock, and the mean stock divides by the latter (a class
+    partly without SOC is not diluted by the cells that have none).
     """
     ca = cell_area(land_cover)
     tonnes = (soc.astype("float64") * ca * 100.0).transpose(*soc.dims)
     tonnes.attrs["units"] = "t"
     stock = weighted_class_sum(land_cover, tonnes, codes=codes, nodata=NODATA)
     area = class_area_table(land_cover, codes=codes, nodata=NODATA)
+    with_soc = class_area_table(land_cover.where(soc.notnull(), NODATA).astype(land_cover.dtype), codes=codes, nodata=NODATA)
     st = stock[stock["kind"] == "class"]["value"].to_numpy()
     ar = area[area["kind"] == "class"]["area_km2"].to_numpy()
+    ar_soc = with_soc[with_soc["kind"] == "class"]["area_km2"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(ar > 0, st / (ar * 100.0), np.nan)
+        mean = np.where(ar_soc > 0, st / (ar_soc * 100.0), np.nan)
     df = pd.DataFrame({
         "class": pd.array(list(codes), dtype="Int64"),
         "name": _names(codes, names, UNCCD_CLASS_NAMES),
         "soc_stock_t": st,
         "area_km2": ar,
+        "area_with_soc_km2": ar_soc,
         "soc_mean_t_per_ha": mean,
     })
-    df.attrs.update(units={"soc_stock_t": "t", "area_km2": "km2", "soc_mean_t_per_ha": "t ha-1"},
+    df.attrs.update(units={"soc_stock_t": "t", "area_km2": "km2", "area_with_soc_km2": "km2", "soc_mean_t_per_ha": "t ha-1"},
                     missing_soc_cells=stock.attrs.get("missing_weight_cells", 0),
                     table="SO1-3 SOC stock per land-cover class")
     return df

@@ -258,6 +258,7 @@ class Indicator(Strict):
     status: FrozenMap[EditionId, EditionStatus]
     disaggregations: tuple[Literal["sex", "urban_rural", "land_cover_class", "drought_class", "subnational", "component"], ...] = ()
     reporting_tables: FrozenMap[EditionId, tuple[str, ...]] = Field(default_factory=dict)
+    other_tables: tuple[str, ...] = Field(default=(), description="tables the run writes besides the reporting tables (same in every edition)")
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()
     run: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
@@ -569,6 +570,7 @@ class SocParams(Block):
     zero_baseline_is_nodata: bool
     ipcc_tier: Literal[1, 2, 3]
     reference_year: Year
+    period_chain: Literal["continue", "restart"] = Field(description="continue: one annual 20-year chain through every period (D11); restart: each period from the stock at its initial year with only its own maps (Trends.Earth's local step)")
 
 
 class OneOutAllOutParams(Block):

@@ -456,3 +456,20 @@ def test_report_opens_with_the_summary_and_units_in_words(demo):
     assert "&lt;NA&gt;" not in text and ">nan<" not in text.lower()
     assert "&lt; 0.001" in text or "< 0.001" in text  # Mann-Kendall p-values below 0.001
     assert text.count('href="#top"') >= 15
+
+
+def test_declared_other_tables_are_written_and_nothing_else(demo):
+    """An indicator that declares its non-PRAIS tables (specs: other_tables) writes exactly its reporting tables
+    and those: SO1-3 writes SO1-3.T1, SO1-3.summary and SO1-3.status on the demo (declared == written)."""
+    import yaml
+
+    from indicators import load_framework
+
+    cfg = yaml.safe_load((demo / "run-config.yaml").read_text())
+    fw = load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay"))
+    declared = [i for i in fw.indicators if i.other_tables]
+    assert "SO1-3" in [i.code for i in declared]
+    for ind in declared:
+        written = {p.stem for p in (demo / ind.code).glob("*.csv")}
+        assert set(ind.other_tables) <= written, ind.code
+        assert written <= set(ind.other_tables) | set(ind.reporting_tables[str(fw.edition)]), ind.code

@@ -453,3 +453,21 @@ def test_lpd_table_with_a_negative_nodata_code(tmp_path, masks):
         col = [c for c in t2.columns if c != "no data"][code - 1]
         assert float(t2[col].sum()) == pytest.approx(float(area[(lpd == code) & inside].sum()), rel=1e-9), code
     assert float(t2["no data"].sum()) == pytest.approx(float(area[~np.isin(lpd, [1, 2, 3, 4, 5]) & inside].sum()), abs=1e-6)
+
+
+def test_soc_restart_per_period_has_no_memory_of_the_baseline(run, tmp_path):
+    """soc.period_chain: restart (the trends_earth profile's SOC) through the runner. report_1 runs 2016-2019 on its
+    own two maps: a transition there changes the stock for at most ceil(3/2) = 2 years, and the largest loss rate
+    is (1 - 0.1)/20 = 4.5 % a year, so no cell can lose more than 9 %: nothing is degraded by SOC. The default
+    (continue) carries the baseline's conversions into report_1, where cells are degraded."""
+    restart = _run(tmp_path, overlay_extra={"parameter_overrides": {"soc": {"period_chain": "restart"}}})
+    s = _table(restart, "SO1-3.summary").set_index(["period", "class"])["area_km2"]
+    c = _table(run, "SO1-3.summary").set_index(["period", "class"])["area_km2"]
+    assert s[("report_1", "degraded")] == 0.0
+    assert c[("report_1", "degraded")] > 10.0
+    # the baseline starts at the reference year in both: the same chain of annual maps is not what restart uses
+    # (only 2000 and 2015), so the baseline differs, but its area adds up the same
+    for t in (s, c):
+        for p in ("baseline", "report_1", "report_2"):
+            parts = sum(t[(p, k)] for k in ("degraded", "stable", "improved"))
+            assert parts == pytest.approx(t[(p, "total land area")], rel=1e-9)

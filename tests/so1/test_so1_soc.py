@@ -83,8 +83,8 @@ def test_sparse_years_transition_at_mid_interval():
     out = S.soc_stocks(soc0, lc, factors=fl_matrix(), climate_factor=0.8, transition_years=20)
     v = out.values[:, 0, 0]
     assert list(out.year.values) == list(range(2000, 2011))
-    # transition placed at 2002: unchanged in 2001, -0.5 from 2002
-    assert v[1] == 50.0 and v[2] == pytest.approx(49.5) and v[10] == pytest.approx(45.5)
+    # 2000 -> 2004: t_mid = 2002, cropland from 2003: unchanged up to 2002, -0.5 a year from 2003 (8 years by 2010)
+    assert v[2] == 50.0 and v[3] == pytest.approx(49.5) and v[4] == pytest.approx(49.0) and v[10] == pytest.approx(46.0)
 
 
 def test_nodata_land_cover_gives_nodata_stock():

@@ -128,6 +128,19 @@ def test_soc_stock_table_in_tonnes():
     assert t.loc[7, "soc_stock_t"] == pytest.approx(1000.0)
 
 
+def test_soc_mean_divides_by_the_area_that_has_a_stock():
+    """Class 1 on three 1 km² cells, one without SOC: (60 + 20) t/ha × 100 ha = 8000 t over 2 km² with a stock,
+    a mean of 40 t/ha (not 8000 / 300 ha = 26.7); the class area stays 3 km²."""
+    soc = laea([[60.0, 20.0, np.nan, 10.0]], dtype="float32")
+    lc = laea([[1, 1, 1, 3]])
+    t = T.soc_stock_table(soc, lc, codes=range(1, 8)).set_index("class")
+    assert t.loc[1, "soc_stock_t"] == pytest.approx(8000.0)
+    assert t.loc[1, "area_km2"] == pytest.approx(3.0) and t.loc[1, "area_with_soc_km2"] == pytest.approx(2.0)
+    assert t.loc[1, "soc_mean_t_per_ha"] == pytest.approx(40.0)
+    assert t.loc[3, "soc_mean_t_per_ha"] == pytest.approx(10.0)
+    assert np.isnan(t.loc[2, "soc_mean_t_per_ha"]) and t.loc[2, "area_with_soc_km2"] == 0.0
+
+
 def test_ldn_counterbalancing_per_land_type():
     status = laea([[1, 2, 6, 7, 4, 3, 6, 0]])
     land = laea([[1, 1, 1, 1, 3, 3, 3, 3]])

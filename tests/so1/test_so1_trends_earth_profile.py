@@ -69,3 +69,12 @@ def test_project_defaults_on_the_same_case():
     assert t.loc["water", "area_km2"] == pytest.approx(1.0)
     assert t.loc["degraded", "percent_of_land"] == 0.0
     assert t.loc["improved", "percent_of_land"] == pytest.approx(25.0)
+
+
+def test_the_profile_restarts_each_period_and_the_default_continues():
+    """soc.period_chain from the specs: Trends.Earth's local step restarts each period (docs/trends-earth-profile.md);
+    the default runs one 20-year chain (D11)."""
+    from indicators import load_framework
+
+    assert load_framework("2026", "trends_earth").parameters("soc").period_chain == "restart"
+    assert load_framework("2026", "default").parameters("soc").period_chain == "continue"
