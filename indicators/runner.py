@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import InputKind, InputSpec, LoadedConfig, Problems, Requirement, check_inputs, input_files
+from .config import (InputKind, InputSpec, LoadedConfig, Problems, Requirement, check_inputs, input_files,
+                     parameter_overrides)
 from .errors import ComputeError, IndicatorsError, InputError, SpecError
 from .progress import Progress
 from .report.model import Chart, Choice, RasterOutput, RunResult, Skipped
@@ -233,7 +234,7 @@ class Context:
         chunks = self.config.options.chunks
         chunks = "auto" if chunks == "auto" else {"x": chunks, "y": chunks}
         kw = dict(units=None if legend is not None else spec.units, nodata=spec.nodata, variable=spec.variable,
-                  legend=legend, long_name=long_name, chunks=chunks)
+                  legend=legend, long_name=long_name, chunks=chunks, band=spec.band)
         files = input_files(self.loaded, name, spec)
         if len(files) > 1 or (files and next(iter(files)) != ""):
             parts = []
@@ -433,7 +434,8 @@ def load_run_framework(loaded: LoadedConfig) -> Any:
         # a path to a file, or the id of an overlay among the specs' overlays
         p = loaded.resolve(cfg.overlay)
         overlay = p if p.suffix.lower() in (".yaml", ".yml") or p.exists() else cfg.overlay
-    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None)
+    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None,
+                          parameters=parameter_overrides(cfg), parameters_source=f"{loaded.path or 'run config'}: parameters")
 
 
 def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:
