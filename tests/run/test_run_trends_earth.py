@@ -205,3 +205,21 @@ def test_te_sidecar_forms(tmp_path):
         assert stack["year"].values.tolist() == [2000, 2015] and (stack.values == a).all()
     (tmp_path / "x.json").unlink()
     assert (open_raster(f, units="t/ha", band=2, nodata=-1, chunks=None).values == a[1]).all()
+
+
+def test_trends_earth_page_example_is_a_valid_configuration():
+    """The example of docs/trends-earth.md validates as a run configuration, and its parameters load with the specs."""
+    import re
+
+    from indicators.config import config_from_mapping, parameter_overrides
+    from indicators.specs.loader import load_framework
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "trends-earth.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, flags=re.S).group(1)
+    data = yaml.safe_load(block)
+    cfg = config_from_mapping({"country": {"name": "X", "boundary": "b.gpkg"}, **data}).config
+    assert cfg.inputs["land_cover"].band.name == "Land cover (7 class)"
+    fw = load_framework(cfg.edition, cfg.profile, parameters=parameter_overrides(cfg))
+    assert fw.parameters("soc").climate_factor == 0.8
+    assert fw.parameters("land_cover").source_legend == "unccd_7class_int16"
+    assert fw.parameters("productivity").method == "precomputed_lpd"  # lpd without ndvi under trends_earth
