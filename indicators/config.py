@@ -573,7 +573,12 @@ def _band_problem(where: str, path: Path, spec: InputSpec, count: int, *, severa
     from .te_bands import select_bands
 
     if isinstance(spec.band, int):
-        return None if spec.band <= count else f"{where}: {path.name} has {count} band(s), band {spec.band} does not exist"
+        if spec.band > count:
+            return f"{where}: {path.name} has {count} band(s), band {spec.band} does not exist"
+        if several and spec.years and len(spec.years) > 1:
+            return (f"{where}: band {spec.band} is one map but {len(spec.years)} years are listed; list one year, "
+                    "give one file per year ({year} in the path) or select bands by name")
+        return None
     try:
         hits = select_bands(path, spec.band.model_dump(), count=count)
     except InputError as exc:
