@@ -172,6 +172,7 @@ def test_te_multiband_run_equals_single_band_run(two_runs):
      "matching the selection hold years [2000, 2015, 2019, 2022]"),
     (lambda i: i["population_total"]["band"].update(metadata={}), "add year: or metadata: to band:"),
     (lambda i: i["soc_reference"].update(scale_factor=0.1), "inputs.soc_reference: scale_factor is not applied"),
+    (lambda i: i["soc_reference"].update(band=2, years=[2000, 2015]), "band 2 is one map but 2 years are listed"),
 ])
 def test_te_band_selection_refused_before_running(tmp_path, capsys, change, expected):
     d = tmp_path
