@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "catalog": ("indicators.commands.catalog", "write docs/catalog.md from the specs"),
     "run": ("indicators.commands.run", "compute the indicators of a run configuration and write the report"),
     "demo": ("indicators.commands.demo", "run everything on the bundled sample data"),
+    "compare": ("indicators.commands.compare", "run two configurations (national vs default data) and set them side by side"),
+    "prepare": ("indicators.commands.prepare", "cut a country's inputs from global dataset files and write a run configuration"),
 }
 
 

@@ -128,6 +128,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class BandSelector(_Model):
+    """A band of a Trends.Earth multi-band file, by what its JSON sidecar says it holds."""
+
+    name: str = Field(min_length=1, description="band name in the JSON sidecar, e.g. 'Land cover (7 class)'")
+    year: int | None = Field(None, description="the band's metadata year (without it: one band per listed year)")
+    metadata: dict[str, str | int | float] = Field(
+        default_factory=dict, description="further metadata the band must carry, e.g. {type: female}")
+
+
+#: inputs whose ``scale_factor`` the computations apply (others would be read unscaled: refused)
+SCALED_INPUTS: tuple[str, ...] = ("ndvi", "drought_index")
+
+
 class InputSpec(_Model):
     """One input: a raster, vector or table file (or one file per year)."""
 
@@ -144,6 +157,9 @@ class InputSpec(_Model):
     id_field: str | None = Field(None, description="vector attribute identifying each feature")
     fields: dict[str, str] = Field(default_factory=dict,
                                    description="other attributes by role, e.g. {establishment_year: STATUS_YR}")
+    band: int | BandSelector | None = Field(
+        None, description="band of a multi-band raster: its number (1-based), or {name, year, metadata} as listed in "
+                          "the Trends.Earth JSON beside the file")
     align: Literal["nearest", "average"] | None = Field(
         None, description="resample onto the reference grid with this method instead of requiring the same grid")
 
@@ -151,6 +167,13 @@ class InputSpec(_Model):
     @classmethod
     def _years(cls, v: Any) -> list[int] | None:
         return parse_years(v)
+
+    @field_validator("band")
+    @classmethod
+    def _band_number(cls, v: Any) -> Any:
+        if isinstance(v, int) and v < 1:
+            raise ValueError(f"band numbers start at 1, got {v}")
+        return v
 
     @field_validator("path", mode="before")
     @classmethod
@@ -207,6 +230,9 @@ class RunConfig(_Model):
     overlay: str | None = Field(None, description="national overlay YAML merged on the specs")
     specs: str | None = Field(None, description="specs directory (default: the bundled specs)")
     indicators: Literal["all"] | list[str] = Field("all", description="'all' or a list of indicator codes")
+    parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="parameter overrides applied after the profile and overlay, by block, "
+                                          "e.g. {soc: {climate_factor: 0.8}} (same blocks as an overlay's parameter_overrides)")
     inputs: dict[str, InputSpec] = Field(default_factory=dict)
     options: RunOptions = Field(default_factory=RunOptions)
 
@@ -282,6 +308,20 @@ def load_config(path: str | Path) -> LoadedConfig:
         raise SpecError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     loaded = config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
     return LoadedConfig(loaded.config, path, path.resolve().parent)
+
+
+def parameter_overrides(cfg: RunConfig) -> dict[str, dict[str, Any]]:
+    """The parameter overrides the run configuration applies on top of the profile and overlay.
+
+    ``parameters:`` as written; and, under ``profile: trends_earth`` with an ``lpd``
+    input and no ``ndvi``, ``productivity.method: precomputed_lpd`` (Trends.Earth's
+    custom-data mode: a precomputed 5-class LPD is used as given) unless
+    ``parameters`` says otherwise.
+    """
+    out = {k: dict(v) for k, v in cfg.parameters.items()}
+    if cfg.profile == "trends_earth" and "lpd" in cfg.inputs and "ndvi" not in cfg.inputs:
+        out.setdefault("productivity", {}).setdefault("method", "precomputed_lpd")
+    return out
 
 
 def _join(lines: list[str], head: str) -> str:
@@ -477,6 +517,9 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 problems.add(f"{label}: years {_year_text(missing)} are needed (by {', '.join(req.needed_by)}) but "
                              f"the input lists {_year_text(sorted(have)) or 'none'}; add those years (years: and their files) "
                              "or leave the indicators that need them out of indicators:")
+        if spec.scale_factor is not None and name not in SCALED_INPUTS:
+            problems.add(f"{label}: scale_factor is not applied to this input (only to {', '.join(SCALED_INPUTS)}); "
+                         "give values in their units or convert the file, and remove scale_factor")
         # files
         files = input_files(loaded, name, spec)
         for key, p in files.items():
@@ -492,7 +535,11 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                     continue
                 h["path"] = p
                 headers.setdefault(name, h)
-                if key == "" and spec.years and len(spec.years) > 1 and p.suffix.lower() not in (".nc", ".nc4"):
+                if spec.band is not None:
+                    line = _band_problem(where, p, spec, h["count"], several=key == "")
+                    if line:
+                        problems.add(line)
+                elif key == "" and spec.years and len(spec.years) > 1 and p.suffix.lower() not in (".nc", ".nc4"):
                     if h["count"] != len(spec.years):
                         problems.add(f"{where}: {p.name} has {h['count']} band(s) but {len(spec.years)} years are listed; "
                                      "give one band per year or a {year} path")
@@ -538,6 +585,31 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
+
+
+def _band_problem(where: str, path: Path, spec: InputSpec, count: int, *, several: bool) -> str | None:
+    """What is wrong with *spec*'s band selection in *path* (None if nothing): the run's own resolver."""
+    from .te_bands import select_bands
+
+    if isinstance(spec.band, int):
+        if spec.band > count:
+            return f"{where}: {path.name} has {count} band(s), band {spec.band} does not exist"
+        if several and spec.years and len(spec.years) > 1:
+            return (f"{where}: band {spec.band} is one map but {len(spec.years)} years are listed; list one year, "
+                    "give one file per year ({year} in the path) or select bands by name")
+        return None
+    try:
+        hits = select_bands(path, spec.band.model_dump(), count=count)
+    except InputError as exc:
+        return f"{where}: {exc}"
+    years = [b.year for b in hits]
+    if len(hits) > 1 or (several and spec.years and len(spec.years) > 1):
+        if not several:
+            return f"{where}: {len(hits)} bands match; add year: to band: so that one band is selected"
+        if sorted(spec.years or []) != years:
+            return (f"{where}: the bands of {path.name} matching the selection hold years {years} but years: lists "
+                    f"{spec.years}; list the years the file holds or add year: to band:")
+    return None
 
 
 def _relative_note(loaded: LoadedConfig) -> str:

@@ -130,7 +130,7 @@ def open_raster(
     chunks: Any = "auto",
     name: str | None = None,
     variable: str | None = None,
-    band: int | None = None,
+    band: int | Mapping[str, Any] | None = None,
     band_dim_name: str = "band",
     legend: Mapping[int, str] | None = None,
     long_name: str | None = None,
@@ -157,9 +157,14 @@ def open_raster(
         Name of the DataArray (default: the file stem).
     variable : str, optional
         NetCDF variable to read (required if the file holds several).
-    band : int, optional
-        1-based band to keep from a multi-band file.  Single-band files are
-        squeezed to (y, x) either way.
+    band : int or mapping, optional
+        1-based band to keep from a multi-band file, or a Trends.Earth band
+        selection ``{name, year, metadata}`` resolved through the JSON sidecar
+        beside the file (:mod:`indicators.te_bands`): one band when it names a
+        year, otherwise every matching band stacked on *band_dim_name* with the
+        bands' years as coordinate.  The selected band's ``no_data_value`` is
+        the nodata when neither the file nor the caller gives one.  Single-band
+        files are squeezed to (y, x) either way.
     band_dim_name : str, default ``"band"``
         Name given to the band dimension of a multi-band raster (e.g. ``"time"``).
     legend : mapping of int → str, optional
@@ -192,6 +197,23 @@ def open_raster(
         da = _open_geotiff(path, chunks)
 
     extra_dims = [d for d in da.dims if d not in (da.rio.y_dim, da.rio.x_dim)]
+    band_nodata = None
+    if band is not None and not isinstance(band, (int, np.integer)):
+        from .te_bands import select_bands
+
+        selector = band.model_dump() if hasattr(band, "model_dump") else dict(band)
+        if path.suffix.lower() in NETCDF_SUFFIXES or len(extra_dims) != 1:
+            raise InputError(f"{path}: a band selected by name needs a (multi-band) GeoTIFF; use variable: for NetCDF")
+        hits = select_bands(path, selector, count=da.sizes[extra_dims[0]])
+        band_nodata = hits[0].no_data_value
+        if len(hits) == 1:
+            band = hits[0].index
+        else:
+            dim = extra_dims[0]
+            da = da.isel({dim: [h.index - 1 for h in hits]}).drop_vars(dim, errors="ignore")
+            da = da.rename({dim: band_dim_name}).assign_coords({band_dim_name: [h.year for h in hits]})
+            band = None
+            extra_dims = [band_dim_name]
     if band is not None:
         if len(extra_dims) != 1 or not 1 <= band <= da.sizes[extra_dims[0]]:
             raise InputError(f"{path}: band {band} does not exist (dims {dict(da.sizes)})")
@@ -207,6 +229,8 @@ def open_raster(
         raise InputError(f"{path} has no CRS; fix the file (gdal_edit.py -a_srs ...) before using it")
 
     file_nodata = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
+    if file_nodata is None and band_nodata is not None:
+        file_nodata = band_nodata  # Trends.Earth's band metadata (GDAL may not carry it)
     if nodata is not None:
         da = da.rio.write_nodata(nodata, encoded=False)
         if file_nodata is not None and not (file_nodata == nodata or (np.isnan(file_nodata) and np.isnan(nodata))):

@@ -113,7 +113,7 @@ class Context:
         chunks = self.config.options.chunks
         chunks = "auto" if chunks == "auto" else {"x": chunks, "y": chunks}
         kw = dict(units=None if legend is not None else spec.units, nodata=spec.nodata, variable=spec.variable,
-                  legend=legend, long_name=long_name, chunks=chunks)
+                  legend=legend, long_name=long_name, chunks=chunks, band=spec.band)
         files = input_files(self.loaded, name, spec)
         if len(files) > 1 or (files and next(iter(files)) != ""):
             parts = []

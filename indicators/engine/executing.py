@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import LoadedConfig, Problems, check_inputs
+from ..config import LoadedConfig, Problems, check_inputs, parameter_overrides
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
 from ..stage import Context, Stage
@@ -45,7 +45,8 @@ def load_run_framework(loaded: LoadedConfig) -> Any:
         # a path to a file, or the id of an overlay among the specs' overlays
         p = loaded.resolve(cfg.overlay)
         overlay = p if p.suffix.lower() in (".yaml", ".yml") or p.exists() else cfg.overlay
-    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None)
+    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None,
+                          parameters=parameter_overrides(cfg), parameters_source=f"{loaded.path or 'run config'}: parameters")
 
 
 def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:

@@ -79,7 +79,7 @@ def figures(tables: Mapping[str, Table], headlines: tuple[Headline, ...] = HEADL
         if any(k not in rows.columns for k in h.where):
             continue
         for k, v in h.where.items():
-            rows = rows[[_same(x, v) for x in rows[k]]]
+            rows = rows.loc[[_same(x, v) for x in rows[k]]]  # .loc: an empty mask must select rows, not columns
         series = [(str(p), float(v)) for p, v in zip(rows[h.period], rows[h.value], strict=True)
                   if v is not None and not (isinstance(v, float) and math.isnan(v))]
         if not series:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -369,6 +369,8 @@ def load_framework(
     overlay: str | Path | None = None,
     *,
     specs: str | Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    parameters_source: str = "run configuration",
 ) -> Framework:
     """Load, merge and validate the specs; return the typed, immutable :class:`Framework`.
 
@@ -384,6 +386,11 @@ def load_framework(
         A national overlay: its id among the specs' overlays, or a file path.
     specs : path, optional
         Specs directory (default: :func:`specs_dir`).
+    parameters : mapping, optional
+        Parameter overrides by block (as an overlay's ``parameter_overrides``),
+        applied last: a run configuration's ``parameters:``.
+    parameters_source : str
+        Where *parameters* come from, for messages and provenance.
 
     Raises
     ------
@@ -399,6 +406,9 @@ def load_framework(
     prof = _select(docs, "profile", profile if profile is not None else info.get("default_profile"))
     over = _select(docs, "overlay", overlay)
     merged = merge(base, prof, over, edition=None if edition is None else str(edition))
+    if parameters:
+        _apply_layer(merged.raw, merged.origin, merged.problems,
+                     Document(Path(parameters_source), {"parameter_overrides": dict(parameters)}, {}))
     if edition is not None:  # a requested edition (a wrong default_edition is the validator's problem)
         _check_edition(merged)
     used = [*base, *(x for x in (prof, over) if x)]

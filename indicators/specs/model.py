@@ -743,6 +743,36 @@ class OverlayInfo(Strict):
 # one file as written
 
 
+class DatasetEntry(Strict):
+    """A published dataset as it is distributed: enough to read it and to refuse a file that is not it."""
+
+    id: Identifier
+    name: str
+    version: str
+    input: str = Field(description="the run-configuration input it provides, e.g. land_cover, lpd, soc_reference")
+    form: Literal["netcdf", "geotiff"]
+    variable: str | None = Field(None, description="NetCDF variable (required for form netcdf)")
+    dtype: str = Field(description="stored data type, e.g. uint8, int16, float32")
+    units: str = Field(description="units of the values after scaling (pint/CF), '1' for classes and indices")
+    scale_factor: float = Field(1.0, gt=0, description="stored value x scale_factor = value in units")
+    scale_in_file: bool = Field(False, description="the published file carries the scale factor (CF attribute / GDAL band scale); a file without it is refused")
+    nodata: float | None = Field(None, description="stored nodata value(s) as published")
+    legend: Identifier | None = Field(None, description="legend of the stored codes (class data)")
+    extra_nodata_codes: tuple[int, ...] = Field((), description="further codes meaning no data (e.g. JRC LPD 15)")
+    nesting: Identifier | None = Field(None, description="nesting from the legend to the 7 UNCCD classes (land cover)")
+    resampling: Literal["nearest", "sum", "average"] = Field(description="how prepare brings it onto the common grid")
+    crs: str = "EPSG:4326"
+    resolution: str
+    coverage: str
+    editions: tuple[str, ...] = Field(description="reporting editions whose default data it is (or alternative)")
+    role: Literal["default", "alternative"] = "default"
+    attributes: dict[str, Any] = Field(default_factory=dict, description="attributes the published file carries (checked)")
+    licence: str
+    citation: str
+    url: str
+    note: str | None = None
+
+
 class SpecFile(Strict):
     """One spec file.  ``kind`` says which sections it may hold:
 
@@ -753,7 +783,7 @@ class SpecFile(Strict):
     """
 
     spec_version: Literal[1]
-    kind: Literal["framework", "objective", "legends", "profile", "overlay"]
+    kind: Literal["framework", "objective", "legends", "profile", "overlay", "datasets"]
     framework: FrameworkInfo | None = None
     profile: ProfileInfo | None = None
     overlay: OverlayInfo | None = None
@@ -766,6 +796,7 @@ class SpecFile(Strict):
     classifications: tuple[Classification, ...] = ()
     lookup_tables: tuple[LookupTable, ...] = ()
     factor_sets: tuple[FactorSet, ...] = ()
+    datasets: tuple[DatasetEntry, ...] = Field((), description="kind datasets: the default datasets as published")
     parameters: Parameters = Field(default_factory=Parameters)
     parameter_overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="profile/overlay: block → fields to change (merged into the defaults, then validated)"

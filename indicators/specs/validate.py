@@ -93,6 +93,7 @@ _KIND_SECTIONS = {
     "objective": {"objectives", "indicators", "parameters", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets"},
     "legends": {"legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameters"},
     "profile": {"profile", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides"},
+    "datasets": {"datasets"},
     "overlay": {"overlay", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides"},
 }
 

@@ -4,7 +4,9 @@ Parsed from the source (ast), every import statement including those inside func
 
 * ``indicators`` (the package's lazy front), ``indicators.cli``, ``indicators.commands`` — the entry points;
 * ``indicators.engine`` — plans, executes and writes a run; knows no indicator by name (it finds the
-  stages through each indicator's ``run`` binding in the specs, by import at plan time);
+  stages through each indicator's ``run`` binding in the specs, by import at plan time); beside it
+  ``indicators.datasets`` — readers of the published default datasets, which nest classes with SO1's
+  functions and are used by ``indicators prepare``;
 * ``indicators.so1`` … ``indicators.so5`` — each objective's compute functions and its run stages;
 * everything else — shared helpers (grid, io, summarize, tables, classes, units, trends, errors, config,
   progress, stage, stage_helpers, stage_tables, rasterize, input_docs), the specs library
@@ -37,7 +39,7 @@ def layer(module: str) -> int:
         raise ValueError(module)
     if len(parts) == 1 or parts[1] in ("cli", "commands"):
         return 4
-    if parts[1] == "engine":
+    if parts[1] in ("engine", "datasets"):
         return 3
     if parts[1] in OBJECTIVES:
         return 2
