@@ -270,12 +270,15 @@ def load_config(path: str | Path) -> LoadedConfig:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"run configuration {path} does not exist: pass the path of a YAML file (see `indicators demo` for a template)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    from .safe_yaml import load
+
+    parsed = load(path, what="run configuration")
+    if parsed.duplicates:
+        loc, line, first = parsed.duplicates[0]
+        key = ".".join(str(k) for k in loc)
+        raise SpecError(f"{path}:{line}: {key}: this key appears twice in the same mapping (first on line {first}); "
+                        "YAML would keep only the last: remove or rename one of them")
+    data = parsed.data
     loaded = config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
     return LoadedConfig(loaded.config, path, path.resolve().parent)
 

@@ -18,6 +18,8 @@ in :mod:`indicators.specs.validate`.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import json
 import re
@@ -938,8 +940,13 @@ class Framework(Strict):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def field_ref_kind(model: type[BaseModel], field: str) -> str | None:
-    """The reference kind (``"matrix"``, ``"legend"``, …) declared on *model.field*, or None."""
+    """The reference kind (``"matrix"``, ``"legend"``, …) declared on *model.field*, or None.
+
+    Cached per (class, field): validation asks it for every field of every item, and a large
+    spec has hundreds of thousands of items (benchmarks/bench_spec_size.py).
+    """
     info = model.model_fields.get(field)
     if info is None:
         return None
