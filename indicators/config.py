@@ -570,3 +570,35 @@ def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
     lines = [f"# {line}" if line else "#" for line in header.splitlines()] if header else []
     return ("\n".join(lines) + "\n" if lines else "") + body
+
+
+def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
+    """What an output directory must keep clear of: ``(label, path, inside)`` for
+    :func:`indicators.report.atomic.check_output_location`.
+
+    Every input file (boundary, admin units, each input's files), the overlay, the
+    specs directory and the configuration file, which the output may neither be,
+    contain nor lie inside; the configuration's folder too when inputs live in it;
+    the current and the home directory, which the output may neither be nor contain.
+    """
+    from .specs.loader import specs_dir
+
+    cfg = loaded.config
+    out: list[tuple[str, Path, bool]] = [("the country boundary", loaded.resolve(cfg.country.boundary), True)]
+    if cfg.country.admin_units:
+        out.append(("the admin units", loaded.resolve(cfg.country.admin_units.path), True))
+    for name, spec in cfg.inputs.items():
+        for key, p in input_files(loaded, name, spec).items():
+            out.append((f"input {name}{'[' + key + ']' if key else ''}", p, True))
+    if cfg.overlay and Path(cfg.overlay).suffix.lower() in (".yaml", ".yml"):
+        out.append(("the overlay", loaded.resolve(cfg.overlay), True))
+    out.append(("the specs directory", loaded.resolve(cfg.specs) if cfg.specs else specs_dir(), True))
+    if loaded.path is not None:
+        config_file = loaded.path.resolve()
+        out.append(("the run configuration", config_file, True))
+        folder = config_file.parent
+        if any(p.resolve().is_relative_to(folder) for label, p, _ in out[:-2] if label != "the specs directory"):
+            out.append(("the configuration's folder (inputs live there)", folder, True))
+    out.append(("the current directory", Path.cwd(), False))
+    out.append(("the home directory", Path.home(), False))
+    return out
