@@ -520,8 +520,45 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                                 names=[f"inputs.{ref_name} ({headers[ref_name]['path'].name})", f"inputs.{name} ({headers[name]['path'].name})"])
             except GridMismatchError as exc:
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
+    if not problems:  # geometry: only once every file opens (read_polygons reads the features)
+        for line in _polygon_problems(loaded, headers):
+            problems.add(line)
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
+
+
+def _polygon_problems(loaded: LoadedConfig, headers: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The boundary and admin units read as the run reads them (:func:`indicators.io.read_polygons`: empty,
+    duplicate-id, non-polygon features refused; antimeridian crossings split) and checked to overlap the
+    reference raster's extent."""
+    import warnings
+
+    from .io import check_polygons_on_grid, read_polygons
+
+    cfg = loaded.config
+    files = [("country.boundary", loaded.resolve(cfg.country.boundary), {})]
+    if cfg.country.admin_units:
+        a = cfg.country.admin_units
+        files.append(("country.admin_units", loaded.resolve(a.path),
+                      {"id_field": a.id_field, "name_field": a.name_field, "layer": a.layer}))
+    ref = next((h for _, h in sorted(headers.items()) if h.get("crs") is not None), None)
+    lines = []
+    for label, path, kwargs in files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
+                gdf = read_polygons(path, **kwargs)
+            if ref is not None:
+                from rasterio.transform import array_bounds
+
+                h, w = ref["shape"]
+                west, south, east, north = array_bounds(h, w, ref["transform"])
+                check_polygons_on_grid(gdf, ref["crs"].to_wkt(), (west, south, east, north), label=label,
+                                       raster=f"the rasters ({ref['path'].name})")
+        except InputError as exc:
+            text = str(exc)
+            lines.append(text if text.startswith(label) else f"{label}: {text}")
+    return lines
 
 
 def _relative_note(loaded: LoadedConfig) -> str:
