@@ -472,7 +472,17 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 try:
                     h = _raster_header(p, spec.variable)
                 except Exception as exc:
-                    problems.add(f"{where}: cannot open {p} as a raster ({str(exc).splitlines()[0]})")
+                    reason = None
+                    if p.suffix.lower() in (".nc", ".nc4") and p.is_file():
+                        from .io import netcdf_problem
+
+                        reason = netcdf_problem(p, spec.variable)
+                    if reason is None:
+                        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                        if p.is_file() and "No such file" in text:
+                            text = f"the file exists ({p.stat().st_size} bytes) but is not a readable raster"
+                        reason = f"cannot open {p} as a raster ({text}); give a GeoTIFF or NetCDF file"
+                    problems.add(f"{where}: {reason}")
                     continue
                 h["path"] = p
                 headers.setdefault(name, h)
@@ -615,8 +625,8 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
 
     Every input file (boundary, admin units, each input's files), the overlay, the
     specs directory and the configuration file, which the output may neither be,
-    contain nor lie inside; the configuration's folder too when inputs live in it;
-    the current and the home directory, which the output may neither be nor contain.
+    contain nor lie inside; the configuration's folder when inputs live in it, the
+    current and the home directory, which the output may neither be nor contain.
     """
     from .specs.loader import specs_dir
 
@@ -635,7 +645,9 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
         out.append(("the run configuration", config_file, True))
         folder = config_file.parent
         if any(p.resolve().is_relative_to(folder) for label, p, _ in out[:-2] if label != "the specs directory"):
-            out.append(("the configuration's folder (inputs live there)", folder, True))
+            # be or contain it, not lie inside it: results/ beside the configuration is the usual layout, and an
+            # output that is or contains any input is refused above
+            out.append(("the configuration's folder (inputs live there)", folder, False))
     out.append(("the current directory", Path.cwd(), False))
     out.append(("the home directory", Path.home(), False))
     return out

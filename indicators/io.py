@@ -40,18 +40,52 @@ def _require_file(path: Path, what: str) -> None:
         raise InputError(f"{what} {path} is a directory, not a file")
 
 
+def _unreadable_netcdf(path: Path, exc: BaseException) -> InputError:
+    """A file that exists but does not open as NetCDF: say so (the libraries often say 'No such file')."""
+    size = path.stat().st_size if path.is_file() else None
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if size is not None:
+        reason = reason.replace("No such file or directory", "unreadable")
+    return InputError(f"{path} exists ({size if size is not None else '?'} bytes) but cannot be read as NetCDF "
+                      f"({reason}); the file is truncated, damaged or not NetCDF: download or export it again")
+
+
+def netcdf_problem(path: str | Path, variable: str | None) -> str | None:
+    """Why *path* (an existing file) cannot give the raster *variable*, in words, or None when it can.
+
+    Used where a reader failed with a vague message: tells a damaged file from a wrong ``variable:``.
+    """
+    path = Path(path)
+    try:
+        with xr.open_dataset(path, decode_times=False, mask_and_scale=False) as ds:
+            names = list(ds.data_vars)
+            spatial = [v for v in names if ds[v].ndim >= 2]
+    except Exception as exc:  # netCDF4/h5netcdf/scipy raise many types
+        return str(_unreadable_netcdf(path, exc))
+    if variable is None:
+        if len(spatial) != 1:
+            return f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable:"
+        return None
+    if variable not in names:
+        return f"{path} has no variable {variable!r}; its variables are {names}: set variable: to one of them"
+    if variable not in spatial:
+        return f"{path}: variable {variable!r} is not gridded (fewer than 2 dimensions); choose one of {spatial}"
+    return None
+
+
 def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
     try:
         ds = xr.open_dataset(path, chunks=chunks, decode_coords="all", mask_and_scale=False)
     except Exception as exc:  # netCDF4/h5netcdf raise many types
-        raise InputError(f"cannot read NetCDF {path}: {exc}") from None
+        raise _unreadable_netcdf(path, exc) from None
     spatial = [v for v in ds.data_vars if ds[v].ndim >= 2]
     if variable is None:
         if len(spatial) != 1:
-            raise InputError(f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable=")
+            raise InputError(f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable:")
         variable = spatial[0]
     if variable not in ds.data_vars:
-        raise InputError(f"{path} has no variable {variable!r}; it has {list(ds.data_vars)}")
+        raise InputError(f"{path} has no variable {variable!r}; its variables are {list(ds.data_vars)}: "
+                         "set variable: to one of them")
     da = ds[variable]
     # CF files on a plain lat/lon grid often carry no grid_mapping: CF reads them as WGS84 degrees.
     renames = {d: n for d, n in (("lat", "y"), ("latitude", "y"), ("lon", "x"), ("longitude", "x")) if d in da.dims}

@@ -30,18 +30,19 @@ def _run(capsys, *argv):
 @pytest.mark.parametrize("out, words", [
     (SAMPLE, ["contains", "sample_data", "--overwrite would destroy it"]),
     (SAMPLE / "land_cover", ["contains input land_cover", "land_cover"]),
-    (SAMPLE / "results", ["is inside", "sample_data"]),
+    (SAMPLE / "vectors" / "boundary.gpkg" / "x", ["is inside the country boundary"]),
     (ROOT / "specs" / "out", ["is inside the specs directory"]),
     (ROOT / "specs", ["is the specs directory"]),
 ])
 def test_demo_output_onto_or_among_inputs_is_refused_before_computing(out, words, capsys):
-    before = sorted(os.listdir(out.parent))
+    parent = out.parent if out.parent.is_dir() else out.parent.parent
+    before = sorted(os.listdir(parent))
     code, err = _run(capsys, "demo", "-o", str(out), "--overwrite")
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1, err
     for w in words:
         assert w in err, (w, err)
-    assert sorted(os.listdir(out.parent)) == before
+    assert sorted(os.listdir(parent)) == before
 
 
 def test_output_is_or_contains_the_current_or_home_directory(tmp_path, monkeypatch, capsys):
@@ -59,17 +60,17 @@ def test_output_is_or_contains_the_current_or_home_directory(tmp_path, monkeypat
     assert sorted(os.listdir(tmp_path)) == ["home", "work"] and not os.listdir(work)
 
 
-def test_output_in_the_config_folder_when_inputs_live_there(tmp_path, capsys):
-    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text(encoding="utf-8"))
-    # a copy of the demo configuration beside the sample data: inputs live in its folder
-    path = SAMPLE / "copy_of_demo_config_for_test.yaml"
-    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    try:
-        code, err = _run(capsys, "run", str(path), "-o", str(SAMPLE / "new_results"))
-    finally:
-        path.unlink()
-    assert code == 2 and "is inside" in err and "sample_data" in err
-    assert not (SAMPLE / "new_results").exists()
+def test_config_folder_with_inputs_may_hold_but_not_be_the_output():
+    from indicators.config import load_config, input_locations
+    from indicators.errors import InputError
+    from indicators.report.atomic import check_output_location
+
+    loaded = load_config(SAMPLE / "demo_config.yaml")  # its inputs live in its folder
+    protected = input_locations(loaded)
+    assert ("the configuration's folder (inputs live there)", SAMPLE, False) in protected
+    check_output_location(SAMPLE / "results", protected)  # results/ beside the configuration: fine
+    with pytest.raises(InputError, match="sample_data"):
+        check_output_location(SAMPLE, protected)
 
 
 def test_second_run_into_a_locked_output_is_refused(tmp_path, capsys):
