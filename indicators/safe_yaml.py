@@ -53,8 +53,10 @@ class YamlDocument:
     duplicates: list[tuple[tuple[Any, ...], int, int]] = field(default_factory=list)
 
 
-def read_text(path: str | Path, *, name: str | None = None, max_bytes: int = MAX_YAML_BYTES, what: str = "YAML file") -> str:
-    """The UTF-8 text of *path*, refused when larger than *max_bytes* (checked before reading)."""
+def read_text(path: str | Path, *, name: str | None = None, max_bytes: int | None = None, what: str = "YAML file") -> str:
+    """The UTF-8 text of *path*, refused when larger than *max_bytes* (default :data:`MAX_YAML_BYTES`;
+    checked before reading)."""
+    max_bytes = MAX_YAML_BYTES if max_bytes is None else max_bytes
     path = Path(path)
     name = name or str(path)
     try:
@@ -96,7 +98,7 @@ def parse(text: str, name: str) -> YamlDocument:
     return YamlDocument(data, lines, duplicates)
 
 
-def load(path: str | Path, *, name: str | None = None, max_bytes: int = MAX_YAML_BYTES, what: str = "YAML file") -> YamlDocument:
+def load(path: str | Path, *, name: str | None = None, max_bytes: int | None = None, what: str = "YAML file") -> YamlDocument:
     """:func:`read_text` then :func:`parse`."""
     name = name or str(path)
     return parse(read_text(path, name=name, max_bytes=max_bytes, what=what), name)
