@@ -531,16 +531,17 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
             except GridMismatchError as exc:
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
     if not problems:  # geometry: only once every file opens (read_polygons reads the features)
-        for line in _polygon_problems(loaded, headers):
+        ref = next((headers[n] for n in sorted(headers) if requirements[n].same_grid and not cfg.inputs[n].align), None)
+        for line in _polygon_problems(loaded, ref):
             problems.add(line)
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
 
 
-def _polygon_problems(loaded: LoadedConfig, headers: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> list[str]:
     """The boundary and admin units read as the run reads them (:func:`indicators.io.read_polygons`: empty,
     duplicate-id, non-polygon features refused; antimeridian crossings split) and checked to overlap the
-    reference raster's extent."""
+    extent of *ref*, the header of the reference grid's raster (None: no raster to check against)."""
     import warnings
 
     from .io import check_polygons_on_grid, read_polygons
@@ -551,7 +552,7 @@ def _polygon_problems(loaded: LoadedConfig, headers: Mapping[str, Mapping[str, A
         a = cfg.country.admin_units
         files.append(("country.admin_units", loaded.resolve(a.path),
                       {"id_field": a.id_field, "name_field": a.name_field, "layer": a.layer}))
-    ref = next((h for _, h in sorted(headers.items()) if h.get("crs") is not None), None)
+    ref = ref if ref is not None and ref.get("crs") is not None else None
     lines = []
     for label, path, kwargs in files:
         try:
