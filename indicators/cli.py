@@ -34,7 +34,7 @@ examples:
 
 `indicators COMMAND --help` describes each command; docs/user-guide.md the run configuration.
 exit status: 0 success; 1 `validate`/`catalog --check` found problems; 2 an error (the message
-names the file, field or value and says what to do); 130 interrupted.
+names the file, field or value and says what to do); 130 interrupted, 143 SIGTERM, 129 SIGHUP.
 """
 
 
@@ -64,7 +64,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C so that every cleanup runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _handle_termination() -> dict:
+    """SIGTERM and SIGHUP unwind the program like SIGINT (exit 128 + the signal's number).
+
+    Only the first signal raises: a second one arriving while the cleanup runs is ignored,
+    so the cleanup finishes.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    caught: list[int] = []
+
+    def handler(signum, frame):
+        if caught:
+            return
+        caught.append(signum)
+        raise Terminated(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     from .errors import IndicatorsError
 
     parser = build_parser()
@@ -75,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_missing", None):
         print(f"indicators: error: the '{args._missing}' command is not available in this version", file=sys.stderr)
         return 2
+    previous = _handle_termination()
     try:
         return int(args._run(args) or 0)
     except IndicatorsError as exc:
@@ -86,9 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"indicators: error: cannot read or write{where}: {exc.strerror or exc}; check that the location "
               "exists, is writable and has free space, then run again", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("indicators: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        what = {signal.SIGINT: "interrupted"}.get(signum, f"stopped by {signal.Signals(signum).name}")
+        print(f"indicators: {what}", file=sys.stderr)
+        return 128 + int(signum)
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -300,12 +300,15 @@ def load_config(path: str | Path) -> LoadedConfig:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"run configuration {path} does not exist: pass the path of a YAML file (see `indicators demo` for a template)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    from .safe_yaml import load
+
+    parsed = load(path, what="run configuration")
+    if parsed.duplicates:
+        loc, line, first = parsed.duplicates[0]
+        key = ".".join(str(k) for k in loc)
+        raise SpecError(f"{path}:{line}: {key}: this key appears twice in the same mapping (first on line {first}); "
+                        "YAML would keep only the last: remove or rename one of them")
+    data = parsed.data
     loaded = config_from_mapping(data, source=str(path), base_dir=path.resolve().parent)
     return LoadedConfig(loaded.config, path, path.resolve().parent)
 
@@ -531,7 +534,17 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 try:
                     h = _raster_header(p, spec.variable)
                 except Exception as exc:
-                    problems.add(f"{where}: cannot open {p} as a raster ({str(exc).splitlines()[0]})")
+                    reason = None
+                    if p.suffix.lower() in (".nc", ".nc4") and p.is_file():
+                        from .io import netcdf_problem
+
+                        reason = netcdf_problem(p, spec.variable)
+                    if reason is None:
+                        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                        if p.is_file() and "No such file" in text:
+                            text = f"the file exists ({p.stat().st_size} bytes) but is not a readable raster"
+                        reason = f"cannot open {p} as a raster ({text}); give a GeoTIFF or NetCDF file"
+                    problems.add(f"{where}: {reason}")
                     continue
                 h["path"] = p
                 headers.setdefault(name, h)
@@ -583,6 +596,10 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                                 names=[f"inputs.{ref_name} ({headers[ref_name]['path'].name})", f"inputs.{name} ({headers[name]['path'].name})"])
             except GridMismatchError as exc:
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
+    if not problems:  # geometry: only once every file opens (read_polygons reads the features)
+        ref = next((headers[n] for n in sorted(headers) if requirements[n].same_grid and not cfg.inputs[n].align), None)
+        for line in _polygon_problems(loaded, ref):
+            problems.add(line)
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
 
@@ -610,6 +627,40 @@ def _band_problem(where: str, path: Path, spec: InputSpec, count: int, *, severa
             return (f"{where}: the bands of {path.name} matching the selection hold years {years} but years: lists "
                     f"{spec.years}; list the years the file holds or add year: to band:")
     return None
+
+
+def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> list[str]:
+    """The boundary and admin units read as the run reads them (:func:`indicators.io.read_polygons`: empty,
+    duplicate-id, non-polygon features refused; antimeridian crossings split) and checked to overlap the
+    extent of *ref*, the header of the reference grid's raster (None: no raster to check against)."""
+    import warnings
+
+    from .io import check_polygons_on_grid, read_polygons
+
+    cfg = loaded.config
+    files = [("country.boundary", loaded.resolve(cfg.country.boundary), {})]
+    if cfg.country.admin_units:
+        a = cfg.country.admin_units
+        files.append(("country.admin_units", loaded.resolve(a.path),
+                      {"id_field": a.id_field, "name_field": a.name_field, "layer": a.layer}))
+    ref = ref if ref is not None and ref.get("crs") is not None else None
+    lines = []
+    for label, path, kwargs in files:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
+                gdf = read_polygons(path, **kwargs)
+            if ref is not None:
+                from rasterio.transform import array_bounds
+
+                h, w = ref["shape"]
+                west, south, east, north = array_bounds(h, w, ref["transform"])
+                check_polygons_on_grid(gdf, ref["crs"].to_wkt(), (west, south, east, north), label=label,
+                                       raster=f"the rasters ({ref['path'].name})")
+        except InputError as exc:
+            text = str(exc)
+            lines.append(text if text.startswith(label) else f"{label}: {text}")
+    return lines
 
 
 def _relative_note(loaded: LoadedConfig) -> str:
@@ -658,3 +709,37 @@ def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
     lines = [f"# {line}" if line else "#" for line in header.splitlines()] if header else []
     return ("\n".join(lines) + "\n" if lines else "") + body
+
+
+def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
+    """What an output directory must keep clear of: ``(label, path, inside)`` for
+    :func:`indicators.report.atomic.check_output_location`.
+
+    Every input file (boundary, admin units, each input's files), the overlay, the
+    specs directory and the configuration file, which the output may neither be,
+    contain nor lie inside; the configuration's folder when inputs live in it, the
+    current and the home directory, which the output may neither be nor contain.
+    """
+    from .specs.loader import specs_dir
+
+    cfg = loaded.config
+    out: list[tuple[str, Path, bool]] = [("the country boundary", loaded.resolve(cfg.country.boundary), True)]
+    if cfg.country.admin_units:
+        out.append(("the admin units", loaded.resolve(cfg.country.admin_units.path), True))
+    for name, spec in cfg.inputs.items():
+        for key, p in input_files(loaded, name, spec).items():
+            out.append((f"input {name}{'[' + key + ']' if key else ''}", p, True))
+    if cfg.overlay and Path(cfg.overlay).suffix.lower() in (".yaml", ".yml"):
+        out.append(("the overlay", loaded.resolve(cfg.overlay), True))
+    out.append(("the specs directory", loaded.resolve(cfg.specs) if cfg.specs else specs_dir(), True))
+    if loaded.path is not None:
+        config_file = loaded.path.resolve()
+        out.append(("the run configuration", config_file, True))
+        folder = config_file.parent
+        if any(p.resolve().is_relative_to(folder) for label, p, _ in out[:-2] if label != "the specs directory"):
+            # be or contain it, not lie inside it: results/ beside the configuration is the usual layout, and an
+            # output that is or contains any input is refused above
+            out.append(("the configuration's folder (inputs live there)", folder, False))
+    out.append(("the current directory", Path.cwd(), False))
+    out.append(("the home directory", Path.home(), False))
+    return out

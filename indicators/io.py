@@ -41,18 +41,52 @@ def _require_file(path: Path, what: str) -> None:
         raise InputError(f"{what} {path} is a directory, not a file")
 
 
+def _unreadable_netcdf(path: Path, exc: BaseException) -> InputError:
+    """A file that exists but does not open as NetCDF: say so (the libraries often say 'No such file')."""
+    size = path.stat().st_size if path.is_file() else None
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if size is not None:
+        reason = reason.replace("No such file or directory", "unreadable")
+    return InputError(f"{path} exists ({size if size is not None else '?'} bytes) but cannot be read as NetCDF "
+                      f"({reason}); the file is truncated, damaged or not NetCDF: download or export it again")
+
+
+def netcdf_problem(path: str | Path, variable: str | None) -> str | None:
+    """Why *path* (an existing file) cannot give the raster *variable*, in words, or None when it can.
+
+    Used where a reader failed with a vague message: tells a damaged file from a wrong ``variable:``.
+    """
+    path = Path(path)
+    try:
+        with xr.open_dataset(path, decode_times=False, mask_and_scale=False) as ds:
+            names = list(ds.data_vars)
+            spatial = [v for v in names if ds[v].ndim >= 2]
+    except Exception as exc:  # netCDF4/h5netcdf/scipy raise many types
+        return str(_unreadable_netcdf(path, exc))
+    if variable is None:
+        if len(spatial) != 1:
+            return f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable:"
+        return None
+    if variable not in names:
+        return f"{path} has no variable {variable!r}; its variables are {names}: set variable: to one of them"
+    if variable not in spatial:
+        return f"{path}: variable {variable!r} is not gridded (fewer than 2 dimensions); choose one of {spatial}"
+    return None
+
+
 def _open_netcdf(path: Path, variable: str | None, chunks: Any) -> xr.DataArray:
     try:
         ds = open_netcdf_dataset(path, chunks=chunks, decode_coords="all", mask_and_scale=False)
     except Exception as exc:  # netCDF4/h5netcdf raise many types
-        raise InputError(f"cannot read NetCDF {path}: {exc}") from None
+        raise _unreadable_netcdf(path, exc) from None
     spatial = [v for v in ds.data_vars if ds[v].ndim >= 2]
     if variable is None:
         if len(spatial) != 1:
-            raise InputError(f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable=")
+            raise InputError(f"{path} holds {len(spatial)} gridded variables {spatial}; say which one with variable:")
         variable = spatial[0]
     if variable not in ds.data_vars:
-        raise InputError(f"{path} has no variable {variable!r}; it has {list(ds.data_vars)}")
+        raise InputError(f"{path} has no variable {variable!r}; its variables are {list(ds.data_vars)}: "
+                         "set variable: to one of them")
     da = ds[variable]
     # CF files on a plain lat/lon grid often carry no grid_mapping: CF reads them as WGS84 degrees.
     renames = {d: n for d, n in (("lat", "y"), ("latitude", "y"), ("lon", "x"), ("longitude", "x")) if d in da.dims}
@@ -357,16 +391,26 @@ def read_polygons(
         raise InputError(f"{where}: {int(ids.isna().sum())} features have an empty {id_field!r}")
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
-        raise InputError(f"{where}: {id_field!r} is not unique (repeated: {dup[:10]})")
+        raise InputError(f"{where}: {id_field!r} is not unique (repeated: {dup[:10]}); give every feature its own id "
+                         "or dissolve the duplicates into one feature")
 
     geoms = gdf.geometry
-    missing = ids[geoms.isna() | geoms.is_empty].tolist()
-    if missing:
-        raise InputError(f"{where}: features {missing[:10]} have no geometry")
-    kinds = set(geoms.geom_type)
-    bad_kinds = kinds - {"Polygon", "MultiPolygon"}
-    if bad_kinds:
-        raise InputError(f"{where}: only polygons can be boundaries, found {sorted(bad_kinds)}")
+    missing = ids[geoms.isna() | geoms.is_empty]
+    if len(missing):
+        raise InputError(f"{where}: features {_ids_text(missing)} ({id_field}) have an empty geometry; "
+                         "remove them or give them their polygon")
+    bad = ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    if bad.any():
+        found = sorted(set(geoms[bad].geom_type))
+        raise InputError(f"{where}: features {_ids_text(ids[bad])} are {', '.join(found)}, not polygons; "
+                         "boundaries and units must be polygons (give the polygon layer, or buffer the features)")
+    if gdf.crs.is_geographic:
+        crossing = np.array([_crosses_antimeridian(g) for g in geoms.values], dtype=bool)
+        if crossing.any():
+            gdf.loc[crossing, gdf.geometry.name] = [_split_antimeridian(g) for g in geoms[crossing].values]
+            geoms = gdf.geometry
+            warnings.warn(f"{where}: features {_ids_text(ids[crossing])} cross the antimeridian (180°); "
+                          "split into parts east and west of it", UserWarning, stacklevel=2)
     invalid = ~geoms.is_valid
     repaired = ids[invalid].tolist()
     if repaired:
@@ -394,6 +438,83 @@ def read_polygons(
     gdf.attrs.clear()
     gdf.attrs.update(attrs)
     return gdf
+
+
+def _ids_text(ids) -> str:
+    values = list(ids)
+    more = f" and {len(values) - 10} more" if len(values) > 10 else ""
+    return f"{values[:10]}{more}"
+
+
+def _ring_crosses(coords) -> bool:
+    lon = np.asarray(coords)[:, 0]
+    return bool(len(lon) > 1 and np.any(np.abs(np.diff(lon)) > 180))
+
+
+def _crosses_antimeridian(geom) -> bool:
+    """True when a lon/lat polygon has an edge jumping more than 180° in longitude: drawn across the
+    antimeridian (a GIS would read it as spanning the globe the other way round)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return False
+    for part in shapely.get_parts(geom):
+        if _ring_crosses(part.exterior.coords) or any(_ring_crosses(r.coords) for r in part.interiors):
+            return True
+    return False
+
+
+def _split_antimeridian(geom):
+    """Split a lon/lat (Multi)Polygon drawn across the antimeridian into its parts west and east of it.
+
+    Longitudes of each crossing part are unwrapped (negative ones + 360°), the part is cut at 180°,
+    and the eastern piece shifted back by -360°.  A part that does not cross is kept as it is.
+    """
+    import shapely
+    from shapely import affinity
+
+    pieces = []
+    for part in shapely.get_parts(geom):
+        if not (_ring_crosses(part.exterior.coords) or any(_ring_crosses(r.coords) for r in part.interiors)):
+            pieces.append(part)
+            continue
+
+        def unwrap(ring):
+            xy = np.asarray(ring.coords)[:, :2].copy()
+            xy[xy[:, 0] < 0, 0] += 360.0
+            return xy
+
+        shifted = shapely.Polygon(unwrap(part.exterior), [unwrap(r) for r in part.interiors])
+        if not shifted.is_valid:
+            shifted = shapely.make_valid(shifted)
+        west = shifted.intersection(shapely.box(-180.0, -90.0, 180.0, 90.0))
+        east = affinity.translate(shifted.intersection(shapely.box(180.0, -90.0, 540.0, 90.0)), xoff=-360.0)
+        for g in (west, east):
+            pieces.extend(p for p in shapely.get_parts(g) if p.geom_type == "Polygon" and not p.is_empty)
+    return shapely.MultiPolygon(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def polygons_off_grid(gdf, crs: Any, bounds: tuple[float, float, float, float]) -> list:
+    """Ids of the features of *gdf* (from :func:`read_polygons`) that do not overlap the raster extent
+    *bounds* ``(left, bottom, right, top)`` in *crs*."""
+    import shapely
+
+    frame = gdf.to_crs(crs) if gdf.crs is not None and not gdf.crs.equals(crs) else gdf
+    box = shapely.box(*bounds)
+    hit = shapely.intersects(frame.geometry.values, box)
+    return frame[gdf.attrs.get("id_field", frame.columns[0])][~hit].tolist()
+
+
+def check_polygons_on_grid(gdf, crs: Any, bounds: tuple[float, float, float, float], *, label: str,
+                           raster: str) -> None:
+    """Refuse polygons that miss the rasters: InputError naming the file, the feature ids and the raster."""
+    off = polygons_off_grid(gdf, crs, bounds)
+    if off:
+        source = gdf.attrs.get("source", label)
+        every = "all features" if len(off) == len(gdf) else f"features {_ids_text(off)}"
+        raise InputError(f"{label}: {every} of {source} lie outside the extent of {raster} "
+                         f"({', '.join(f'{b:g}' for b in bounds)}); the boundary and the rasters must cover the same "
+                         "place: check the boundary file and the rasters' CRS")
 
 
 class RasterStore:

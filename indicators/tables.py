@@ -60,6 +60,8 @@ class Column:
         Empty cells are allowed (read as NaN / None).
     valid_range : (low, high), optional
         Inclusive bounds of the values after unit conversion; either may be None.
+    min_exclusive : bool
+        The lower bound is exclusive (e.g. an exchange rate must be above 0).
     choices : tuple of str, optional
         Allowed values of a text column (after *normalize*).
     normalize : callable, optional
@@ -77,6 +79,7 @@ class Column:
     required: bool = True
     nullable: bool = False
     valid_range: tuple[float | None, float | None] | None = None
+    min_exclusive: bool = False
     choices: tuple[str, ...] | None = None
     normalize: Callable[[str], str] | None = None
     default: Any = None
@@ -91,6 +94,8 @@ class TableSchema:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     unit_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: columns that must not decrease along a row (e.g. lower <= value <= upper)
+    ordered: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -312,11 +317,13 @@ def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | No
             for i, value in enumerate(out[col.name].tolist()):
                 if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
                     continue
-                if (lo is not None and value < lo) or (hi is not None and value > hi):
+                below = lo is not None and (value <= lo if col.min_exclusive else value < lo)
+                if below or (hi is not None and value > hi):
                     unit = f" {col.unit}" if col.unit else ""
+                    allowed = f"above {lo:g}" if col.min_exclusive and below else f"the allowed range {_fmt_range(col.valid_range)}"
                     raise cell_error(
                         out, i, col.name,
-                        f"value {value:g}{unit} is outside the allowed range {_fmt_range(col.valid_range)}",
+                        f"value {value:g}{unit} is outside {allowed}",
                         "correct the value or its unit (a fraction 0-1 given where percent is expected needs unit '1')"
                         if col.unit == "percent" else "correct the value",
                     )
@@ -327,6 +334,16 @@ def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | No
                     continue
                 if value not in allowed:
                     raise cell_error(out, i, col.name, f"{value!r} is not one of {list(col.choices)}", "use one of the listed values")
+
+    # ordered columns (bounds around a value)
+    if schema.ordered and all(c in out.columns for c in schema.ordered):
+        cols = list(schema.ordered)
+        for i, row in enumerate(out[cols].to_numpy(dtype="float64", na_value=np.nan)):
+            for k, (a, b, va, vb) in enumerate(zip(cols, cols[1:], row, row[1:])):
+                if va > vb:  # blame the outer column: the lower bound first, then the upper ones
+                    raise cell_error(out, i, a if k == 0 else b,
+                                     f"{a} {va:g} is above {b} {vb:g} (expected {' <= '.join(cols)})",
+                                     "check whether the columns are swapped")
 
     # unique key
     if schema.key:

@@ -18,7 +18,8 @@ Every problem in the configuration and the inputs is reported before anything is
 computed, one line each. OUT is written atomically: complete or not at all.
 
 exit status: 0 done; 2 a problem with the configuration, the specs, the inputs or
-the output location (the message says what to fix); 130 interrupted.
+the output location (the message says what to fix); 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM), 129 hung up (SIGHUP): nothing is left behind.
 """
 
 
@@ -59,10 +60,10 @@ def summary(result, out: str | Path) -> str:
 
 
 def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
-    from ..config import resolved_config_text
+    from ..config import input_locations, resolved_config_text
     from ..errors import InputError
-    from ..report.atomic import check_output_dir
     from ..engine import prepare, run_to_directory
+    from ..report.atomic import check_output_dir, check_output_location, run_staging
     from ..report.i18n import report_language
 
     if args.check:
@@ -76,9 +77,12 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
     # fail before computing when the output cannot be written (the engine checks again)
+    # ... and never onto, around or among the inputs (refused before the lock, before anything is computed)
+    check_output_location(args.output, input_locations(loaded))
     check_output_dir(args.output, overwrite=args.overwrite)
     text = resolved_config_text(loaded, header=header)
-    with report_language(getattr(args, "language", None)):
+    # one run per output (lock); scratch files in a marked staging directory beside it, removed on any exit
+    with run_staging(args.output), report_language(getattr(args, "language", None)):
         result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
                                   scheduler=args.scheduler, config_text=text)
     if not args.quiet:

@@ -27,6 +27,7 @@ def red_list_table_schema(value_range: tuple[float, float]) -> TableSchema:
             Column("rli_upper", "float", unit="1", valid_range=value_range, description="the upper bound of the RLI"),
         ),
         key=("year",),
+        ordered=("rli_lower", "rli", "rli_upper"),
     )
 
 

@@ -88,7 +88,7 @@ EXCHANGE_RATE_SCHEMA = TableSchema(
     columns=(
         Column("year", "int", description="the year"),
         Column("currency", "str", normalize=_upper, description="the ISO 4217 currency code"),
-        Column("lcu_per_usd", "float", valid_range=(0, None), description="units of the currency per US dollar (annual average)"),
+        Column("lcu_per_usd", "float", valid_range=(0, None), min_exclusive=True, description="units of the currency per US dollar (annual average)"),
     ),
     key=("year", "currency"),
 )

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .model import ITEM_SECTIONS, PARAMETER_BLOCKS, Framework, canonical_code
 from .problems import Problem, SpecReadError, format_path
 
@@ -75,42 +73,20 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _walk_nodes(node: yaml.Node, loc: tuple[Any, ...], lines: dict, dupes: list, constructor: yaml.constructor.SafeConstructor) -> None:
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dupes.append((loc + (key,), line, seen[key]))
-            seen[key] = line
-            lines[loc + (key,)] = line
-            _walk_nodes(value_node, loc + (key,), lines, dupes, constructor)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[loc + (i,)] = item.start_mark.line + 1
-            _walk_nodes(item, loc + (i,), lines, dupes, constructor)
-
-
 def parse_document(text: str, path: Path) -> Document:
-    """Parse YAML *text*; raise :class:`SpecReadError` when it is not a YAML mapping."""
+    """Parse YAML *text* (:mod:`indicators.safe_yaml`); raise :class:`SpecReadError` when it is not a YAML mapping."""
+    from ..safe_yaml import YamlReadError, parse
+
     name = display_path(path)
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark else name
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecReadError(f"{where}: <document>: YAML does not parse ({reason}); fix the syntax (indentation, quotes, colons)") from None
+        parsed = parse(text, name)
+    except YamlReadError as exc:
+        raise SpecReadError(str(exc)) from None
+    data = parsed.data
     if not isinstance(data, dict):
         raise SpecReadError(f"{name}:1: <document>: a spec file must be a YAML mapping, got {type(data).__name__}; start with 'spec_version: 1' and 'kind: ...'")
-    lines: dict[tuple[Any, ...], int] = {}
-    dupes: list[tuple[tuple[Any, ...], int, int]] = []
-    _walk_nodes(root, (), lines, dupes, yaml.SafeLoader(""))
-    doc = Document(path=path, data=data, lines=lines)
-    for loc, line, first in dupes:
+    doc = Document(path=path, data=data, lines=parsed.lines)
+    for loc, line, first in parsed.duplicates:
         doc.problems.append(
             Problem(name, line, format_path(loc), f"key {loc[-1]!r} appears twice in the same mapping (first on line {first}); YAML keeps only the last",
                     "remove or rename one of them", "duplicate_key")
@@ -119,11 +95,14 @@ def parse_document(text: str, path: Path) -> Document:
 
 
 def read_document(path: str | Path) -> Document:
+    """Read one spec file: size-bounded, safe YAML (:func:`indicators.safe_yaml.read_text`)."""
+    from ..safe_yaml import YamlReadError, read_text
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecReadError(f"{display_path(path)}: <document>: cannot read the file ({exc}); check the path and that it is UTF-8 text") from None
+        text = read_text(path, name=display_path(path), what="spec file")
+    except YamlReadError as exc:
+        raise SpecReadError(str(exc)) from None
     return parse_document(text, path)
 
 

@@ -18,6 +18,8 @@ in :mod:`indicators.specs.validate`.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import json
 import re
@@ -691,6 +693,30 @@ class ErrorRecodeParams(Block):
     report_each_recode: bool
 
 
+class InputPlausibility(Strict):
+    """What values of one input are physically possible (issue 15: bad input never becomes a number)."""
+
+    units: str | None = Field(None, description="unit of min/max/max_per_km2 (the input's values are in it or converted)")
+    min: float | None = Field(None, description="lowest possible value (inclusive unless min_exclusive)")
+    min_exclusive: bool = Field(False, description="the value must be strictly above min (e.g. an exchange rate > 0)")
+    max: float | None = Field(None, description="highest possible value, inclusive")
+    max_per_km2: float | None = Field(None, gt=0, description="highest possible value per km2 of the pixel (densities)")
+    legend: LegendRef | None = Field(None, description="class codes must be codes of this legend or the declared nodata")
+    legend_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
+                                         description="as legend, but the legend a parameter names (follows profiles and overlays)")
+    columns: tuple[str, ...] = Field((), description="table columns min/max apply to (default: every numeric column but year)")
+    ordered: tuple[str, ...] = Field((), description="table columns that must not decrease along a row, e.g. lower <= value <= upper")
+    years: Literal["any", "edition"] = Field("any", description="'edition': years must lie within the edition's span")
+    nan: Literal["refuse", "warn"] = Field("refuse", description="NaN where no nodata is declared: refuse, or count and warn")
+    on_violation: Literal["refuse", "warn"] = Field("refuse", description="values outside: refuse, or count and warn")
+
+
+class PlausibilityParams(Block):
+    """Physical ranges and allowed codes of each input kind, by input name of the run configuration."""
+
+    inputs: FrozenMap[str, InputPlausibility]
+
+
 class Parameters(Strict):
     """All parameter blocks. In a spec file each block is optional; in a :class:`Framework` all are present."""
 
@@ -715,6 +741,7 @@ class Parameters(Strict):
     red_list: RedListParams | None = None
     kba: KbaParams | None = None
     so5: So5Params | None = None
+    plausibility: PlausibilityParams | None = None
 
 
 PARAMETER_BLOCKS: tuple[str, ...] = tuple(Parameters.model_fields)
@@ -974,8 +1001,13 @@ class Framework(Strict):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def field_ref_kind(model: type[BaseModel], field: str) -> str | None:
-    """The reference kind (``"matrix"``, ``"legend"``, …) declared on *model.field*, or None."""
+    """The reference kind (``"matrix"``, ``"legend"``, …) declared on *model.field*, or None.
+
+    Cached per (class, field): validation asks it for every field of every item, and a large
+    spec has hundreds of thousands of items (benchmarks/bench_spec_size.py).
+    """
     info = model.model_fields.get(field)
     if info is None:
         return None

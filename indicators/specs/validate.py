@@ -196,7 +196,19 @@ _GETTERS = {
 
 
 def _ids(fw: Framework, kind: str) -> set[str]:
-    return {item.id for item in getattr(fw, _GETTERS[kind])}
+    """Ids of the items of *kind* (memoised per framework: asked once per reference of every item)."""
+    memo = _IDS_MEMO.get(id(fw))
+    if memo is None or memo[0] is not fw:
+        memo = (fw, {})
+        _IDS_MEMO.clear()  # one framework at a time: no growth, no stale ids
+        _IDS_MEMO[id(fw)] = memo
+    found = memo[1].get(kind)
+    if found is None:
+        found = memo[1][kind] = {item.id for item in getattr(fw, _GETTERS[kind])}
+    return found
+
+
+_IDS_MEMO: dict[int, tuple[Framework, dict[str, set[str]]]] = {}
 
 
 def _ref_problem(ctx: _Ctx, loc: Sequence[Any], kind: str, value: str) -> None:

@@ -1,0 +1,312 @@
+"""Plausibility of input values, as declared in the specs (``parameters: plausibility``).
+
+Each input kind declares the values that are physically possible (a range in a
+unit, a maximum per km² for counts such as population, the codes of a legend,
+ordered bound columns, years within the edition).  This module is the one home
+of those checks:
+
+* :func:`check_raster` — one cheap, block-wise reduction over a (dask) raster:
+  each block reports how many cells are outside, how many are NaN without a
+  declared nodata, and its first offending cell; the blocks combine into the
+  count and the first offending pixel in reading order.  Nothing is loaded
+  whole; the same graph runs on a distributed cluster.
+* :func:`check_table` — the same rules on a table input (rows, columns, years).
+
+Both raise :class:`~indicators.errors.InputError` naming the input, the file,
+the pixel (row, column and x, y) or row (line), the value and the fix; with
+``on_violation: warn`` / ``nan: warn`` in the specs they return the findings
+as warning lines instead, for the report and the provenance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table"]
+
+
+def rule_for(framework: Any, name: str) -> Any | None:
+    """The declared plausibility of input *name* (an ``InputPlausibility``), or None."""
+    try:
+        block = framework.parameters("plausibility")
+    except KeyError:
+        return None
+    return block.inputs.get(name)
+
+
+def legend_codes(framework: Any, rule: Any) -> tuple[int, ...] | None:
+    """Codes allowed by the rule's legend (``legend`` or ``legend_parameter``), or None."""
+    if rule is None:
+        return None
+    legend = None
+    if rule.legend_parameter:
+        legend = framework.resolve(rule.legend_parameter)
+    elif rule.legend:
+        legend = framework.resolve(f"legend:{rule.legend}")
+    if legend is None:
+        return None
+    return tuple(sorted(int(c.code) for c in legend.classes))
+
+
+# --------------------------------------------------------------------------- rasters
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found: cells/rows outside, NaN cells, and the first offending one."""
+
+    outside: int
+    nan: int
+    first_index: tuple[int, ...] | None  # array index of the first offending cell (outside first, else NaN)
+    first_value: float | None
+
+
+def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None, low_exclusive: bool,
+                   high: float | None, codes: np.ndarray | None, nodata: float | None) -> tuple:
+    """(outside, nan, first outside flat-free index, its value, first NaN index) of one block."""
+    values = np.asarray(block)
+    valid = np.ones(values.shape, dtype=bool)
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        valid &= values != nodata
+    is_nan = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, dtype=bool)
+    nan_declared = nodata is not None and isinstance(nodata, float) and math.isnan(nodata)
+    nan_bad = np.zeros(values.shape, dtype=bool) if nan_declared else is_nan
+    check = valid & ~is_nan
+    bad = np.zeros(values.shape, dtype=bool)
+    if low is not None:
+        bad |= check & ((values <= low) if low_exclusive else (values < low))
+    if high is not None:
+        bad |= check & (values > high)
+    if codes is not None:
+        bad |= check & ~np.isin(values, codes)
+    first_bad = first_nan = None
+    value = None
+    if bad.any():
+        idx = np.unravel_index(int(np.flatnonzero(bad)[0]), values.shape)
+        first_bad = tuple(int(i + o) for i, o in zip(idx, offset))
+        value = float(values[idx])
+    if nan_bad.any():
+        idx = np.unravel_index(int(np.flatnonzero(nan_bad)[0]), values.shape)
+        first_nan = tuple(int(i + o) for i, o in zip(idx, offset))
+    return int(bad.sum()), int(nan_bad.sum()), first_bad, value, first_nan
+
+
+def _combine(parts: Sequence[tuple]) -> Finding:
+    outside = sum(p[0] for p in parts)
+    nan = sum(p[1] for p in parts)
+    bads = [(p[2], p[3]) for p in parts if p[2] is not None]
+    nans = [p[4] for p in parts if p[4] is not None]
+    if bads:
+        index, value = min(bads, key=lambda b: b[0])
+    elif nans:
+        index, value = min(nans), float("nan")
+    else:
+        index, value = None, None
+    return Finding(outside, nan, index, value)
+
+
+def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool = False, high: float | None = None,
+                    codes: Iterable[int] | None = None, nodata: float | None = None) -> Any:
+    """A lazy :class:`Finding` for the array *data* (dask or numpy): ``dask.delayed``, compute it.
+
+    One task per block plus one to combine: a single pass over the data, a few
+    numbers per block in memory, in any dask scheduler (threads or a cluster).
+    """
+    import dask
+    import dask.array as dsa
+
+    arr = data if isinstance(data, dsa.Array) else dsa.from_array(np.asarray(data), chunks=-1)
+    code_arr = None if codes is None else np.asarray(sorted(codes))
+    starts = [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(int) for c in arr.chunks]
+    blocks = arr.to_delayed()
+    parts = []
+    for index in np.ndindex(*blocks.shape):
+        offset = tuple(int(starts[d][i]) for d, i in enumerate(index))
+        parts.append(dask.delayed(_block_summary, pure=True)(blocks[index], offset, low, low_exclusive, high,
+                                                              code_arr, nodata))
+    return dask.delayed(_combine, pure=True)(parts)
+
+
+def _bounds_in(rule: Any, units: str | None, label: str) -> tuple[float | None, float | None, float]:
+    """(min, max) of *rule* converted to *units*, and the factor used."""
+    from .units import conversion_factor
+
+    factor = 1.0
+    if rule.units and units and str(units) != str(rule.units):
+        factor = conversion_factor(rule.units, units, where=label)
+    low = None if rule.min is None else rule.min * factor
+    high = None if rule.max is None else rule.max * factor
+    return low, high, factor
+
+
+def _pixel_text(da: Any, index: tuple[int, ...]) -> str:
+    """``row r, column c (x=..., y=...)`` of a cell of *da*, with the leading (e.g. time) labels."""
+    parts = []
+    for dim, i in zip(da.dims, index):
+        if dim in ("y", "x") or dim == getattr(da.rio, "y_dim", None) or dim == getattr(da.rio, "x_dim", None):
+            continue
+        label = da[dim].values[i] if dim in da.coords else i
+        parts.append(f"{dim} {label}")
+    y_dim, x_dim = da.dims[-2], da.dims[-1]
+    r, c = index[-2], index[-1]
+    where = f"row {r}, column {c}"
+    if y_dim in da.coords and x_dim in da.coords:
+        where += f" (x={float(da[x_dim].values[c]):.6g}, y={float(da[y_dim].values[r]):.6g})"
+    return ", ".join(parts + [where])
+
+
+def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None = None,
+                 compute: Any = None) -> list[str]:
+    """Check a raster input against its declared plausibility; raise or return warning lines.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The input as :func:`indicators.io.open_raster` returns it (lazy; ``rio.nodata``,
+        ``attrs["units"]`` and ``attrs["source"]`` set).
+    rule : InputPlausibility or None
+        From :func:`rule_for`; None checks nothing.
+    label : str
+        The configured input, e.g. ``"inputs.population_total[2020]"``.
+    codes : iterable of int, optional
+        Allowed class codes (:func:`legend_codes`); the declared nodata is always allowed.
+    compute : callable, optional
+        How to compute the lazy finding (default ``dask.compute``; pass the run's
+        ``Context.compute`` to use its scheduler).
+
+    Returns
+    -------
+    list of str
+        Warning lines (``on_violation``/``nan: warn``); empty when all is plausible.
+
+    Raises
+    ------
+    InputError
+        Values outside, or NaN without a declared nodata (``refuse``): the input, the
+        file, the count, the first pixel, its value, and the fix.
+    """
+    if rule is None:
+        return []
+    import dask
+
+    src = da.attrs.get("source", "")
+    units = da.attrs.get("units")
+    nodata = da.rio.nodata if hasattr(da, "rio") else None
+    low, high, _ = _bounds_in(rule, units, label)
+    data = da
+    what = f"{units}" if units else ""
+    if rule.max_per_km2 is not None:
+        import xarray as xr
+
+        from .grid import cell_area
+        from .units import conversion_factor
+
+        # counts per cell -> per km2 (lazy); the nodata sentinel kept as it is, so it is still recognised
+        high = rule.max_per_km2 * (conversion_factor(rule.units, units, where=label) if rule.units and units else 1.0)
+        density = da / cell_area(da)
+        data = density if nodata is None else xr.where(da == nodata, nodata, density)
+        what = f"{units or ''}/km2"
+    allowed = None if codes is None else tuple(int(c) for c in codes)
+    lazy = raster_findings(getattr(data, "data", data), low=low, low_exclusive=rule.min_exclusive, high=high,
+                           codes=allowed, nodata=nodata)
+    (finding,) = (compute or dask.compute)(lazy)
+    nan = finding.nan
+    lines: list[str] = []
+    if finding.outside:
+        expected = _expected_text(rule, low, high, allowed, nodata=da.rio.nodata if hasattr(da, "rio") else None,
+                                  units=what)
+        where = _pixel_text(da, finding.first_index)
+        raw = float(np.asarray(da.data[finding.first_index]))  # one cell: the value as stored in the file
+        shown = f"{raw:g}" + (f" {units}" if units and allowed is None else "")
+        if rule.max_per_km2 is not None:
+            shown += f" ({finding.first_value:.4g} {what})"
+        line = (f"{label}: {finding.outside} cell(s) of {src} are not plausible ({expected}); the first at {where} "
+                f"is {shown}")
+        if rule.on_violation == "refuse":
+            raise InputError(line + "; correct the file, its units or its nodata")
+        lines.append(line)
+    if nan:
+        where = _pixel_text(da, finding.first_index) if not finding.outside else "(see above)"
+        line = (f"{label}: {nan} cell(s) of {src} are NaN but the file declares no NaN nodata (first at {where}); "
+                "declare nodata (nodata: in the configuration) or fill the gaps")
+        if rule.nan == "refuse":
+            raise InputError(line)
+        lines.append(line)
+    return lines
+
+
+def _expected_text(rule: Any, low: float | None, high: float | None, codes: Sequence[int] | None, *,
+                   nodata: Any, units: str) -> str:
+    if codes is not None:
+        shown = ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
+        return f"codes must be in the legend ({shown}) or the nodata {nodata}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if rule.min_exclusive else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"<= {high:g}")
+    return "values must be " + " and ".join(parts) + (f" {units}" if units else "")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | None = None,
+                units: str | None = None) -> list[str]:
+    """Check a table input (a DataFrame as :func:`indicators.tables.read_table` returns it) against its rule.
+
+    ``min``/``max`` apply to ``rule.columns`` (default: every numeric column but
+    ``year``); ``ordered`` columns must not decrease along a row; with
+    ``years: edition`` every ``year`` must lie within *years* (the edition's span).
+    Raises InputError naming the file, line, column and value (or returns warning
+    lines with ``on_violation: warn``).
+    """
+    if rule is None:
+        return []
+    from .tables import line_of, source_of
+
+    src = source_of(frame)
+    low, high, _ = _bounds_in(rule, units, label)
+    columns = list(rule.columns) or [c for c in frame.columns if c != "year" and frame[c].dtype.kind in "fiu"]
+    problems: list[str] = []
+
+    def found(i: int, column: str, text: str, fix: str) -> None:
+        problems.append(f"{label}: {src}, line {line_of(frame, i)}, column '{column}': {text}; {fix}")
+
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        for i, v in enumerate(values):
+            if math.isnan(v):
+                continue
+            if low is not None and (v <= low if rule.min_exclusive else v < low):
+                found(i, column, f"value {v:g} is not {'above' if rule.min_exclusive else 'at least'} {low:g}",
+                      "correct the value (a rate or amount of 0 or less is not possible)" if rule.min_exclusive
+                      else "correct the value")
+            elif high is not None and v > high:
+                found(i, column, f"value {v:g} is above {high:g}", "correct the value or its unit")
+    if rule.ordered and all(c in frame.columns for c in rule.ordered):
+        cols = list(rule.ordered)
+        arr = frame[cols].to_numpy(dtype="float64", na_value=np.nan)
+        for i, row in enumerate(arr):
+            for k, (a, b, va, vb) in enumerate(zip(cols, cols[1:], row, row[1:])):
+                if va > vb:  # blame the outer column: the lower bound first, then the upper ones
+                    found(i, a if k == 0 else b, f"{a} {va:g} is above {b} {vb:g} (expected {' <= '.join(cols)})",
+                          "check whether the columns are swapped")
+    if rule.years == "edition" and years is not None and "year" in frame.columns:
+        lo, hi = years
+        for i, y in enumerate(frame["year"].tolist()):
+            if y is not None and not (isinstance(y, float) and math.isnan(y)) and not lo <= int(y) <= hi:
+                found(i, "year", f"year {int(y)} is outside the edition's span {lo}-{hi}",
+                      "correct the year or remove the row")
+    if problems and rule.on_violation == "refuse":
+        raise InputError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return problems

@@ -1,0 +1,91 @@
+"""Boundary and admin units: geometry that is not what it says is refused with the file and feature id."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import shapely
+from shapely import affinity
+
+from .conftest import problem_line
+
+
+def _edit(path, layer=None, **change):
+    gdf = gpd.read_file(path, layer=layer)
+    for key, fn in change.items():
+        gdf = fn(gdf)
+    path.unlink()
+    gdf.to_file(path, layer=layer) if layer else gdf.to_file(path)
+
+
+def test_boundary_as_points(country, capsys):
+    p = country.data / "vectors" / "boundary.gpkg"
+    _edit(p, geom=lambda g: g.set_geometry(g.geometry.centroid))
+    _, err = country.run(capsys)
+    problem_line(err, "country.boundary", "boundary.gpkg", "Point, not polygons")
+
+
+def test_admin_unit_as_a_line(country, capsys):
+    p = country.data / "vectors" / "admin_units.gpkg"
+
+    def one_line(g):
+        g = g.copy()
+        g.loc[g.index[1], "geometry"] = g.geometry.iloc[1].exterior if g.geometry.iloc[1].geom_type == "Polygon" \
+            else g.geometry.iloc[1].geoms[0].exterior
+        return g
+
+    _edit(p, layer="admin_units", geom=one_line)
+    _, err = country.run(capsys)
+    problem_line(err, "country.admin_units", "admin_units.gpkg", "not polygons")
+
+
+def test_admin_unit_with_empty_geometry(country, capsys):
+    p = country.data / "vectors" / "admin_units.gpkg"
+
+    def empty(g):
+        g = g.copy()
+        g.loc[g.index[0], "geometry"] = shapely.Polygon()
+        return g
+
+    _edit(p, layer="admin_units", geom=empty)
+    _, err = country.run(capsys)
+    problem_line(err, "country.admin_units", "empty geometry")
+
+
+def test_admin_units_with_duplicate_ids(country, capsys):
+    p = country.data / "vectors" / "admin_units.gpkg"
+
+    def dup(g):
+        g = g.copy()
+        g.loc[g.index[1], "unit_id"] = g["unit_id"].iloc[0]
+        return g
+
+    _edit(p, layer="admin_units", ids=dup)
+    _, err = country.run(capsys)
+    problem_line(err, "country.admin_units", "'unit_id' is not unique")
+
+
+def test_boundary_off_the_rasters(country, capsys):
+    p = country.data / "vectors" / "boundary.gpkg"
+    _edit(p, geom=lambda g: g.set_geometry(g.geometry.apply(lambda s: affinity.translate(s, xoff=60))))
+    _, err = country.run(capsys)
+    problem_line(err, "country.boundary", "lie outside the extent of", "the rasters")
+
+
+def test_admin_units_off_the_rasters(country, capsys):
+    p = country.data / "vectors" / "admin_units.gpkg"
+
+    def shift_one(g):
+        g = g.copy()
+        g.loc[g.index[0], "geometry"] = affinity.translate(g.geometry.iloc[0], yoff=-30)
+        return g
+
+    _edit(p, layer="admin_units", geom=shift_one)
+    _, err = country.run(capsys)
+    problem_line(err, "country.admin_units", "lie outside the extent")
+
+
+def test_boundary_without_crs(country, capsys):
+    p = country.data / "vectors" / "boundary.gpkg"
+    _edit(p, crs=lambda g: g.set_crs(None, allow_override=True))
+    _, err = country.run(capsys)
+    problem_line(err, "country.boundary", "no CRS")
