@@ -28,6 +28,9 @@ _LAZY: dict[str, str] = {
     "weighted_class_sum": "indicators.summarize",
     "align_to": "indicators.grid",
     "classify_by_breaks": "indicators.classes",
+    # one indicator from DataArrays
+    "compute": "indicators.api",
+    "IndicatorResult": "indicators.api",
     # SO3 drought
     "spi": "indicators.so3.spi",
     "fit_spi": "indicators.so3.spi",
