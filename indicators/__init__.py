@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 from importlib.abc import MetaPathFinder
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -67,6 +67,27 @@ _LAZY: dict[str, str] = {
     # the DataArray.unccd accessor (registered on import; the class is listed for the reference)
     "UnccdAccessor": "indicators.accessor",
 }
+
+if TYPE_CHECKING:  # the same names, eagerly, for type checkers (py.typed): keep in step with _LAZY
+    from .specs.loader import load_framework
+    from .specs.model import Framework
+    from .specs.validate import validate_paths
+    from .grid import align_to, cell_area, check_same_grid
+    from .io import open_raster, read_polygons
+    from .summarize import class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
+    from .classes import classify_by_breaks
+    from .api import IndicatorResult, compute
+    from .so1.land_cover import land_cover_degradation, nest_land_cover
+    from .so1.productivity import lpd_to_3class
+    from .so1.soc import soc_degradation, soc_stocks
+    from .so1.sdg import one_out_all_out, status
+    from .so1.tables import sdg_summary_table
+    from .so3.hazard import annual_spi, drought_hazard_classes
+    from .so3.spi import fit_spi, spi, transform_spi
+    from .so3.spei import fit_spei, spei, transform_spei
+    from .errors import (ArgumentError, ComputeError, GridMismatchError, IndicatorsError, IndicatorsWarning, InputError,
+                         ReprojectionWarning, SpecError, UnitError, UnknownNameError)
+    from .accessor import UnccdAccessor
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

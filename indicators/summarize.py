@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numba
 import numpy as np
@@ -432,6 +432,45 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
     return part, lambda out: (out[0], out[1].astype(np.int64))
 
 
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: Literal[True] = True,
+) -> pd.DataFrame: ...
+
+
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: Literal[False],
+) -> PendingTable: ...
+
+
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable: ...
+
+
 def class_area_table(
     classes: xr.DataArray,
     *,
@@ -651,6 +690,18 @@ def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
     return reproject_units(units, raster, argument="units"), id_field
 
 
+def _caller_stacklevel() -> int:
+    """The stacklevel of the first frame outside this package (the user's call), for warnings."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def reproject_units(units, raster: xr.DataArray, *, argument: str = "units"):
     """*units* in the CRS of *raster*: as they are when the CRSs are equal, else reprojected with a
     :class:`~indicators.errors.ReprojectionWarning` (as a geopandas user expects).
@@ -676,7 +727,7 @@ def reproject_units(units, raster: xr.DataArray, *, argument: str = "units"):
         return units
     warnings.warn(f"{argument} ({source}, CRS {units.crs.to_string()}) reprojected to the raster's CRS "
                   f"{target.to_string()}; read them with read_polygons(..., to_crs=<raster>) to do it once",
-                  ReprojectionWarning, stacklevel=4)
+                  ReprojectionWarning, stacklevel=_caller_stacklevel())
     out = units.to_crs(target)
     out.attrs.update(units.attrs)
     return out
