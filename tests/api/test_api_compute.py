@@ -107,3 +107,18 @@ def test_refusals_name_the_argument():
     bare.attrs.pop("crs", None)
     with pytest.raises(IndicatorsError, match="no CRS"):
         indicators.compute("SO1-2", lpd={"baseline": bare}, periods=["baseline"])
+
+
+def test_so13_soc_degradation_partitions_the_land():
+    inp = _inputs()
+    r = indicators.compute("SO1-3", land_cover=inp["land_cover"], soc=inp["soc"], climate_zones=inp["climate_zones"],
+                           boundary=inp["boundary"], periods=["baseline"])
+    t = r.table("SO1-3.summary").set_index("class")
+    assert t.loc[["degraded", "stable", "improved"], "percent_of_land"].sum() == pytest.approx(100.0)
+    # the same land and water as SDG 15.3.1 (D3): classes + no data = the land inside the boundary of the demo's
+    # SO1-4.T1 baseline (which cells lack a class differs between the layers), and the same inland water
+    golden = pd.read_csv(GOLDEN).set_index(["period", "class"]).loc["baseline", "area_km2"]
+    assert t.loc[["total land area", "no data"], "area_km2"].sum() == pytest.approx(
+        golden.loc[["total land area", "no data"]].sum(), rel=1e-6)
+    assert t.loc["water", "area_km2"] == pytest.approx(golden.loc["water"], rel=1e-6)
+    assert r.layers.rio.crs is not None and r.layers["soc_degradation"].dtype == np.uint8
