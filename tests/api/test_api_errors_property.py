@@ -113,3 +113,31 @@ def test_unknown_indicator_or_names_are_our_error(code):
         indicators.compute(code, framework=FW)
     with pytest.raises(IndicatorsError):
         FW.nesting(str(code) + "_nope")
+
+
+precip_bad = st.sampled_from(["strings", "empty", "no time", "not an array"])
+
+
+@SETTINGS
+@given(precip_bad)
+def test_bad_precipitation_is_our_error(kind):
+    import pandas as pd
+
+    months = pd.date_range("1981-01-01", periods=24, freq="MS")
+    values = {"strings": np.full((24, 2, 2), "a"), "empty": np.ones((0, 2, 2)), "no time": np.ones((2, 2)),
+              "not an array": None}[kind]
+    if values is None:
+        da = [1.0, 2.0]
+    else:
+        dims = ("y", "x") if values.ndim == 2 else ("time", "y", "x")
+        da = xr.DataArray(values, dims=dims, attrs={"units": "mm/month"})
+        if "time" in dims:
+            da = da.assign_coords(time=months[:values.shape[0]])
+        da = da.rio.write_crs("EPSG:4326")
+    calls = [lambda: indicators.spi(da, 3, (1981, 1982)), lambda: indicators.fit_spi(da, 3, (1981, 1982)),
+             lambda: indicators.compute("SO3-1", precipitation=da, framework=FW)]
+    if isinstance(da, xr.DataArray):
+        calls.append(lambda: da.unccd.spi(framework=FW))
+    for call in calls:
+        with pytest.raises(IndicatorsError):
+            call()
