@@ -167,6 +167,9 @@ def compute(
             climate_zones=_checked(climate_zones, "climate_zones") if climate_zones is not None else None,
             periods=periods, boundary=boundary, recode_polygons=recode_polygons, land_area_km2=land_area_km2)
     params = {"edition": fw.edition, "profile": fw.profile.id, "overlay": fw.overlay.id if fw.overlay else None, **params}
+    layers.attrs.update(Conventions="CF-1.8", title=f"{code} {fw.indicator(code).name}", indicator=code,
+                        edition=str(fw.edition), profile=str(fw.profile.id), spec_hash=fw.spec_hash(),
+                        source="unccd-indicators indicators.compute")
     return IndicatorResult(code, layers, tables, params)
 
 

@@ -51,6 +51,8 @@ def test_sdg_from_dataarrays_equals_the_demo_table(sdg):
 def test_sdg_layers_carry_crs_cf_attrs_and_partition_the_land(sdg):
     ds = sdg.layers
     assert ds.rio.crs.to_epsg() == 4326
+    assert ds.attrs["Conventions"].startswith("CF") and ds.attrs["indicator"] == "SO1-4"
+    assert sdg.parameters["one_out_all_out"] == {"nodata_rule": "degraded_wins"}  # the specs' value, recorded
     reported = ds["sdg_15_3_1"]
     assert reported.dtype == np.uint8 and reported.attrs["flag_values"] is not None
     assert "degraded" in reported.attrs["flag_meanings"]
