@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .errors import ArgumentError
+
 BoundaryRule = Literal["right", "left"]
 
 
@@ -119,8 +121,8 @@ def recode(
     per cell instead of ≈ 30 ns); other inputs take the general kernel.  Both
     give the same result.
     """
-    if not mapping:
-        raise ValueError("recode needs a non-empty mapping")
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise ArgumentError(f"mapping {mapping!r}: recode needs a non-empty {{input code: output code}} dict")
     keys = np.fromiter(mapping.keys(), dtype="int64", count=len(mapping))
     vals = np.fromiter(mapping.values(), dtype="int64", count=len(mapping))
     missing = nodata if default is None else default

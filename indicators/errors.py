@@ -8,6 +8,11 @@ them on one line, without a traceback, and exits non-zero.
 
 from __future__ import annotations
 
+__all__ = [
+    "IndicatorsError", "SpecError", "UnknownNameError", "InputError", "ArgumentError", "GridMismatchError",
+    "UnitError", "ComputeError", "IndicatorsWarning", "ReprojectionWarning",
+]
+
 
 class IndicatorsError(Exception):
     """Base class of every expected error raised by ``indicators``."""
@@ -20,8 +25,26 @@ class SpecError(IndicatorsError):
     """A spec, profile, overlay or run configuration is invalid."""
 
 
+class UnknownNameError(SpecError, KeyError):
+    """A name (indicator code, metric id, legend, parameter block, …) the framework does not hold.
+
+    Also a :class:`KeyError`, so ``except KeyError`` around a look-up keeps working.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 class InputError(IndicatorsError):
     """An input file or table is missing, unreadable or holds bad values."""
+
+
+class ArgumentError(InputError, ValueError):
+    """An argument of a public function has the wrong type, dtype, shape or value.
+
+    The message names the argument, what was given and the fix.  Also a
+    :class:`ValueError`, as numpy and xarray users expect of a bad argument.
+    """
 
 
 class GridMismatchError(InputError):
@@ -34,3 +57,11 @@ class UnitError(IndicatorsError):
 
 class ComputeError(IndicatorsError):
     """A computation cannot proceed with the inputs given (e.g. no valid data)."""
+
+
+class IndicatorsWarning(UserWarning):
+    """Base class of the warnings ``indicators`` issues (something was done for you: say so)."""
+
+
+class ReprojectionWarning(IndicatorsWarning):
+    """Polygons were reprojected to the raster's CRS before a zonal summary."""

@@ -222,15 +222,15 @@ def cell_area(obj: Any) -> xr.DataArray:
 
     Returns
     -------
-    xarray.DataArray (float64, ``units="km2"``), broadcastable to *obj*:
-
-    * geographic CRS: dims ``('y',)`` — exact area on the CRS's ellipsoid for
-      each row (authalic zone formula, :func:`row_areas`);
-    * equal-area projection (Albers, LAEA, Mollweide, Sinusoidal, cylindrical
-      equal area / EASE-Grid 2.0, Equal Earth, …): a 0-d constant;
-    * any other projection: dims ``('y', 'x')`` — planar cell area divided by
-      the areal scale factor at each cell centre; computed lazily per block
-      when *obj* is dask-backed.
+    xarray.DataArray
+        float64, ``units="km2"``, broadcastable to *obj*. For a geographic CRS:
+        dims ``('y',)``, the exact area on the CRS's ellipsoid of each row
+        (authalic zone formula, :func:`row_areas`). For an equal-area projection
+        (Albers, LAEA, Mollweide, Sinusoidal, cylindrical equal area /
+        EASE-Grid 2.0, Equal Earth, …): a 0-d constant. For any other
+        projection: dims ``('y', 'x')``, the planar cell area divided by the
+        areal scale factor at each cell centre, computed lazily per block when
+        *obj* is dask-backed.
 
     Coordinates are copied from *obj* when it is a DataArray, so arithmetic
     with it aligns exactly.

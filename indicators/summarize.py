@@ -26,7 +26,7 @@ from __future__ import annotations
 
 # one public home; the work lives in summarize_bins (legends, kernels), summarize_national, summarize_zonal
 from .summarize_national import PendingTable, class_area_table, compute_tables, cross_area_table, weighted_class_sum
-from .summarize_zonal import national_rows, zonal_class_areas, zonal_class_areas_many
+from .summarize_zonal import national_rows, reproject_units, zonal_class_areas, zonal_class_areas_many
 
 __all__ = [
     "class_area_table",
@@ -37,4 +37,5 @@ __all__ = [
     "national_rows",
     "compute_tables",
     "PendingTable",
+    "reproject_units",
 ]

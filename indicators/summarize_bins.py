@@ -13,7 +13,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from .errors import InputError
+from .errors import ArgumentError, InputError
 from .grid import cell_area
 
 
@@ -200,7 +200,18 @@ def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, w, use_w,
 
 
 def _yx(da: xr.DataArray) -> xr.DataArray:
-    ydim, xdim = da.rio.y_dim, da.rio.x_dim
+    if not isinstance(da, xr.DataArray):
+        raise ArgumentError(f"expected an xarray.DataArray (y, x) of classes, got {type(da).__name__}; "
+                            "read it with indicators.open_raster(path)")
+    if any(n == 0 for n in da.shape):
+        raise ArgumentError(f"{da.attrs.get('source', da.name)}: empty array (sizes {dict(da.sizes)}); give at least one cell")
+    import rioxarray  # noqa: F401  (registers .rio)
+
+    try:
+        ydim, xdim = da.rio.y_dim, da.rio.x_dim
+    except Exception:  # rioxarray's MissingSpatialDimensionError
+        raise ArgumentError(f"{da.attrs.get('source', da.name)}: dims {da.dims} have no y/x; rename the spatial dims "
+                            "(da.rename(lat='y', lon='x'))") from None
     if da.ndim != 2:
         raise InputError(f"{da.attrs.get('source', da.name)}: expected a 2-D (y, x) raster, got dims {da.dims}")
     return da.transpose(ydim, xdim)

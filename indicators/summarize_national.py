@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -95,6 +95,45 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
 
     part = _reduce_blocks(weighted, arrays + [areas.pix], (2, legend.nbins), compute=False)
     return part, lambda out: (out[0], out[1].astype(np.int64))
+
+
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: Literal[True] = True,
+) -> pd.DataFrame: ...
+
+
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: Literal[False],
+) -> PendingTable: ...
+
+
+@overload
+def class_area_table(
+    classes: xr.DataArray,
+    *,
+    codes: Sequence[int],
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+    land_mask: xr.DataArray | None = None,
+    official_land_area_km2: float | None = None,
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable: ...
 
 
 def class_area_table(

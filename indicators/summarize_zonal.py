@@ -28,12 +28,50 @@ def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
     id_field = id_field or units.attrs.get("id_field") or "id"
     if id_field not in units.columns:
         raise InputError(f"units have no id field {id_field!r}; fields are {[c for c in units.columns if c != units.geometry.name]}")
-    if units.crs is None or not units.crs.equals(raster.rio.crs):
+    return reproject_units(units, raster, argument="units"), id_field
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel of the first frame outside this package (the user's call), for warnings."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def reproject_units(units, raster: xr.DataArray, *, argument: str = "units"):
+    """*units* in the CRS of *raster*: as they are when the CRSs are equal, else reprojected with a
+    :class:`~indicators.errors.ReprojectionWarning` (as a geopandas user expects).
+
+    Raises
+    ------
+    GridMismatchError
+        The polygons or the raster have no CRS (nothing to reproject from or to).
+    """
+    import warnings
+
+    from .errors import ReprojectionWarning
+
+    source = units.attrs.get("source", argument)
+    target = raster.rio.crs
+    if units.crs is None or target is None:
+        which = f"{argument} ({source})" if units.crs is None else _name(raster, "the raster")
         raise GridMismatchError(
-            f"{units.attrs.get('source', 'units')} (CRS {units.crs}) and {_name(raster, 'raster')} "
-            f"(CRS {raster.rio.crs}) differ; read the polygons with read_polygons(..., to_crs=<raster>)"
+            f"{which} has no CRS, so the polygons cannot be put on the raster's grid; set it "
+            "(GeoDataFrame.set_crs(...) or DataArray.rio.write_crs(...))"
         )
-    return units, id_field
+    if units.crs.equals(target):
+        return units
+    warnings.warn(f"{argument} ({source}, CRS {units.crs.to_string()}) reprojected to the raster's CRS "
+                  f"{target.to_string()}; read them with read_polygons(..., to_crs=<raster>) to do it once",
+                  ReprojectionWarning, stacklevel=_caller_stacklevel())
+    out = units.to_crs(target)
+    out.attrs.update(units.attrs)
+    return out
 
 
 def _geodesic_areas_km2(units, grid: Grid) -> np.ndarray:

@@ -172,6 +172,10 @@ def class_matrix(
                 pairs[(_int_key(r, where), ci)] = parse(v, f"{where}[{r}][{c}]")
         all_codes = sorted(set(row_codes) | set(col_codes))
     else:
+        if isinstance(matrix, (str, bytes)) or not isinstance(matrix, Sequence) or not all(
+                isinstance(r, Sequence) and not isinstance(r, (str, bytes)) for r in matrix):
+            raise SpecError(f"{where}: {matrix!r} is not a matrix; give the spec object fw.matrix(id), "
+                            "{initial code: {final code: value}} or a 2-D list with codes=")
         if codes is None:
             raise SpecError(f"{where}: a 2-D list matrix needs the list of class codes of its rows/columns")
         rows = list(matrix)
@@ -183,6 +187,8 @@ def class_matrix(
                 pairs[(all_codes[i], all_codes[j])] = parse(v, f"{where}[{all_codes[i]}][{all_codes[j]}]")
     if codes is not None:
         all_codes = [int(c) for c in codes]
+    if not all_codes:
+        raise SpecError(f"{where}: the matrix is empty; give a value for every initial × final class pair")
     missing = [(a, b) for a in all_codes for b in all_codes if (a, b) not in pairs]
     if missing:
         raise SpecError(f"{where}: matrix is incomplete, missing (row, column) pairs {missing[:10]}; "

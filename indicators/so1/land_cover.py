@@ -30,6 +30,62 @@ UNCCD_CLASS_NAMES = {
 }
 
 
+def _code(value: Any, where: str, low: int = 1, high: int = 255) -> int:
+    """An integer class code in [low, high] (a bool, a float with a fraction or a word is refused)."""
+    what = f"give an integer {low}..{high}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer, str, float, np.floating)):
+        raise SpecError(f"nesting: {where} {value!r} is not a class code; {what}")
+    try:
+        code = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(f"nesting: {where} {value!r} is not a class code; {what}") from None
+    if (not isinstance(value, str) and code != value) or not low <= code <= high:
+        raise SpecError(f"nesting: {where} {value!r} must be an integer class code; {what}")
+    return code
+
+
+def nesting_mapping(nesting: Any) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Parse a nesting into ``({parent: [children]}, {child: parent})``, refusing malformed ones.
+
+    *nesting* is a :class:`~indicators.specs.model.Nesting`, its dump (``{"groups": [...]}``), a list of
+    ``{parent: code, children: [codes]}`` groups or a mapping ``{parent: [children]}``.  Every error is a
+    :class:`~indicators.errors.SpecError` naming the argument, the value and the fix.
+    """
+    nesting = as_plain(nesting)
+    if isinstance(nesting, Mapping) and "groups" in nesting:
+        nesting = nesting["groups"]
+    if isinstance(nesting, (str, bytes)) or not isinstance(nesting, (Mapping, Sequence)):
+        raise SpecError(f"nesting: {type(nesting).__name__} {nesting!r} is not a nesting; pass fw.nesting(id), "
+                        "{parent code: [child codes]} or [{parent: code, children: [codes]}, ...]")
+    if not isinstance(nesting, Mapping):  # the specs' list of {parent, children} groups
+        groups: dict[Any, Any] = {}
+        for i, g in enumerate(nesting):
+            if not isinstance(g, Mapping) or "parent" not in g or "children" not in g:
+                raise SpecError(f"nesting: group {i} ({g!r}) must be a mapping with 'parent' and 'children'")
+            groups[g["parent"]] = g["children"]
+        nesting = groups
+    if not nesting:
+        raise SpecError("nesting: it is empty; list the national codes under each UNCCD class")
+    parents: dict[int, list[int]] = {}
+    mapping: dict[int, int] = {}
+    for parent, children in nesting.items():
+        p = _code(parent, "parent class")
+        if isinstance(children, (str, bytes)) or not isinstance(children, (Sequence, set, frozenset, np.ndarray)):
+            raise SpecError(f"nesting: the children of class {parent!r} are {children!r}; give a list of codes, "
+                            f"e.g. {{{p}: [10, 11]}}")
+        kids = parents.setdefault(p, [])
+        for c in children:
+            c = _code(c, f"child code of class {parent!r}", low=-(2**31), high=2**31 - 1)
+            if c in mapping:
+                raise SpecError(
+                    f"land-cover nesting: national code {c} is listed under both {mapping[c]} and {p}; "
+                    "list each national code under exactly one UNCCD class"
+                )
+            mapping[c] = p
+            kids.append(c)
+    return parents, mapping
+
+
 def nest_land_cover(
     land_cover: xr.DataArray,
     nesting: Any,
@@ -57,24 +113,7 @@ def nest_land_cover(
     -------
     DataArray uint8, UNCCD class codes, 0 nodata (Part B §2.2).
     """
-    nesting = as_plain(nesting)
-    if isinstance(nesting, Mapping) and "groups" in nesting:
-        nesting = nesting["groups"]
-    if not isinstance(nesting, Mapping):  # the specs' list of {parent, children} groups
-        nesting = {g["parent"]: g["children"] for g in nesting}
-    mapping: dict[int, int] = {}
-    for parent, children in nesting.items():
-        p = int(parent)
-        if not 1 <= p <= 255:
-            raise SpecError(f"land-cover nesting: parent class {parent!r} must be an integer 1..255")
-        for c in children:
-            c = int(c)
-            if c in mapping:
-                raise SpecError(
-                    f"land-cover nesting: national code {c} is listed under both {mapping[c]} and {p}; "
-                    "list each national code under exactly one UNCCD class"
-                )
-            mapping[c] = p
+    nesting, mapping = nesting_mapping(nesting)
     out = recode_classes(land_cover, mapping, nodata=NODATA, input_nodata=list(nodata_codes), dtype="uint8")
     codes = sorted({int(p) for p in nesting})
     nm = names or UNCCD_CLASS_NAMES

@@ -60,6 +60,32 @@ def clean_lpd(lpd: xr.DataArray, *, nodata_codes: Sequence[int], classes: Sequen
     return out.rename("lpd")
 
 
+def lpd_mapping(mapping: Any) -> dict[int, int]:
+    """``{LPD code: internal 3-class code}`` from a lookup table (spec object or dump) or a plain mapping; a
+    malformed one is a :class:`~indicators.errors.SpecError` naming the entry and the fix."""
+    mapping = as_plain(mapping)
+    if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
+        rows = mapping["rows"]
+        if not isinstance(rows, Sequence) or not all(isinstance(r, Mapping) and isinstance(r.get("when"), Sequence)
+                                                     and isinstance(r.get("then"), Sequence) and r["when"] and r["then"]
+                                                     for r in rows):
+            raise SpecError("LPD to 3 classes mapping: 'rows' must be a list of {when: [code], then: [meaning]}")
+        mapping = {r["when"][0]: r["then"][0] for r in rows}
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise SpecError(f"LPD to 3 classes mapping {mapping!r}: give fw.lookup_table(id) or {{LPD code: meaning}}, "
+                        "e.g. {1: -1, 2: -1, 3: 0, 4: 0, 5: 1}")
+    table = {}
+    for k, v in mapping.items():
+        try:
+            code = int(k)
+            if isinstance(k, bool) or (isinstance(k, float) and k != code):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise SpecError(f"LPD to 3 classes mapping: key {k!r} is not an LPD class code; use integers 1..5") from None
+        table[code] = meaning_code(v, where=f"LPD to 3 classes mapping[{k!r}]")
+    return table
+
+
 def lpd_to_3class(lpd: xr.DataArray, *, mapping: Any, nodata_codes: Sequence[int]) -> xr.DataArray:
     """SO1-2 sub-indicator from a 5-class LPD (Part B §2.4, Table 13).
 
@@ -79,10 +105,7 @@ def lpd_to_3class(lpd: xr.DataArray, *, mapping: Any, nodata_codes: Sequence[int
     -------
     DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata.
     """
-    mapping = as_plain(mapping)
-    if isinstance(mapping, Mapping) and "rows" in mapping:  # the specs' lookup-table form
-        mapping = {r["when"][0]: r["then"][0] for r in mapping["rows"]}
-    table = {int(k): meaning_code(v, where=f"LPD to 3 classes mapping[{k}]") for k, v in mapping.items()}
+    table = lpd_mapping(mapping)
     out = recode_classes(lpd, table, nodata=NODATA, input_nodata=list(nodata_codes))
     out.attrs.update(three_class_attrs("land productivity (SO1-2)", lpd_mapping=str(table)))
     return out.rename("productivity")

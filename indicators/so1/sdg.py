@@ -105,13 +105,21 @@ def status_tables(matrix: Any, collapse: Any) -> tuple[np.ndarray, np.ndarray]:
     objects (``fw.lookup_table(id)``) or their dumps.  All 9 cells and every code used must be given.
     """
     matrix, collapse = as_plain(matrix), as_plain(collapse)
-    if isinstance(matrix, Mapping) and "rows" in matrix:  # the specs' lookup table (when: [b, p], then: [code])
-        nested: dict[Any, dict[Any, Any]] = {}
-        for r in matrix["rows"]:
-            nested.setdefault(r["when"][0], {})[r["when"][1]] = r["then"][0]
-        matrix = nested
-    if isinstance(collapse, Mapping) and "rows" in collapse:
-        collapse = {r["when"][0]: r["then"][0] for r in collapse["rows"]}
+    try:
+        if isinstance(matrix, Mapping) and "rows" in matrix:  # the specs' lookup table (when: [b, p], then: [code])
+            nested: dict[Any, dict[Any, Any]] = {}
+            for r in matrix["rows"]:
+                nested.setdefault(r["when"][0], {})[r["when"][1]] = r["then"][0]
+            matrix = nested
+        if isinstance(collapse, Mapping) and "rows" in collapse:
+            collapse = {r["when"][0]: r["then"][0] for r in collapse["rows"]}
+    except (TypeError, KeyError, IndexError):
+        raise SpecError("status matrix/collapse: 'rows' must be a list of {when: [...], then: [...]} "
+                        "(the specs' lookup-table form)") from None
+    for arg, value in (("matrix", matrix), ("collapse", collapse)):
+        if not isinstance(value, Mapping) or not value:
+            raise SpecError(f"status {arg} {value!r}: give the spec lookup table fw.lookup_table(id) (the status "
+                            "block's matrix/collapse) or its nested mapping")
     lut = np.full((4, 4), NODATA, dtype="uint8")
     seen = set()
     for b, row in matrix.items():
@@ -135,9 +143,13 @@ def status_tables(matrix: Any, collapse: Any) -> tuple[np.ndarray, np.ndarray]:
     size = int(lut.max()) + 1
     simple = np.full(max(size, 1), NODATA, dtype="uint8")
     for k, v in collapse.items():
-        if int(k) >= size:
+        try:
+            kc = int(k)
+        except (TypeError, ValueError, OverflowError):
+            raise SpecError(f"status collapse: key {k!r} is not an expanded status code 1..7") from None
+        if not 0 <= kc < size:
             continue
-        simple[int(k)] = meaning_code(v, where=f"status collapse[{k!r}]")
+        simple[kc] = meaning_code(v, where=f"status collapse[{k!r}]")
     used = sorted({int(c) for c in lut.ravel() if c != NODATA})
     unmapped = [c for c in used if simple[c] == NODATA]
     if unmapped:

@@ -278,10 +278,13 @@ def sdg_summary_table(
     ``denominator_km2``, ``denominator`` (in words), ``pixel_land_area_km2``.
     """
     pending = class_area_table(sdg, codes=[DEGRADED, STABLE, IMPROVED], nodata=NODATA, land_mask=land_mask, compute=False)
-    return _then(pending, lambda t: _sdg_summary(t, nodata_in_denominator, official_land_area_km2), compute)
+    return _then(pending, lambda t: sdg_summary_from_area_table(t, nodata_in_denominator, official_land_area_km2), compute)
 
 
-def _sdg_summary(t: pd.DataFrame, nodata_in_denominator: bool, official_land_area_km2: float | None) -> pd.DataFrame:
+def sdg_summary_from_area_table(t: pd.DataFrame, nodata_in_denominator: bool,
+                                official_land_area_km2: float | None) -> pd.DataFrame:
+    """SO1-4.T1 from a :func:`~indicators.summarize.class_area_table` of a 3-class layer (rows ``kind`` class 1/2/3,
+    water, nodata, land_area): what :func:`sdg_summary_table` returns, for a caller that built the area table itself."""
     denom, words = _denominator(t, nodata_in_denominator, official_land_area_km2)
     if denom <= 0:
         raise InputError("SDG 15.3.1 summary: the denominator (total land area) is 0 km²")

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from ..errors import GridMismatchError, InputError, UnitError
+from ..errors import ArgumentError, GridMismatchError, InputError, UnitError
 from ..units import parse_unit, registry
 
 #: Longest accumulation the indices are defined for here (issue 4: 1 to 48 months).
@@ -76,8 +76,16 @@ def precipitation_to_mm(units: str, days_in_month: np.ndarray) -> np.ndarray:
 
 def time_axis(da: xr.DataArray, time_dim: str, what: str = "precipitation") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, calendar month and days in month of each step of a consecutive monthly axis (else InputError)."""
+    if not isinstance(da, xr.DataArray):
+        raise ArgumentError(f"{what}: expected an xarray.DataArray (time, y, x), got {type(da).__name__}; "
+                            "read it with indicators.open_raster(path, variable=...)")
     if time_dim not in da.dims:
         raise InputError(f"{what} has no {time_dim!r} dimension (dims {da.dims}); pass time_dim= or rename it")
+    if any(n == 0 for n in da.shape):
+        raise ArgumentError(f"{what}: empty array (sizes {dict(da.sizes)}); give at least one month and one cell")
+    if np.dtype(da.dtype).kind not in "uif" and not hasattr(da.variable._data, "magnitude"):
+        raise ArgumentError(f"{what}: dtype {da.dtype} is not numeric; give water amounts as numbers "
+                            "(e.g. da.astype('float32'))")
     t = da[time_dim]
     try:
         years = np.asarray(t.dt.year.values, dtype="int64")
@@ -98,6 +106,9 @@ def time_axis(da: xr.DataArray, time_dim: str, what: str = "precipitation") -> t
 
 def dequantify(da: xr.DataArray) -> xr.DataArray:
     """A pint-quantified DataArray (pint-xarray) → plain magnitudes with ``attrs['units']``."""
+    if not isinstance(da, xr.DataArray):
+        raise ArgumentError(f"expected an xarray.DataArray (time, y, x) of water amounts, got {type(da).__name__}; "
+                            "read it with indicators.open_raster(path, variable=...)")
     data = da.variable._data
     if hasattr(data, "magnitude") and hasattr(data, "units"):
         da = da.copy(data=data.magnitude)

@@ -25,9 +25,11 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeVar, Union
+from typing import Annotated, Any, Literal, TypeVar, Union, overload
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from ..errors import UnknownNameError
 
 SPEC_VERSION = 1
 
@@ -297,7 +299,7 @@ class Legend(Strict):
         for c in self.classes:
             if c.code == code:
                 return c
-        raise KeyError(f"legend {self.id!r} has no class {code}")
+        raise UnknownNameError(f"legend {self.id!r} has no class {code}")
 
 
 class NestingGroup(Strict):
@@ -361,7 +363,7 @@ class Matrix(Strict):
         """The cell (initial, final); symbols are evaluated for climate factor *f*."""
         row = next((r for r in self.rows if r.from_ == initial), None)
         if row is None or final not in self.columns:
-            raise KeyError(f"matrix {self.id!r} has no cell ({initial}, {final})")
+            raise UnknownNameError(f"matrix {self.id!r} has no cell ({initial}, {final})")
         return evaluate_factor(row.values[self.columns.index(final)], f)
 
 
@@ -881,8 +883,9 @@ class Framework(Strict):
         for item in items:
             if getattr(item, attr) == key:
                 return item
+
         known = ", ".join(str(getattr(i, attr)) for i in items)
-        raise KeyError(f"no {what} {key!r}; known: {known}")
+        raise UnknownNameError(f"no {what} {key!r}; known: {known}")
 
     def indicator(self, code: str) -> Indicator:
         """The progress indicator (or sub-item) *code*; ``"SO 3-1"`` is accepted for ``"SO3-1"``."""
@@ -903,7 +906,9 @@ class Framework(Strict):
             for m in ind.metrics:
                 if m.id == wanted:
                     return m
-        raise KeyError(f"no metric {metric_id!r}")
+
+        raise UnknownNameError(f"no metric {metric_id!r}; metric ids are '<indicator code>.<name>', e.g. "
+                               "'SO1-4.proportion_degraded' (fw.indicator(code).metrics lists them)")
 
     def legend(self, legend_id: str) -> Legend:
         return self._find(self.legends, "id", legend_id, "legend")
@@ -929,13 +934,59 @@ class Framework(Strict):
     def factor_set(self, set_id: str) -> FactorSet:
         return self._find(self.factor_sets, "id", set_id, "factor set")
 
+    @overload
+    def parameters(self, block: Literal["land_cover"]) -> LandCoverParams: ...
+    @overload
+    def parameters(self, block: Literal["productivity"]) -> ProductivityParams: ...
+    @overload
+    def parameters(self, block: Literal["trajectory"]) -> TrajectoryParams: ...
+    @overload
+    def parameters(self, block: Literal["state"]) -> StateParams: ...
+    @overload
+    def parameters(self, block: Literal["performance"]) -> PerformanceParams: ...
+    @overload
+    def parameters(self, block: Literal["soc"]) -> SocParams: ...
+    @overload
+    def parameters(self, block: Literal["one_out_all_out"]) -> OneOutAllOutParams: ...
+    @overload
+    def parameters(self, block: Literal["status"]) -> StatusParams: ...
+    @overload
+    def parameters(self, block: Literal["counterbalancing"]) -> CounterbalancingParams: ...
+    @overload
+    def parameters(self, block: Literal["land_area"]) -> LandAreaParams: ...
+    @overload
+    def parameters(self, block: Literal["area"]) -> AreaParams: ...
+    @overload
+    def parameters(self, block: Literal["spi"]) -> SpiParams: ...
+    @overload
+    def parameters(self, block: Literal["drought_classes"]) -> DroughtClassParams: ...
+    @overload
+    def parameters(self, block: Literal["drought_exposure"]) -> DroughtExposureParams: ...
+    @overload
+    def parameters(self, block: Literal["dvi"]) -> DviParams: ...
+    @overload
+    def parameters(self, block: Literal["encoding"]) -> EncodingParams: ...
+    @overload
+    def parameters(self, block: Literal["error_recode"]) -> ErrorRecodeParams: ...
+    @overload
+    def parameters(self, block: Literal["series"]) -> SeriesParams: ...
+    @overload
+    def parameters(self, block: Literal["red_list"]) -> RedListParams: ...
+    @overload
+    def parameters(self, block: Literal["kba"]) -> KbaParams: ...
+    @overload
+    def parameters(self, block: Literal["so5"]) -> So5Params: ...
+    @overload
+    def parameters(self, block: str) -> Block: ...
+
     def parameters(self, block: str) -> Block:
         """The parameter block *block* (e.g. ``"spi"``, ``"soc"``) with the profile and overlay applied."""
+
         if block not in PARAMETER_BLOCKS:
-            raise KeyError(f"no parameter block {block!r}; known: {', '.join(PARAMETER_BLOCKS)}")
+            raise UnknownNameError(f"no parameter block {block!r}; known: {', '.join(PARAMETER_BLOCKS)}")
         value = getattr(self.blocks, block)
         if value is None:
-            raise KeyError(f"parameter block {block!r} is not defined in the specs")
+            raise UnknownNameError(f"parameter block {block!r} is not defined in the specs")
         return value
 
     def edition_spec(self, edition: str | None = None) -> Edition:
@@ -981,7 +1032,7 @@ class Framework(Strict):
             if ref_kind and isinstance(value, str):
                 return getters[ref_kind](value)
             return value
-        raise KeyError(f"reference {ref!r}: unknown kind {kind!r}")
+        raise UnknownNameError(f"reference {ref!r}: unknown kind {kind!r}")
 
     def binding_arguments(self, metric_id: str) -> dict[str, Any]:
         """Keyword arguments (resolved) of a metric's compute binding, for the runner."""

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely.geometry import Polygon, box
 
-from indicators.errors import GridMismatchError, InputError
+from indicators.errors import GridMismatchError, InputError, ReprojectionWarning
 from indicators.summarize import class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
 
 GEOD = Geod(ellps="WGS84")
@@ -152,8 +152,14 @@ def test_geo_zonal_population_weights_and_errors(lc, make_raster):
         got = df[(df.level == "unit") & (df.kind == "class")].set_index("class").value
         assert got.to_dict() == pytest.approx(expected), method
         assert df.attrs["weights_units"] == "person"
-    with pytest.raises(GridMismatchError, match="to_crs"):
-        zonal_class_areas(lc, units.to_crs("EPSG:3857"), codes=[1, 2, 3, 7])
+    # polygons in another CRS are reprojected to the raster's, with a warning (issue 17): same table
+    with pytest.warns(ReprojectionWarning, match="EPSG:3857.*reprojected"):
+        moved = zonal_class_areas(lc, units.to_crs("EPSG:3857"), codes=[1, 2, 3], water_codes=[7], weights=pop,
+                                  method="centre")
+    same = zonal_class_areas(lc, units, codes=[1, 2, 3], water_codes=[7], weights=pop, method="centre")
+    pd.testing.assert_series_equal(moved["value"], same["value"])
+    with pytest.raises(GridMismatchError, match="no CRS.*set_crs"):
+        zonal_class_areas(lc, units.set_crs(None, allow_override=True), codes=[1, 2, 3, 7])
     with pytest.raises(InputError, match="method"):
         zonal_class_areas(lc, units, codes=[1, 2, 3, 7], method="nearest")
 
