@@ -12,6 +12,7 @@ bytes per pixel stay constant grows with the grid (a whole layer, or a stack of 
 
     python benchmarks/trace_run.py --size 2000
     python benchmarks/trace_run.py --size 4000 --top 12
+    python benchmarks/trace_run.py --soc-kernel           # so1.soc._soc_kernel alone on 1 Mpx x 20 years
 
 Tracing slows the run (2-4x); its times are not the product's: use ``bench_run.py`` for time.
 """
@@ -75,6 +76,31 @@ def _holders(pkg: str) -> dict[tuple[str, str], int]:
     return out
 
 
+def soc_kernel_probe(n: int = 1_000_000, years: int = 20) -> None:
+    """``so1.soc._soc_kernel`` (the annual SOC stock series) on one block of *n* pixels: time and peak traced bytes."""
+    import numpy as np
+
+    import indicators
+    from indicators.so1.soc import _soc_kernel, stock_change_factors
+
+    fw = indicators.load_framework(edition="2022", profile="trends_earth")
+    args = fw.binding_arguments("SO1-3.soc_stock")
+    _, coef, power = stock_change_factors(args["factors"].model_dump(mode="json", by_alias=True), None)
+    rng = np.random.default_rng(0)
+    lc = np.repeat(rng.integers(1, 8, (n, 1)).astype(np.uint8), years, axis=1)
+    lc[:, years // 2:] = rng.integers(1, 8, (n, 1))  # a class change half way
+    soc0 = rng.uniform(20, 120, n).astype(np.float32)
+    t0 = time.perf_counter()
+    _soc_kernel(soc0, lc, np.float64(0.69), coef, power, 20)
+    seconds = time.perf_counter() - t0
+    tracemalloc.start()
+    out = _soc_kernel(soc0, lc, np.float64(0.69), coef, power, 20)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"_soc_kernel, {n / 1e6:.1f} Mpx x {years} years: {seconds:.2f} s untraced; peak traced {peak / 2**20:.0f} MiB = "
+          f"{peak / n:.0f} B per pixel of the block (output {out.nbytes / n:.0f} B/px); load {os.getloadavg()[0]:.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     import psutil
 
@@ -84,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", type=int, default=2000)
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--frames", type=int, default=25, help="tracemalloc traceback depth")
+    p.add_argument("--soc-kernel", action="store_true", help="only time and trace so1.soc._soc_kernel on 1 Mpx x 20 years")
     a = p.parse_args(argv)
+    if a.soc_kernel:
+        soc_kernel_probe()
+        return 0
     config = bench_run.make_data(a.size)
     out = bench_run.data_dir(a.size) / "out_trace"
     shutil.rmtree(out, ignore_errors=True)
