@@ -1,7 +1,8 @@
 """Run every benchmark in one command, each in its own process, and print their reports.
 
     python benchmarks/run_all.py            # small sizes (a few minutes on 2 cores)
-    python benchmarks/run_all.py --full     # the issues' sizes: 20000² px SDG and zonal, 500×500×480 SPI (about an hour)
+    python benchmarks/run_all.py --full     # the issues' sizes: 20000² px SDG and zonal, 500×500×480 SPI, the
+                                            # product ladder 2000²…20000² (hours)
 
 Each benchmark prints wall times, peak memory and ratios against references measured in the same
 run; nothing here asserts a time. The optional comparison libraries of the SPI benchmark are the
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "bench_gamma.py": ([], []),
     "bench_so3.py": ([], ["--sizes", "2000,6000,10000,20000", "--cases", "floor,ours", "--parts", "so3_2_years"]),
     "bench_cluster.py": ([], ["--size", "20000"]),
+    "bench_run.py": ([], ["--sizes", "2000,6000,10000,20000"]),
 }
 
 
