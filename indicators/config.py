@@ -732,6 +732,7 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
     if cfg.overlay and Path(cfg.overlay).suffix.lower() in (".yaml", ".yml"):
         out.append(("the overlay", loaded.resolve(cfg.overlay), True))
     out.append(("the specs directory", loaded.resolve(cfg.specs) if cfg.specs else specs_dir(), True))
+    out = [entry for entry in out if isinstance(entry[1], Path)]  # an input at a URL is beyond a local output's reach
     if loaded.path is not None:
         config_file = loaded.path.resolve()
         out.append(("the run configuration", config_file, True))
