@@ -67,7 +67,7 @@ def _holders(pkg: str) -> dict[tuple[str, str], int]:
     for tr in snap.traces:
         if tr.size < MIN_BLOCK:
             continue
-        frames = list(tr.traceback)  # most recent call first (tracemalloc's default order)
+        frames = list(tr.traceback)[::-1]  # tracemalloc lists the oldest frame first: most recent first here
         own = next((f for f in frames if f.filename.startswith(pkg)), None)
         where = f"{os.path.relpath(own.filename, os.path.dirname(pkg))}:{own.lineno}" if own else "(no indicators frame)"
         alloc = frames[0]
