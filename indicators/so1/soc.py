@@ -125,6 +125,13 @@ def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.Data
     years = np.asarray(land_cover[dim].values).astype(int)
     if years.size < 2 or np.any(np.diff(years) <= 0):
         raise InputError(f"land cover for SOC needs at least two increasing years, got {years.tolist()}")
+    all_years, idx = _annual_map_index(years)
+    out = land_cover.isel({dim: idx})
+    return out.assign_coords({dim: all_years})
+
+
+def _annual_map_index(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(every year from the first to the last map, index of the map that holds in each year)."""
     all_years = np.arange(years[0], years[-1] + 1)
     idx = np.zeros(all_years.size, dtype=int)
     for k in range(years.size - 1):
@@ -133,8 +140,7 @@ def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.Data
         sel = (all_years > ya) & (all_years <= yb)
         idx[sel] = np.where(all_years[sel] < switch, k, k + 1)
     idx[all_years == years[0]] = 0
-    out = land_cover.isel({dim: idx})
-    return out.assign_coords({dim: all_years})
+    return all_years, idx
 
 
 def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarray, power: np.ndarray,
@@ -175,6 +181,100 @@ def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarra
         out[..., k + 1] = soc
     out[missing_so_far] = np.nan
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
+    """The last year of :func:`_soc_kernel`'s series, per pixel, without the (pixel × year) stack.
+
+    *maps* (pixels, n_maps) are the mapped years' classes and *idx* the map holding in each
+    year (:func:`_annual_map_index`); the same float64 steps in the same order as
+    :func:`_soc_kernel`, so the float32 result is identical.
+    """
+    size = coef.shape[0]
+    n = idx.size
+    for i in range(out.size):
+        ok = True
+        for j in range(maps.shape[1]):  # every map is used by some year of the series
+            v = np.float64(maps[i, j])
+            if not (np.isfinite(v) and v >= 0 and v < size):
+                ok = False
+                break
+            c = int(v)
+            if not np.isfinite(coef[c, c]):
+                ok = False
+                break
+        if not ok:
+            out[i] = np.nan
+            continue
+        fv = np.float64(f[i])
+        if not fv > 0:
+            fv = np.nan
+        soc = np.float64(soc0[i])
+        delta = 0.0
+        since = 0
+        for k in range(n - 1):
+            a = int(np.float64(maps[i, idx[k]]))
+            b = int(np.float64(maps[i, idx[k + 1]]))
+            changed = a != b
+            p = power[a, b]
+            fl = coef[a, b] * (1.0 if p == 0 else fv ** np.float64(p))
+            if changed or k == 0:
+                delta = soc * (1.0 - fl) / transition_years
+            if changed:
+                since = 1
+            elif k == 0:
+                since = 2
+            else:
+                since += 1
+            if since > transition_years:
+                delta = 0.0
+            soc = soc - delta
+        out[i] = np.float32(soc)
+
+
+def _soc_final(soc0: np.ndarray, maps: np.ndarray, f: np.ndarray, *, idx: np.ndarray, coef: np.ndarray,
+               power: np.ndarray, transition_years: int) -> np.ndarray:
+    shape = np.broadcast_shapes(np.shape(soc0), maps.shape[:-1], np.shape(f))
+    m = np.ascontiguousarray(np.broadcast_to(maps, shape + maps.shape[-1:])).reshape(-1, maps.shape[-1])
+    s = np.ascontiguousarray(np.broadcast_to(soc0, shape)).reshape(-1)
+    fv = np.ascontiguousarray(np.broadcast_to(np.asarray(f, dtype="float64"), shape)).reshape(-1)
+    out = np.empty(m.shape[0], dtype="float32")
+    _soc_final_kernel(s, m, fv, idx, coef, power, int(transition_years), out)
+    return out.reshape(shape)
+
+
+def soc_stock_final(
+    soc_reference: xr.DataArray,
+    land_cover: xr.DataArray,
+    *,
+    factors: Any,
+    climate_factor: xr.DataArray | float,
+    transition_years: int,
+    codes: Sequence[int] | None = None,
+    dim: str = "year",
+) -> xr.DataArray:
+    """The stock of the last land-cover year of :func:`soc_stocks` (identical values), streamed per pixel.
+
+    The annual series is walked in registers, so a block costs its inputs and one float32 output,
+    not the (pixel × year) stack and its float64 temporaries (issue 16).
+    """
+    if int(transition_years) < 1:
+        raise SpecError(f"transition_years must be >= 1, got {transition_years}")
+    _, coef, power = stock_change_factors(factors, codes)
+    years = np.asarray(land_cover[dim].values).astype(int)
+    if years.size < 2 or np.any(np.diff(years) <= 0):
+        raise InputError(f"land cover for SOC needs at least two increasing years, got {years.tolist()}")
+    _, idx = _annual_map_index(years)
+    lc = land_cover.chunk({dim: -1}) if land_cover.chunks is not None else land_cover
+    f = climate_factor if isinstance(climate_factor, xr.DataArray) else xr.DataArray(float(climate_factor))
+    out = xr.apply_ufunc(
+        _soc_final, soc_reference, lc, f,
+        input_core_dims=[[], [dim], []], output_core_dims=[[]],
+        kwargs=dict(idx=idx.astype("int64"), coef=coef, power=power, transition_years=int(transition_years)),
+        dask="parallelized", output_dtypes=["float32"],
+    )
+    return out.rename("soc")
 
 
 def soc_stocks(
@@ -294,7 +394,7 @@ def period_soc_stocks(
 
     def step(start: xr.DataArray, ya: int, yb: int) -> xr.DataArray:
         two = land_cover.sel({dim: [ya, yb]})
-        return soc_stocks(start, two, **kw).isel({dim: -1}, drop=True)
+        return soc_stock_final(start, two, **kw)
 
     known: dict[int, tuple[xr.DataArray, tuple[int, int] | None]] = {int(reference_year): (soc_reference, None)}
 
