@@ -61,7 +61,29 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
             for line in stage.check(loaded, fw):
                 problems.add(line)
     problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
+    data_skips(p, loaded, fw)
     return Prepared(loaded, fw, p, headers)
+
+
+def data_skips(p: Plan, loaded: LoadedConfig, fw: Any) -> None:
+    """Move to *p*'s skipped list the indicators whose input data cannot give them (Stage.data_skips, the
+    function the stage's run uses too), so the plan and ``--check`` say what the run will do. An indicator
+    requested by name that the data cannot give is a problem, as in :func:`~indicators.engine.planning.plan`."""
+    from ..errors import SpecError
+
+    problems = Problems()
+    for stage in p.stages:
+        if stage.data_skips is None:
+            continue
+        for code, reason in stage.data_skips(loaded, fw).items():
+            if code in p.indicators:
+                p.indicators.remove(code)
+                p.skipped.append(Skipped(code, reason))
+                if loaded.config.indicators != "all":
+                    problems.add(f"indicators: {code} cannot be computed: {reason}")
+    problems.raise_if_any(f"in the indicator selection of {loaded.path or 'the run config'}", SpecError)
+    order = {i.code: n for n, i in enumerate(fw.indicators)}
+    p.skipped.sort(key=lambda s: order.get(s.indicator, len(order)))
 
 
 def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
