@@ -82,3 +82,36 @@ def test_an_indicator_requested_by_name_without_rows_is_refused_before_computing
     assert main(["run", str(config), "--check"]) == 2
     err = capsys.readouterr().err
     assert "SO5-3 cannot be computed" in err and "no SO5-3 rows" in err and "Traceback" not in err
+
+
+def test_a_mistyped_year_template_is_one_line_listing_the_years(tmp_path, capsys):
+    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text())
+    cfg["specs"] = None
+    cfg["country"]["boundary"] = str(SAMPLE / cfg["country"]["boundary"])
+    cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
+    cfg["overlay"] = str(SAMPLE / cfg["overlay"])
+    for v in cfg["inputs"].values():
+        if isinstance(v.get("path"), str):
+            v["path"] = str(SAMPLE / v["path"])
+        elif isinstance(v.get("path"), dict):
+            v["path"] = {k: str(SAMPLE / p) for k, p in v["path"].items()}
+    cfg["inputs"]["land_cover"]["path"] = str(SAMPLE / "land_cover" / "esa_lc_{year}.tif")  # the real files are esa_cci_lc_
+    cfg = {k: v for k, v in cfg.items() if v is not None}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "c.yaml"), "--check"]) == 2
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if "inputs.land_cover" in ln]
+    assert len(lines) == 1, err
+    assert "24 of its 24 files do not exist (2000-2023;" in lines[0] and "esa_lc_2000.tif" in lines[0]
+
+
+def test_schema_problems_are_in_words_not_pydantic_patterns(tmp_path, capsys):
+    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text())
+    cfg["country"]["iso3"] = "xa"
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "c.yaml"), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "country.iso3: 'xa' is not valid: give three capital letters" in err
+    assert "should match pattern" not in err and "^[A-Z]{3}$" not in err
