@@ -112,9 +112,15 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     ctx = Context(prep.loaded, fw, progress, result)
     ctx.scratch = None if scratch is None else Path(scratch)
     t0 = time.perf_counter()
-    for stage in prep.plan.stages:
-        with progress.stage(stage.title):
-            stage.run(ctx)
+    try:
+        for stage in prep.plan.stages:
+            with progress.stage(stage.title):
+                stage.run(ctx)
+    except BaseException:
+        # a failed run leaves no scratch file behind (with a cluster they sit beside the output)
+        for store in ctx.stores:
+            store.close()
+        raise
     # an indicator of a stage that produced nothing for it is skipped, with the stage's reason
     for code in list(result.indicators):
         if code in ctx.skips or not ctx.produced(code):
