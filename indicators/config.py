@@ -278,6 +278,33 @@ def _loc(loc: Iterable[Any]) -> str:
     return ".".join(str(x) for x in loc if not str(x).startswith("function-")) or "(top level)"
 
 
+#: the forms a configuration string must have, in words (pydantic reports the bare pattern)
+PATTERN_WORDS = {"^[A-Z]{3}$": "three capital letters (an ISO 3166-1 alpha-3 code such as KEN, or XAA-XZZ for a "
+                                "user-assigned one)"}
+
+
+def _schema_message(err: Mapping[str, Any]) -> str:
+    """One schema problem in the project's words: what was given, what is expected, how to fix it."""
+    kind, given = err["type"], err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; see docs/user-guide.md for the fields)"
+    if kind == "missing":
+        return "required field is missing; add it (see docs/user-guide.md for the fields)"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return f"{given!r} is not valid: give {PATTERN_WORDS.get(pattern, f'a text of the form {pattern}')}"
+    if kind in ("int_parsing", "int_type", "float_parsing", "float_type", "int_from_float"):
+        return f"{given!r} is not a number; give a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{given!r} is not true or false; give true or false"
+    if kind in ("string_type",):
+        return f"{given!r} is not a text; give a text (quote it in YAML)"
+    if kind in ("literal_error", "enum"):
+        return f"{given!r} is not one of the allowed values: {ctx.get('expected', '')}"
+    return err["msg"].removeprefix("Value error, ")
+
+
 def config_from_mapping(data: Any, *, source: str = "<run config>", base_dir: Path | None = None) -> LoadedConfig:
     """Validate a mapping as a :class:`RunConfig`; every problem becomes one line of a SpecError."""
     if not isinstance(data, Mapping):
@@ -287,9 +314,7 @@ def config_from_mapping(data: Any, *, source: str = "<run config>", base_dir: Pa
     except ValidationError as exc:
         lines = []
         for err in exc.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see docs/user-guide.md for the fields)"
+            msg = _schema_message(err)
             lines.append(f"{source}: {_loc(err['loc'])}: {msg}")
         raise SpecError(_join(lines, f"{len(lines)} problem(s) in run configuration {source}")) from None
     return LoadedConfig(cfg, None, base_dir or Path.cwd())
@@ -525,10 +550,17 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                          "give values in their units or convert the file, and remove scale_factor")
         # files
         files = input_files(loaded, name, spec)
+        absent = [key for key, p in files.items() if not p.exists()]
+        if len(absent) > 1:
+            # one line per input, not one per year: a mistyped template is one mistake
+            keys = _year_text([int(k) for k in absent]) if all(k.isdigit() for k in absent) else ", ".join(absent)
+            problems.add(f"{label}: {len(absent)} of its {len(files)} files do not exist ({keys}; e.g. {files[absent[0]]}); "
+                         f"correct the path in {src} ({_relative_note(loaded)})")
         for key, p in files.items():
             where = f"{label}{'[' + key + ']' if key else ''}"
             if not p.exists():
-                problems.add(f"{where}: file {p} does not exist; correct the path in {src} ({_relative_note(loaded)})")
+                if len(absent) == 1:
+                    problems.add(f"{where}: file {p} does not exist; correct the path in {src} ({_relative_note(loaded)})")
                 continue
             if kind == "raster":
                 try:

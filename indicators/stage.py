@@ -54,6 +54,10 @@ class Stage:
     check: Callable[[LoadedConfig, Any], list[str]] | None = None
     #: every input name the stage may read (its vocabulary: a configured name no stage reads is a misspelling)
     inputs: tuple[str, ...] = ()
+    #: indicators of the stage its input data cannot give (e.g. a table without their rows), with the reason:
+    #: (loaded, framework) -> {code: reason}. The plan (and so ``--check``) and the run both call it, so what
+    #: ``--check`` predicts is what the run does.
+    data_skips: Callable[[LoadedConfig, Any], dict[str, str]] | None = None
 def module_missing(modules: Iterable[str]) -> str | None:
     """The first of *modules* that cannot be imported, or None."""
     for m in modules:

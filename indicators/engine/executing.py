@@ -61,7 +61,29 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
             for line in stage.check(loaded, fw):
                 problems.add(line)
     problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
+    data_skips(p, loaded, fw)
     return Prepared(loaded, fw, p, headers)
+
+
+def data_skips(p: Plan, loaded: LoadedConfig, fw: Any) -> None:
+    """Move to *p*'s skipped list the indicators whose input data cannot give them (Stage.data_skips, the
+    function the stage's run uses too), so the plan and ``--check`` say what the run will do. An indicator
+    requested by name that the data cannot give is a problem, as in :func:`~indicators.engine.planning.plan`."""
+    from ..errors import SpecError
+
+    problems = Problems()
+    for stage in p.stages:
+        if stage.data_skips is None:
+            continue
+        for code, reason in stage.data_skips(loaded, fw).items():
+            if code in p.indicators:
+                p.indicators.remove(code)
+                p.skipped.append(Skipped(code, reason))
+                if loaded.config.indicators != "all":
+                    problems.add(f"indicators: {code} cannot be computed: {reason}")
+    problems.raise_if_any(f"in the indicator selection of {loaded.path or 'the run config'}", SpecError)
+    order = {i.code: n for n, i in enumerate(fw.indicators)}
+    p.skipped.sort(key=lambda s: order.get(s.indicator, len(order)))
 
 
 def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
@@ -90,9 +112,15 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     ctx = Context(prep.loaded, fw, progress, result)
     ctx.scratch = None if scratch is None else Path(scratch)
     t0 = time.perf_counter()
-    for stage in prep.plan.stages:
-        with progress.stage(stage.title):
-            stage.run(ctx)
+    try:
+        for stage in prep.plan.stages:
+            with progress.stage(stage.title):
+                stage.run(ctx)
+    except BaseException:
+        # a failed run leaves no scratch file behind (with a cluster they sit beside the output)
+        for store in ctx.stores:
+            store.close()
+        raise
     # an indicator of a stage that produced nothing for it is skipped, with the stage's reason
     for code in list(result.indicators):
         if code in ctx.skips or not ctx.produced(code):

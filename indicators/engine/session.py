@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import LoadedConfig
-from ..errors import InputError
+from ..errors import IndicatorsError, InputError
 from ..report.model import RunResult
 from ..stage import Stage
 from .executing import execute, prepare, release
@@ -51,6 +51,29 @@ def connect(scheduler: str | None) -> Any:
         raise InputError(f"--scheduler {scheduler}: cannot connect to the dask scheduler ({exc}); check the address") from None
 
 
+def cluster_failure(exc: BaseException, scheduler: str | None) -> str:
+    """One line for a run that failed on the dask cluster: which worker or file, and what to check.
+
+    A worker that dies is retried by dask (``distributed.scheduler.allowed-failures``); this is what is left
+    when the retries are spent, the cluster was restarted, or a worker cannot read an input."""
+    name = type(exc).__name__
+    first = (str(exc).strip().splitlines() or [name])[0]
+    if isinstance(exc, IndicatorsError):  # a missing or unreadable input found while computing
+        return (f"{exc}; on the dask cluster {scheduler}, check also that every worker sees the input files at the "
+                "same path (a shared file system) and may read them")
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return (f"a dask worker of {scheduler} could not read an input{where}: {first}; check that every worker sees the "
+                "input files at the same path (a shared file system) and may read them, then run again")
+    if name == "KilledWorker" or "Killed" in name:
+        return (f"a dask worker of {scheduler} died while computing ({first}); check the workers' memory limit "
+                "and their logs, then run again")
+    if name in ("CancelledError", "CommClosedError", "FutureCancelledError") or "cancel" in first.lower():
+        return (f"the computation on {scheduler} was cancelled ({name}: {first}): the cluster was restarted or lost "
+                "its workers; check the scheduler and the workers, then run again")
+    return f"the run failed on the dask cluster {scheduler} ({name}: {first}); check the workers' logs, then run again"
+
+
 def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool = False, quiet: bool = False,
                      scheduler: str | None = None, stages: Sequence[Stage] | None = None,
                      config_text: str | None = None, stream: Any = None, framework: Any = None) -> RunResult:
@@ -75,7 +98,12 @@ def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite
         # with a cluster, intermediate rasters go beside the output: workers that write the output's
         # file system can write them (the system's temporary directory is private to this machine)
         scratch = Path(out).resolve().parent if client is not None else None
-        result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
+        try:
+            result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
+        except Exception as exc:
+            if client is None:
+                raise
+            raise InputError(cluster_failure(exc, scheduler)) from None
         result.provenance["started_at"] = started
         if scheduler:
             result.provenance["scheduler"] = scheduler

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import InputSpec
+from ..config import InputSpec, LoadedConfig, input_files
 from ..errors import IndicatorsError
 from ..report.model import Chart
 from ..stage import Context, Need, Stage
@@ -14,6 +14,7 @@ from ..stage_tables import add_frames, input_table, series_params, tables_check,
 
 
 SO5_TABLES = ("so5_flows", "exchange_rates", "so5_5_narrative")
+FLOW_CODES = ("SO5-1", "SO5-2", "SO5-3", "SO5-4")
 
 
 def _so5_indicators_computed(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -34,13 +35,12 @@ def _run_so5(ctx: Context) -> None:
         s5 = ctx.params("SO5-1", "so5")
         weights = dict(s5.rio_marker_weights)
         flows = input_table(ctx.loaded, fw, "so5_flows", table_schema)
+        for code, reason in flows_without_rows(flows, ctx.path("so5_flows").name).items():
+            ctx.skip(code, reason)
         rates = input_table(ctx.loaded, fw, "exchange_rates", table_schema)
         out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=s5.unmarked_weight,
                                        **trend_args(p))
         series, trend = out["series"], out["trend"]
-        for code in ("SO5-1", "SO5-2", "SO5-3", "SO5-4"):
-            if code not in set(series["indicator"]):
-                ctx.skip(code, f"the flows table {ctx.path('so5_flows').name} has no {code} rows")
         for code in sorted(set(series["indicator"])):
             part = {"series": series[series["indicator"] == code], "trend": trend[trend["indicator"] == code]}
             for k, v in part.items():
@@ -60,6 +60,20 @@ def _run_so5(ctx: Context) -> None:
         add_frames(ctx, "SO5-5", {"narrative": future_support_narrative(table, sub_items=items)})
 
 
+def flows_without_rows(flows: Any, file_name: str) -> dict[str, str]:
+    """The flow indicators (SO5-1 … SO5-4) the flows table has no rows for, with the reason they are skipped."""
+    present = set(flows["indicator"])
+    return {code: f"the flows table {file_name} has no {code} rows" for code in FLOW_CODES if code not in present}
+
+
+def _so5_data_skips(loaded: LoadedConfig, fw: Any) -> dict[str, str]:
+    """What the run will skip for want of rows, known before computing (the plan's and ``--check``'s answer)."""
+    if "so5_flows" not in loaded.config.inputs:
+        return {}
+    files = input_files(loaded, "so5_flows", loaded.config.inputs["so5_flows"])
+    return flows_without_rows(input_table(loaded, fw, "so5_flows", table_schema), next(iter(files.values())).name)
+
+
 def table_schema(fw: Any, name: str) -> Any:
     """The schema (columns, types, ranges from the specs) of the SO5 table input *name*."""
     from .finance import EXCHANGE_RATE_SCHEMA, flows_table_schema, narrative_table_schema
@@ -75,4 +89,4 @@ def table_schema(fw: Any, name: str) -> Any:
 
 STAGE = Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
               ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=tables_check(SO5_TABLES, table_schema),
-              inputs=SO5_TABLES)
+              inputs=SO5_TABLES, data_skips=_so5_data_skips)
