@@ -35,6 +35,9 @@ _LAZY: dict[str, str] = {
     # one indicator from DataArrays
     "compute": "indicators.api",
     "IndicatorResult": "indicators.api",
+    # the whole framework from a run configuration
+    "run": "indicators.runs",
+    "Run": "indicators.runs",
     # SO1 land and SDG 15.3.1, step by step
     "nest_land_cover": "indicators.so1.land_cover",
     "land_cover_degradation": "indicators.so1.land_cover",
@@ -77,6 +80,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (py.typed): keep
     from .summarize import class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
     from .classes import classify_by_breaks
     from .api import IndicatorResult, compute
+    from .runs import Run, run
     from .so1.land_cover import land_cover_degradation, nest_land_cover
     from .so1.productivity import lpd_to_3class
     from .so1.soc import soc_degradation, soc_stocks

@@ -60,9 +60,10 @@ def summary(result, out: str | Path) -> str:
 
 
 def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
-    from ..config import input_locations, resolved_config_text
+    from ..config import input_locations
     from ..errors import InputError
-    from ..engine import prepare, run_to_directory
+    from ..engine import prepare
+    from ..runs import run as run_config
     from ..report.atomic import check_output_dir, check_output_location, run_staging
     from ..report.i18n import report_language
 
@@ -80,11 +81,14 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     # ... and never onto, around or among the inputs (refused before the lock, before anything is computed)
     check_output_location(args.output, input_locations(loaded))
     check_output_dir(args.output, overwrite=args.overwrite)
-    text = resolved_config_text(loaded, header=header)
     # one run per output (lock); scratch files in a marked staging directory beside it, removed on any exit
     with run_staging(args.output), report_language(getattr(args, "language", None)):
-        result = run_to_directory(loaded, args.output, overwrite=args.overwrite, quiet=args.quiet,
-                                  scheduler=args.scheduler, config_text=text)
+        # with a cluster, intermediate rasters go beside the output: workers that write the output's
+        # file system can write them (the system's temporary directory is private to this machine)
+        scratch = Path(args.output).resolve().parent if args.scheduler else None
+        with run_config(loaded, scheduler=args.scheduler, quiet=args.quiet, scratch=scratch) as done:
+            done.write(args.output, overwrite=args.overwrite, header=header)
+            result = done.result
     if not args.quiet:
         print(summary(result, args.output), file=sys.stderr)
     return 0

@@ -22,10 +22,10 @@ from .bindings import resolve_stage, stages_from_specs
 from .executing import Prepared, default_specs_dir, execute, input_vocabulary, load_run_framework, prepare, release
 from .outputs import provenance, write_outputs
 from .planning import Plan, plan
-from .session import CONNECT_TIMEOUT, GDAL_CACHE_MB, connect, gdal_cache, run_to_directory
+from .session import CONNECT_TIMEOUT, GDAL_CACHE_MB, compute_run, connect, gdal_cache, run_to_directory, write_run
 
 __all__ = [
-    "CONNECT_TIMEOUT", "GDAL_CACHE_MB", "Context", "Need", "Plan", "Prepared", "Stage", "connect", "default_specs_dir",
+    "CONNECT_TIMEOUT", "GDAL_CACHE_MB", "Context", "compute_run", "write_run", "Need", "Plan", "Prepared", "Stage", "connect", "default_specs_dir",
     "execute", "gdal_cache", "input_vocabulary", "load_run_framework", "plan", "prepare", "provenance", "release",
     "resolve_stage", "run_to_directory", "stages_from_specs", "write_outputs",
 ]

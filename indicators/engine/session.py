@@ -13,7 +13,7 @@ from ..config import LoadedConfig
 from ..errors import IndicatorsError, InputError
 from ..report.model import RunResult
 from ..stage import Stage
-from .executing import execute, prepare, release
+from .executing import Prepared, execute, prepare, release
 from .outputs import write_outputs
 
 
@@ -85,34 +85,53 @@ def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite:
 
 def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool, quiet: bool, scheduler: str | None,
                       stages: Sequence[Stage] | None, config_text: str | None, stream: Any, framework: Any) -> RunResult:
-    from datetime import datetime, timezone
+    from ..report.atomic import check_output_dir
 
-    from ..report.atomic import atomic_output_dir, check_output_dir
-
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     check_output_dir(out, overwrite=overwrite)
     # a wrong scheduler address is reported before the inputs are read
     client = connect(scheduler)
     try:
-        prep = prepare(loaded, stages=stages, framework=framework)
         # with a cluster, intermediate rasters go beside the output: workers that write the output's
         # file system can write them (the system's temporary directory is private to this machine)
         scratch = Path(out).resolve().parent if client is not None else None
+        result, prep = compute_run(loaded, quiet=quiet, client=client, scheduler=scheduler, stages=stages,
+                                   framework=framework, stream=stream, scratch=scratch)
         try:
-            result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
-        except Exception as exc:
-            if client is None:
-                raise
-            raise InputError(cluster_failure(exc, scheduler)) from None
-        result.provenance["started_at"] = started
-        if scheduler:
-            result.provenance["scheduler"] = scheduler
-        try:
-            with atomic_output_dir(out, overwrite=overwrite) as tmp:
-                write_outputs(result, prep, tmp, config_text=config_text)
+            write_run(result, prep, out, overwrite=overwrite, config_text=config_text)
         finally:
             release(result)
     finally:
         if client is not None:
             client.close()
     return result
+
+
+def compute_run(loaded: LoadedConfig, *, quiet: bool = False, client: Any = None, scheduler: str | None = None,
+                stages: Sequence[Stage] | None = None, framework: Any = None, stream: Any = None,
+                scratch: str | os.PathLike | None = None) -> tuple[RunResult, Prepared]:
+    """Check everything and compute; nothing is written but the intermediate rasters of the stages that
+    stream their inputs once (in a temporary directory under *scratch*, removed by :func:`release`)."""
+    from datetime import datetime, timezone
+
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with gdal_cache():
+        prep = prepare(loaded, stages=stages, framework=framework)
+        try:
+            result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
+        except Exception as exc:
+            if client is None:
+                raise
+            raise InputError(cluster_failure(exc, scheduler)) from None
+    result.provenance["started_at"] = started
+    if scheduler:
+        result.provenance["scheduler"] = scheduler
+    return result, prep
+
+
+def write_run(result: RunResult, prep: Prepared, out: str | os.PathLike, *, overwrite: bool = False,
+              config_text: str | None = None) -> list[Path]:
+    """Write a computed run into *out* atomically (complete or not at all); the paths written, relative to *out*."""
+    from ..report.atomic import atomic_output_dir
+
+    with gdal_cache(), atomic_output_dir(out, overwrite=overwrite) as tmp:
+        return write_outputs(result, prep, tmp, config_text=config_text)

@@ -3,7 +3,7 @@
 Parsed from the source (ast), every import statement including those inside functions:
 
 * ``indicators`` (the package's lazy front), ``indicators.cli``, ``indicators.commands`` and the Python front
-  (``indicators.api``: ``compute``; ``indicators.accessor``: ``da.unccd``) — the entry points;
+  (``indicators.api``: ``compute``; ``indicators.runs``: ``run``; ``indicators.accessor``: ``da.unccd``) — the entry points;
 * ``indicators.engine`` — plans, executes and writes a run; knows no indicator by name (it finds the
   stages through each indicator's ``run`` binding in the specs, by import at plan time); beside it
   ``indicators.datasets`` — readers of the published default datasets, which nest classes with SO1's
@@ -38,7 +38,7 @@ def layer(module: str) -> int:
     parts = module.split(".")
     if parts[0] != "indicators":
         raise ValueError(module)
-    if len(parts) == 1 or parts[1] in ("cli", "commands", "api", "accessor"):
+    if len(parts) == 1 or parts[1] in ("cli", "commands", "api", "runs", "accessor"):
         return 4
     if parts[1] in ("engine", "datasets"):
         return 3
