@@ -29,7 +29,8 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table"]
+__all__ = ["Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table",
+           "check_input_rasters", "CHECK_BLOCKS"]
 
 
 def rule_for(framework: Any, name: str) -> Any | None:
@@ -113,11 +114,14 @@ def _combine(parts: Sequence[tuple]) -> Finding:
 
 
 def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool = False, high: float | None = None,
-                    codes: Iterable[int] | None = None, nodata: float | None = None) -> Any:
+                    codes: Iterable[int] | None = None, nodata: float | None = None,
+                    max_blocks: int | None = None) -> Any:
     """A lazy :class:`Finding` for the array *data* (dask or numpy): ``dask.delayed``, compute it.
 
     One task per block plus one to combine: a single pass over the data, a few
     numbers per block in memory, in any dask scheduler (threads or a cluster).
+    With *max_blocks*, only that many blocks, evenly spread over the array (the
+    first and the last included), are read: a sample (``--check``), not a proof.
     """
     import dask
     import dask.array as dsa
@@ -126,8 +130,12 @@ def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool 
     code_arr = None if codes is None else np.asarray(sorted(codes))
     starts = [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(int) for c in arr.chunks]
     blocks = arr.to_delayed()
+    indices = list(np.ndindex(*blocks.shape))
+    if max_blocks is not None and len(indices) > max_blocks:
+        picks = np.unique(np.linspace(0, len(indices) - 1, max_blocks).round().astype(int))
+        indices = [indices[i] for i in picks]
     parts = []
-    for index in np.ndindex(*blocks.shape):
+    for index in indices:
         offset = tuple(int(starts[d][i]) for d, i in enumerate(index))
         parts.append(dask.delayed(_block_summary, pure=True)(blocks[index], offset, low, low_exclusive, high,
                                                               code_arr, nodata))
@@ -163,7 +171,7 @@ def _pixel_text(da: Any, index: tuple[int, ...]) -> str:
 
 
 def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None = None,
-                 compute: Any = None) -> list[str]:
+                 compute: Any = None, max_blocks: int | None = None) -> list[str]:
     """Check a raster input against its declared plausibility; raise or return warning lines.
 
     Parameters
@@ -180,6 +188,8 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
     compute : callable, optional
         How to compute the lazy finding (default ``dask.compute``; pass the run's
         ``Context.compute`` to use its scheduler).
+    max_blocks : int, optional
+        Read only this many blocks, evenly spread (a sample, for ``--check``); default every block.
 
     Returns
     -------
@@ -215,7 +225,7 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
         what = f"{units or ''}/km2"
     allowed = None if codes is None else tuple(int(c) for c in codes)
     lazy = raster_findings(getattr(data, "data", data), low=low, low_exclusive=rule.min_exclusive, high=high,
-                           codes=allowed, nodata=nodata)
+                           codes=allowed, nodata=nodata, max_blocks=max_blocks)
     (finding,) = (compute or dask.compute)(lazy)
     nan = finding.nan
     lines: list[str] = []
@@ -310,3 +320,42 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
     if problems and rule.on_violation == "refuse":
         raise InputError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return problems
+
+
+# --------------------------------------------------------------------------- configured inputs
+
+#: blocks read per raster file by ``indicators run --check`` (evenly spread, first and last included);
+#: the run itself reads every block (``max_blocks=None``) before any stage computes
+CHECK_BLOCKS = 64
+
+
+def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, max_blocks: int | None = None,
+                        compute: Any = None) -> list[str]:
+    """Check every file of the raster inputs *names* that have a declared rule; the one raster checker.
+
+    ``--check`` (engine ``prepare``) calls it with ``max_blocks=CHECK_BLOCKS`` (a block sample: cheap on a
+    national raster); the run (engine ``execute``) with ``max_blocks=None`` (every cell, before any stage).
+    Each file is checked on its own, so both name the same file, pixel and value.  Returns warning lines;
+    raises InputError on a refusal.
+    """
+    from .config import input_files
+    from .io import open_raster
+
+    lines: list[str] = []
+    for name in names:
+        rule = rule_for(framework, name)
+        spec = loaded.config.inputs.get(name)
+        if rule is None or spec is None or spec.resolved_kind() != "raster":
+            continue
+        codes = legend_codes(framework, rule)
+        if spec.scale_factor and codes is None:  # stored values x scale_factor are in the declared units
+            f = float(spec.scale_factor)
+            rule = rule.model_copy(update={k: getattr(rule, k) / f for k in ("min", "max", "max_per_km2")
+                                           if getattr(rule, k) is not None})
+        files = input_files(loaded, name, spec)
+        for key, path in files.items():
+            label = f"inputs.{name}" + (f"[{key}]" if key else "")
+            da = open_raster(path, name=name, units=None if codes is not None else spec.units, nodata=spec.nodata,
+                             variable=spec.variable, band=spec.band)
+            lines += check_raster(da, rule, label=label, codes=codes, compute=compute, max_blocks=max_blocks)
+    return lines

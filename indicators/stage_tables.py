@@ -90,7 +90,17 @@ def input_table(loaded: LoadedConfig, fw: Any, name: str, schema_of: SchemaFn) -
     files = input_files(loaded, name, loaded.config.inputs[name])
     if len(files) != 1:
         raise InputError(f"inputs.{name}: expected one table file, got {len(files)}")
-    return read_table(next(iter(files.values())), schema_of(fw, name))
+    table = read_table(next(iter(files.values())), schema_of(fw, name))
+    check_input_table(loaded, fw, name, table)
+    return table
+
+
+def check_input_table(loaded: LoadedConfig, fw: Any, name: str, table: Any) -> list[str]:
+    """The declared plausibility of table input *name* (:func:`indicators.plausibility.check_table`)."""
+    from .plausibility import check_table, rule_for
+
+    return check_table(table, rule_for(fw, name), label=f"inputs.{name}", years=edition_span(fw),
+                       units=loaded.config.inputs[name].units)
 
 
 def tables_check(names: Sequence[str], schema_of: SchemaFn) -> Callable[[LoadedConfig, Any], list[str]]:

@@ -11,11 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from ..config import LoadedConfig, Problems, check_inputs, parameter_overrides
+from ..plausibility import CHECK_BLOCKS, check_input_rasters
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
 from ..stage import Context, Stage
 from .bindings import stages_from_specs
 from .planning import Plan, plan
+
+
+def _raster_inputs(p: Plan) -> list[str]:
+    return sorted(n for n, r in p.requirements.items() if r.kind == "raster")
 
 
 @dataclass
@@ -55,6 +60,8 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
     stages = stages_from_specs(fw) if stages is None else stages
     p = plan(loaded, fw, stages)
     headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
+    # plausible values: a block sample here (cheap on a national raster); execute() reads every block
+    check_input_rasters(loaded, fw, _raster_inputs(p), max_blocks=CHECK_BLOCKS)
     problems = Problems()
     for stage in p.stages:
         if stage.check is not None:
@@ -112,6 +119,9 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     ctx = Context(prep.loaded, fw, progress, result)
     ctx.scratch = None if scratch is None else Path(scratch)
     t0 = time.perf_counter()
+    # every cell of every raster input with a declared plausibility, before any stage computes (the same
+    # checker as --check, which reads a block sample): a value --check's sample missed still never becomes a number
+    check_input_rasters(prep.loaded, fw, _raster_inputs(prep.plan), compute=ctx.compute)
     try:
         for stage in prep.plan.stages:
             with progress.stage(stage.title):

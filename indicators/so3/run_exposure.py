@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from ..config import InputSpec
-from ..errors import InputError
+from ..config import InputSpec, LoadedConfig, input_files
+from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Need, Stage
@@ -29,19 +30,42 @@ def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] 
     return needs
 
 
-def _national_population(ctx: Context) -> dict[int, dict[str, float]] | None:
-    """National population totals by year and sex (CP-1.T2) from input population_national, in persons."""
-    if not ctx.has("population_national"):
-        return None
+def _read_national_population(loaded: LoadedConfig, fw: Any) -> tuple[Any, Path]:
+    """Input population_national as read (columns checked, values against the declared plausibility)."""
     import pandas as pd
 
-    from ..units import conversion_factor
+    from ..stage_tables import check_input_table
 
-    path = ctx.table_path("population_national")
+    files = input_files(loaded, "population_national", loaded.config.inputs["population_national"])
+    path = next(iter(files.values()))
     t = pd.read_csv(path, comment="#")
     missing = {"year", "sex", "population"} - set(t.columns)
     if missing:
         raise InputError(f"inputs.population_national: {path.name} lacks column(s) {sorted(missing)} (need year, sex, population[, unit])")
+    values = t[["year", "population"]].copy()
+    values.attrs["source"] = str(path)
+    check_input_table(loaded, fw, "population_national", values)
+    return t, path
+
+
+def _so3_exposure_check(loaded: LoadedConfig, fw: Any) -> list[str]:
+    """--check and the run's prepare: the national population table reads and is plausible."""
+    if "population_national" not in loaded.config.inputs:
+        return []
+    try:
+        _read_national_population(loaded, fw)
+    except IndicatorsError as exc:
+        return [str(exc)]
+    return []
+
+
+def _national_population(ctx: Context) -> dict[int, dict[str, float]] | None:
+    """National population totals by year and sex (CP-1.T2) from input population_national, in persons."""
+    if not ctx.has("population_national"):
+        return None
+    from ..units import conversion_factor
+
+    t, path = _read_national_population(ctx.loaded, ctx.framework)
     out: dict[int, dict[str, float]] = {}
     for row in t.itertuples(index=False):
         unit = getattr(row, "unit", None) or ctx.spec("population_national").units or "person"
@@ -169,5 +193,5 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
 
 
 STAGE = Stage("so3_exposure", "SO3-2 population exposed to drought", ("SO3-2",), ("indicators.so3.exposure",),
-              _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",),
+              _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",), check=_so3_exposure_check,
               inputs=("population_total", "population_female", "population_male", "population_national"))
