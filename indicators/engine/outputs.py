@@ -38,6 +38,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     from ..report.page import write_report
     from ..report.provenance import write_json
     from ..report.rasters import write_cogs
+    from ..report.reporting_package import write_reporting_package
     from ..report.tables import write_tables
 
     t0 = time.perf_counter()
@@ -51,6 +52,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         written += [p.relative_to(out_dir) for p in paths]
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)
+    written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
     write_report(result, out_dir / "report.html")
     written.append(Path("report.html"))
     if config_text is not None:

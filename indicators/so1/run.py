@@ -10,6 +10,7 @@ from ..config import InputSpec
 from ..errors import InputError, SpecError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
+from . import run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import clip_to_boundary, coverage_rule, inside_boundary, legend_entries, outside_km2, read_all_fields
 from .land import land_cover_7, land_mask
@@ -308,6 +309,8 @@ def _run_so1(ctx: Context) -> None:
                             tr, units={c: "km**2" for c in tr.columns[1:]}, notes=[out_note]))
         ctx.add_table(Table(f"SO1-1.T7.{p.id}", f"Degradation processes {p.land_cover.initial}-{p.land_cover.final} ({p.label})",
                             procs.reset_index(drop=True), units={"area_km2": "km**2"}))
+    run_tables.add_so1_1_spec_tables(ctx)  # T2, T3, T4a, T4b: the matrix and legends (indicators/so1/run_tables.py)
+    run_tables.add_land_cover_change_tables(ctx, periods)  # T8, T9 from T6 (indicators/so1/run_tables.py)
     for p in periods if lpd_layers else []:
         lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
         # the source's nodata codes become the tables' NODATA first, then the outside of the boundary is NODATA too
@@ -321,6 +324,7 @@ def _run_so1(ctx: Context) -> None:
         x.columns = [str(c) for c in x.columns]
         ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
                             units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
+    run_tables.add_lpd_national_table(ctx, periods, names7[lcp.water_class])  # SO1-2.T1 (indicators/so1/run_tables.py)
     if lpd_from_ndvi and lpd_layers:
         ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
                                     _period_stack({k: layer("lpd", k) for k in lpd_layers}, "lpd", next(iter(lpd_layers.values())).attrs),
@@ -366,6 +370,7 @@ def _run_so1(ctx: Context) -> None:
 
     three = _three_legend(ctx)
     reported = {k: layer(*reported_keys[k]) for k in keys}
+    run_tables.add_hotspot_tables(ctx, periods, reported, stored)  # SO1-4.T4/T5 candidates (indicators/so1/run_tables.py)
     reported_note = ("Reporting periods: the status against the baseline collapsed to degraded/stable/improved (degraded = "
                      "status 1-3: persistent, recent and baseline degradation; methodology Part B §2.7); baseline: the "
                      "baseline assessment. Each period's own one-out-all-out assessment is in SO1-4.period_assessment."

@@ -10,6 +10,7 @@ from ..config import InputSpec
 from ..errors import IndicatorsError, InputError
 from ..report.model import Chart
 from ..report.tables import Table
+from . import run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import coverage_rule, inside_boundary, mask_nodata
 from ..stage_tables import add_frames, edition_span, input_table, series_chart, series_params, tables_check, trend_args
@@ -117,6 +118,7 @@ def _run_so23(ctx: Context) -> None:
                         notes=[f"Population of each period's last year (population_year_fill: {exp.population_year_fill}).",
                                "Degraded, stable and improved land as in SO1-4.T1: for a reporting period its status against "
                                "the baseline (degraded = status 1-3), for the baseline the baseline assessment."]))
+    run_tables.add_sex_tables(ctx, tab, "Percentages by sex: see SO2-3.T1's basis (D8).")  # T2/T3 (indicators/so2/run_tables.py)
     ctx.choose("SO2-3", "D8", "Percentages by sex: " + ("exposed women / all women (2026)" if basis == "own_total"
                                                        else "share of each sex among the exposed (2022)") + ".")
     nat = tab[(tab["level"] == "national") & (tab["class"] == "degraded")].set_index("period")
