@@ -274,7 +274,9 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
 
     ``min``/``max`` apply to ``rule.columns`` (default: every numeric column but
     ``year``); ``ordered`` columns must not decrease along a row; with
-    ``years: edition`` every ``year`` must lie within *years* (the edition's span).
+    ``years: edition`` no ``year`` may lie after the edition's span *years* and the current year both
+    (data from the future; a series that runs past the edition's span is kept: each indicator selects its
+    own years, and a country uses one series for both editions).
     Raises InputError naming the file, line, column and value (or returns warning
     lines with ``on_violation: warn``).
     """
@@ -312,11 +314,13 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
                     found(i, a if k == 0 else b, f"{a} {va:g} is above {b} {vb:g} (expected {' <= '.join(cols)})",
                           "check whether the columns are swapped")
     if rule.years == "edition" and years is not None and "year" in frame.columns:
-        lo, hi = years
+        from datetime import date
+
+        latest = max(years[1], date.today().year)
         for i, y in enumerate(frame["year"].tolist()):
-            if y is not None and not (isinstance(y, float) and math.isnan(y)) and not lo <= int(y) <= hi:
-                found(i, "year", f"year {int(y)} is outside the edition's span {lo}-{hi}",
-                      "correct the year or remove the row")
+            if y is not None and not (isinstance(y, float) and math.isnan(y)) and int(y) > latest:
+                found(i, "year", f"year {int(y)} is in the future (after {latest}, the later of the edition's last "
+                      f"year {years[1]} and this year)", "correct the year or remove the row")
     if problems and rule.on_violation == "refuse":
         raise InputError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return problems

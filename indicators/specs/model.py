@@ -708,7 +708,7 @@ class InputPlausibility(Strict):
                                          description="as legend, but the legend a parameter names (follows profiles and overlays)")
     columns: tuple[str, ...] = Field((), description="table columns min/max apply to (default: every numeric column but year)")
     ordered: tuple[str, ...] = Field((), description="table columns that must not decrease along a row, e.g. lower <= value <= upper")
-    years: Literal["any", "edition"] = Field("any", description="'edition': years must lie within the edition's span")
+    years: Literal["any", "edition"] = Field("any", description="'edition': no year after the edition's span and the current year (data from the future)")
     nan: Literal["refuse", "warn"] = Field("refuse", description="NaN where no nodata is declared: refuse, or count and warn")
     on_violation: Literal["refuse", "warn"] = Field("refuse", description="values outside: refuse, or count and warn")
 

@@ -142,9 +142,12 @@ def test_red_list_swapped_bounds_and_a_year_outside_the_edition(fw):
     rule = rule_for(fw, "so4_2_red_list")
     cols = ["year", "rli", "rli_lower", "rli_upper"]
     check_table(_table([[2016, 0.8, 0.7, 0.9]], cols), rule, label="r", years=(2016, 2023))
+    # a series running past the edition's span (one series for both editions) is kept
+    assert check_table(_table([[1995, 0.9, 0.8, 0.95], [2024, 0.8, 0.7, 0.9]], cols), rule, label="r",
+                       years=(2016, 2019)) == []
     with pytest.raises(InputError, match=r"line 3, column 'rli_lower': rli_lower 0.9 is above rli 0.8"):
         check_table(_table([[2016, 0.8, 0.7, 0.9], [2017, 0.8, 0.9, 0.7]], cols), rule, label="r", years=(2016, 2023))
-    with pytest.raises(InputError, match=r"line 2, column 'year': year 2099 is outside the edition's span 2016-2023"):
+    with pytest.raises(InputError, match=r"line 2, column 'year': year 2099 is in the future \(after 20\d\d"):
         check_table(_table([[2099, 0.8, 0.7, 0.9]], cols), rule, label="r", years=(2016, 2023))
     with pytest.raises(InputError, match=r"column 'rli': value 1.5 is above 1"):
         check_table(_table([[2016, 1.5, 0.7, 1.6]], cols), rule, label="r", years=(2016, 2023))
