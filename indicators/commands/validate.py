@@ -13,6 +13,8 @@ import sys
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="spec files or directories (default: the specs/ directory)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (json: for machines)")
+    parser.add_argument("--strict", action="store_true",
+                        help="refuse planned bindings too (a metric marked 'status: planned' whose function does not exist)")
     parser.add_argument("--show-planned", action="store_true", help="also list compute bindings whose function is not written yet")
 
 
@@ -28,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(str(exc))
         return 2
-    shown = report.problems if args.show_planned else report.errors
+    if getattr(args, "strict", False):
+        report.strict = True
+    shown = report.problems if args.show_planned or report.strict else report.errors
     if args.format == "json":
         print(json.dumps({
             "ok": report.ok,

@@ -293,8 +293,12 @@ def _run_so1(ctx: Context) -> None:
         lc_tab = less_outside(lc_tab, ctx, row=lc_tab.index[is_nodata][0], column=y)
     ctx.add_table(Table("SO1-1.T5", "Land cover area per class (UNCCD legend), km²", lc_tab.reset_index(drop=True),
                         units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()}, notes=[out_note]))
+    land_t1 = land_area_table(lc_tab, is_nodata, water_class=lcp.water_class, official=official)
+    # one national land area (issue 11 item 4): SO1-4.T1 and SO1-3.summary divide by SO1-1.T1's total land area
+    land_row = land_t1[land_t1["row"] == "total land area"].iloc[0]
+    total_land = {y: float(land_row[y]) for y in land_t1.columns if str(y).isdigit()}
     ctx.add_table(Table("SO1-1.T1", "Land area: total land, water bodies and total country area, km²",
-                        land_area_table(lc_tab, is_nodata, water_class=lcp.water_class, official=official),
+                        land_t1,
                         units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()},
                         notes=[out_note, "Total land area = the valid land-cover classes other than water (D3); "
                                "no data is reported on its own row and is not land."]))
@@ -343,7 +347,8 @@ def _run_so1(ctx: Context) -> None:
         soc_sum = []
         for p in periods:
             part = sdg_summary_inside(tabs[("SO1-3.summary", p.id)], ctx, nodata_in_denominator=la.nodata_in_denominator,
-                                      official=official, year=water_year[p.id])
+                                      official=official, year=water_year[p.id],
+                                      total_land_km2=total_land.get(water_year[p.id]))
             part.insert(0, "period", p.id)
             soc_sum.append(part)
         ctx.add_table(Table("SO1-3.summary", "Soil organic carbon sub-indicator: degraded, stable, improved and no-data "
@@ -393,7 +398,7 @@ def _run_so1(ctx: Context) -> None:
         frames = []
         for key, kind in source.items():
             s = sdg_summary_inside(tabs[("T1", *kind)], ctx, nodata_in_denominator=la.nodata_in_denominator, official=official,
-                                    year=water_year[key])
+                                    year=water_year[key], total_land_km2=total_land.get(water_year[key]))
             s.insert(0, "period", key)
             frames.append(s)
             if key == keys[0]:
@@ -401,7 +406,7 @@ def _run_so1(ctx: Context) -> None:
         return pd.concat(frames, ignore_index=True)
 
     t1_all = _t1_frame({k: reported_keys[k] for k in keys})
-    t1_units = {"area_km2": "km**2", "percent_of_land": "percent"}
+    t1_units = {"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"}
     ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
                         units=t1_units, notes=[reported_note, out_note]))
     if with_status:

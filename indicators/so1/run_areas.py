@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from ..errors import InputError
 from ..stage import Context
 from ..stage_helpers import index_scale, inside_boundary, mask_nodata, outside_cells, outside_km2
 from ..stage_tables import add_frames, series_params, trend_args
@@ -75,7 +78,7 @@ def water_out_of_nodata(frame: Any, ctx: Context, *, water_row: Any, nodata_row:
 
 
 def sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, official: float | None,
-                        year: int | None = None) -> Any:
+                        year: int | None = None, total_land_km2: float | None = None) -> Any:
     """SO1-4.T1 of a layer clipped to the boundary: the clipped-off area leaves the no-data row, inland water
     without data moves to the water row (D3).
 
@@ -91,6 +94,36 @@ def sdg_summary_inside(s: Any, ctx: Context, *, nodata_in_denominator: bool, off
         s.loc[s["class"] == "total land area", "area_km2"] = denom
         rows = s["class"].isin(["degraded", "stable", "improved", "no data", "total land area"])
         s.loc[rows, "percent_of_land"] = 100.0 * s.loc[rows, "area_km2"] / denom
+    elif official is None and total_land_km2 is not None:
+        s = with_total_land_area(s, total_land_km2)
+    return with_share_of_land_with_data(s)
+
+
+def with_total_land_area(s: Any, total_land_km2: float) -> Any:
+    """SO1-4.T1 (or a sub-indicator summary) over SO1-1.T1's total land area (D3, issue 11 item 4): one national land
+    area for every table, so the SDG 15.3.1 percentage is of the land the focal point reports, not of the land with
+    data. Land without data stays on the no-data row (and in the denominator: it is land)."""
+    s = s.copy()
+    denom = float(total_land_km2)
+    if denom <= 0:
+        raise InputError("SDG 15.3.1 summary: SO1-1.T1's total land area is 0 km²")
+    s.loc[s["class"] == "total land area", "area_km2"] = denom
+    rows = s["class"].isin(["degraded", "stable", "improved", "total land area"])
+    s.loc[rows, "percent_of_land"] = 100.0 * s.loc[rows, "area_km2"] / denom
+    s.attrs.update(denominator_km2=denom, denominator="total land area of SO1-1.T1: valid land cells, inland water "
+                   "excluded (D3); land without data is in it")
+    return s
+
+
+def with_share_of_land_with_data(s: Any) -> Any:
+    """Add ``percent_of_land_with_data``: each of degraded / stable / improved as a share of the land that has data
+    (their sum), a labelled extra beside the reported ``percent_of_land``."""
+    s = s.copy()
+    cls = s["class"].isin(["degraded", "stable", "improved"])
+    with_data = float(s.loc[cls, "area_km2"].sum())
+    s["percent_of_land_with_data"] = np.nan
+    if with_data > 0:
+        s.loc[cls, "percent_of_land_with_data"] = 100.0 * s.loc[cls, "area_km2"] / with_data
     return s
 
 

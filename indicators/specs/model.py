@@ -240,6 +240,8 @@ class Metric(Strict):
     lookup_tables: tuple[LookupRef, ...] = ()
     parameters: tuple[Identifier, ...] = Field(default=(), description="parameter blocks the computation reads")
     compute: ComputeBinding | None = None
+    status: Literal["planned"] | None = Field(
+        default=None, description="'planned': the compute function is not written yet (validate --strict refuses it)")
     default_data: str | None = None
     source: str
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -555,7 +556,12 @@ def check_bindings(ctx: _Ctx) -> None:
                 ctx.add(loc + ("function",), f"importing {m.compute.function} failed ({type(exc).__name__}: {exc})", "fix the module so that it imports", "binding")
                 continue
             if func is None:
-                ctx.add(loc + ("function",), why, "nothing to do until the function is written", "binding", "planned")
+                if m.status == "planned":
+                    ctx.add(loc + ("function",), f"{why} (metric marked 'status: planned')",
+                            "write the function, or leave the metric planned (validate --strict refuses it)", "binding", "planned")
+                else:
+                    ctx.add(loc + ("function",), why or f"{m.compute.function} does not exist",
+                            "correct the module:function name, or mark the metric 'status: planned'", "binding")
                 continue
             try:
                 sig = inspect.signature(func)
@@ -591,6 +597,11 @@ def check_editions(ctx: _Ctx) -> None:
         for eid in ids:
             if eid not in ind.status:
                 ctx.add(loc + ("status",), f"no status for edition {eid}", f"add '{eid}: {{status: adopted|optional|proposed|reported_under}}'", "editions")
+        for eid, tables in ind.reporting_tables.items():
+            for k, tid in enumerate(tables):
+                if not re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):
+                    ctx.add(loc + ("reporting_tables", eid, k), f"table id {tid!r} is not a table of {ind.code}",
+                            f"use the manual's id, {ind.code}.T<n> (e.g. {ind.code}.T1)", "editions")
         for fname in ("status", "reporting_tables", "name_by_edition"):
             for eid in getattr(ind, fname):
                 if eid not in ids:
@@ -612,11 +623,25 @@ def check_editions(ctx: _Ctx) -> None:
             ctx.add(eloc + ("periods",), f"edition {ed.id} has no 'baseline' period", "add the baseline period", "editions")
         for j, p in enumerate(ed.periods):
             ploc = eloc + ("periods", j)
-            ordered(ploc + ("years",), p.years)
+            years_ok = ordered(ploc + ("years",), p.years)
+            span = ed.drought.years  # the edition's annual years
+            if years_ok and span[0] <= span[1] and (p.years[0] < span[0] or p.years[1] > span[1]):
+                ctx.add(ploc + ("years",), f"period {p.id} {list(p.years)} leaves edition {ed.id}'s years {list(span)}",
+                        f"keep the period inside {list(span)} (or correct the edition's drought.years)", "editions")
             for lc_name in ("land_cover", "soc"):
                 lc = getattr(p, lc_name)
                 if lc.initial >= lc.final:
                     ctx.add(ploc + (lc_name,), f"initial year {lc.initial} is not before final year {lc.final}", "swap or correct the years", "editions")
+                elif years_ok and not (p.years[0] - 1 <= lc.initial and p.years[0] <= lc.final <= p.years[1]):
+                    # the initial map may be the previous period's last year (Trends.Earth), the final one inside the period
+                    ctx.add(ploc + (lc_name,), f"years {lc.initial}-{lc.final} do not belong to the period {list(p.years)}",
+                            f"start in {p.years[0] - 1} or later and end within {list(p.years)}", "editions")
+            if years_ok:
+                for n in ("trajectory", "performance", "state_comparison"):
+                    win = getattr(p.productivity, n)
+                    if win[0] <= win[1] and not p.years[0] <= win[1] <= p.years[1]:
+                        ctx.add(ploc + ("productivity", n), f"window {list(win)} does not end inside the period {list(p.years)}",
+                                f"end it within {list(p.years)} (normally in {p.years[1]})", "editions")
             w = p.productivity
             wl = ploc + ("productivity",)
             if all(ordered(wl + (n,), getattr(w, n)) for n in ("trajectory", "state_baseline", "state_comparison", "performance")):
@@ -667,6 +692,10 @@ def check_tiers(ctx: _Ctx) -> None:
 
 def check_blocks(ctx: _Ctx) -> None:
     fw = ctx.fw
+    spi = fw.blocks.spi
+    if spi is not None and spi.calibration[0] >= spi.calibration[1]:
+        ctx.add(("blocks", "spi", "calibration"), f"calibration window {list(spi.calibration)} is reversed or empty",
+                "write [first, last] with first < last (e.g. [1981, 2010])", "parameters")
     cb = fw.blocks.counterbalancing
     if cb is not None and cb.legend in _ids(fw, "legend"):
         codes = set(fw.legend(cb.legend).codes())
@@ -717,9 +746,11 @@ class Report:
     files: list[str]
     combinations: list[str]
 
+    strict: bool = False  # planned bindings count as errors (validate --strict)
+
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.severity == "error" or (self.strict and p.severity == "planned")]
 
     @property
     def planned(self) -> list[Problem]:

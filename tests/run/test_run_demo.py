@@ -64,13 +64,17 @@ def test_tables_are_non_empty_and_consistent_across_formats(demo):
 
 
 def test_sdg_table_adds_up(demo):
-    """SO1-4.T1: degraded + stable + improved = total land area; the percentages add up to 100."""
+    """SO1-4.T1: degraded + stable + improved + land without data = total land area (SO1-1.T1's, D22); the shares of
+    the land with data add up to 100, the shares of the land to 100 less the no-data share."""
     t = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv")
     for period, part in t.groupby("period"):
         area = dict(zip(part["class"], part["area_km2"]))
-        assert area["degraded"] + area["stable"] + area["improved"] == pytest.approx(area["total land area"], rel=1e-9)
-        pct = part[part["class"].isin(["degraded", "stable", "improved"])]["percent_of_land"].sum()
-        assert pct == pytest.approx(100.0, abs=1e-5), period
+        assert area["degraded"] + area["stable"] + area["improved"] + area["no data"] == pytest.approx(
+            area["total land area"], rel=1e-9)
+        three = part[part["class"].isin(["degraded", "stable", "improved"])]
+        assert three["percent_of_land_with_data"].sum() == pytest.approx(100.0, abs=1e-5), period
+        assert three["percent_of_land"].sum() == pytest.approx(100.0 * (1 - area["no data"] / area["total land area"]),
+                                                               abs=1e-5), period
         assert area["no data"] >= 0 and area["water"] >= 0
     # the land-cover table counts only the country: its no-data row is not the area outside the boundary
     lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T5.csv")
@@ -270,8 +274,10 @@ def test_land_area_table_adds_up_and_is_the_sdg_denominator(demo):
     assert t1.loc["total country area"].nunique() == 1 or t1.loc["total country area"].std() < 1e-6
     sdg = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv")
     base = sdg[sdg["period"] == "baseline"].set_index("class")["area_km2"]
-    # SO1-4.T1's denominator is the land with SDG data; land without it is its own row: together, the land
-    assert t1.loc["total land area", "2000"] == pytest.approx(base["total land area"] + base["no data"], abs=3e-6)
+    # SO1-4.T1's denominator is SO1-1.T1's total land area (D22); land without SDG data is in it, on its own row
+    assert t1.loc["total land area", "2000"] == pytest.approx(base["total land area"], abs=3e-6)
+    assert t1.loc["total land area", "2000"] == pytest.approx(
+        base["degraded"] + base["stable"] + base["improved"] + base["no data"], abs=3e-6)
     assert t1.loc["water bodies", "2000"] == pytest.approx(base["water"], abs=2e-6)
 
 
@@ -355,7 +361,8 @@ def test_xlsx_round_trips_through_pandas(demo):
 def test_json_units_are_udunits_strings(demo):
     doc = json.loads((demo / "tables.json").read_text())["indicators"]
     units = {c["name"]: c["unit"] for c in doc["SO1-4"]["SO1-4.T1"]["columns"]}
-    assert units == {"period": None, "class": None, "area_km2": "km2", "percent_of_land": "%"}
+    assert units == {"period": None, "class": None, "area_km2": "km2", "percent_of_land": "%",
+                     "percent_of_land_with_data": "%"}
     pop = {c["name"]: c["unit"] for c in doc["SO3-2"]["SO3-2.epochs"]["columns"]}
     assert pop["population"] == "person" and pop["percent"] == "%"
     everything = {c["unit"] for ts in doc.values() for t in ts.values() for c in t["columns"]}
@@ -473,3 +480,30 @@ def test_declared_other_tables_are_written_and_nothing_else(demo):
         written = {p.stem for p in (demo / ind.code).glob("*.csv")}
         assert set(ind.other_tables) <= written, ind.code
         assert written <= set(ind.other_tables) | set(ind.reporting_tables[str(fw.edition)]), ind.code
+
+
+def test_demo_one_national_land_area_and_units_add_up(demo):
+    """Issue 11 item 4: SO1-4.T1, SO1-3.summary and SO3-1 divide by SO1-1.T1's total land area, and the per-unit
+    SDG table (pixel-centre rule, D4) adds up to SO1-4.T1's national areas."""
+    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T1.csv").set_index("row")
+    total = float(lc.loc["total land area", "2000"])
+    for rel in ("SO1-4/SO1-4.T1.csv", "SO1-3/SO1-3.summary.csv"):
+        t = pd.read_csv(demo / rel)
+        land = t[t["class"] == "total land area"]
+        assert np.allclose(land["area_km2"], total, rtol=1e-12), rel
+        deg = t[t["class"] == "degraded"]
+        np.testing.assert_allclose(deg["percent_of_land"], 100 * deg["area_km2"] / total, rtol=1e-6)
+        # the land-with-data share stands beside it, labelled
+        with_data = t[t["class"].isin(["degraded", "stable", "improved"])].groupby("period")["area_km2"].sum()
+        np.testing.assert_allclose(deg.set_index("period")["percent_of_land_with_data"],
+                                   100 * deg.set_index("period")["area_km2"] / with_data.loc[deg["period"]].to_numpy(), rtol=1e-6)
+    so3 = pd.read_csv(demo / "SO3-1" / "SO3-1.T1.csv")
+    assert so3[(so3["kind"] == "class") & (so3["year"] == 2000)]["area_km2"].sum() == pytest.approx(total, abs=1e-5)
+    units = pd.read_csv(demo / "SO1-4" / "SO1-4.units.csv")
+    t1 = pd.read_csv(demo / "SO1-4" / "SO1-4.T1.csv")
+    for period, part in units.groupby("period"):
+        per_unit = part[part["unit"] != "national"]
+        national = t1[t1["period"] == period].set_index("class")["area_km2"]
+        for cls in ("degraded", "stable", "improved"):
+            # the CSVs hold 6 decimals: the sum of n rounded rows is within n * 5e-7 of the exact sum
+            assert per_unit[f"{cls}_km2"].sum() == pytest.approx(national[cls], abs=len(per_unit) * 5e-7 + 1e-6), (period, cls)

@@ -73,6 +73,23 @@ BREAKAGES = [
     ("so5_unmarked_weight_negative", "so5_finance.yaml", "unmarked_weight: 1.0", "unmarked_weight: -0.5", "greater than or equal to 0", "parameters.so5.unmarked_weight"),
     ("kba_unknown_rule", "so4_biodiversity.yaml", "unknown_year: exclude", "unknown_year: ignore", "'ignore' is not allowed", "parameters.kba.unknown_year"),
     ("override_series_tolerance", "profiles/trends_earth.yaml", "  dvi:\n    precomputed_scale: 0.0001\n", "  dvi:\n    precomputed_scale: 0.0001\n  series:\n    trend_tolerance: -1\n", "greater than or equal to 0", "parameter_overrides.series.trend_tolerance"),
+    # issue 11 item 6: rules CI can trust
+    ("binding_function_missing", "so5_finance.yaml", "function: indicators.so5.finance:future_support_narrative", "function: indicators.so5.finance:future_support_narative",
+     "has no function future_support_narative", "compute.function"),
+    ("binding_module_missing", "so5_finance.yaml", "function: indicators.so5.finance:future_support_narrative", "function: indicators.so9_not_written.module:later",
+     "module indicators.so9_not_written.module does not exist", "compute.function"),
+    ("table_id_not_of_the_indicator", "so1_land.yaml", '"2026": [SO1-2.T1, SO1-2.T2,', '"2026": [banana, SO1-2.T2,', "table id 'banana' is not a table of SO1-2", "reporting_tables.2026[0]"),
+    ("table_id_of_another_indicator", "so1_land.yaml", '"2022": [SO1-2.T1, SO1-2.T2,', '"2022": [SO1-3.T1, SO1-2.T2,', "table id 'SO1-3.T1' is not a table of SO1-2", "reporting_tables.2022[0]"),
+    ("period_leaves_edition", "framework.yaml", "years: [2016, 2019]", "years: [2016, 2020]",
+     "period report_1 [2016, 2020] leaves edition 2022's years [2000, 2019]", "editions[0].periods[1].years"),
+    ("land_cover_years_outside_period", "framework.yaml", "land_cover: {initial: 2016, final: 2019}", "land_cover: {initial: 2016, final: 2021}",
+     "years 2016-2021 do not belong to the period [2016, 2019]", "editions[0].periods[1].land_cover"),
+    ("soc_years_outside_period", "framework.yaml", "soc: {initial: 2016, final: 2019}", "soc: {initial: 2010, final: 2019}",
+     "years 2010-2019 do not belong to the period [2016, 2019]", "editions[0].periods[1].soc"),
+    ("productivity_unrelated_to_period", "framework.yaml", "performance: [2004, 2019]}", "performance: [2000, 2015]}",
+     "window [2000, 2015] does not end inside the period [2016, 2019]", "editions[0].periods[1].productivity.performance"),
+    ("spi_calibration_reversed", "so3_drought.yaml", "calibration: [1981, 2010]", "calibration: [2010, 1981]",
+     "calibration window [2010, 1981] is reversed", "spi.calibration"),
     ("section_of_wrong_kind", "so2_people.yaml", "kind: objective\n", "kind: objective\nedition_overrides: {}\n", "may not hold the section 'edition_overrides'", "edition_overrides"),
 ]
 
@@ -106,14 +123,22 @@ def test_line_number_points_at_the_broken_field(specs_copy, capsys):
     assert LINE.match(capsys.readouterr().out.strip())["line"] == str(expected)
 
 
-def test_planned_binding_is_not_an_error(specs_copy, capsys):
+PLANNED = "        source: PRAIS22 SO5-5\n        status: planned\n        compute:\n"
+
+
+def test_planned_binding_is_not_an_error_but_strict_refuses_it(specs_copy, capsys):
+    replace_once(specs_copy / "so5_finance.yaml", "        source: PRAIS22 SO5-5\n        compute:\n", PLANNED)
     replace_once(specs_copy / "so5_finance.yaml", "function: indicators.so5.finance:future_support_narrative", "function: indicators.so9_not_written.module:later")
     assert main(["validate", str(specs_copy), "--show-planned"]) == 0
     out = capsys.readouterr().out
     assert "[planned] module indicators.so9_not_written.module does not exist yet" in out
+    assert main(["validate", str(specs_copy), "--strict"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and LINE.match(lines[0]) and "so5_finance.yaml" in lines[0], lines
 
 
 def test_missing_function_in_existing_module_is_planned(specs_copy, capsys):
+    replace_once(specs_copy / "so5_finance.yaml", "        source: PRAIS22 SO5-5\n        compute:\n", PLANNED)
     replace_once(specs_copy / "so5_finance.yaml", "function: indicators.so5.finance:future_support_narrative", "function: indicators.specs.model:not_yet_written")
     assert main(["validate", str(specs_copy), "--format", "json"]) == 0
     problems = json.loads(capsys.readouterr().out)["problems"]
