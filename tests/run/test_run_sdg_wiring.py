@@ -131,7 +131,9 @@ def test_water_has_its_own_row_in_the_sdg_table(run):
         a = dict(zip(part["class"], part["area_km2"]))
         assert a["water"] == pytest.approx(water, rel=1e-9), period
         assert a["degraded"] + a["stable"] + a["improved"] + a["no data"] + a["water"] == pytest.approx(country, rel=1e-9)
-        assert a["total land area"] == pytest.approx(a["degraded"] + a["stable"] + a["improved"], rel=1e-9)
+        # D22: the total land area is SO1-1.T1's, land without SDG data included
+        land = a["degraded"] + a["stable"] + a["improved"] + a["no data"]
+        assert a["total land area"] == pytest.approx(land, rel=1e-9)
 
 
 def test_water_has_its_own_row_in_the_status_table(run):
@@ -466,8 +468,8 @@ def test_soc_restart_per_period_has_no_memory_of_the_baseline(run, tmp_path):
     assert s[("report_1", "degraded")] == 0.0
     assert c[("report_1", "degraded")] > 10.0
     # the baseline starts at the reference year in both: the same chain of annual maps is not what restart uses
-    # (only 2000 and 2015), so the baseline differs, but its area adds up the same
+    # (only 2000 and 2015), so the baseline differs, but its area adds up the same (D22: SO1-1.T1's land, no data in)
     for t in (s, c):
         for p in ("baseline", "report_1", "report_2"):
-            parts = sum(t[(p, k)] for k in ("degraded", "stable", "improved"))
+            parts = sum(t[(p, k)] for k in ("degraded", "stable", "improved", "no data"))
             assert parts == pytest.approx(t[(p, "total land area")], rel=1e-9)
