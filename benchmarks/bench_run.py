@@ -15,7 +15,7 @@ strip by strip (bounded memory):
 * ``lpd_{baseline,report_1}.tif``: 5-class LPD (uint8, 0 nodata), patches plus pixel noise;
 * ``soc_2000.tif``: SOC stock 0–30 cm in t/ha (float32, -9999 nodata);
 * ``pop_{total,female,male}_2019.tif``: persons per pixel (float32, -9999 nodata); male = total − female;
-* ``spi.tif``: the December SPI-12 of 2012–2019, one band per year (float32, -9999 nodata), on its own
+* ``spi.tif``: the December SPI-12 of 2000–2019, one band per year (float32, -9999 nodata), on its own
   grid of 1/20° (24 × 24 fine pixels per cell, as a coarse climate product is);
 * nodata: 1 % of the 25-px patches are nodata in every layer, and 0.5 % of pixels in each layer;
 * ``boundary.gpkg``: one polygon (the raster box less a wavy margin, so the run clips);
@@ -23,7 +23,7 @@ strip by strip (bounded memory):
 
 Run configuration (``run.yaml`` + ``overlay.yaml``): ``profile: trends_earth``, ``edition: "2022"``
 with the Trends.Earth periods (baseline 2000–2015, report_1 2015–2019; the overlay's ``edition_overrides``)
-and eight drought years 2012–2019 (two four-year epochs); the overlay sets ``productivity.method:
+and twenty drought years 2000–2019 (five four-year epochs; the edition's drought years must hold its periods); the overlay sets ``productivity.method:
 precomputed_lpd`` (the LPD maps are inputs, as in the Trends.Earth chain measured by the issue), a
 7-class source legend nested one to one into the UNCCD legend, and a single SOC climate factor (0.69,
 temperate moist) instead of a climate-zone raster.  Indicators: SO1-1 … SO1-4, SO4-1 (through SO1-3),
@@ -72,10 +72,12 @@ STRIP = 512
 N_UNITS = 200
 LC_YEARS = (2000, 2015, 2019)
 LPD_PERIODS = ("baseline", "report_1")
-DROUGHT_YEARS = tuple(range(2012, 2020))
+DROUGHT_YEARS = tuple(range(2000, 2020))  # the edition's drought years must hold its periods (2000-2019)
 POP_YEAR = 2019
 NODATA_F = -9999.0
 POLL_S = 0.1
+#: SPI shift per drought year (a few dry years)
+DRY_YEARS_SHIFT = np.array([0, 0.6, 0, 0, 0, 0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0.8, 0, 0, 0, 1.2, 0])
 
 
 def data_dir(size: int) -> Path:
@@ -182,12 +184,12 @@ def make_data(size: int, seed: int = 16) -> Path:
         for dst in dsts.values():
             dst.close()
 
-    # December SPI-12 of the eight drought years on 1/20° cells, spatially smooth, a few dry years
+    # December SPI-12 of the drought years on 1/20° cells, spatially smooth, a few dry years
     ns = -(-size // SPI_FACTOR)
     k = max(2, ns // 8)
     field = rng.normal(0, 1, (len(DROUGHT_YEARS), ns // k + 2, ns // k + 2))
     spi = np.repeat(np.repeat(field, k, axis=1), k, axis=2)[:, :ns, :ns]
-    spi = spi + 0.4 * rng.normal(0, 1, spi.shape) - np.array([0, 0, 0.8, 0, 0, 0, 1.2, 0])[:, None, None]
+    spi = spi + 0.4 * rng.normal(0, 1, spi.shape) - DRY_YEARS_SHIFT[:, None, None]
     spi = np.clip(spi, -3.09, 3.09).astype(np.float32)
     spi[:, :2, :2] = NODATA_F
     with rasterio.open(d / "spi.tif", "w", driver="GTiff", width=ns, height=ns, count=len(DROUGHT_YEARS), dtype="float32",
@@ -218,7 +220,7 @@ OVERLAY = {
         "soc": {"climate_factor": 0.69},
     },
     "edition_overrides": {"2022": {
-        "drought": {"years": [DROUGHT_YEARS[0], DROUGHT_YEARS[-1]], "epochs": [[2012, 2015], [2016, 2019]]},
+        "drought": {"years": [DROUGHT_YEARS[0], DROUGHT_YEARS[-1]], "epochs": [[y, y + 3] for y in DROUGHT_YEARS[::4]]},
         "periods": [{"id": "report_1", "land_cover": {"initial": 2015, "final": 2019},
                      "soc": {"initial": 2015, "final": 2019}}],
     }},

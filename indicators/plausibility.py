@@ -359,7 +359,8 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
         files = input_files(loaded, name, spec)
         for key, path in files.items():
             label = f"inputs.{name}" + (f"[{key}]" if key else "")
-            da = open_raster(path, name=name, units=None if codes is not None else spec.units, nodata=spec.nodata,
+            da = open_raster(path, name=name, units="1" if codes is not None else spec.units,  # class codes are dimensionless
+                             nodata=spec.nodata,
                              variable=spec.variable, band=spec.band)
             lines += check_raster(da, rule, label=label, codes=codes, compute=compute, max_blocks=max_blocks)
     return lines

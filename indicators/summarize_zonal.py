@@ -182,6 +182,19 @@ def _extent(grid: Grid) -> tuple[float, float, float, float]:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def _strip_cells(grid: Grid, arrays) -> int:
+    """Cells per window of exactextract's raster-sequential strategy: one row of dask chunks, full width.
+
+    exactextract reads full-width strips of ``max_cells_in_memory`` cells (default 3e7: a whole layer of
+    up to ~5500² cells at once, for every raster, as float64 after our window conversions); a strip of
+    one chunk row computes each dask chunk once and bounds the memory by the chunk size, not the grid.
+    """
+    ny, nx = grid.shape
+    rows = max((max(a.chunks[a.dims.index(a.rio.y_dim)]) for a in arrays if a.chunks is not None), default=ny)
+    # subdivide() keeps the grid whole when it has fewer cells than the bound: ask for one cell more than a strip
+    return int(min(rows, ny) * nx) if rows < ny else int(ny * nx + 1)
+
+
 def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
     """Per layer, per unit × bin: [area, weight sum] via exactextract, all layers in ONE pass.
 
@@ -227,9 +240,10 @@ def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
             ops.append(Operation("weighted_frac", f"wf{k}", src, w_src))
         rasters.append(src)
     vec = units[[units.geometry.name]].reset_index(drop=True)
+    strip = {"max_cells_in_memory": _strip_cells(grid, [c for c, _ in layers] + ([weights] if weights is not None else []))}
     try:
         out = exact_extract(rasters, vec, ops, output="pandas",
-                            strategy="raster-sequential" if lazy else "feature-sequential")
+                            strategy="raster-sequential" if lazy else "feature-sequential", **(strip if lazy else {}))
     finally:
         for r in readers + [w_reader]:
             if r is not None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
 
     t0 = time.perf_counter()
     written: list[Path] = []
+    mapped = []  # the rasters as the report maps them: lazy layers from the COGs just written (decode only)
     for r in result.rasters:
         if r.legend:
             check_legend_matches_flags(r)
@@ -50,10 +52,11 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator},
                            labels={e.code: e.label for e in r.legend} if r.legend else None, inputs_root=prep.loaded.base_dir)
         written += [p.relative_to(out_dir) for p in paths]
+        mapped.append(_from_written(r, paths))
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)
     written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
-    write_report(result, out_dir / "report.html")
+    write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
     written.append(Path("report.html"))
     if config_text is not None:
         (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
@@ -63,6 +66,36 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     write_json(prov, out_dir / "provenance.json")
     written.append(Path("provenance.json"))
     return written
+
+
+def _from_written(r: Any, paths: Sequence[Path]) -> Any:
+    """*r* with its data read back from its written COG(s) when it is a lazy (dask) layer, else *r* itself.
+
+    The report's maps read every chunk of a layer to decimate it; from the written files that is a decode,
+    where the lazy layer would recompute its whole chain (resampling, masks, population) a second time.
+    The values are the written ones (continuous layers as float32, D15); attributes and labels are kept.
+    """
+    import xarray as xr
+
+    from ..io import _open_geotiff
+    from ..report.rasters import nodata_of
+
+    data = r.data
+    if getattr(data.data, "dask", None) is None:
+        return r
+    layers = [_open_geotiff(p, "auto").squeeze("band", drop=True) for p in paths]
+    lead = [d for d in data.dims if d not in ("y", "x")]
+    read = xr.concat(layers, dim=lead[0]) if lead else layers[0]
+    if lead and lead[0] in data.coords:
+        read = read.assign_coords({lead[0]: data[lead[0]].values})
+    read = read.assign_coords(y=data["y"].values, x=data["x"].values)
+    read.attrs = dict(data.attrs)
+    read.name = data.name
+    read = read.rio.write_crs(data.rio.crs)
+    nodata = nodata_of(data)  # the nodata written into the COGs (one that fits the dtype)
+    if nodata is not None:
+        read = read.rio.write_nodata(nodata, encoded=False)
+    return dataclasses.replace(r, data=read)
 
 
 def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> dict[str, Any]:
