@@ -148,10 +148,39 @@ def _bounds_in(rule: Any, units: str | None, label: str) -> tuple[float | None, 
 
     factor = 1.0
     if rule.units and units and str(units) != str(rule.units):
+        if _is_monthly_amount(str(rule.units)):
+            return _monthly_bounds_in(rule, str(units))
         factor = conversion_factor(rule.units, units, where=label)
     low = None if rule.min is None else rule.min * factor
     high = None if rule.max is None else rule.max * factor
     return low, high, factor
+
+
+def _is_monthly_amount(unit: str) -> bool:
+    """True for a per-calendar-month water amount (``mm/month``): its file may hold a depth, a mass per area or
+    a rate instead (:func:`indicators.units.monthly_water_to_mm`), which pint alone cannot convert."""
+    from .units import parse_unit, registry
+
+    return "month" in unit and parse_unit(unit).dimensionality == registry().Unit("mm/s").dimensionality
+
+
+def _monthly_bounds_in(rule: Any, units: str) -> tuple[float | None, float | None, float]:
+    """Bounds in mm/month turned into the file's *units*, lenient across month lengths (28 to 31 days).
+
+    Units that are no monthly water amount at all (e.g. K) get no bounds here: the stage that reads the input
+    refuses them in the same ``prepare``, naming the units it accepts."""
+    import numpy as np
+
+    from .errors import UnitError
+    from .units import monthly_water_to_mm
+
+    try:
+        per_month = monthly_water_to_mm(units, np.array([28, 31])) / monthly_water_to_mm(str(rule.units), np.array([30, 30]))
+    except UnitError:
+        return None, None, 1.0
+    low = None if rule.min is None else rule.min / float(per_month.max())
+    high = None if rule.max is None else rule.max / float(per_month.min())
+    return low, high, 1.0
 
 
 def _pixel_text(da: Any, index: tuple[int, ...]) -> str:
@@ -240,7 +269,12 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
         line = (f"{label}: {finding.outside} cell(s) of {src} are not plausible ({expected}); the first at {where} "
                 f"is {shown}")
         if rule.on_violation == "refuse":
-            raise InputError(line + "; correct the file, its units or its nodata")
+            from .config import SCALED_INPUTS
+
+            scaled = label.split(".", 1)[-1].split("[", 1)[0] in SCALED_INPUTS
+            raise InputError(line + "; correct the file, its units or its nodata"
+                             + (" (or declare the scale_factor of values stored scaled, e.g. 0.0001 for NDVI x 10 000)"
+                                if scaled else ""))
         lines.append(line)
     if nan:
         where = _pixel_text(da, finding.first_index) if not finding.outside else "(see above)"

@@ -4,7 +4,7 @@ The chain of a run's SO1 stage, without files: nest the land cover (spec
 nesting), land-cover degradation (spec transition matrix), LPD → 3 classes
 (spec lookup table), SOC stocks and degradation (spec factors, threshold),
 one out, all out (spec nodata rule), recodes (D16), status (spec matrix and
-collapse, D13) and SO1-4.T1 with the run's land and denominator (D3).
+collapse, D13) and SO1-4.T1 with the run's land and denominator (D3, D22).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .encoding import NODATA
 
 _OUTSIDE = 255  # outside the boundary, in the tables' working layer
 _WATER = 4      # inland water inside the boundary, in the tables' working layer
-_T1_UNITS = {"area_km2": "km**2", "percent_of_land": "percent"}
+_T1_UNITS = {"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"}
 _SUB = {"SO1-1": "land_cover_degradation", "SO1-2": "productivity", "SO1-3": "soc_degradation"}
 
 
@@ -232,6 +232,7 @@ def _t1(layers: dict[str, xr.DataArray], land: dict[str, xr.DataArray] | None, i
     them: cells outside the boundary in no row; inland water (D3) on the water row whatever the layer holds there;
     no data = land inside the boundary without a class."""
     from ..summarize import class_area_table, compute_tables
+    from .run_areas import with_share_of_land_with_data, with_total_land_area
     from .tables import sdg_summary_from_area_table
 
     pending = []
@@ -251,6 +252,11 @@ def _t1(layers: dict[str, xr.DataArray], land: dict[str, xr.DataArray] | None, i
         keep.loc[keep["kind"] == "water", "area_km2"] = water
         keep.loc[keep["kind"] == "land_area", "area_km2"] = float(keep.loc[keep["kind"] == "class", "area_km2"].sum())
         s = sdg_summary_from_area_table(keep.reset_index(drop=True), la.nodata_in_denominator, official)
+        if official is None and not la.nodata_in_denominator:
+            # D22: over SO1-1.T1's total land area, as the run: the land with a class and the land without data
+            area = dict(zip(s["class"], s["area_km2"]))
+            s = with_total_land_area(s, sum(area[c] for c in ("degraded", "stable", "improved", "no data")))
+        s = with_share_of_land_with_data(s)
         s.insert(0, "period", k)
         frames.append(s)
     out = pd.concat(frames, ignore_index=True)

@@ -24,6 +24,10 @@ def one_sex_table(t1: pd.DataFrame, sex: str) -> pd.DataFrame:
 
 def add_sex_tables(ctx: Any, t1: pd.DataFrame, basis_note: str) -> None:
     for tid, sex, who in (("SO2-3.T2", "female", "Female"), ("SO2-3.T3", "male", "Male")):
+        if sex not in t1.columns:  # no population_<sex> input: nothing to slice, and no number is made up
+            ctx.choose("SO2-3", "D19", f"{tid} ({sex} population) not written: the configuration has no "
+                       f"population_{sex} input.")
+            continue
         ctx.add_table(Table(tid, f"{who} population on degraded, stable and improved land", one_sex_table(t1, sex),
                             units={"population": "person", "percent": "percent"},
                             notes=[f"The {sex} columns of SO2-3.T1. {basis_note}",

@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ArgumentError, GridMismatchError, InputError, UnitError
+from ..units import monthly_water_to_mm as precipitation_to_mm  # noqa: F401  (the SPI/SPEI name)
 from ..units import parse_unit, registry
 
 #: Longest accumulation the indices are defined for here (issue 4: 1 to 48 months).
@@ -31,47 +32,6 @@ CELL_BLOCK = 1024
 
 
 # --------------------------------------------------------------------------- units and time
-def precipitation_to_mm(units: str, days_in_month: np.ndarray) -> np.ndarray:
-    """Per-time-step factors that turn a monthly water amount in *units* into mm per month.
-
-    Parameters
-    ----------
-    units : str
-        Any pint/CF unit of a monthly precipitation (or evapotranspiration)
-        amount or rate: a depth (``mm``, ``m``), a mass per area (``kg m-2``,
-        taken as water), a rate per calendar month (``mm/month``: the value *is*
-        the month's total) or a physical rate (``mm/day``, ``m s-1``,
-        ``kg m-2 s-1``), which is multiplied by the month's length.
-    days_in_month : ndarray of int
-        Length of each time step's month in days.
-
-    Returns
-    -------
-    ndarray of float64, one factor per time step.
-    """
-    ureg = registry()
-    u = parse_unit(units, where="precipitation units")
-    q = ureg.Quantity(1.0, u)
-    mm = ureg.Unit("mm")
-    water = ureg.Quantity(1000.0, "kg / m**3")
-    days = np.asarray(days_in_month, dtype="float64")
-    # mass per area (or its rate) is water: divide by the density of water
-    if q.dimensionality == (ureg.Quantity(1.0, "kg/m**2")).dimensionality or q.dimensionality == (
-        ureg.Quantity(1.0, "kg/m**2/s")
-    ).dimensionality:
-        q = q / water
-    if q.dimensionality == ureg.Quantity(1.0, mm).dimensionality:
-        return np.full(days.shape, float(q.to(mm).magnitude))
-    if q.dimensionality == ureg.Quantity(1.0, "mm/s").dimensionality:
-        if "month" in str(u):
-            # "per month" means per calendar month: the value is already the month's total
-            return np.full(days.shape, float((q * ureg.Quantity(1.0, "month")).to(mm).magnitude))
-        per_day = float((q * ureg.Quantity(1.0, "day")).to(mm).magnitude)
-        return per_day * days
-    raise UnitError(
-        f"precipitation units {units!r} are neither a depth (mm), a mass per area (kg m-2) nor a rate "
-        "(mm/month, mm/day, kg m-2 s-1); declare the input's units in attrs['units'] or with units="
-    )
 
 
 def time_axis(da: xr.DataArray, time_dim: str, what: str = "precipitation") -> tuple[np.ndarray, np.ndarray, np.ndarray]:

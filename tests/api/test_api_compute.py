@@ -45,7 +45,8 @@ def test_sdg_from_dataarrays_equals_the_demo_table(sdg):
     assert got[["period", "class"]].values.tolist() == golden[["period", "class"]].values.tolist()
     np.testing.assert_allclose(got["area_km2"], golden["area_km2"], rtol=1e-6)
     np.testing.assert_allclose(got["percent_of_land"], golden["percent_of_land"], rtol=1e-6)  # NaN == NaN
-    assert got.attrs["units"] == {"area_km2": "km**2", "percent_of_land": "percent"}
+    np.testing.assert_allclose(got["percent_of_land_with_data"], golden["percent_of_land_with_data"], rtol=1e-6)
+    assert got.attrs["units"] == {"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"}
 
 
 def test_sdg_layers_carry_crs_cf_attrs_and_partition_the_land(sdg):
@@ -60,8 +61,11 @@ def test_sdg_layers_carry_crs_cf_attrs_and_partition_the_land(sdg):
     assert int(ds["status_expanded"].sel(period="baseline").max()) == 0  # no status of the baseline
     t1 = sdg.table("SO1-4.T1")
     base = t1[t1.period == "baseline"].set_index("class")
-    # the three classes partition the land: percentages add up to 100
-    assert base.loc[["degraded", "stable", "improved"], "percent_of_land"].sum() == pytest.approx(100.0)
+    # the three classes and no data partition the land (D22): percentages of the land add up to 100, and the three
+    # classes' shares of the land with data too
+    assert base.loc[["degraded", "stable", "improved"], "percent_of_land"].sum() + 100.0 * base.loc[
+        "no data", "area_km2"] / base.loc["total land area", "area_km2"] == pytest.approx(100.0)
+    assert base.loc[["degraded", "stable", "improved"], "percent_of_land_with_data"].sum() == pytest.approx(100.0)
 
 
 def test_one_period_by_metric_id_and_numpy_equals_dask():
@@ -116,11 +120,12 @@ def test_so13_soc_degradation_partitions_the_land():
     r = indicators.compute("SO1-3", land_cover=inp["land_cover"], soc=inp["soc"], climate_zones=inp["climate_zones"],
                            boundary=inp["boundary"], periods=["baseline"])
     t = r.table("SO1-3.summary").set_index("class")
-    assert t.loc[["degraded", "stable", "improved"], "percent_of_land"].sum() == pytest.approx(100.0)
-    # the same land and water as SDG 15.3.1 (D3): classes + no data = the land inside the boundary of the demo's
-    # SO1-4.T1 baseline (which cells lack a class differs between the layers), and the same inland water
+    assert t.loc[["degraded", "stable", "improved"], "percent_of_land_with_data"].sum() == pytest.approx(100.0)
+    # the same land and water as SDG 15.3.1 (D3, D22): one total land area, the demo's SO1-4.T1 baseline's, which
+    # classes + no data make up (which cells lack a class differs between the layers), and the same inland water
     golden = pd.read_csv(GOLDEN).set_index(["period", "class"]).loc["baseline", "area_km2"]
-    assert t.loc[["total land area", "no data"], "area_km2"].sum() == pytest.approx(
-        golden.loc[["total land area", "no data"]].sum(), rel=1e-6)
+    assert t.loc["total land area", "area_km2"] == pytest.approx(golden.loc["total land area"], rel=1e-6)
+    assert t.loc[["degraded", "stable", "improved", "no data"], "area_km2"].sum() == pytest.approx(
+        golden.loc["total land area"], rel=1e-6)
     assert t.loc["water", "area_km2"] == pytest.approx(golden.loc["water"], rel=1e-6)
     assert r.layers.rio.crs is not None and r.layers["soc_degradation"].dtype == np.uint8

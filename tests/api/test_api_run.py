@@ -49,7 +49,7 @@ def test_the_demo_sdg_table_is_computed_without_writing_anything(demo_run):
     want = pd.read_csv(GOLDEN / "SO1-4" / "SO1-4.T1.csv", keep_default_na=False, na_values=[""])
     assert list(got.columns) == list(want.columns)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_exact=False, rtol=1e-6, check_dtype=False)
-    assert got.attrs["units"] == {"area_km2": "km**2", "percent_of_land": "percent"}
+    assert got.attrs["units"] == {"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"}
     assert got.attrs["title"] and got.attrs["notes"] and got.attrs["indicator"] == "SO1-4"
     # every layer a lazy, labelled Dataset with the CRS; SDG 15.3.1 per period
     sdg = run.layers["SO1-4"]

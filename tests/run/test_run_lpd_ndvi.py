@@ -10,6 +10,7 @@ import rasterio
 import yaml
 
 from indicators.config import load_config
+from indicators.errors import InputError
 from indicators.engine import run_to_directory
 
 from .conftest import NX, NY, write_boundary, write_tif
@@ -47,13 +48,22 @@ def _bands(out: Path, period: str) -> list[int]:
     return [int(np.bincount(row[b * NX // 4 + 3:(b + 1) * NX // 4 - 3]).argmax()) for b in range(4)]
 
 
-@pytest.mark.parametrize("scale_factor, slow", [(0.0001, 4), (None, 5)])
+def test_ndvi_stored_scaled_without_its_scale_factor_is_refused(tmp_path):
+    """NDVI x 10 000 declared as plain NDVI is outside [-1, 1]: refused naming the file and the scale_factor fix."""
+    d = tmp_path / "c"
+    d.mkdir()
+    with pytest.raises(InputError, match=r"inputs.ndvi\[2000\]: .*ndvi_2000.tif are not plausible.*scale_factor"):
+        run_to_directory(load_config(_country(d, scale_factor=None)), tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("scale_factor, slow", [(0.0001, 4)])
 def test_lpd_from_ndvi_follows_the_combination_table(tmp_path, scale_factor, slow):
     # Expected by hand from table (b) (specs/legends/productivity.yaml): a significant rise is 5 (Increasing),
     # a significant fall 1 (Declining), a flat series 4 (Stable: trajectory, state and performance all stable).
     # The slow rise, 5/yr in NDVI x 10000 = 0.0005 NDVI/yr, is under the slope floor (0.001 NDVI/yr) and its state
     # change (40 = 0.004 NDVI) under min_mean_difference (0.01 NDVI) when the input declares scale_factor 0.0001:
-    # Stable (4).  Declared as plain NDVI, 5/yr is over the floor and the rise is significant: Increasing (5).
+    # Stable (4).
     d = tmp_path / "c"
     d.mkdir()
     out = tmp_path / "out"

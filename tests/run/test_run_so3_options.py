@@ -394,9 +394,24 @@ def test_uint8_classes_refuse_a_nodata_that_does_not_fit():
 
 @pytest.mark.parametrize("units", ["kg m-2 s-1", "mm", "mm/day", "m"])
 def test_precipitation_in_any_water_units_passes_the_checks(country, units):
+    """The monthly totals (mm/month) written in *units*: a depth as is scaled, a rate divided by the month's days."""
+    import xarray as xr
+
+    precip = xr.open_dataset(country / "precip.nc", decode_coords="all")["precip"].load()
+    per_mm = {"kg m-2 s-1": 1 / 86400.0, "mm": 1.0, "mm/day": 1.0, "m": 1e-3}[units]
+    days = precip["time"].dt.days_in_month.values[:, None, None] if units.endswith(("s-1", "/day")) else 1.0
+    name = f"precip-{units.replace(' ', '').replace('/', '_')}.nc"
+    _write_nc(country / name, "precip", precip.values * per_mm / days, MONTHS, units=units)
     path = _config(country, f"units-{units.replace(' ', '').replace('/', '_')}",
-                   inputs={"precipitation": {**PRECIP["precipitation"], "units": units}})
+                   inputs={"precipitation": {**PRECIP["precipitation"], "path": name, "units": units}})
     prepare(load_config(path))  # no InputError
+
+
+def test_precipitation_totals_declared_as_metres_are_not_plausible(country):
+    """mm/month values declared as m: 1000 times the rain; the plausibility bound (10 000 mm/month) refuses them."""
+    path = _config(country, "units-m-wrong", inputs={"precipitation": {**PRECIP["precipitation"], "units": "m"}})
+    with pytest.raises(InputError, match=r"inputs.precipitation.*not plausible"):
+        prepare(load_config(path))
 
 
 def test_precipitation_in_other_units_is_refused(country):
