@@ -252,11 +252,14 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
     return lines
 
 
+def _codes_text(codes: Sequence[int]) -> str:
+    return ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
+
+
 def _expected_text(rule: Any, low: float | None, high: float | None, codes: Sequence[int] | None, *,
                    nodata: Any, units: str) -> str:
     if codes is not None:
-        shown = ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
-        return f"codes must be in the legend ({shown}) or the nodata {nodata}"
+        return f"codes must be in the legend ({_codes_text(codes)}) or the nodata {nodata}"
     parts = []
     if low is not None:
         parts.append(f"{'>' if rule.min_exclusive else '>='} {low:g}")
@@ -359,7 +362,12 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
         files = input_files(loaded, name, spec)
         for key, path in files.items():
             label = f"inputs.{name}" + (f"[{key}]" if key else "")
-            da = open_raster(path, name=name, units=None if codes is not None else spec.units, nodata=spec.nodata,
+            # class rasters: codes, dimensionless (a file without a units tag is fine, as in the run)
+            da = open_raster(path, name=name, units="1" if codes is not None else spec.units, nodata=spec.nodata,
                              variable=spec.variable, band=spec.band)
+            if codes is not None and da.dtype.kind not in "iu":
+                raise InputError(f"{label}: {path.name} holds {da.dtype} values, but a class raster holds integer codes "
+                                 f"(its legend: {_codes_text(codes)}); write the file with an integer type "
+                                 "(gdal_translate -ot Byte) after checking what its values mean")
             lines += check_raster(da, rule, label=label, codes=codes, compute=compute, max_blocks=max_blocks)
     return lines
