@@ -145,6 +145,11 @@ CASES = {
     "pet_annual": (nc(PET, annual), ["inputs.pet", "pet_monthly.nc"]),
     "precipitation_all_nan": (nc(PRE, lambda d: d.assign(precip=d.precip * np.nan)),
                               ["inputs.precipitation", "precip_monthly.nc", "NaN"]),
+    # ---- a file with no value at all (the real cause behind "total land area is 0")
+    "lpd_all_nodata": (tif(LPD, data=lambda a: a * 0), ["inputs.lpd[baseline]", "lpd_baseline_2000_2015.tif",
+                                                        "every cell", "nodata"]),
+    "soc_all_nodata": (tif(SOC, data=lambda a: a * 0 - 9999), ["inputs.soc_reference", "soc_reference_2000.tif",
+                                                               "every cell", "nodata"]),
     # ---- per-period inputs
     "lpd_missing_for_one_period": (config(_drop_lpd_period), ["inputs.lpd", "report_2"]),
     # ---- tables that do not fit together
