@@ -137,6 +137,9 @@ class BandSelector(_Model):
         default_factory=dict, description="further metadata the band must carry, e.g. {type: female}")
 
 
+#: inputs that define the common grid of a run, in order of preference (the reference of the grid checks)
+GRID_INPUTS: tuple[str, ...] = ("land_cover", "population_total", "lpd", "ndvi", "soc_reference")
+
 #: inputs whose ``scale_factor`` the computations apply (others would be read unscaled: refused)
 SCALED_INPUTS: tuple[str, ...] = ("ndvi", "drought_index")
 
@@ -507,6 +510,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
         vector_ok("country.admin_units", loaded.resolve(a.path), (a.id_field, a.name_field), a.layer)
 
     headers: dict[str, dict[str, Any]] = {}
+    file_headers: list[tuple[str, dict[str, Any]]] = []  # every file of every raster input, not only the first
     for name in sorted(requirements):
         req = requirements[name]
         spec = cfg.inputs.get(name)
@@ -579,7 +583,12 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                     problems.add(f"{where}: {reason}")
                     continue
                 h["path"] = p
+                h["label"] = where
                 headers.setdefault(name, h)
+                file_headers.append((name, h))
+                line = _header_problem(where, p, h, spec, single=key != "" or len(spec.years or []) <= 1)
+                if line:
+                    problems.add(line)
                 if spec.band is not None:
                     line = _band_problem(where, p, spec, h["count"], several=key == "")
                     if line:
@@ -609,8 +618,10 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 except OSError as exc:
                     problems.add(f"{where}: cannot read {p} ({exc.strerror})")
 
-    # grids: every raster that must share the grid shares the first one's
-    ref_name = next((n for n in sorted(headers) if requirements[n].same_grid and not cfg.inputs[n].align), None)
+    # grids: every file of every raster that must share the grid shares the first one's (each year's file, not
+    # only the first: a map of one year half a pixel off would otherwise meet the others inside a computation)
+    ref_name = next((n for n in sorted(headers, key=lambda n: (n not in GRID_INPUTS, n))
+                     if requirements[n].same_grid and not cfg.inputs[n].align and headers[n]["crs"] is not None), None)
     if ref_name is not None:
         from .errors import GridMismatchError
         from .grid import Grid, check_same_grid
@@ -620,20 +631,34 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
 
             return Grid(CRS.from_user_input(h["crs"].to_wkt()), h["transform"], h["shape"])
 
-        for name in sorted(headers):
-            if name == ref_name or not requirements[name].same_grid or cfg.inputs[name].align:
+        ref = headers[ref_name]
+        for name, h in file_headers:
+            if h is ref or h["crs"] is None or not requirements[name].same_grid or cfg.inputs[name].align:
                 continue
             try:
-                check_same_grid(grid(headers[ref_name]), grid(headers[name]),
-                                names=[f"inputs.{ref_name} ({headers[ref_name]['path'].name})", f"inputs.{name} ({headers[name]['path'].name})"])
+                check_same_grid(grid(ref), grid(h), names=[f"{ref['label']} ({ref['path'].name})",
+                                                           f"{h['label']} ({h['path'].name})"])
             except GridMismatchError as exc:
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
     if not problems:  # geometry: only once every file opens (read_polygons reads the features)
-        ref = next((headers[n] for n in sorted(headers) if requirements[n].same_grid and not cfg.inputs[n].align), None)
+        ref = headers[ref_name] if ref_name is not None else None
         for line in _polygon_problems(loaded, ref):
             problems.add(line)
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
+
+
+def _header_problem(where: str, path: Path, h: Mapping[str, Any], spec: InputSpec, *, single: bool) -> str | None:
+    """What a raster file's header says is wrong before a cell is read (None if nothing): no CRS, or several
+    bands where the input is one map (a file of one year or period, without ``band:``)."""
+    if h["crs"] is None:
+        return (f"{where}: {path.name} has no CRS (coordinate reference system); the cells cannot be placed on the "
+                "map: write the CRS into the file (gdal_edit.py -a_srs EPSG:...) or export it again with one")
+    if (single and spec.band is None and h["count"] > 1
+            and Path(str(path)).suffix.lower() not in (".nc", ".nc4")):
+        return (f"{where}: {path.name} has {h['count']} bands but is one map; give a single-band file, or select the "
+                f"band with band: in inputs.{where.split('.', 1)[1].split('[')[0]}")
+    return None
 
 
 def _band_problem(where: str, path: Path, spec: InputSpec, count: int, *, several: bool) -> str | None:

@@ -29,8 +29,14 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table",
+__all__ = ["InputWarning", "Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table",
            "check_input_rasters", "CHECK_BLOCKS"]
+
+
+class InputWarning(str):
+    """A finding the specs allow (``on_violation: warn`` / ``nan: warn``): one line naming the input, the file, the
+    count and the first pixel or row.  Stage checks return it beside their problems; the run carries it into the
+    report's input-warnings section and ``provenance.json`` (``warnings``), ``--check`` prints it."""
 
 
 def rule_for(framework: Any, name: str) -> Any | None:
@@ -67,6 +73,8 @@ class Finding:
     nan: int
     first_index: tuple[int, ...] | None  # array index of the first offending cell (outside first, else NaN)
     first_value: float | None
+    valid: int = 0  # cells holding a value (neither nodata nor NaN), in the blocks read
+    sampled: bool = False  # True when only some blocks were read
 
 
 def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None, low_exclusive: bool,
@@ -96,10 +104,10 @@ def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None
     if nan_bad.any():
         idx = np.unravel_index(int(np.flatnonzero(nan_bad)[0]), values.shape)
         first_nan = tuple(int(i + o) for i, o in zip(idx, offset))
-    return int(bad.sum()), int(nan_bad.sum()), first_bad, value, first_nan
+    return int(bad.sum()), int(nan_bad.sum()), first_bad, value, first_nan, int(check.sum())
 
 
-def _combine(parts: Sequence[tuple]) -> Finding:
+def _combine(parts: Sequence[tuple], sampled: bool = False) -> Finding:
     outside = sum(p[0] for p in parts)
     nan = sum(p[1] for p in parts)
     bads = [(p[2], p[3]) for p in parts if p[2] is not None]
@@ -110,7 +118,7 @@ def _combine(parts: Sequence[tuple]) -> Finding:
         index, value = min(nans), float("nan")
     else:
         index, value = None, None
-    return Finding(outside, nan, index, value)
+    return Finding(outside, nan, index, value, sum(p[5] for p in parts), sampled)
 
 
 def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool = False, high: float | None = None,
@@ -131,7 +139,8 @@ def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool 
     starts = [np.concatenate([[0], np.cumsum(c)[:-1]]).astype(int) for c in arr.chunks]
     blocks = arr.to_delayed()
     indices = list(np.ndindex(*blocks.shape))
-    if max_blocks is not None and len(indices) > max_blocks:
+    sampled = max_blocks is not None and len(indices) > max_blocks
+    if sampled:
         picks = np.unique(np.linspace(0, len(indices) - 1, max_blocks).round().astype(int))
         indices = [indices[i] for i in picks]
     parts = []
@@ -139,7 +148,7 @@ def raster_findings(data: Any, *, low: float | None = None, low_exclusive: bool 
         offset = tuple(int(starts[d][i]) for d, i in enumerate(index))
         parts.append(dask.delayed(_block_summary, pure=True)(blocks[index], offset, low, low_exclusive, high,
                                                               code_arr, nodata))
-    return dask.delayed(_combine, pure=True)(parts)
+    return dask.delayed(_combine, pure=True)(parts, sampled)
 
 
 def _bounds_in(rule: Any, units: str | None, label: str) -> tuple[float | None, float | None, float]:
@@ -256,6 +265,14 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
     lazy = raster_findings(getattr(data, "data", data), low=low, low_exclusive=rule.min_exclusive, high=high,
                            codes=allowed, nodata=nodata, max_blocks=max_blocks)
     (finding,) = (compute or dask.compute)(lazy)
+    if not finding.valid and finding.sampled:  # no value in the sample: read the rest before saying so
+        (finding,) = (compute or dask.compute)(raster_findings(
+            getattr(data, "data", data), low=low, low_exclusive=rule.min_exclusive, high=high, codes=allowed,
+            nodata=nodata))
+    if not finding.valid and not finding.outside and not finding.nan:
+        raise InputError(f"{label}: every cell of {src} is the nodata {nodata} (no data): the file holds no values; check that "
+                         "this is the file meant for this input (the path, the year, the band or variable) and that "
+                         "its nodata is right")
     nan = finding.nan
     lines: list[str] = []
     if finding.outside:
@@ -275,22 +292,25 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
             raise InputError(line + "; correct the file, its units or its nodata"
                              + (" (or declare the scale_factor of values stored scaled, e.g. 0.0001 for NDVI x 10 000)"
                                 if scaled else ""))
-        lines.append(line)
+        lines.append(InputWarning(line + "; the run goes on with them (on_violation: warn in the specs)"))
     if nan:
         where = _pixel_text(da, finding.first_index) if not finding.outside else "(see above)"
         line = (f"{label}: {nan} cell(s) of {src} are NaN but the file declares no NaN nodata (first at {where}); "
                 "declare nodata (nodata: in the configuration) or fill the gaps")
         if rule.nan == "refuse":
             raise InputError(line)
-        lines.append(line)
+        lines.append(InputWarning(line.split("; declare nodata")[0] + "; left out as no data (nan: warn in the specs)"))
     return lines
+
+
+def _codes_text(codes: Sequence[int]) -> str:
+    return ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
 
 
 def _expected_text(rule: Any, low: float | None, high: float | None, codes: Sequence[int] | None, *,
                    nodata: Any, units: str) -> str:
     if codes is not None:
-        shown = ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
-        return f"codes must be in the legend ({shown}) or the nodata {nodata}"
+        return f"codes must be in the legend ({_codes_text(codes)}) or the nodata {nodata}"
     parts = []
     if low is not None:
         parts.append(f"{'>' if rule.min_exclusive else '>='} {low:g}")
@@ -357,7 +377,7 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
                       f"year {years[1]} and this year)", "correct the year or remove the row")
     if problems and rule.on_violation == "refuse":
         raise InputError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-    return problems
+    return [InputWarning(f"{line} (kept as given: on_violation: warn in the specs)") for line in problems]
 
 
 # --------------------------------------------------------------------------- configured inputs
@@ -393,8 +413,12 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
         files = input_files(loaded, name, spec)
         for key, path in files.items():
             label = f"inputs.{name}" + (f"[{key}]" if key else "")
-            da = open_raster(path, name=name, units="1" if codes is not None else spec.units,  # class codes are dimensionless
-                             nodata=spec.nodata,
+            # class rasters: codes, dimensionless (a file without a units tag is fine, as in the run)
+            da = open_raster(path, name=name, units="1" if codes is not None else spec.units, nodata=spec.nodata,
                              variable=spec.variable, band=spec.band)
+            if codes is not None and da.dtype.kind not in "iu":
+                raise InputError(f"{label}: {path.name} holds {da.dtype} values, but a class raster holds integer codes "
+                                 f"(its legend: {_codes_text(codes)}); write the file with an integer type "
+                                 "(gdal_translate -ot Byte) after checking what its values mean")
             lines += check_raster(da, rule, label=label, codes=codes, compute=compute, max_blocks=max_blocks)
     return lines

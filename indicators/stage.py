@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import InputKind, InputSpec, LoadedConfig, input_files
+from .config import GRID_INPUTS, InputKind, InputSpec, LoadedConfig, input_files
 from .errors import IndicatorsError, InputError
 from .progress import Progress
 from .report.model import Chart, Choice, RasterOutput, RunResult
@@ -146,7 +146,7 @@ class Context:
         return da
 
     #: inputs that define the common grid, in order of preference
-    GRID_INPUTS = ("land_cover", "population_total", "lpd", "ndvi", "soc_reference")
+    GRID_INPUTS = GRID_INPUTS
 
     def reference(self) -> Any:
         """The run's common grid (a 2-D raster): the first of GRID_INPUTS that is configured."""

@@ -83,15 +83,19 @@ def series_chart(ctx: Context, indicator: str, frame: Any, columns: Sequence[str
     ctx.add_chart(Chart(indicator, title, data.sort_index(), ylabel=ylabel))
 
 
-def input_table(loaded: LoadedConfig, fw: Any, name: str, schema_of: SchemaFn) -> Any:
-    """Table input *name* read and checked against its schema ``schema_of(fw, name)`` (:func:`indicators.tables.read_table`)."""
+def input_table(loaded: LoadedConfig, fw: Any, name: str, schema_of: SchemaFn, *,
+                warnings: list[str] | None = None) -> Any:
+    """Table input *name* read and checked against its schema ``schema_of(fw, name)`` (:func:`indicators.tables.read_table`)
+    and its declared plausibility; the warnings the specs allow are appended to *warnings*."""
     from .tables import read_table
 
     files = input_files(loaded, name, loaded.config.inputs[name])
     if len(files) != 1:
         raise InputError(f"inputs.{name}: expected one table file, got {len(files)}")
     table = read_table(next(iter(files.values())), schema_of(fw, name))
-    check_input_table(loaded, fw, name, table)
+    found = check_input_table(loaded, fw, name, table)
+    if warnings is not None:
+        warnings += found
     return table
 
 
@@ -105,14 +109,15 @@ def check_input_table(loaded: LoadedConfig, fw: Any, name: str, table: Any) -> l
 
 def tables_check(names: Sequence[str], schema_of: SchemaFn) -> Callable[[LoadedConfig, Any], list[str]]:
     """A stage check reading the stage's (small) table inputs with their schemas before anything is computed,
-    so a bad value fails ``indicators run --check`` and stops a run before any stage computes."""
+    so a bad value fails ``indicators run --check`` and stops a run before any stage computes.  Returns the
+    problems and the warnings the specs allow (:class:`~indicators.plausibility.InputWarning`)."""
 
     def check(loaded: LoadedConfig, fw: Any) -> list[str]:
-        problems = []
+        problems: list[str] = []
         for name in names:
             if name in loaded.config.inputs:
                 try:
-                    input_table(loaded, fw, name, schema_of)
+                    input_table(loaded, fw, name, schema_of, warnings=problems)
                 except IndicatorsError as exc:
                     text = str(exc)
                     problems.append(text if text.startswith(f"inputs.{name}") else f"inputs.{name}: {text}")

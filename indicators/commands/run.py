@@ -56,6 +56,7 @@ def summary(result, out: str | Path) -> str:
         lines.append("computed: " + ", ".join(result.indicators))
     for s in result.skipped:
         lines.append(f"skipped {s.indicator}: {s.reason}")
+    lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 
 
@@ -74,6 +75,8 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
                   f"{', '.join(prep.plan.indicators) or 'nothing'}", file=sys.stderr)
             for s in prep.plan.skipped:
                 print(f"would skip {s.indicator}: {s.reason}", file=sys.stderr)
+            for w in prep.raster_warnings + prep.warnings:
+                print(f"warning: {w}", file=sys.stderr)
         return 0
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import LoadedConfig, Problems, check_inputs, parameter_overrides
-from ..plausibility import CHECK_BLOCKS, check_input_rasters
+from ..plausibility import CHECK_BLOCKS, InputWarning, check_input_rasters
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
 from ..stage import Context, Stage
@@ -31,6 +31,10 @@ class Prepared:
     framework: Any
     plan: Plan
     headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: warnings the specs allow, found by the stage checks (tables) and the raster checker's block sample
+    #: (``--check`` prints them; the run replaces the sample's by those of every cell)
+    warnings: list[str] = field(default_factory=list)
+    raster_warnings: list[str] = field(default_factory=list)
 
 
 def default_specs_dir() -> Path:
@@ -61,15 +65,19 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
     p = plan(loaded, fw, stages)
     headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
     # plausible values: a block sample here (cheap on a national raster); execute() reads every block
-    check_input_rasters(loaded, fw, _raster_inputs(p), max_blocks=CHECK_BLOCKS)
+    raster_warnings = check_input_rasters(loaded, fw, _raster_inputs(p), max_blocks=CHECK_BLOCKS)
     problems = Problems()
+    warnings: list[str] = []
     for stage in p.stages:
         if stage.check is not None:
             for line in stage.check(loaded, fw):
-                problems.add(line)
+                if isinstance(line, InputWarning):
+                    warnings += [line] if line not in warnings else []
+                else:
+                    problems.add(line)
     problems.raise_if_any(f"in the inputs of {loaded.path or 'the run config'}")
     data_skips(p, loaded, fw)
-    return Prepared(loaded, fw, p, headers)
+    return Prepared(loaded, fw, p, headers, warnings, raster_warnings)
 
 
 def data_skips(p: Plan, loaded: LoadedConfig, fw: Any) -> None:
@@ -121,7 +129,7 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     t0 = time.perf_counter()
     # every cell of every raster input with a declared plausibility, before any stage computes (the same
     # checker as --check, which reads a block sample): a value --check's sample missed still never becomes a number
-    check_input_rasters(prep.loaded, fw, _raster_inputs(prep.plan), compute=ctx.compute)
+    result.warnings = check_input_rasters(prep.loaded, fw, _raster_inputs(prep.plan), compute=ctx.compute) + prep.warnings
     try:
         for stage in prep.plan.stages:
             with progress.stage(stage.title):

@@ -142,6 +142,7 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
                        "skipped": [{"indicator": s.indicator, "reason": s.reason} for s in result.skipped]},
         "parameters": result.parameters,
         "parameter_blocks": fw.blocks.model_dump(mode="json") if hasattr(fw, "blocks") else None,
+        "warnings": [str(w) for w in result.warnings],
         "choices": [{"indicator": c.indicator, "decision": c.decision, "text": c.text} for c in result.choices],
         "inputs": inputs,
         "outputs": sorted(str(p) for p in written),

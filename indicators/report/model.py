@@ -69,6 +69,8 @@ class RunResult:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # indicator -> name -> value
     choices: list[Choice] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: input findings the specs allow as warnings (on_violation / nan: warn): in the report and the provenance
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     provenance: dict[str, Any] = field(default_factory=dict)
     boundary: Any = None  # GeoDataFrame in the rasters' CRS, for map outlines

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import InputSpec
+from ..config import InputSpec, LoadedConfig
 from ..errors import InputError, SpecError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
@@ -164,9 +164,10 @@ def _run_so1(ctx: Context) -> None:
                          year_dim="period")
         nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
         lpd_layers: dict[str, Any] = {}
+        missing = lpd_periods_problem([str(v) for v in lpd["period"].values], periods)
+        if missing:
+            raise InputError(missing)
         for p in periods:
-            if p.id not in [str(v) for v in lpd["period"].values]:
-                raise InputError(f"inputs.lpd: no map for period {p.id!r}; give path: {{{', '.join(q.id + ': …' for q in periods)}}}")
             lpd_layers[p.id] = lpd.sel(period=p.id, drop=True)
         prod3 = {k: lpd_to_3class(v, mapping=mapping, nodata_codes=nodata_codes) for k, v in lpd_layers.items()}
     else:
@@ -486,8 +487,26 @@ def _run_so1(ctx: Context) -> None:
     ctx.shared["periods"] = periods
 
 
+def lpd_periods_problem(keys: list[str], periods: Any) -> str | None:
+    """The line refusing a precomputed LPD without a map for some period of the edition (None when every one has)."""
+    missing = [p.id for p in periods if p.id not in keys]
+    if not missing:
+        return None
+    return (f"inputs.lpd: no map for period{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} (given: "
+            f"{', '.join(keys) or 'none'}); give one file per period: path: {{{', '.join(q.id + ': …' for q in periods)}}}")
+
+
+def _so1_check(loaded: LoadedConfig, fw: Any) -> list[str]:
+    """Before computing: a precomputed LPD has a map for every period (what the run refuses)."""
+    spec = loaded.config.inputs.get("lpd")
+    if spec is None or fw.parameters("productivity").method != "precomputed_lpd" or not isinstance(spec.path, Mapping):
+        return []
+    line = lpd_periods_problem(list(spec.path), fw.periods())
+    return [line] if line else []
+
+
 STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, one out all out, status)",
               ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
               ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
-               "indicators.so1.tables"), _so1_needs, _run_so1,
+               "indicators.so1.tables"), _so1_needs, _run_so1, check=_so1_check,
               inputs=("land_cover", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons"))

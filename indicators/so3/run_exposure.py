@@ -44,7 +44,7 @@ def _read_national_population(loaded: LoadedConfig, fw: Any) -> tuple[Any, Path]
         raise InputError(f"inputs.population_national: {path.name} lacks column(s) {sorted(missing)} (need year, sex, population[, unit])")
     values = t[["year", "population"]].copy()
     values.attrs["source"] = str(path)
-    check_input_table(loaded, fw, "population_national", values)
+    t.attrs["warnings"] = check_input_table(loaded, fw, "population_national", values)
     return t, path
 
 
@@ -53,10 +53,10 @@ def _so3_exposure_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     if "population_national" not in loaded.config.inputs:
         return []
     try:
-        _read_national_population(loaded, fw)
+        t, _ = _read_national_population(loaded, fw)
     except IndicatorsError as exc:
         return [str(exc)]
-    return []
+    return list(t.attrs["warnings"])  # the warnings the specs allow (InputWarning)
 
 
 def _national_population(ctx: Context) -> dict[int, dict[str, float]] | None:

@@ -128,6 +128,31 @@ def _water_units_problems(inputs: Mapping[str, InputSpec], name: str) -> list[st
     return []
 
 
+def _time_axis_problems(loaded: LoadedConfig, name: str) -> list[str]:
+    """A monthly series input's time axis read from the file (coordinates only) and checked by the function the
+    SPI/SPEI use on it (:func:`indicators.so3.standardized.time_axis`): sorted, consecutive months, none twice."""
+    from ..errors import InputError
+    from ..io import open_raster
+    from .standardized import time_axis
+
+    spec = loaded.config.inputs[name]
+    files = input_files(loaded, name, spec)
+    if spec.resolved_kind() != "raster" or len(files) != 1:
+        return []
+    path = next(iter(files.values()))
+    try:
+        da = open_raster(path, name=name, units=spec.units, nodata=spec.nodata, variable=spec.variable)
+    except IndicatorsError:  # unreadable: reported by check_inputs
+        return []
+    if "time" not in da.dims:
+        return []
+    try:
+        time_axis(da, "time", what=path.name)
+    except InputError as exc:
+        return [f"inputs.{name}: {exc}"]
+    return []
+
+
 def hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     """SO3-1 choices this version cannot honour, found before anything is computed (D5).
 
@@ -167,6 +192,7 @@ def hazard_check(loaded: LoadedConfig, fw: Any) -> list[str]:
         (["pet"] if "pet" in inputs and (plan.extension or (not plan.precomputed and spi.index == "spei")) else [])
     for name in water_inputs:
         problems += _water_units_problems(inputs, name)
+        problems += _time_axis_problems(loaded, name)
     if ("pet" in inputs and "precipitation" in inputs and (plan.extension or (not plan.precomputed and spi.index == "spei"))
             and inputs["pet"].resolved_kind() == "raster" and inputs["precipitation"].resolved_kind() == "raster"):
         line = _same_grid_problem(loaded, "precipitation", "pet")

@@ -55,13 +55,24 @@ def time_axis(da: xr.DataArray, time_dim: str, what: str = "precipitation") -> t
         raise InputError(f"{what}'s {time_dim!r} coordinate is not a date-time axis; give it monthly datetime values") from None
     step = np.diff(years * 12 + months)
     if step.size and not np.all(step == 1):
-        bad = int(np.argmax(step != 1))
-        raise InputError(
-            f"{what}'s {time_dim!r} axis is not a series of consecutive months "
-            f"(step {bad}: {years[bad]}-{months[bad]:02d} is followed by {years[bad + 1]}-{months[bad + 1]:02d}); "
-            "reindex it to one value per month, with NaN for missing months"
-        )
+        raise InputError(f"{what}'s {time_dim!r} axis is not a series of consecutive months ({_axis_fault(years, months, step)}")
     return years, months, days
+
+
+def _axis_fault(years: np.ndarray, months: np.ndarray, step: np.ndarray) -> str:
+    """What is wrong with a monthly axis whose steps *step* are not all 1, and the fix (the end of a message)."""
+    if np.all(step == 12):
+        return (f"one value per year, {years[0]}-{months[0]:02d} to {years[-1]}-{months[-1]:02d}: an annual series); "
+                "give the monthly values")
+    # an unsorted axis first (a swap also looks like a gap), then a month twice, then gaps
+    bad = int(np.argmax(step < 0)) if np.any(step < 0) else int(np.argmax(step != 1))
+    here, after = f"{years[bad]}-{months[bad]:02d}", f"{years[bad + 1]}-{months[bad + 1]:02d}"
+    if step[bad] == 0:
+        return f"step {bad}: month {here} appears twice); remove the duplicate month"
+    if step[bad] < 0:
+        return f"step {bad}: {here} is followed by {after}, which is earlier: the axis is not sorted); sort it by time"
+    return (f"step {bad}: {here} is followed by {after}, {int(step[bad]) - 1} month(s) missing); "
+            "reindex it to one value per month, with NaN for missing months")
 
 
 def dequantify(da: xr.DataArray) -> xr.DataArray:

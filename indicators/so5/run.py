@@ -87,6 +87,22 @@ def table_schema(fw: Any, name: str) -> Any:
     raise IndicatorsError(f"internal: no table schema for input {name!r}")
 
 
+def _so5_check(loaded: LoadedConfig, fw: Any) -> list[str]:
+    """The SO5 tables read with their schemas and plausibility, then every flow's amount matched to its exchange rate
+    (the conversion the run does: a currency or year without a rate is refused before anything is computed)."""
+    from .finance import convert_to_usd
+
+    problems = tables_check(SO5_TABLES, table_schema)(loaded, fw)
+    if problems or "so5_flows" not in loaded.config.inputs or "exchange_rates" not in loaded.config.inputs:
+        return problems
+    try:
+        flows = input_table(loaded, fw, "so5_flows", table_schema)
+        convert_to_usd(flows, input_table(loaded, fw, "exchange_rates", table_schema), amount_columns=())
+    except IndicatorsError as exc:
+        problems.append(f"inputs.so5_flows: {exc}")
+    return problems
+
+
 STAGE = Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
-              ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=tables_check(SO5_TABLES, table_schema),
+              ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=_so5_check,
               inputs=SO5_TABLES, data_skips=_so5_data_skips)
