@@ -158,6 +158,8 @@ class Edition(Strict):
         description="SO3-2 (and SO2-3) percentage by sex (D8): 2022 share of each sex among the exposed; 2026 exposed women / all women"
     )
     land_area_table: str = Field(description="reporting table holding the total land area (the SDG 15.3.1 denominator)")
+    country_profile_tables: tuple[str, ...] = Field(
+        default=(), description="country-profile tables of the edition (2026: CP-1.T1 land area, CP-1.T2 demographics)")
     source: str
 
 

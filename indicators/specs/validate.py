@@ -592,6 +592,11 @@ def check_editions(ctx: _Ctx) -> None:
                 "make them agree", "editions")
     if fw.edition not in ids:
         ctx.add(("edition",), f"edition {fw.edition} is not defined", f"choose one of {ids}", "editions")
+    for i, ed in enumerate(fw.editions):
+        for k, tid in enumerate(ed.country_profile_tables):
+            if not re.fullmatch(r"CP-\d+\.T\d+", tid):
+                ctx.add(("editions", i, "country_profile_tables", k), f"table id {tid!r} is not a country-profile table",
+                        "use the manual's id, CP-<n>.T<n> (e.g. CP-1.T1)", "editions")
     for i, ind in enumerate(fw.indicators):
         loc = ("indicators", i)
         for eid in ids:
