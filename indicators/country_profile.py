@@ -21,7 +21,7 @@ LAYOUT_NOTE = "Layout decided by the project where the manual leaves it open (do
 
 def declared(ctx: Any, table_id: str) -> bool:
     """True when the run's edition declares the country-profile table *table_id*."""
-    return table_id in ctx.framework.edition_spec().country_profile_tables
+    return any(t.id == table_id for t in ctx.framework.edition_spec().country_profile_tables)
 
 
 def profile_years(periods: Any) -> list[int]:

@@ -24,7 +24,7 @@ STILL_MISSING: dict[str, set[str]] = {'2026': set(), '2022': set()}
 
 def _declared(fw, edition: str) -> set[str]:
     """The indicators' reporting tables of the edition and its country-profile tables (CP-1, 2026)."""
-    ids: set[str] = set(fw.edition_spec(edition).country_profile_tables)
+    ids: set[str] = {t.id for t in fw.edition_spec(edition).country_profile_tables}
     for ind in fw.indicators:
         ids |= set(ind.reporting_tables.get(edition, ()))
     return ids
