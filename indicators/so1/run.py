@@ -366,7 +366,8 @@ def _run_so1(ctx: Context) -> None:
             soc_sum.append(part)
         ctx.add_table(Table("SO1-3.summary", "Soil organic carbon sub-indicator: degraded, stable, improved and no-data "
                             "area per period", pd.concat(soc_sum, ignore_index=True),
-                            units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+                            units={"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"},
+                            notes=[out_note]))
         run_subtables.add_soc_tables(ctx, periods, lambda y: layer("stock", y), lc_at, codes=codes7, names=names7)  # SO1-3.T2-T5
         ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
                    f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
