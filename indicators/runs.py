@@ -13,6 +13,7 @@ read back from those files stay lazy.
 
 from __future__ import annotations
 
+import copy
 import os
 import weakref
 from collections.abc import Mapping
@@ -158,12 +159,13 @@ class Run:
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """Table id → :class:`pandas.DataFrame`; ``df.attrs`` holds ``units`` (column → unit), ``title``,
-        ``notes``, ``indicator`` and ``id``."""
+        ``notes``, ``indicator``, ``id`` and ``declaration``: the specs' declaration of the table (id, title, rows,
+        columns, units per column, denominator; None for a table the specs do not declare)."""
         out = {}
         for tid, t in self._result.tables.items():
             df = t.frame.copy()
             df.attrs = {"id": t.id, "indicator": t.indicator, "title": t.title, "units": dict(t.units),
-                        "notes": list(t.notes)}
+                        "notes": list(t.notes), "declaration": copy.deepcopy(t.declaration)}
             out[tid] = df
         return out
 

@@ -223,6 +223,11 @@ class Context:
     def add_table(self, table: Table) -> None:
         if table.id in self.result.tables:
             raise IndicatorsError(f"internal: table {table.id} produced twice")
+        if table.declaration is None:  # what the specs declare the table to be (issue 17)
+            from .specs.table_model import declaration
+
+            found = declaration(self.framework, table.id)
+            table.declaration = found.record() if found is not None else None
         self.result.tables[table.id] = table
 
     def add_chart(self, chart: Chart) -> None:

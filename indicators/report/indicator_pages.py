@@ -65,6 +65,12 @@ def render_page(fw: Any, code: str) -> str:
     for label, tiers in (("Vulnerability-assessment tiers", ind.assessment_tiers), ("Reporting tiers", ind.reporting_tiers)):
         if tiers:
             lines += [f"**{label}:** " + "; ".join(f"{t.tier}: {t.description}" for t in tiers), ""]
+    if ind.tables:  # the specs' table declarations (indicators/specs/table_model.py)
+        lines += ["## Tables", "", "| table | title | units |", "|---|---|---|"]
+        lines += [f"| {t.id}{' (per period)' if t.per_period else ''} | {_value(t.title)} | "
+                  + _value(", ".join([f"{c}: {u}" for c, u in t.units.items()] + ([f"other columns: {t.value_unit}"] if t.value_unit else [])))
+                  + " |" for t in ind.tables]
+        lines.append("")
     blocks: list[str] = []
     if ind.metrics:
         lines += ["## Metrics", ""]

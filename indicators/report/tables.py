@@ -41,6 +41,8 @@ class Table:
     frame: pd.DataFrame
     units: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the specs' declaration of the table (indicators/specs/table_model.py), attached by the run
+    declaration: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         # column labels are text in every output (years as "2000", not 2000)

@@ -10,7 +10,8 @@ from ..config import InputSpec, LoadedConfig
 from ..errors import InputError, SpecError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
-from . import run_tables
+from ..country_profile import add_land_area_profile
+from . import run_subtables, run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import clip_to_boundary, coverage_rule, inside_boundary, legend_entries, outside_km2, read_all_fields
 from .land import land_cover_7, land_mask
@@ -248,6 +249,8 @@ def _run_so1(ctx: Context) -> None:
         for k, v in layers.items():
             one.store((name, k), v, crs=crs, nodata=NODATA)
     summary = dict(nodata_in_denominator=la.nodata_in_denominator, official_land_area_km2=official)
+    for p in periods:  # the productivity sub-indicator per class and period: SO1-2.T5/T6 (indicators/so1/run_subtables.py)
+        one.table(("SO1-2.summary", p.id), t1.sdg_summary_table(prod3[p.id], land_mask=land_of[p.id], **summary, compute=False))
     if with_status:
         stp = ctx.params("SO1-4", "status")
         sargs = fw.binding_arguments("SO1-4.status")
@@ -303,6 +306,7 @@ def _run_so1(ctx: Context) -> None:
                         units={str(y): "km**2" for y in lc_tab.columns if str(y).isdigit()},
                         notes=[out_note, "Total land area = the valid land-cover classes other than water (D3); "
                                "no data is reported on its own row and is not land."]))
+    add_land_area_profile(ctx, land_t1, periods)  # CP-1.T1 = SO1-1.T1 at the profile years (2026 edition)
     for p in periods:
         ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
         tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
@@ -316,6 +320,7 @@ def _run_so1(ctx: Context) -> None:
                             procs.reset_index(drop=True), units={"area_km2": "km**2"}))
     run_tables.add_so1_1_spec_tables(ctx)  # T2, T3, T4a, T4b: the matrix and legends (indicators/so1/run_tables.py)
     run_tables.add_land_cover_change_tables(ctx, periods)  # T8, T9 from T6 (indicators/so1/run_tables.py)
+    lpd_trans: dict[str, Any] = {}  # SO1-2.T3/T4: LPD per land-cover transition (indicators/so1/run_subtables.py)
     for p in periods if lpd_layers else []:
         lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
         # the source's nodata codes become the tables' NODATA first, then the outside of the boundary is NODATA too
@@ -329,16 +334,24 @@ def _run_so1(ctx: Context) -> None:
         x.columns = [str(c) for c in x.columns]
         ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
                             units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
+        lpd_trans[p.id] = run_subtables.lpd_by_transition(
+            lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final), lp3, codes=codes7, names=names7,
+            lpd_codes=[c.code for c in lpd_legend.classes], lpd_names={c.code: c.name for c in lpd_legend.classes},
+            outside_km2=outside_km2(ctx))
     run_tables.add_lpd_national_table(ctx, periods, names7[lcp.water_class])  # SO1-2.T1 (indicators/so1/run_tables.py)
+    run_subtables.add_lpd_tables(ctx, periods, lpd_trans, tabs, la=la, official=official, water_year=water_year,
+                                 total_land=total_land)  # SO1-2.T3-T6
     if lpd_from_ndvi and lpd_layers:
         ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
                                     _period_stack({k: layer("lpd", k) for k in lpd_layers}, "lpd", next(iter(lpd_layers.values())).attrs),
                                     legend=legend_entries(fw.legend(prod.lpd_legend))))
     if deg_soc:
+        def lc_at(y: int) -> Any:  # the land cover of a SOC year, inside the boundary
+            return lc_sel.sel(year=y) if y in lc_years else clip_to_boundary(lc7.sel(year=y), ctx, NODATA)
+
         frames = []
         for y in stock_years:
-            st = t1.soc_stock_table(layer("stock", y), lc_sel.sel(year=y) if y in lc_years else clip_to_boundary(lc7.sel(year=y), ctx, NODATA),
-                                    codes=codes7, names=names7)
+            st = t1.soc_stock_table(layer("stock", y), lc_at(y), codes=codes7, names=names7)
             st.insert(0, "year", y)
             frames.append(st)
         soc_tab = pd.concat(frames, ignore_index=True)
@@ -354,7 +367,9 @@ def _run_so1(ctx: Context) -> None:
             soc_sum.append(part)
         ctx.add_table(Table("SO1-3.summary", "Soil organic carbon sub-indicator: degraded, stable, improved and no-data "
                             "area per period", pd.concat(soc_sum, ignore_index=True),
-                            units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
+                            units={"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"},
+                            notes=[out_note]))
+        run_subtables.add_soc_tables(ctx, periods, lambda y: layer("stock", y), lc_at, codes=codes7, names=names7)  # SO1-3.T2-T5
         ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
                    f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
                    + "; a transition between two maps at the middle of the interval (t1 - t_mid years of change by t1); periods "

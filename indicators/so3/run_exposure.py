@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import InputSpec, LoadedConfig, input_files
+from ..country_profile import add_population_profile
 from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
@@ -95,9 +96,10 @@ def _run_so3_exposure(ctx: Context) -> None:
                            land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
                            water_population=exp.water_population, population_year_fill=exp.population_year_fill)
     tab.attrs = {}
+    add_population_profile(ctx, _national_population(ctx))  # CP-1.T2 (2026 edition; indicators/country_profile.py)
     ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
                                                        else "share of each sex among the exposed (2022 definition)."))
-    units = {"population": "person", "percent": "percent"}
+    units = {"population": "person", "percent": "percent", "percent_2026": "percent", "percent_2022": "percent"}
     note = "Population grid of the nearest available year (ties: the later); people outside the boundary are left out."
     for tid, group, title in (("SO3-2.T1", "total", "Population exposed to drought, per intensity class (total)"),
                               ("SO3-2.T2", "female", "Female population exposed to drought, per intensity class"),

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, overload
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from ..errors import UnknownNameError
+from .table_model import TableDeclaration
 
 SPEC_VERSION = 1
 
@@ -158,6 +159,8 @@ class Edition(Strict):
         description="SO3-2 (and SO2-3) percentage by sex (D8): 2022 share of each sex among the exposed; 2026 exposed women / all women"
     )
     land_area_table: str = Field(description="reporting table holding the total land area (the SDG 15.3.1 denominator)")
+    country_profile_tables: tuple[TableDeclaration, ...] = Field(
+        default=(), description="country-profile tables of the edition (2026: CP-1.T1 land area, CP-1.T2 demographics)")
     source: str
 
 
@@ -265,6 +268,7 @@ class Indicator(Strict):
     disaggregations: tuple[Literal["sex", "urban_rural", "land_cover_class", "drought_class", "subnational", "component"], ...] = ()
     reporting_tables: FrozenMap[EditionId, tuple[str, ...]] = Field(default_factory=dict)
     other_tables: tuple[str, ...] = Field(default=(), description="tables the run writes besides the reporting tables (same in every edition)")
+    tables: tuple[TableDeclaration, ...] = Field(default=(), description="what each of its tables holds (indicators/specs/table_model.py)")
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()
     run: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",

@@ -592,6 +592,11 @@ def check_editions(ctx: _Ctx) -> None:
                 "make them agree", "editions")
     if fw.edition not in ids:
         ctx.add(("edition",), f"edition {fw.edition} is not defined", f"choose one of {ids}", "editions")
+    for i, ed in enumerate(fw.editions):
+        for k, tid in enumerate(t.id for t in ed.country_profile_tables):
+            if not re.fullmatch(r"CP-\d+\.T\d+", tid):
+                ctx.add(("editions", i, "country_profile_tables", k), f"table id {tid!r} is not a country-profile table",
+                        "use the manual's id, CP-<n>.T<n> (e.g. CP-1.T1)", "editions")
     for i, ind in enumerate(fw.indicators):
         loc = ("indicators", i)
         for eid in ids:
@@ -602,6 +607,11 @@ def check_editions(ctx: _Ctx) -> None:
                 if not re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):
                     ctx.add(loc + ("reporting_tables", eid, k), f"table id {tid!r} is not a table of {ind.code}",
                             f"use the manual's id, {ind.code}.T<n> (e.g. {ind.code}.T1)", "editions")
+        own = {t for ts in ind.reporting_tables.values() for t in ts} | set(ind.other_tables)
+        for k, decl in enumerate(ind.tables):
+            if decl.id not in own:
+                ctx.add(loc + ("tables", k, "id"), f"table {decl.id!r} is declared but is none of {ind.code}'s tables",
+                        "list it in reporting_tables or other_tables, or declare one of those", "editions")
         for fname in ("status", "reporting_tables", "name_by_edition"):
             for eid in getattr(ind, fname):
                 if eid not in ids:

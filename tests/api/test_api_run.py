@@ -117,3 +117,44 @@ def test_a_config_that_is_not_one_is_refused():
         indicators.run(42)  # type: ignore[arg-type]
     with pytest.raises(indicators.IndicatorsError, match="country"):
         indicators.run({"inputs": {}})
+
+
+def test_every_table_carries_its_declaration_from_the_specs(demo_run):
+    """Issue 17: ``df.attrs["declaration"]`` is the specs' declaration of the table (read here from the YAML files,
+    not from the run), every reporting table of the edition has one, and each column's unit is the declared one."""
+    from indicators import load_framework
+    from indicators.specs.loader import specs_dir
+
+    run, _, _ = demo_run
+    fw = load_framework()
+    raw: dict[str, dict] = {}
+    for path in sorted(Path(specs_dir()).glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for ind in doc.get("indicators", ()):
+            raw.update({t["id"]: t for t in ind.get("tables", ())})
+        for ed in doc.get("editions", ()):
+            if str(ed["id"]) == fw.edition:
+                raw.update({t["id"]: t for t in ed.get("country_profile_tables", ())})
+    reporting = {t for ind in fw.indicators for t in ind.reporting_tables.get(fw.edition, ())}
+    reporting |= {t.id for t in fw.edition_spec().country_profile_tables}
+    seen = set()
+    for tid, df in run.tables.items():
+        parts = tid.split(".")
+        base = tid if tid in raw else ".".join(parts[:-1])
+        decl = df.attrs["declaration"]
+        if base not in raw:
+            assert decl is None, tid
+            continue
+        seen.add(base)
+        want = raw[base]
+        assert decl["id"] == want["id"] and decl["title"] == want["title"], tid
+        assert decl["units"] == want.get("units", {}), tid
+        assert decl["labels"] == want.get("labels", []), tid
+        assert decl.get("value_unit") == want.get("value_unit"), tid
+        assert decl.get("per_period", False) == want.get("per_period", False) == (base != tid), tid
+        for col in df.columns:  # the unit the run writes is the declared one
+            declared = want.get("units", {}).get(col) or (None if col in want.get("labels", []) else want.get("value_unit"))
+            assert df.attrs["units"].get(col) == declared, (tid, col)
+    bases = {t if t in reporting else t.rsplit(".", 1)[0] for t in run.tables}
+    assert reporting & bases == reporting  # the demo writes every reporting table of the edition
+    assert reporting <= seen, sorted(reporting - seen)
