@@ -126,6 +126,8 @@ def _write_series(path: Path, da: xr.DataArray, variable: str, units: str) -> No
     ds = ds.drop_vars([c for c in ds.coords if c not in ("time", "lat", "lon")]).to_dataset(name=variable)
     ds[variable].attrs = {"units": units, "long_name": variable}
     ds[variable].encoding = {"_FillValue": np.float32(CONTINUOUS_NODATA)}
+    # the CRS travels in the file (CF grid mapping): a file without one is refused by the checks (issue 15)
+    ds = ds.rio.set_spatial_dims(x_dim="lon", y_dim="lat").rio.write_crs(da.rio.crs, grid_mapping_name="spatial_ref")
     ds.to_netcdf(path, engine="h5netcdf")
 
 
