@@ -69,7 +69,8 @@ def country(tmp_path: Path) -> Path:
 
 def fake_framework(codes=("SO9-1", "SO9-2")):
     """The few attributes of a Framework the engine uses."""
-    inds = [SimpleNamespace(code=c, name=f"Test indicator {c}", name_by_edition={}, multipurpose_of=None) for c in codes]
+    inds = [SimpleNamespace(code=c, name=f"Test indicator {c}", name_by_edition={}, multipurpose_of=None, tables=[])
+            for c in codes]
     params = {"test": SimpleNamespace(model_dump=lambda mode="json": {"threshold": 60.0, "source": "test"})}
 
     class FW(SimpleNamespace):
@@ -81,6 +82,9 @@ def fake_framework(codes=("SO9-1", "SO9-2")):
 
         def spec_hash(self):
             return "0" * 64
+
+        def edition_spec(self, edition=None):
+            return SimpleNamespace(country_profile_tables=[])
 
     return FW(indicators=inds, edition="2026", profile=SimpleNamespace(id="default"), overlay=None)
 
