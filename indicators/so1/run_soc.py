@@ -40,7 +40,9 @@ def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside:
         ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
         ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
         return None
-    from .soc import climate_factor_from_zones, climate_factors_by_zone, period_soc_stocks, soc_degradation
+    from .soc import period_soc_stocks
+    from .soc_change import soc_degradation
+    from .soc_factors import climate_factor_from_zones, climate_factors_by_zone
 
     fw = ctx.framework
     deg_soc: dict[str, Any] = {}
