@@ -235,7 +235,7 @@ def _t1(layers: dict[str, xr.DataArray], land: dict[str, xr.DataArray] | None, i
     no data = land inside the boundary without a class."""
     from ..summarize import class_area_table, compute_tables
     from .run_areas import with_share_of_land_with_data, with_total_land_area
-    from .tables import sdg_summary_from_area_table
+    from .sdg_tables import sdg_summary_from_area_table
 
     pending = []
     for k, da in layers.items():

@@ -14,7 +14,7 @@ from ..report.tables import Table
 from ..stage import Context
 from ..stage_helpers import legend_entries
 from . import run_tables
-from . import tables as t1
+from . import sdg_tables as t1
 from .encoding import NODATA
 from .run_areas import less_outside, sdg_summary_inside, water_out_of_nodata
 from .run_layers import So1Frame, period_stack, three_legend
