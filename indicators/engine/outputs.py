@@ -77,13 +77,13 @@ def _from_written(r: Any, paths: Sequence[Path]) -> Any:
     """
     import xarray as xr
 
-    from ..io import _open_geotiff
+    from ..io.rasters import open_geotiff
     from ..report.rasters import nodata_of
 
     data = r.data
     if getattr(data.data, "dask", None) is None:
         return r
-    layers = [_open_geotiff(p, "auto").squeeze("band", drop=True) for p in paths]
+    layers = [open_geotiff(p, "auto").squeeze("band", drop=True) for p in paths]
     lead = [d for d in data.dims if d not in ("y", "x")]
     read = xr.concat(layers, dim=lead[0]) if lead else layers[0]
     if lead and lead[0] in data.coords:

@@ -179,7 +179,9 @@ def compute_land(fw: Any, code: str, *, land_cover: xr.DataArray | None, lpd: xr
 
 def _soc(fw: Any, lc7: xr.DataArray | None, soc: xr.DataArray | None, zones: xr.DataArray | None, chosen: list[Any],
          inside: xr.DataArray | None, params: dict[str, Any]) -> dict[str, xr.DataArray]:
-    from .soc import climate_factor_from_zones, climate_factors_by_zone, soc_degradation, soc_stocks
+    from .soc import soc_stocks
+    from .soc_change import soc_degradation
+    from .soc_factors import climate_factor_from_zones, climate_factors_by_zone
 
     if lc7 is None or soc is None:
         raise ArgumentError("SO1-3 needs land_cover and soc (the reference stock, t/ha): pass both")
@@ -233,7 +235,7 @@ def _t1(layers: dict[str, xr.DataArray], land: dict[str, xr.DataArray] | None, i
     no data = land inside the boundary without a class."""
     from ..summarize import class_area_table, compute_tables
     from .run_areas import with_share_of_land_with_data, with_total_land_area
-    from .tables import sdg_summary_from_area_table
+    from .sdg_tables import sdg_summary_from_area_table
 
     pending = []
     for k, da in layers.items():

@@ -46,6 +46,10 @@ NODATA = 0
 #: internal code → (signed manual value, CF meaning)
 THREE_CLASS = {DEGRADED: (-1, "degraded"), STABLE: (0, "stable"), IMPROVED: (1, "improved")}
 
+#: the 5-class land productivity dynamics (SO1-2): code → name
+LPD_NAMES = {1: "declining", 2: "moderate decline", 3: "stressed", 4: "stable", 5: "increasing"}
+LPD_CODES = (1, 2, 3, 4, 5)
+
 _NAMES = {
     "degraded": DEGRADED, "degradation": DEGRADED, "degrading": DEGRADED, "declining": DEGRADED,
     "-": DEGRADED, "−": DEGRADED, "d": DEGRADED,
@@ -97,6 +101,12 @@ def three_class_attrs(long_name: str, **extra: Any) -> dict[str, Any]:
         [DEGRADED, STABLE, IMPROVED], ["degraded", "stable", "improved"], nodata=NODATA, long_name=long_name,
         **extra,
     )
+
+
+def lpd_attrs(**extra: Any) -> dict[str, Any]:
+    """CF flag attributes of a 5-class LPD layer."""
+    return flag_attrs(list(LPD_CODES), [LPD_NAMES[c] for c in LPD_CODES], nodata=NODATA,
+                      long_name="land productivity dynamics (5 classes)", **extra)
 
 
 def as_class_dataarray(data: Any, template: xr.DataArray, attrs: Mapping[str, Any], name: str) -> xr.DataArray:

@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import InputSpec, LoadedConfig
-from ..errors import InputError, SpecError
-from ..report.model import Chart, RasterOutput
+from ..errors import InputError
+from ..report.model import RasterOutput
 from ..report.tables import Table
 from ..country_profile import add_land_area_profile
 from . import run_subtables, run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import clip_to_boundary, coverage_rule, inside_boundary, legend_entries, outside_km2, read_all_fields
 from .land import land_cover_7, land_mask
-from .run_areas import (land_area_table, less_outside, lpd_layers_from_ndvi, sdg_summary_inside, so4_1_from_stocks,
-                        water_out_of_nodata)
+from .run_areas import land_area_table, less_outside, lpd_layers_from_ndvi
+from .run_layers import OnePass, So1Frame, period_stack, recoded
+from .run_sdg import add_sdg_outputs
+from .run_soc import add_soc_outputs, soc_layers
 
 
 def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -50,68 +52,6 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     return needs
 
 
-def _three_legend(ctx: Context) -> list[Any]:
-    """The specs' 3-class legend keyed by the codes the SO1 rasters store.
-
-    The specs give the manual's meanings −1/0/+1; the rasters store them as the
-    unsigned codes of :mod:`indicators.so1.encoding` (D15), so each entry is
-    re-keyed through the meaning, never by position.
-    """
-    from ..report.figures import LegendEntry
-    from ..so1.encoding import meaning_code
-
-    legend = ctx.framework.legend("sdg_3class")
-    entries = [LegendEntry(meaning_code(c.code), c.name, c.color or "#999999") for c in legend.classes]
-    return sorted(entries, key=lambda e: e.code)
-
-
-def _period_stack(layers: Mapping[str, Any], name: str, attrs: Mapping[str, Any]) -> Any:
-    import xarray as xr
-
-    da = xr.concat(list(layers.values()), dim="period", combine_attrs="override").assign_coords(period=list(layers))
-    da.attrs = dict(attrs)
-    return da.rename(name)
-
-
-class _OnePass:
-    """What the SO1 stage computes in ONE dask pass (bench_sdg's pipeline): pending national tables
-    (``compute=False``) and the layers that the report and the later tables read, written block by block to
-    temporary GeoTIFFs (:func:`indicators.io.store_rasters`).  Every input block is decoded once and no
-    whole raster is held in memory; the later tables read the stored files."""
-
-    def __init__(self) -> None:
-        self.tables: dict[Any, Any] = {}
-        self.layers: dict[Any, Any] = {}
-
-    def table(self, key: Any, pending: Any) -> None:
-        self.tables[key] = pending
-
-    def store(self, key: Any, layer: Any, *, crs: Any, nodata: Any) -> None:
-        """Store *layer* (y, x) with its CRS and an explicit nodata (an input's encoding must not leak into it)."""
-        self.layers[key] = layer.rio.write_crs(crs).rio.write_nodata(nodata, encoded=False)
-
-    def run(self, ctx: Context) -> tuple[dict[Any, Any], dict[Any, Any]]:
-        """(computed tables, stored layers as lazy file-backed rasters), by key."""
-        keys = list(self.tables)
-        from ..io import store_rasters
-
-        # with a cluster, its workers write the blocks they compute through the file paths (shared=True)
-        store = store_rasters(self.layers, shared=ctx.progress.client is not None, scratch=ctx.scratch)
-        ctx.keep(store)
-        values = ctx.compute_tables(*self.tables.values(), store.task)
-        # the grid's own coordinates (a file's are recomputed from its transform and may differ in the last bits,
-        # which would misalign them with the inputs)
-        stored = {k: v.assign_coords({d: self.layers[k][d] for d in ("y", "x")}) for k, v in store.open().items()}
-        return dict(zip(keys, values[:len(keys)])), stored
-
-
-def _recoded(layer: Any, polygons: Any, period: str) -> Any:
-    """:func:`indicators.so1.sdg.apply_recodes` of a lazy layer (polygons already in its CRS)."""
-    from ..so1.sdg import apply_recodes
-
-    return apply_recodes(layer, polygons, period=period)
-
-
 def _run_so1(ctx: Context) -> None:
     import pandas as pd
 
@@ -140,10 +80,9 @@ def _run_so1(ctx: Context) -> None:
     official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
     out_note = "The area outside the country boundary (cells whose centre is outside) is left out of every row."
     boundary, admin = ctx.polygons(ctx.reference().rio.crs)
-    a = ctx.config.country.admin_units
     coverage = coverage_rule(ctx)
     crs = ctx.reference().rio.crs
-    one = _OnePass()
+    one = OnePass()
 
     # ---- lazy layers (nothing computed here) -------------------------------------------------------------
     # SO1-1 land cover
@@ -178,53 +117,9 @@ def _run_so1(ctx: Context) -> None:
             one.store(("lpd", k), clip_to_boundary(v, ctx, NODATA), crs=crs, nodata=NODATA)
     ctx.record("SO1-2", "lpd nodata codes", nodata_codes)
 
-    # SO1-3 soil organic carbon
-    deg_soc: dict[str, Any] = {}
-    stock_years: list[int] = []
-    if ctx.has("soc_reference"):
-        from ..so1.soc import climate_factor_from_zones, climate_factors_by_zone, period_soc_stocks, soc_degradation
-
-        soc = ctx.params("SO1-3", "soc")
-        soc_ref = ctx.raster("soc_reference")
-        if soc_ref.ndim == 3:
-            soc_ref = soc_ref.isel({soc_ref.dims[0]: 0}, drop=True)
-        if soc.climate_factor is None:
-            zones = ctx.raster("climate_zones")
-            f = climate_factor_from_zones(zones, factors=climate_factors_by_zone(
-                soc.climate_zone_to_regime, [r.model_dump(mode="json") for r in soc.climate_regimes]))
-        else:
-            f = soc.climate_factor
-        nod = soc_ref.rio.nodata
-        soc_ref = soc_ref.where(soc_ref != nod) if nod is not None else soc_ref
-        args = fw.binding_arguments("SO1-3.soc_stock")
-        last = max(p.soc.final for p in periods)
-        first = min(p.soc.initial for p in periods)
-        if int(soc.reference_year) > int(first):
-            raise SpecError(f"soc.reference_year {soc.reference_year} is after {first}, the first SOC year of the periods: "
-                            "the stocks exist from the reference year on; set the year of the soc_reference map")
-        # the land cover from the SOC reference year on: the reference stock is that year's (not the first map's);
-        # each period's stocks depend only on the maps up to its final year (issue 14)
-        stocks = period_soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), periods=[(p.soc.initial, p.soc.final) for p in periods],
-                                   period_chain=soc.period_chain, factors=args["factors"].model_dump(mode="json", by_alias=True),
-                                   climate_factor=f, transition_years=args["transition_years"], reference_year=soc.reference_year)
-        ctx.record("SO1-3", "soc.reference_year", soc.reference_year)
-        ctx.record("SO1-3", "soc.period_chain", soc.period_chain)
-        dargs = fw.binding_arguments("SO1-3.soc_degradation")
-        for p in periods:
-            exclude = None
-            if soc.water_is_nodata:
-                # inland water has no SOC sub-indicator (Part C §1.4): the water of D3, or of each period's first year
-                exclude = ~land_mask(ctx, "SO1-3", year=p.soc.initial)
-            # threshold, strictness and the zero-baseline rule come from the spec binding
-            deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
-                                            **dargs)
-        ctx.record("SO1-3", "soc.zero_baseline_is_nodata", soc.zero_baseline_is_nodata)
-        stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
-        for y in stock_years:
-            one.store(("stock", y), stocks.sel(year=y, drop=True).where(inside).astype("float32"), crs=crs, nodata=float("nan"))
-    else:
-        ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
-        ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
+    # SO1-3 soil organic carbon (indicators/so1/run_soc.py)
+    soc_run = soc_layers(ctx, one, periods, lc7, inside, crs)
+    deg_soc: dict[str, Any] = dict(soc_run.degradation) if soc_run is not None else {}
 
     # SO1-4 SDG 15.3.1: one out, all out, then recodes (D16) and status (D13)
     oao = ctx.params("SO1-4", "one_out_all_out")
@@ -243,7 +138,7 @@ def _run_so1(ctx: Context) -> None:
         polys = read_all_fields(ctx.path("recode_polygons")).to_crs(crs)
         for p in periods:
             one.store(("before", p.id), sdg[p.id], crs=crs, nodata=NODATA)  # the recode table compares the stored layer with its recode
-            sdg[p.id] = _recoded(sdg[p.id], polys, p.id)["sdg"]
+            sdg[p.id] = recoded(sdg[p.id], polys, p.id)["sdg"]
         ctx.choose("SO1-4", "D16", "False positive/negative polygons recoded before status; every recode is listed with its area.")
     for name, layers in (("lc", deg_lc), ("prod", prod3), ("soc", deg_soc), ("sdg", sdg)):
         for k, v in layers.items():
@@ -251,6 +146,7 @@ def _run_so1(ctx: Context) -> None:
     summary = dict(nodata_in_denominator=la.nodata_in_denominator, official_land_area_km2=official)
     for p in periods:  # the productivity sub-indicator per class and period: SO1-2.T5/T6 (indicators/so1/run_subtables.py)
         one.table(("SO1-2.summary", p.id), t1.sdg_summary_table(prod3[p.id], land_mask=land_of[p.id], **summary, compute=False))
+    status_legend = None
     if with_status:
         stp = ctx.params("SO1-4", "status")
         sargs = fw.binding_arguments("SO1-4.status")
@@ -343,163 +239,25 @@ def _run_so1(ctx: Context) -> None:
                                  total_land=total_land)  # SO1-2.T3-T6
     if lpd_from_ndvi and lpd_layers:
         ctx.add_raster(RasterOutput("SO1-2", "lpd", "Land productivity dynamics computed from NDVI, per period",
-                                    _period_stack({k: layer("lpd", k) for k in lpd_layers}, "lpd", next(iter(lpd_layers.values())).attrs),
+                                    period_stack({k: layer("lpd", k) for k in lpd_layers}, "lpd", next(iter(lpd_layers.values())).attrs),
                                     legend=legend_entries(fw.legend(prod.lpd_legend))))
+    frame = So1Frame(periods=periods, reports=reports, with_status=with_status, codes7=codes7, names7=names7, lc7=lc7,
+                     lc_years=lc_years, lc_sel=lc_sel, land_of=land_of, water_year=water_year, la=la, official=official,
+                     total_land=total_land, out_note=out_note, tabs=tabs, stored=stored)
     if deg_soc:
-        def lc_at(y: int) -> Any:  # the land cover of a SOC year, inside the boundary
-            return lc_sel.sel(year=y) if y in lc_years else clip_to_boundary(lc7.sel(year=y), ctx, NODATA)
-
-        frames = []
-        for y in stock_years:
-            st = t1.soc_stock_table(layer("stock", y), lc_at(y), codes=codes7, names=names7)
-            st.insert(0, "year", y)
-            frames.append(st)
-        soc_tab = pd.concat(frames, ignore_index=True)
-        ctx.add_table(Table("SO1-3.T1", "Soil organic carbon stock per land-cover class (0-30 cm)", soc_tab,
-                            units={"soc_stock_t": "t", "area_km2": "km**2", "area_with_soc_km2": "km**2", "soc_mean_t_per_ha": "t/ha"}))
-        so4_1_from_stocks(ctx, soc_tab, periods)
-        soc_sum = []
-        for p in periods:
-            part = sdg_summary_inside(tabs[("SO1-3.summary", p.id)], ctx, nodata_in_denominator=la.nodata_in_denominator,
-                                      official=official, year=water_year[p.id],
-                                      total_land_km2=total_land.get(water_year[p.id]))
-            part.insert(0, "period", p.id)
-            soc_sum.append(part)
-        ctx.add_table(Table("SO1-3.summary", "Soil organic carbon sub-indicator: degraded, stable, improved and no-data "
-                            "area per period", pd.concat(soc_sum, ignore_index=True),
-                            units={"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"},
-                            notes=[out_note]))
-        run_subtables.add_soc_tables(ctx, periods, lambda y: layer("stock", y), lc_at, codes=codes7, names=names7)  # SO1-3.T2-T5
-        ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
-                   f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
-                   + "; a transition between two maps at the middle of the interval (t1 - t_mid years of change by t1); periods "
-                   + ("restart from the stock at their initial year (Trends.Earth's local step)" if soc.period_chain == "restart"
-                      else "continue one annual chain")
-                   + ("; inland water is no data." if soc.water_is_nodata else "."))
-        ctx.add_raster(RasterOutput("SO1-3", "soc_degradation", "SOC degradation per period",
-                                    _period_stack({k: layer("soc", k) for k in keys}, "soc_degradation", deg_soc[keys[0]].attrs),
-                                    legend=_three_legend(ctx)))
+        add_soc_outputs(ctx, frame, soc_run, deg_soc)  # SO1-3.T1-T5, SO1-3.summary, SO4-1 (indicators/so1/run_soc.py)
     if polys is not None:
         for p in periods:
             before = layer("before", p.id)
-            ds = _recoded(before, polys, p.id)
+            ds = recoded(before, polys, p.id)
             rt = t1.recode_table(before, ds["sdg"], ds["recode_polygon"], polys, period=p.id,
                                  label_field=ctx.spec("recode_polygons").id_field)
             if not rt.empty:
                 ctx.add_table(Table(f"SO1-4.T3.{p.id}", f"False positives/negatives recoded ({p.label})", rt,
                                     units={"area_km2": "km**2"}))
 
-    three = _three_legend(ctx)
-    reported = {k: layer(*reported_keys[k]) for k in keys}
-    run_tables.add_hotspot_tables(ctx, periods, reported, stored)  # SO1-4.T4/T5 candidates (indicators/so1/run_tables.py)
-    reported_note = ("Reporting periods: the status against the baseline collapsed to degraded/stable/improved (degraded = "
-                     "status 1-3: persistent, recent and baseline degradation; methodology Part B §2.7); baseline: the "
-                     "baseline assessment. Each period's own one-out-all-out assessment is in SO1-4.period_assessment."
-                     if with_status else "Each period's one-out-all-out assessment (no baseline to take the status against).")
-    ctx.add_raster(RasterOutput("SO1-1", "land_cover_degradation", "Land-cover degradation per period",
-                                _period_stack({k: layer("lc", k) for k in keys}, "land_cover_degradation", deg_lc[keys[0]].attrs),
-                                legend=three))
-    ctx.add_raster(RasterOutput("SO1-2", "productivity_degradation", "Land productivity (3 classes) per period",
-                                _period_stack({k: layer("prod", k) for k in keys}, "productivity", prod3[keys[0]].attrs), legend=three))
-    ctx.add_raster(RasterOutput("SO1-4", "sdg_15_3_1", "SDG 15.3.1 as reported: degraded, stable, improved per period "
-                                "(reporting periods: status against the baseline)",
-                                _period_stack(reported, "sdg", sdg[keys[0]].attrs), legend=three))
-    if with_status:
-        ctx.add_raster(RasterOutput("SO1-4", "sdg_period_assessment", "One out, all out of each reporting period's own "
-                                    "sub-indicators (period assessment)",
-                                    _period_stack({p.id: layer("sdg", p.id) for p in reports}, "sdg_period_assessment",
-                                                  sdg[keys[0]].attrs), legend=three))
-
-    def _t1_frame(source: Mapping[str, tuple[str, str]]) -> Any:
-        frames = []
-        for key, kind in source.items():
-            s = sdg_summary_inside(tabs[("T1", *kind)], ctx, nodata_in_denominator=la.nodata_in_denominator, official=official,
-                                    year=water_year[key], total_land_km2=total_land.get(water_year[key]))
-            s.insert(0, "period", key)
-            frames.append(s)
-            if key == keys[0]:
-                ctx.record("SO1-4", "denominator", s.attrs.get("denominator"))
-        return pd.concat(frames, ignore_index=True)
-
-    t1_all = _t1_frame({k: reported_keys[k] for k in keys})
-    t1_units = {"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"}
-    ctx.add_table(Table("SO1-4.T1", "Proportion of land that is degraded (SDG 15.3.1), per period", t1_all,
-                        units=t1_units, notes=[reported_note, out_note]))
-    if with_status:
-        ctx.add_table(Table("SO1-4.period_assessment", "One out, all out of each reporting period's own sub-indicators "
-                            "(period assessment; not the reported value)", _t1_frame({p.id: ("sdg", p.id) for p in reports}),
-                            units=t1_units, notes=["The period assessment is an input of the status; the reported SDG "
-                                                   "15.3.1 of a reporting period (SO1-4.T1) is its status against the "
-                                                   "baseline (methodology Part B §2.7).", out_note]))
-    chart = t1_all[t1_all["class"].isin(["degraded", "stable", "improved"])].pivot_table(
-        index="period", columns="class", values="area_km2", aggfunc="sum", sort=False)[["degraded", "stable", "improved"]]
-    ctx.add_chart(Chart("SO1-4", "Degraded, stable and improved land per period", chart, ylabel="km²", kind="stacked",
-                        colors=[e.color for e in three]))
-    if admin is not None:
-        from ..summarize import zonal_class_areas_many
-
-        zonal = zonal_class_areas_many({k: layer("units", k) for k in keys}, admin, codes=[1, 2, 3], method=coverage,
-                                       id_field=a.id_field, name_field=a.name_field, nodata=NODATA)
-        frames = []
-        for k in keys:
-            u = t1.sdg_summary_by_unit_from_zonal(zonal[k], method=coverage, name_field=a.name_field)
-            u.insert(0, "period", k)
-            frames.append(u)
-        ctx.add_table(Table("SO1-4.units", "SDG 15.3.1 per administrative unit (water excluded)", pd.concat(frames, ignore_index=True),
-                            units={"degraded_km2": "km**2", "stable_km2": "km**2", "improved_km2": "km**2", "nodata_km2": "km**2",
-                                   "percent_degraded": "percent"}, notes=[reported_note]))
-    if with_status:
-        for code, what in (("SO1-4", None), ("SO1-1", "land cover"), ("SO1-2", "land productivity"), ("SO1-3", "soil organic carbon")):
-            if ("status", code, reports[0].id) not in tabs:
-                continue
-            frames = []
-            for p in reports:
-                st = tabs[("status", code, p.id)]
-                nodata_row = st.index[st["kind"] == "nodata"][0]
-                st = less_outside(st, ctx, row=nodata_row, column="area_km2")
-                st = water_out_of_nodata(st, ctx, water_row=st.index[st["kind"] == "water"][0], nodata_row=nodata_row,
-                                          year=water_year[p.id])
-                st.insert(0, "period", p.id)
-                frames.append(st)
-            title = ("Status against the baseline (expanded classes)" if what is None
-                     else f"Status of the {what} sub-indicator against the baseline (expanded classes)")
-            ctx.add_table(Table(f"{code}.status", title, pd.concat(frames, ignore_index=True),
-                                units={"area_km2": "km**2", "percent_of_land": "percent"}, notes=[out_note]))
-        exp_layers = {p.id: layer("expanded", p.id) for p in reports}
-        cb = ctx.params("SO1-4", "counterbalancing")
-        if cb is not None:
-            # land type: the 7-class land cover at the end of the baseline (the LDN reference state); water is no land type
-            ly = fw.period("baseline").land_cover.final
-            lt = lc_sel.sel(year=ly, drop=True)
-            type_codes = [c for c in codes7 if c != la.water_class]
-            frames = []
-            for p in reports:
-                land_type = lt.where(land_of[p.id] & (lt != la.water_class), NODATA).astype("uint8")
-                c_tab = t1.counterbalancing_table(exp_layers[p.id], land_type, gains=cb.gains, losses=cb.losses, neutral=cb.neutral,
-                                                  land_type_codes=type_codes, names=names7)
-                c_tab.insert(0, "period", p.id)
-                frames.append(c_tab)
-            ctx.add_table(Table("SO1-4.counterbalancing", "LDN counterbalancing per land type (status gains against losses), km²",
-                                pd.concat(frames, ignore_index=True),
-                                units={"gains_km2": "km**2", "losses_km2": "km**2", "neutral_km2": "km**2", "net_km2": "km**2"},
-                                notes=[f"Land type: the land-cover class in {ly}, the end of the baseline. Gains: status "
-                                       f"{list(cb.gains)}, losses: {list(cb.losses)}, neutral: {list(cb.neutral)}."]))
-            ctx.choose("SO1-4", "D13", f"LDN counterbalancing per land type: land cover of {ly} (end of the baseline), "
-                       f"gains {list(cb.gains)}, losses {list(cb.losses)}; LDN achieved where gains >= losses.")
-        # the change divides by SO1-4.T1's baseline total land area (outside the boundary and inland water left out)
-        by_period = {k: part for k, part in t1_all.groupby("period", sort=False)}
-        ch = t1.degraded_area_change_from_summaries(by_period["baseline"], {p.id: by_period[p.id] for p in reports})
-        ctx.add_table(Table("SO1-4.change", "Change in degraded area against the baseline (status collapsed to 3 classes)", ch,
-                            units={"degraded_km2": "km**2", "change_km2": "km**2", "percent_of_land": "percent",
-                                   "change_percent_points": "percent"}, notes=[reported_note]))
-        ctx.add_raster(RasterOutput("SO1-4", "status", "Status of each reporting period against the baseline",
-                                    _period_stack(exp_layers, "status_expanded", exp_layers[reports[0].id].attrs),
-                                    legend=legend_entries(status_legend)))
-        ctx.choose("SO1-4", "D13", "Status: both sides recoded to degraded/stable/improved, then the 7-class expanded matrix and "
-                   "its collapse; the reported SDG 15.3.1 of a reporting period is its collapsed status.")
-    ctx.shared["sdg"] = reported
-    ctx.shared["period_assessment"] = {k: layer("sdg", k) for k in keys}
-    ctx.shared["periods"] = periods
+    add_sdg_outputs(ctx, frame, reported_keys=reported_keys, deg_lc=deg_lc, prod3=prod3, sdg=sdg,
+                    status_legend=status_legend, admin=admin, coverage=coverage)  # indicators/so1/run_sdg.py
 
 
 def lpd_periods_problem(keys: list[str], periods: Any) -> str | None:

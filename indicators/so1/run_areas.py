@@ -131,7 +131,8 @@ def lpd_layers_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> t
     """The LPD (5 classes, when the combination table yields them) and the SO1-2 sub-indicator of each period,
     computed from the annual NDVI series with the specs' trajectory, state and performance (D10); lazy."""
     from ..so1.encoding import NODATA
-    from ..so1.productivity import kendall_critical_values, lpd_from_ndvi, lpd_to_3class
+    from ..so1.productivity import lpd_from_ndvi, lpd_to_3class
+    from ..so1.productivity_trajectory import kendall_critical_values
 
     fw = ctx.framework
     prod = fw.parameters("productivity")

@@ -26,94 +26,26 @@ Methodology decision D11; Part B §2.5; Part C §1.4 (Trends.Earth's annual algo
 
 Encoding: 3-class uint8 1 degraded / 2 stable / 3 improved, 0 nodata
 (:mod:`indicators.so1.encoding`); stocks float32 in t C/ha, NaN missing.
+
+This module computes the stocks; the factors are parsed in :mod:`~indicators.so1.soc_factors` and the
+sub-indicator is :mod:`~indicators.so1.soc_change`; their public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numba
 import numpy as np
 import xarray as xr
 
-from ..classes import classify_by_breaks
 from ..errors import InputError, SpecError
-from .encoding import DEGRADED, IMPROVED, NODATA, STABLE, class_matrix, three_class_attrs
+from .soc_change import soc_degradation, soc_percent_change
+from .soc_factors import climate_factor_from_zones, climate_factors_by_zone, stock_change_factors
 
-_NUM = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
-
-
-def _parse_factor(value: Any, where: str) -> tuple[float, int]:
-    """A matrix entry as (coefficient, power of f): 0.1 → (0.1, 0); "f" → (1, 1); "1/f" → (1, −1)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value), 0
-    if isinstance(value, str):
-        t = value.replace(" ", "").lower()
-        if re.fullmatch(_NUM, t):
-            return float(t), 0
-        if t == "f":
-            return 1.0, 1
-        if t in ("1/f", "f^-1", "f**-1"):
-            return 1.0, -1
-        m = re.fullmatch(rf"({_NUM})/({_NUM})", t)
-        if m:
-            return float(m.group(1)) / float(m.group(2)), 0
-        m = re.fullmatch(rf"({_NUM})\*f", t) or re.fullmatch(rf"f\*({_NUM})", t)
-        if m:
-            return float(m.group(1)), 1
-        m = re.fullmatch(rf"({_NUM})/f", t)
-        if m:
-            return float(m.group(1)), -1
-    raise SpecError(f"{where}: stock change factor {value!r} must be a number, 'f', '1/f', 'a/b', 'a*f' or 'a/f'")
-
-
-def stock_change_factors(factors: Any, codes: Sequence[int] | None = None) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """Parse the Fl matrix into lookup tables (codes, coefficient[i, j], power of f[i, j]).
-
-    *factors*: dict of dicts ``{initial: {final: entry}}`` or a 2-D list with *codes*;
-    entries are numbers or expressions in the climate factor f (see module docstring).
-    """
-    codes_out, pairs = class_matrix(factors, codes, where="SOC stock change factors (Fl)", parse=_parse_factor)
-    size = max(codes_out) + 1
-    coef = np.full((size, size), np.nan, dtype="float64")
-    power = np.zeros((size, size), dtype="int8")
-    for (a, b), (c, p) in pairs.items():
-        coef[a, b] = c
-        power[a, b] = p
-    return codes_out, coef, power
-
-
-def climate_factor_from_zones(zones: xr.DataArray, *, factors: Mapping[Any, float]) -> xr.DataArray:
-    """Climate factor f per cell from an IPCC climate-zone raster: ``factors`` = {zone code: f}.
-
-    Zones not listed (or NaN) get NaN, so transitions that need f there are nodata.
-    Trends.Earth's table: zones 0..12 → regimes [0,2,1,2,1,2,1,2,1,5,4,4,3], regime
-    1 → 0.80, 2 → 0.69, 3 → 0.58, 4 → 0.48, 5 → 0.64 (Part B §2.5) — supplied by the specs.
-    """
-    keys = np.asarray([int(k) for k in factors], dtype="float64")
-    vals = np.asarray([float(v) for v in factors.values()], dtype="float64")
-    order = np.argsort(keys)
-    keys, vals = keys[order], vals[order]
-
-    def _f(z: np.ndarray) -> np.ndarray:
-        zf = np.asarray(z, dtype="float64")
-        pos = np.clip(np.searchsorted(keys, zf), 0, keys.size - 1)
-        return np.where(keys[pos] == zf, vals[pos], np.nan).astype("float32")
-
-    out = xr.apply_ufunc(_f, zones, dask="parallelized", output_dtypes=["float32"])
-    out.attrs.update(long_name="IPCC climate factor f of the land-use stock change factor", units="1")
-    return out.rename("climate_factor")
-
-
-def climate_factors_by_zone(zone_to_regime: Sequence[int], regimes: Sequence[Mapping[str, Any]]) -> dict[int, float]:
-    """{zone code: f} from the specs' ``climate_zone_to_regime`` list (index = zone code) and ``climate_regimes``.
-
-    Zones whose regime has no factor (Trends.Earth's regime 0) are left out, so they are nodata.
-    """
-    factor = {int(r["id"]): float(r["factor"]) for r in regimes}
-    return {zone: factor[int(reg)] for zone, reg in enumerate(zone_to_regime) if int(reg) in factor}
+__all__ = ["annual_land_cover", "climate_factor_from_zones", "climate_factors_by_zone", "period_soc_stocks",
+           "soc_degradation", "soc_percent_change", "soc_stock_final", "soc_stocks", "stock_change_factors"]
 
 
 def annual_land_cover(land_cover: xr.DataArray, *, dim: str = "year") -> xr.DataArray:
@@ -416,109 +348,3 @@ def period_soc_stocks(
     out.attrs.update(long_name="soil organic carbon stock 0-30 cm (IPCC tier 1, land-cover driven)", units="t ha-1",
                      transition_years=int(transition_years), reference_year=int(reference_year), period_chain=period_chain)
     return out.rename("soc")
-
-
-def soc_percent_change(soc_initial: xr.DataArray, soc_final: xr.DataArray) -> xr.DataArray:
-    """pch = (SOC_final − SOC_initial)/SOC_initial × 100 (float32 %); NaN where SOC_initial ≤ 0 or missing."""
-
-    out = xr.apply_ufunc(_pch_values, soc_initial, soc_final, dask="parallelized", output_dtypes=["float32"])
-    out.attrs.update(long_name="change in soil organic carbon stock", units="%")
-    return out.rename("soc_change")
-
-
-def _pch_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = (np.asarray(b, dtype="float64") - a) / a * 100.0
-    return np.where(a > 0, p, np.nan).astype("float32")
-
-
-def _soc_classes_reference(a: np.ndarray, b: np.ndarray, threshold: float, inclusive: bool) -> np.ndarray:
-    """The SOC sub-indicator of numpy blocks: percent change, then its magnitude through classify_by_breaks."""
-    p = _pch_values(a, b)
-    # classify the magnitude, so both sides share the boundary rule
-    sig = classify_by_breaks(np.abs(p), [threshold], [0, 1], right_closed=not inclusive, nodata=255)
-    out = np.where(sig == 1, np.where(p < 0, DEGRADED, IMPROVED), STABLE)
-    return np.where(sig == 255, NODATA, out).astype("uint8")
-
-
-@numba.njit(nogil=True, cache=True)
-def _soc_classes_kernel(a, b, threshold, inclusive, out):
-    """Fused :func:`_soc_classes_reference` for float arrays: float64 change, rounded to float32 as the
-    percent-change layer is, compared with the threshold (``inclusive``: ≥, else >)."""
-    for i in range(a.size):
-        a64 = np.float64(a[i])
-        if not a64 > 0.0:  # also NaN
-            out[i] = NODATA
-            continue
-        p = np.float64(np.float32((np.float64(b[i]) - a64) / a64 * 100.0))
-        if np.isnan(p):
-            out[i] = NODATA
-            continue
-        m = abs(p)
-        significant = m >= threshold if inclusive else m > threshold
-        if significant:
-            out[i] = DEGRADED if p < 0 else IMPROVED
-        else:
-            out[i] = STABLE
-
-
-def soc_degradation(
-    soc_initial: xr.DataArray,
-    soc_final: xr.DataArray,
-    *,
-    threshold: float,
-    inclusive: bool,
-    exclude: xr.DataArray | None = None,
-    zero_initial_is_nodata: bool,
-) -> xr.DataArray:
-    """SO1-3 sub-indicator from the SOC stocks at the start and end of a period (D11, Part B §2.5).
-
-    Parameters
-    ----------
-    soc_initial, soc_final : DataArray, t C/ha
-    threshold : float
-        Percent change that counts (manual: 10).
-    inclusive : bool
-        False (D11 default): degraded if pch < −threshold, improved if pch > threshold.
-        True (Trends.Earth local rule): ≤ and ≥.
-    exclude : DataArray of bool, optional
-        Cells set to nodata (Trends.Earth: water, class 7 in the initial land cover).
-    zero_initial_is_nodata : bool, default True
-        The specs' ``soc.zero_baseline_is_nodata``.  True: a zero initial stock has no
-        percent change and is nodata.  False: it is classified, improved if the final
-        stock is above zero (any gain from zero exceeds the threshold), stable if it is
-        zero too.
-
-    Returns
-    -------
-    DataArray uint8 1 degraded / 2 stable / 3 improved, 0 nodata (where SOC_initial < 0 or
-    missing, or = 0 with *zero_initial_is_nodata*).
-    """
-    if threshold < 0:
-        raise SpecError(f"SOC threshold must be >= 0 (a percent change magnitude), got {threshold}")
-    threshold = float(threshold)
-
-    def _classes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        a, b = np.asarray(a), np.asarray(b)
-        if a.shape == b.shape and a.dtype.kind == "f" and b.dtype.kind == "f":
-            # one fused pass, no float64 temporaries: the same operations as the reference below
-            out = np.empty(a.size, np.uint8)
-            _soc_classes_kernel(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
-                                threshold, bool(inclusive), out)
-            out = out.reshape(a.shape)
-        else:
-            out = _soc_classes_reference(a, b, threshold, inclusive)
-        if not zero_initial_is_nodata:
-            with np.errstate(invalid="ignore"):
-                zero = (a == 0) & (b >= 0)
-            out = np.where(zero, np.where(b > 0, IMPROVED, STABLE), out).astype("uint8")
-        return out
-
-    out = xr.apply_ufunc(_classes, soc_initial, soc_final, dask="parallelized", output_dtypes=["uint8"])
-    if exclude is not None:
-        out = out.where(~exclude.astype(bool), NODATA).astype("uint8")
-    rule = "pch <= -t degraded, pch >= t improved" if inclusive else "pch < -t degraded, pch > t improved"
-    rule += "; initial stock 0: " + ("nodata" if zero_initial_is_nodata else "improved if the final stock is > 0, else stable")
-    out.attrs.update(three_class_attrs("soil organic carbon (SO1-3)", threshold_percent=float(threshold), rule=rule))
-    return out.rename("soc_degradation")

@@ -29,7 +29,7 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import weighted_class_sum, zonal_class_areas
-from .hazard import land_mask_at
+from .hazard_tables import land_mask_at
 
 __all__ = [
     "nearest_population_year",

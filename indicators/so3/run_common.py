@@ -69,7 +69,7 @@ def so3_trend_table(ctx: Context, indicator: str, table: Any, *, value: str, fil
     Sen's slope, and the reporting period's mean against the baseline's (the edition's baseline and reporting years)."""
     import pandas as pd
 
-    from ..so3.hazard import drought_trends
+    from ..so3.hazard_tables import drought_trends
 
     periods = list(ctx.framework.periods())
     base = next(p for p in periods if p.id == "baseline")

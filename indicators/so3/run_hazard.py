@@ -124,7 +124,8 @@ def _official_denominator(table: Any, official: float, *, dim: str = "year", are
 
 
 def _run_so3_hazard(ctx: Context) -> None:
-    from ..so3.hazard import drought_hazard_classes, drought_zonal_area_table, epoch_most_severe
+    from ..so3.hazard import drought_hazard_classes, epoch_most_severe
+    from ..so3.hazard_tables import drought_zonal_area_table
 
     fw = ctx.framework
     args = fw.binding_arguments("SO3-1.spi")

@@ -161,7 +161,7 @@ def test_geo_store_rasters_shared_written_by_cluster_workers(classes, tmp_path):
 
 
 def test_geo_auto_chunks_bounded_and_same_for_all_dtypes(tmp_path, monkeypatch):
-    import indicators.io as io
+    import indicators.io.rasters as io
 
     monkeypatch.setattr(io, "AUTO_CHUNK_CELLS", 40 * 60)  # 60 rows of 40 cells per chunk at most
     a = write(tmp_path / "a.tif", np.ones((300, 40), np.uint8), nodata=0)

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from indicators.so1.land_cover import land_cover_degradation, nest_land_cover
 from indicators.so1.productivity import clean_lpd, lpd_to_3class
 from indicators.so1.sdg import one_out_all_out, status
-from indicators.so1.soc import _soc_classes_reference, soc_degradation
+from indicators.so1.soc_change import _soc_classes_reference, soc_degradation
 
 SHAPE = (5, 7)
 u8 = arrays(np.uint8, SHAPE, elements=st.integers(0, 255) | st.integers(0, 9))
