@@ -190,3 +190,15 @@ def test_input_name_check_built_in_and_custom_vocabularies():
     assert len(input_name_problems(["values", "valuse"], custom, None, "c.yaml")) == 1
     # an explicit vocabulary is strict
     assert len(input_name_problems(["values", "other"], custom, ["values"], "c.yaml")) == 1
+
+
+def test_python_dash_m_indicators_is_the_same_command_line():
+    """``python -m indicators validate`` runs the CLI (exit 0 on the shipped specs), and a bad
+    argument is the CLI's own exit 2 with usage, not an ImportError for a missing __main__."""
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "indicators", "validate"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "indicators", "no-such-command"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "usage" in bad.stderr.lower()
