@@ -696,10 +696,11 @@ def make_precip() -> xr.Dataset:
     zero_p = np.array([0.03, 0.04, 0.02, 0.01, 0.0, 0.01, 0.06, 0.05, 0.02, 0.01, 0.01, 0.03])
     forced_dry = {(2003, 8), (2022, 7), (2012, 8), (2017, 6), (2007, 4), (1989, 2), (1993, 7)}
     years = np.arange(1981, 2024)
-    # Year-to-year anomalies with a spatial pattern (log factors): a national part, smooth blobs about
-    # 40 km across, a gradient in a random direction, and in the dry years a drought core (DROUGHT_CORES).
+    # Year-to-year anomalies with a spatial pattern (log factors): a national part, smooth blobs some
+    # 60 km across, a gradient in a random direction, and in the dry years a drought core (DROUGHT_CORES)
+    # on top of a drier region as a whole.
     blobs = smooth_field(rng, (len(years), ny, nx), 2.5)
-    xs, ys = (glon - glon.mean()) / 1.0, (glat - glat.mean()) / 1.0  # degrees from the centre
+    xs, ys = glon - glon.mean(), glat - glat.mean()  # degrees from the centre
     values = np.empty((len(years) * 12, ny, nx), dtype="float64")
     for iy, y in enumerate(years):
         y = int(y)
@@ -713,7 +714,7 @@ def make_precip() -> xr.Dataset:
         for m in range(12):
             regional = rng.gamma(4 * shape_k[m], 0.25 / shape_k[m])
             dry_spell = rng.random() < zero_p[m]
-            if (y, m + 1) in forced_dry:  # a dry month, rainless at the year's drought core
+            if (y, m + 1) in forced_dry:  # a dry month: at the dry year's core, or everywhere in 1989 and 1993
                 regional = regional * 0.025 ** (core if y in DROUGHT_CORES else 1.0)
                 dry_spell = True
             elif dry_spell:  # a dry spell around a random place
