@@ -15,7 +15,7 @@ baseline (2000-2015) and the two reporting periods (2016-2019, 2016-2023):
   national yearly population table by sex;
 * a precomputed DVI raster (2018) and DVI factor tables (national and per
   admin unit) for the 13 recommended factors;
-* monthly precipitation 1981-2023 on a 0.25 degree grid (NetCDF), and monthly
+* monthly precipitation 1981-2023 on a 1/8 degree grid (NetCDF), and monthly
   potential evapotranspiration on the same grid and months (for the SPEI).
 
 It deliberately does not import the ``indicators`` package: the sample data
@@ -77,6 +77,21 @@ POP_YEARS = [2000, 2005, 2010, 2015, 2020]
 # The three productivity windows (methodology Part B 2.4).
 LPD_PERIODS = {"baseline": (2000, 2015), "report_1": (2004, 2019), "report_2": (2008, 2023)}
 DRY_YEARS = {2003: 0.66, 2007: 0.68, 2012: 0.70, 2017: 0.64, 2022: 0.58}  # precipitation factor
+# The climate grid (SO3 precipitation and PET): 1/8 degree cells, lon 10.25-12.75 E, lat 44.25-46.25 N
+# (covers the rasters' rectangle with a margin).
+CLIMATE_RES = 0.125
+CLIMATE_WEST, CLIMATE_NORTH = 10.25, 46.25
+CLIMATE_NX, CLIMATE_NY = 20, 16
+# Where each dry year is driest (lon, lat of the core, radii in degrees): the precipitation factor of
+# DRY_YEARS applies in full at the core and fades away from it, so a dry year is a drought in part of
+# the country only.
+DROUGHT_CORES = {
+    2003: (12.35, 44.85, 0.80, 0.60),  # the south-east hills
+    2007: (10.65, 45.45, 0.65, 0.45),  # the west
+    2012: (12.10, 45.50, 0.60, 0.40),  # the east
+    2017: (11.20, 46.00, 0.60, 0.35),  # the Alpine north
+    2022: (11.55, 44.95, 0.95, 0.60),  # the south, widest
+}
 
 FLOAT_NODATA = -9999.0
 COUNTRY = {"name": "Arvelia", "iso3": "XAV"}  # XAA-XZZ are user-assigned ISO 3166 codes
@@ -632,13 +647,41 @@ def population_table(pop, in_country) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------
-# SO3 precipitation (coarse grid, NetCDF)
+# SO3 precipitation (its own, coarser grid, NetCDF)
 # --------------------------------------------------------------------------
+def climate_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Cell-centre longitudes and latitudes (north to south) of the climate grid."""
+    lon = CLIMATE_WEST + (np.arange(CLIMATE_NX) + 0.5) * CLIMATE_RES
+    lat = CLIMATE_NORTH - (np.arange(CLIMATE_NY) + 0.5) * CLIMATE_RES
+    return lon, lat
+
+
+def drought_core_weight(year: int, glon: np.ndarray, glat: np.ndarray) -> np.ndarray:
+    """Where a dry year is dry: 1 at its core, falling off with distance, slightly negative far away.
+
+    The slightly negative rim makes the far side of the country a little wetter than normal, as when a
+    blocking high sends the rain around it; elsewhere (not a dry year) the weight is 0.
+    """
+    if year not in DROUGHT_CORES:
+        return np.zeros_like(glon)
+    lon0, lat0, rlon, rlat = DROUGHT_CORES[year]
+    d2 = ((glon - lon0) / rlon) ** 2 + ((glat - lat0) / rlat) ** 2
+    return 1.3 * np.exp(-d2) - 0.3
+
+
+def smooth_field(rng: np.random.Generator, shape, sigma_cells: float) -> np.ndarray:
+    """Spatially coherent noise on the climate grid, zero mean and unit standard deviation per 2-D slice."""
+    field = ndimage.gaussian_filter(rng.standard_normal(shape), (0,) * (len(shape) - 2) + (sigma_cells,) * 2,
+                                    mode="reflect")
+    axes = (-2, -1)
+    return (field - field.mean(axis=axes, keepdims=True)) / field.std(axis=axes, keepdims=True)
+
+
 def make_precip() -> xr.Dataset:
     rng = np.random.default_rng(20260111)
-    res = 0.25
-    lon = 10.0 + (np.arange(12) + 0.5) * res
-    lat = 46.5 - (np.arange(10) + 0.5) * res
+    res = CLIMATE_RES
+    lon, lat = climate_grid()
+    ny, nx = lat.size, lon.size
     glon, glat = np.meshgrid(lon, lat)
     # Climatology (mm/month): autumn maximum, summer minimum on the plain and coast,
     # wetter uplands with a summer convective peak in the north, drier south-east.
@@ -653,19 +696,31 @@ def make_precip() -> xr.Dataset:
     zero_p = np.array([0.03, 0.04, 0.02, 0.01, 0.0, 0.01, 0.06, 0.05, 0.02, 0.01, 0.01, 0.03])
     forced_dry = {(2003, 8), (2022, 7), (2012, 8), (2017, 6), (2007, 4), (1989, 2), (1993, 7)}
     years = np.arange(1981, 2024)
-    year_field = ndimage.gaussian_filter(rng.standard_normal((len(years), 10, 12)), (0, 2, 2))
-    year_field /= year_field.std()
-    values = np.empty((len(years) * 12, 10, 12), dtype="float64")
+    # Year-to-year anomalies with a spatial pattern (log factors): a national part, smooth blobs some
+    # 60 km across, a gradient in a random direction, and in the dry years a drought core (DROUGHT_CORES)
+    # on top of a drier region as a whole.
+    blobs = smooth_field(rng, (len(years), ny, nx), 2.5)
+    xs, ys = glon - glon.mean(), glat - glat.mean()  # degrees from the centre
+    values = np.empty((len(years) * 12, ny, nx), dtype="float64")
     for iy, y in enumerate(years):
-        yf = DRY_YEARS.get(int(y), float(np.clip(rng.normal(1.0, 0.08), 0.82, 1.25)))
-        yf = yf * (1 + 0.06 * year_field[iy]) * (1 - 0.0015 * max(0, y - 1990))
+        y = int(y)
+        national = float(np.clip(rng.normal(0.0, 0.05), -0.12, 0.12))
+        angle, slope = rng.uniform(0, 2 * np.pi), rng.normal(0.0, 0.12)
+        log_yf = national + 0.09 * blobs[iy] + slope * (np.cos(angle) * xs + np.sin(angle) * ys)
+        if y in DRY_YEARS:
+            log_yf = log_yf + np.log(DRY_YEARS[y]) * drought_core_weight(y, glon, glat) - 0.12
+        yf = np.exp(log_yf) * (1 - 0.0015 * max(0, y - 1990))
+        core = np.clip(drought_core_weight(y, glon, glat), 0.0, 1.0)
         for m in range(12):
-            regional = rng.gamma(shape_k[m], 1.0 / shape_k[m])
-            dry_spell = (int(y), m + 1) in forced_dry or rng.random() < zero_p[m]
-            if dry_spell:
-                regional = 0.04
-            local = rng.gamma(12.0, 1.0 / 12.0, size=(10, 12)) * (1 + 0.2 * ndimage.gaussian_filter(
-                rng.standard_normal((10, 12)), 1.5))
+            regional = rng.gamma(4 * shape_k[m], 0.25 / shape_k[m])
+            dry_spell = rng.random() < zero_p[m]
+            if (y, m + 1) in forced_dry:  # a dry month: at the dry year's core, or everywhere in 1989 and 1993
+                regional = regional * 0.025 ** (core if y in DROUGHT_CORES else 1.0)
+                dry_spell = True
+            elif dry_spell:  # a dry spell around a random place
+                spot_lon, spot_lat = rng.uniform(lon[0], lon[-1]), rng.uniform(lat[-1], lat[0])
+                regional = regional * 0.025 ** np.exp(-((glon - spot_lon) / 1.0) ** 2 - ((glat - spot_lat) / 0.7) ** 2)
+            local = np.exp(0.3 * smooth_field(rng, (ny, nx), 2.5) + 0.1 * smooth_field(rng, (ny, nx), 1.0))
             v = clim[m] * yf * regional * local
             if dry_spell:
                 v[v < 4.0] = 0.0  # a rainless month where the dry spell is strongest
@@ -680,7 +735,7 @@ def make_precip() -> xr.Dataset:
              "crs_wkt": rasterio.crs.CRS.from_epsg(4326).to_wkt(), "spatial_ref": rasterio.crs.CRS.from_epsg(4326).to_wkt(),
              "grid_mapping_name": "latitude_longitude", "semi_major_axis": 6378137.0,
              "inverse_flattening": 298.257223563,
-             "GeoTransform": f"10.0 {res} 0.0 46.5 0.0 {-res}"})},
+             "GeoTransform": f"{CLIMATE_WEST} {res} 0.0 {CLIMATE_NORTH} 0.0 {-res}"})},
         coords={"time": ("time", time, {"standard_name": "time", "long_name": "start of month"}),
                 "lat": ("lat", lat, {"standard_name": "latitude", "units": "degrees_north", "axis": "Y"}),
                 "lon": ("lon", lon, {"standard_name": "longitude", "units": "degrees_east", "axis": "X"})},
@@ -697,8 +752,8 @@ def make_pet(precip: xr.Dataset) -> xr.Dataset:
     A Thornthwaite-like seasonal cycle (about 10 mm in winter, 140 mm in July on the plain,
     about 800 mm a year), lower in the Alpine north, higher in the dry south-east and on the
     coast; hot, dry summers where the precipitation has its forced dry months and in the dry
-    years, a slight warming trend and smooth year-to-year noise.  Its own seed: the other files
-    do not change when it is added.
+    years, most at each dry year's drought core (DROUGHT_CORES), a slight warming trend and
+    smooth year-to-year noise.  Its own seed: the other files do not change when it is added.
     """
     rng = np.random.default_rng(20260114)
     lon, lat = precip["lon"].values, precip["lat"].values
@@ -712,12 +767,14 @@ def make_pet(precip: xr.Dataset) -> xr.Dataset:
     hot = {(2003, 6), (2003, 7), (2003, 8), (2022, 6), (2022, 7), (2012, 7), (2012, 8), (2017, 6), (2017, 7), (2007, 4)}
     values = np.empty((len(years) * 12, len(lat), len(lon)), dtype="float64")
     for iy, y in enumerate(years):
-        yf = (1.0 + 0.0012 * (y - 1981)) * float(np.clip(rng.normal(1.0, 0.035), 0.92, 1.08))
-        if int(y) in DRY_YEARS:
-            yf *= 1.05
+        core = np.clip(drought_core_weight(int(y), glon, glat), 0.0, 1.0)
+        yf = (1.0 + 0.0012 * (y - 1981)) * float(np.clip(rng.normal(1.0, 0.035), 0.92, 1.08)) * (1 + 0.06 * core)
         for m in range(12):
-            local = 1 + 0.03 * ndimage.gaussian_filter(rng.standard_normal((len(lat), len(lon))), 1.5)
-            heat = 1.18 if (int(y), m + 1) in hot else float(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12))
+            local = 1 + 0.03 * smooth_field(rng, (len(lat), len(lon)), 1.5)
+            if (int(y), m + 1) in hot:
+                heat = 1.06 + 0.16 * core
+            else:
+                heat = float(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12))
             values[iy * 12 + m] = clim[m] * yf * heat * local
     values = np.round(np.maximum(values, 0.0), 1).astype("float32")
     da = precip["precip"]
@@ -874,7 +931,7 @@ def generate(out: Path) -> list[Path]:
     p.parent.mkdir(parents=True, exist_ok=True)
     ds = make_precip()
     enc = {"precip": {"zlib": True, "complevel": 6, "shuffle": True, "_FillValue": np.float32(FLOAT_NODATA),
-                      "chunksizes": (516, 10, 12)},
+                      "chunksizes": (516, CLIMATE_NY, CLIMATE_NX)},
            "time": {"units": "days since 1981-01-01 00:00:00", "calendar": "standard", "dtype": "int32"},
            "lat": {"_FillValue": None}, "lon": {"_FillValue": None}}
     if p.exists():

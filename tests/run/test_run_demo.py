@@ -507,3 +507,19 @@ def test_demo_one_national_land_area_and_units_add_up(demo):
         for cls in ("degraded", "stable", "improved"):
             # the CSVs hold 6 decimals: the sum of n rounded rows is within n * 5e-7 of the exact sum
             assert per_unit[f"{cls}_km2"].sum() == pytest.approx(national[cls], abs=len(per_unit) * 5e-7 + 1e-6), (period, cls)
+
+
+def test_demo_drought_has_a_spatial_pattern(demo):
+    """Issue 12 item 9, read from the written tables: the sample climate gives drought a spatial pattern, so the
+    national share of land in drought is partial in most years (dry years included) and the units differ."""
+    t2 = pd.read_csv(demo / "SO3-1" / "SO3-1.T2.csv").set_index("year")["percent_of_land"]
+    partial = t2[(t2 > 5) & (t2 < 95)]
+    assert len(partial) >= 12, t2.round(1).to_dict()
+    assert len(set(partial.index) & {2003, 2007, 2012, 2017, 2022}) >= 4, t2.round(1).to_dict()
+    units = pd.read_csv(demo / "SO3-1" / "SO3-1.units.csv")
+    anyd = units[units["kind"] == "any_drought"].pivot(index="year", columns="unit", values="percent_of_land")
+    assert ((anyd.min(axis=1) < 10) & (anyd.max(axis=1) > 90)).sum() >= 2, anyd.round(0)
+    # the most extensive class differs between units in some year
+    cls = units[units["kind"] == "class"]
+    top = cls.loc[cls.groupby(["year", "unit"])["area_km2"].idxmax()].pivot(index="year", columns="unit", values="class")
+    assert (top.nunique(axis=1) >= 3).any(), top

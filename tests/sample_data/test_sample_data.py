@@ -203,12 +203,21 @@ def test_sample_data_precipitation_months_zeros_and_crs():
         assert (t[0].year, t[0].month, t[-1].year, t[-1].month) == (1981, 1, 2023, 12)
         assert (t.to_period("M") == pd.period_range("1981-01", "2023-12", freq="M")).all()
         assert p.rio.crs.to_epsg() == 4326
-        assert abs(p.rio.resolution()[0]) == pytest.approx(0.25)
+        # a grid fine enough for a spatial pattern inside the country (about 200 x 150 km), covering the rasters
+        assert abs(p.rio.resolution()[0]) <= 0.125 and abs(p.rio.resolution()[1]) <= 0.125
+        left, bottom, right, top = p.rio.bounds()
+        assert left <= 10.3 and right >= 12.7 and bottom <= 44.4 and top >= 46.2
         assert bool((p == 0).any()) and float(p.min()) == 0.0 and not bool(p.isnull().any())
-        annual = p.groupby("time.year").sum().mean(["lat", "lon"]).to_series()
+        totals = p.groupby("time.year").sum()
+    annual = totals.mean(["lat", "lon"]).to_series()
     assert 600 < annual.mean() < 1500
-    driest = set(annual.sort_values().index[:7])
-    assert {2003, 2012, 2022} <= driest
+    # the dry years (README): at its drought core each is the driest year of the series; over the whole
+    # rectangle most of them are among the driest, though each is dry in part of the country only
+    cores = _load_script().DROUGHT_CORES
+    for year, (lon, lat, _, _) in cores.items():
+        at_core = totals.sel(lon=lon, lat=lat, method="nearest").to_series()
+        assert at_core.idxmin() == year, (year, at_core.sort_values().index[:3].tolist())
+    assert len(set(cores) & set(annual.sort_values().index[:10])) >= 3
 
 
 def test_sample_data_pet_matches_precipitation_grid_and_is_seasonal():
@@ -231,6 +240,61 @@ def test_sample_data_pet_matches_precipitation_grid_and_is_seasonal():
     assert 500 < annual.mean() < 1200
     deficit = (precip.groupby("time.year").sum() - pet.groupby("time.year").sum()).mean(["lat", "lon"]).to_series()
     assert {2003, 2012, 2022} <= set(deficit.sort_values().index[:5])
+
+
+def _land_in_drought_by_unit() -> pd.DataFrame:
+    """Percent of each admin unit and of the country in drought (December SPI-12 <= 0, D6), per year 2000-2023.
+
+    The SPI comes from the public function with the specs' SO3-1 arguments; each pixel of the common 1/120 degree
+    grid whose centre is inside a unit takes the drought status of the climate cell it falls in (nearest), weighted
+    by cos(latitude) (pixel area).  Water is counted as land here (the lake is < 1 % of the country)."""
+    import geopandas as gpd
+    import xarray as xr
+    from rasterio.features import rasterize
+
+    import indicators
+    from indicators.so3.hazard import annual_spi
+
+    fw = indicators.load_framework()
+    args = fw.binding_arguments("SO3-1.spi")
+    with xr.open_dataset(SAMPLE / "climate" / "precip_monthly.nc") as ds:
+        precip = ds["precip"].load()
+    spi = annual_spi(indicators.spi(precip, **args, units="mm/month"), month=args["month"]).sel(year=slice(2000, 2023))
+    ref = SAMPLE / "land_cover" / "esa_cci_lc_2000.tif"
+    units = gpd.read_file(SAMPLE / "vectors" / "admin_units.gpkg")
+    with rasterio.open(ref) as src:
+        label = rasterize([(g, i + 1) for i, g in enumerate(units.geometry)], out_shape=(src.height, src.width),
+                          transform=src.transform, fill=0, dtype="int32")
+        rows, cols = np.indices((src.height, src.width))
+        xs, ys = rasterio.transform.xy(src.transform, rows.ravel(), cols.ravel())
+    lon, lat = np.asarray(xs).reshape(label.shape), np.asarray(ys).reshape(label.shape)
+    ix = np.abs(lon[..., None] - precip["lon"].values).argmin(-1)
+    iy = np.abs(lat[..., None] - precip["lat"].values).argmin(-1)
+    weight = np.cos(np.radians(lat))
+    rows = []
+    for year in spi["year"].values:
+        dry = spi.sel(year=year).transpose("lat", "lon").values[iy, ix] <= 0
+        row = {"year": int(year), "country": 100 * weight[(label > 0) & dry].sum() / weight[label > 0].sum()}
+        for i, uid in enumerate(units["unit_id"], start=1):
+            row[uid] = 100 * weight[(label == i) & dry].sum() / weight[label == i].sum()
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("year")
+
+
+def test_sample_data_drought_has_a_spatial_pattern():
+    """Issue 12 item 9: drought covers part of the country in many years, dry years included, and differs between
+    admin units (the climate grid and the drought cores of make_sample_data.py), so the SO3 maps show a pattern."""
+    share = _land_in_drought_by_unit()
+    partial = (share["country"] > 5) & (share["country"] < 95)
+    assert partial.sum() >= 12, share["country"].round(1).to_dict()
+    dry_years = list(_load_script().DROUGHT_CORES)
+    assert partial[dry_years].sum() >= 4, share.loc[dry_years, "country"].round(1).to_dict()
+    by_unit = share.drop(columns="country")
+    # a gradient across units: in several years one unit is almost free of drought while another is almost all in it
+    contrast = (by_unit.min(axis=1) < 10) & (by_unit.max(axis=1) > 90)
+    assert contrast.sum() >= 2, by_unit.round(0)
+    # and every unit has years in drought and years without most of it
+    assert ((by_unit > 50).sum() >= 5).all() and ((by_unit < 50).sum() >= 5).all()
 
 
 def test_sample_data_dvi_factor_tables():
