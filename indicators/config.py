@@ -44,7 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import IndicatorsError, InputError, SpecError
-from .specs.model import canonical_code
+from .specs.base_model import canonical_code
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".nc", ".nc4", ".vrt", ".img", ".grib", ".zarr")
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml")

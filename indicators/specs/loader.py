@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import ITEM_SECTIONS, PARAMETER_BLOCKS, Framework, canonical_code
+from .base_model import canonical_code
+from .model import ITEM_SECTIONS, Framework
+from .parameter_model import PARAMETER_BLOCKS
 from .problems import Problem, SpecReadError, format_path
 
 BASE_KINDS = ("framework", "objective", "legends")

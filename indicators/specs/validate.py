@@ -22,14 +22,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .loader import BASE_KINDS, Document, Merged, collect_files, merge, read_document, specs_dir
-from .model import (
-    PARAMETER_BLOCKS,
-    QUANTITY_UNITS,
-    Framework,
-    SpecFile,
-    factor_symbol_ok,
-    field_ref_kind,
-)
+from .base_model import field_ref_kind
+from .indicator_model import QUANTITY_UNITS
+from .legend_model import factor_symbol_ok
+from .model import Framework, SpecFile
+from .parameter_model import PARAMETER_BLOCKS
 from .problems import Problem, format_path
 
 # ------------------------------------------------------------------------------------------
