@@ -9,6 +9,7 @@ from pydantic import Field
 from .base_model import EditionId, Identifier, Strict, Year, YearRange
 from .table_model import TableDeclaration
 
+
 class LandCoverYears(Strict):
     initial: Year
     final: Year

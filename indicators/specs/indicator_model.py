@@ -21,6 +21,7 @@ from .base_model import (
 )
 from .table_model import TableDeclaration
 
+
 # --------------------------------------------------------------------------------------------
 # framework metadata (decision 7/COP.13; decision 11/COP.14 and its annex)
 

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field
 from ..errors import UnknownNameError
 from .base_model import Evidence, Identifier, LegendRef, Strict
 
+
 class LegendClass(Strict):
     code: int
     name: str

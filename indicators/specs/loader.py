@@ -379,7 +379,8 @@ def load_framework(
         With one line per problem (file:line: field: problem; fix).
     """
     from ..errors import SpecError
-    from .validate import check_merged, schema_problems
+    from .checks.schema import schema_problems
+    from .validate import check_merged
 
     docs = read_directory(specs)
     base = [d for d in docs if d.kind in BASE_KINDS]

@@ -65,6 +65,7 @@ from .parameter_model import (
     TrajectoryParams,
 )
 
+
 # --------------------------------------------------------------------------------------------
 # profiles and overlays
 

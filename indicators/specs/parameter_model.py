@@ -20,6 +20,7 @@ from .base_model import (
     YearRange,
 )
 
+
 class Block(Strict):
     source: str = Field(description="decision or section the values come from")
     note: str | None = None
