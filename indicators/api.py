@@ -135,7 +135,7 @@ def compute(
         The rasters are not on one grid.
     """
     from .specs.loader import load_framework
-    from .specs.model import canonical_code
+    from .specs.base_model import canonical_code
 
     if not isinstance(indicator, str) or not indicator.strip():
         raise ArgumentError(f"indicator {indicator!r}: give an indicator code such as 'SO1-4' or a metric id")

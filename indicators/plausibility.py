@@ -286,7 +286,7 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
         line = (f"{label}: {finding.outside} cell(s) of {src} are not plausible ({expected}); the first at {where} "
                 f"is {shown}")
         if rule.on_violation == "refuse":
-            from .config import SCALED_INPUTS
+            from .config.schema import SCALED_INPUTS
 
             scaled = label.split(".", 1)[-1].split("[", 1)[0] in SCALED_INPUTS
             raise InputError(line + "; correct the file, its units or its nodata"
@@ -396,7 +396,7 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
     Each file is checked on its own, so both name the same file, pixel and value.  Returns warning lines;
     raises InputError on a refusal.
     """
-    from .config import input_files
+    from .config.paths import input_files
     from .io import open_raster
 
     lines: list[str] = []

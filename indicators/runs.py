@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-    from .config import LoadedConfig, RunConfig
+    from .config.loading import LoadedConfig
+    from .config.schema import RunConfig
     from .engine import Prepared
     from .report.model import RunResult
 
@@ -35,7 +36,8 @@ __all__ = ["Run", "run"]
 
 def _loaded(config: Any, *, edition: str | None, profile: str | None, overlay: str | os.PathLike | None) -> LoadedConfig:
     """A validated configuration from a path, a mapping, a RunConfig or a LoadedConfig, with the overrides applied."""
-    from .config import LoadedConfig, RunConfig, config_from_mapping, load_config
+    from .config.loading import LoadedConfig, config_from_mapping, load_config
+    from .config.schema import RunConfig
 
     if isinstance(config, LoadedConfig):
         loaded = config
@@ -52,7 +54,7 @@ def _loaded(config: Any, *, edition: str | None, profile: str | None, overlay: s
     changes = {k: v for k, v in (("edition", edition), ("profile", profile),
                                  ("overlay", None if overlay is None else str(overlay))) if v is not None}
     if changes:
-        from .config import config_from_mapping as validate
+        from .config.loading import config_from_mapping as validate
 
         data = loaded.config.model_dump(mode="json", exclude_none=True)
         data.update(changes)
@@ -186,7 +188,7 @@ class Run:
         """Write rasters, tables, report.html, run-config.yaml and provenance.json into *out_dir*, atomically
         (complete or not at all), exactly as ``indicators run -o out_dir``.  Refused (nothing written) when
         *out_dir* is, contains or lies among the inputs, or exists and is not empty without *overwrite*."""
-        from .config import input_locations, resolved_config_text
+        from .config.paths import input_locations, resolved_config_text
         from .engine import write_run
         from .report.atomic import check_output_dir, check_output_location
 

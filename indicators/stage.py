@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import GRID_INPUTS, InputKind, InputSpec, LoadedConfig, input_files
+from .config.loading import LoadedConfig
+from .config.paths import input_files
+from .config.schema import GRID_INPUTS, InputKind, InputSpec
 from .errors import IndicatorsError, InputError
 from .progress import Progress
 from .report.model import Chart, Choice, RasterOutput, RunResult

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .config import LoadedConfig, input_files
+from .config.loading import LoadedConfig
+from .config.paths import input_files
 from .errors import IndicatorsError, InputError
 from .report.model import Chart
 from .report.tables import Table

@@ -55,7 +55,7 @@ def _html(names, verdict, agreement, tables) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from .comparison import compare_outputs, land_cover_7class_of, land_cover_agreement, verdict_table
-    from ..config import load_config
+    from ..config.loading import load_config
     from ..io import read_polygons
     from ..report.atomic import atomic_output_dir, check_output_dir
     from ..engine import prepare, run_to_directory

@@ -69,7 +69,7 @@ def compare_outputs(out_a: Path, out_b: Path) -> dict[str, pd.DataFrame]:
 
 def land_cover_7class_of(loaded: Any) -> xr.DataArray:
     """The configuration's land cover nested into the 7 UNCCD classes (year, y, x), lazily (its own legend/nesting)."""
-    from ..config import input_files
+    from ..config.paths import input_files
     from ..io import open_raster
     from ..engine.executing import load_run_framework
     from ..so1.land_cover import nest_land_cover

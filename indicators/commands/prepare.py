@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from ..config import load_config
+    from ..config.loading import load_config
     from ..datasets.prepare import dataset_summary, parse_input_argument, prepare_country
     from ..datasets.readers import open_dataset
     from ..errors import InputError

@@ -61,7 +61,7 @@ def summary(result, out: str | Path) -> str:
 
 
 def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
-    from ..config import input_locations
+    from ..config.paths import input_locations
     from ..errors import InputError
     from ..engine import prepare
     from ..runs import run as run_config
@@ -98,7 +98,7 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import load_config
+    from ..config.loading import load_config
 
     loaded = load_config(args.config)
     header = (f"Run configuration used for this output (from {args.config}), with absolute paths.\n"

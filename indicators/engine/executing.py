@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import LoadedConfig, Problems, check_inputs, parameter_overrides
+from ..config.checks import Problems, check_inputs
+from ..config.loading import LoadedConfig, parameter_overrides
 from ..plausibility import CHECK_BLOCKS, InputWarning, check_input_rasters
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
@@ -104,7 +105,7 @@ def data_skips(p: Plan, loaded: LoadedConfig, fw: Any) -> None:
 def input_vocabulary(stages: Sequence[Stage]) -> set[str] | None:
     """Every input name the stages may read, plus the inputs recorded but not read (config.RECORDED_INPUTS);
     None when a stage does not declare its inputs (then only near-misses of the built-in names are flagged)."""
-    from ..config import RECORDED_INPUTS
+    from ..config.schema import RECORDED_INPUTS
 
     if not stages or not all(s.inputs for s in stages):
         return None

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import input_files
+from ..config.paths import input_files
 from ..errors import ComputeError
 from ..report.model import RunResult
 from .executing import Prepared, default_specs_dir

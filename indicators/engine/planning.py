@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import LoadedConfig, Problems, Requirement
+from ..config.checks import Problems, Requirement
+from ..config.loading import LoadedConfig
 from ..errors import SpecError
 from ..report.model import Skipped
 from ..stage import Need, Stage, module_missing

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..config import LoadedConfig
+from ..config.loading import LoadedConfig
 from ..errors import IndicatorsError, InputError
 from ..report.model import RunResult
 from ..stage import Stage

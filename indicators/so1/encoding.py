@@ -82,7 +82,7 @@ def meaning_code(value: Any, *, where: str = "parameter") -> int:
 def as_plain(obj: Any) -> Any:
     """The plain-data form of a spec item, the same form the YAML has; anything else unchanged.
 
-    A typed spec object (:class:`~indicators.specs.model.Nesting`, ``Matrix``,
+    A typed spec object (:class:`~indicators.specs.legend_model.Nesting`, ``Matrix``,
     ``LookupTable``, … — any pydantic model) is dumped with ``mode="json"`` and
     ``by_alias=True`` (a matrix row's ``from``), so every SO1 function taking a
     table accepts ``fw.matrix(id)`` as well as its dump.  Optional fields left

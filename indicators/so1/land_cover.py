@@ -47,7 +47,7 @@ def _code(value: Any, where: str, low: int = 1, high: int = 255) -> int:
 def nesting_mapping(nesting: Any) -> tuple[dict[int, list[int]], dict[int, int]]:
     """Parse a nesting into ``({parent: [children]}, {child: parent})``, refusing malformed ones.
 
-    *nesting* is a :class:`~indicators.specs.model.Nesting`, its dump (``{"groups": [...]}``), a list of
+    *nesting* is a :class:`~indicators.specs.legend_model.Nesting`, its dump (``{"groups": [...]}``), a list of
     ``{parent: code, children: [codes]}`` groups or a mapping ``{parent: [children]}``.  Every error is a
     :class:`~indicators.errors.SpecError` naming the argument, the value and the fix.
     """

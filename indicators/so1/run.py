@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import InputSpec, LoadedConfig
+from ..config.loading import LoadedConfig
+from ..config.schema import InputSpec
 from ..errors import InputError
 from ..report.model import RasterOutput
 from ..report.tables import Table

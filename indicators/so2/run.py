@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..config import InputSpec
+from ..config.schema import InputSpec
 from ..errors import IndicatorsError, InputError
 from ..report.model import Chart
 from ..report.tables import Table

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import InputSpec, LoadedConfig, input_files
+from ..config.loading import LoadedConfig
+from ..config.paths import input_files
+from ..config.schema import InputSpec
 from ..country_profile import add_population_profile
 from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import InputSpec, LoadedConfig, input_files
+from ..config.loading import LoadedConfig
+from ..config.paths import input_files
+from ..config.schema import InputSpec
 from ..errors import IndicatorsError
 from ..specs.loader import specs_dir
 from ..stage import Context, Need, module_missing
@@ -80,7 +82,7 @@ def _spi_where(loaded: LoadedConfig) -> str:
 def _same_grid_problem(loaded: LoadedConfig, a: str, b: str) -> str | None:
     """A problem line when single-file raster inputs *a* and *b* are not on one grid (None when they are, or
     when a file cannot be read: check_inputs reports that)."""
-    from ..config import _raster_header
+    from ..config.headers import raster_header
 
     heads = []
     for name in (a, b):
@@ -89,7 +91,7 @@ def _same_grid_problem(loaded: LoadedConfig, a: str, b: str) -> str | None:
         if len(files) != 1:
             return None
         try:
-            heads.append(_raster_header(next(iter(files.values())), spec.variable))
+            heads.append(raster_header(next(iter(files.values())), spec.variable))
         except Exception:  # unreadable: reported by check_inputs
             return None
     ha, hb = heads

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import InputSpec
+from ..config.schema import InputSpec
 from ..errors import IndicatorsError
 from ..stage import Context, Need, Stage
 from ..stage_helpers import read_all_fields

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import InputSpec, LoadedConfig, input_files
+from ..config.loading import LoadedConfig
+from ..config.paths import input_files
+from ..config.schema import InputSpec
 from ..errors import IndicatorsError
 from ..report.model import Chart
 from ..stage import Context, Need, Stage

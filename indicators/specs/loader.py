@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import ITEM_SECTIONS, PARAMETER_BLOCKS, Framework, canonical_code
+from .base_model import canonical_code
+from .model import ITEM_SECTIONS, Framework
+from .parameter_model import PARAMETER_BLOCKS
 from .problems import Problem, SpecReadError, format_path
 
 BASE_KINDS = ("framework", "objective", "legends")
@@ -377,7 +379,8 @@ def load_framework(
         With one line per problem (file:line: field: problem; fix).
     """
     from ..errors import SpecError
-    from .validate import check_merged, schema_problems
+    from .checks.schema import schema_problems
+    from .validate import check_merged
 
     docs = read_directory(specs)
     base = [d for d in docs if d.kind in BASE_KINDS]

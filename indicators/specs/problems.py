@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,3 +53,14 @@ class Problem:
             "rule": self.rule,
             "severity": self.severity,
         }
+
+
+def dedupe(problems: Iterable[Problem]) -> list[Problem]:
+    seen: set[tuple] = set()
+    out = []
+    for p in problems:
+        key = (p.file, p.line, p.path, p.problem)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

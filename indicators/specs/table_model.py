@@ -7,7 +7,7 @@ to the table it writes (``indicators.run(...).tables[id].attrs["declaration"]``)
 ``units[column]``, else none for a ``labels`` column, else ``value_unit`` (the unit of the columns named after
 classes or years, which the legend and the periods decide).
 
-Only pydantic and the standard library are imported here (as :mod:`indicators.specs.model`).
+Only pydantic and the standard library are imported here (as in the other spec models, :mod:`indicators.specs.model`).
 """
 
 from __future__ import annotations

@@ -110,6 +110,11 @@ def finish(table: pd.DataFrame, *, units: Mapping[str, str], prov: Mapping[str, 
     return table
 
 
-def canonical_code(text: str) -> str:
-    """Canonical indicator code (D1): 'SO 5-1' / 'so5-1' → 'SO5-1', 'SO 5-5.1' → 'SO5-5.1'."""
-    return "".join(str(text).split()).upper()
+def canonical_code(text: object) -> str:
+    """Canonical indicator code (D1) of a table cell, whatever its type: 'SO 5-1' / 'so5-1' → 'SO5-1'.
+
+    The spelling rule has one home, :func:`indicators.specs.base_model.canonical_code`; a cell read from
+    a user's table may be a number, so it is turned into text first."""
+    from ..specs.base_model import canonical_code as spec_canonical_code
+
+    return spec_canonical_code(str(text))

@@ -2,7 +2,7 @@
 
 Parsed from the source (ast), every import statement including those inside functions:
 
-* ``indicators`` (the package's lazy front), ``indicators.cli``, ``indicators.commands`` and the Python front
+* ``indicators`` (the package's lazy front), ``indicators.cli`` (and ``python -m indicators``), ``indicators.commands`` and the Python front
   (``indicators.api``: ``compute``; ``indicators.runs``: ``run``; ``indicators.accessor``: ``da.unccd``) — the entry points;
 * ``indicators.engine`` — plans, executes and writes a run; knows no indicator by name (it finds the
   stages through each indicator's ``run`` binding in the specs, by import at plan time); beside it
@@ -38,7 +38,7 @@ def layer(module: str) -> int:
     parts = module.split(".")
     if parts[0] != "indicators":
         raise ValueError(module)
-    if len(parts) == 1 or parts[1] in ("cli", "commands", "api", "runs", "accessor"):
+    if len(parts) == 1 or parts[1] in ("__main__", "cli", "commands", "api", "runs", "accessor"):
         return 4
     if parts[1] in ("engine", "datasets"):
         return 3

@@ -129,7 +129,7 @@ REFUSED = [(index, field, value) for index, fields in SPI_SUPPORTED.items() for 
 
 
 def test_every_unimplemented_value_of_the_spec_is_listed():
-    # the values the spec schema allows (indicators.specs.model.SpiParams) that this version does not compute
+    # the values the spec schema allows (indicators.specs.parameter_model.SpiParams) that this version does not compute
     assert sorted(REFUSED) == sorted([
         ("spi", "distribution", "pearson3"), ("spi", "fit", "lmoments"),
         ("spei", "distribution", "pearson3"), ("spei", "fit", "mle"), ("spei", "fit", "lmoments"),

@@ -1,0 +1,85 @@
+"""Where a run configuration's files are: each input's files, the configuration with absolute paths, and
+what an output directory must keep clear of."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from .loading import LoadedConfig
+from .schema import InputSpec
+
+
+def input_files(loaded: LoadedConfig, name: str, spec: InputSpec) -> dict[str, Path]:
+    """The file of each year/period key of an input (``{"": path}`` for a single file)."""
+    if isinstance(spec.path, Mapping):
+        return {k: loaded.resolve(p) for k, p in spec.path.items()}
+    if "{year}" in spec.path:
+        return {str(y): loaded.resolve(spec.path.replace("{year}", str(y))) for y in (spec.years or [])}
+    return {"": loaded.resolve(spec.path)}
+
+
+def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:
+    """YAML text of the configuration with every path made absolute (re-runnable from anywhere).
+
+    Written as ``run-config.yaml`` beside a run's outputs: the record of what
+    ran, and a template for a country's own configuration.
+    """
+    cfg = loaded.config
+    data = cfg.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    country = data["country"]
+    country["boundary"] = str(loaded.resolve(cfg.country.boundary))
+    if cfg.country.admin_units:
+        country["admin_units"]["path"] = str(loaded.resolve(cfg.country.admin_units.path))
+    for key in ("overlay", "specs"):
+        value = getattr(cfg, key)
+        if value and (key == "specs" or Path(value).suffix.lower() in (".yaml", ".yml")):
+            data[key] = str(loaded.resolve(value))
+    for name, spec in cfg.inputs.items():
+        entry = data["inputs"][name]
+        if isinstance(spec.path, Mapping):
+            entry["path"] = {k: str(loaded.resolve(p)) for k, p in spec.path.items()}
+        else:
+            entry["path"] = str(loaded.resolve(spec.path))
+        if spec.years and len(spec.years) > 2 and spec.years == list(range(spec.years[0], spec.years[-1] + 1)):
+            entry["years"] = f"{spec.years[0]}-{spec.years[-1]}"
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()] if header else []
+    return ("\n".join(lines) + "\n" if lines else "") + body
+
+
+def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
+    """What an output directory must keep clear of: ``(label, path, inside)`` for
+    :func:`indicators.report.atomic.check_output_location`.
+
+    Every input file (boundary, admin units, each input's files), the overlay, the
+    specs directory and the configuration file, which the output may neither be,
+    contain nor lie inside; the configuration's folder when inputs live in it, the
+    current and the home directory, which the output may neither be nor contain.
+    """
+    from ..specs.loader import specs_dir
+
+    cfg = loaded.config
+    out: list[tuple[str, Path, bool]] = [("the country boundary", loaded.resolve(cfg.country.boundary), True)]
+    if cfg.country.admin_units:
+        out.append(("the admin units", loaded.resolve(cfg.country.admin_units.path), True))
+    for name, spec in cfg.inputs.items():
+        for key, p in input_files(loaded, name, spec).items():
+            out.append((f"input {name}{'[' + key + ']' if key else ''}", p, True))
+    if cfg.overlay and Path(cfg.overlay).suffix.lower() in (".yaml", ".yml"):
+        out.append(("the overlay", loaded.resolve(cfg.overlay), True))
+    out.append(("the specs directory", loaded.resolve(cfg.specs) if cfg.specs else specs_dir(), True))
+    out = [entry for entry in out if isinstance(entry[1], Path)]  # an input at a URL is beyond a local output's reach
+    if loaded.path is not None:
+        config_file = loaded.path.resolve()
+        out.append(("the run configuration", config_file, True))
+        folder = config_file.parent
+        if any(p.resolve().is_relative_to(folder) for label, p, _ in out[:-2] if label != "the specs directory"):
+            # be or contain it, not lie inside it: results/ beside the configuration is the usual layout, and an
+            # output that is or contains any input is refused above
+            out.append(("the configuration's folder (inputs live there)", folder, False))
+    out.append(("the current directory", Path.cwd(), False))
+    out.append(("the home directory", Path.home(), False))
+    return out

@@ -1,0 +1,101 @@
+"""Checks of the run and compute bindings: the named stage or function imports and fits (rule ``binding``).
+
+A compute function that does not exist yet is a *planned* finding when the metric says ``status: planned``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+from ..model import Framework
+from ..parameter_model import PARAMETER_BLOCKS
+from .context import CheckContext
+
+
+def resolve_function(spec: str) -> tuple[Callable[..., Any] | None, str | None]:
+    module_name, _, func_name = spec.partition(":")
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            return None, f"module {module_name} does not exist yet"
+        raise
+    func = getattr(module, func_name, None)
+    if func is None:
+        return None, f"{module_name} has no function {func_name} yet"
+    return func, None
+
+
+def _names_existing_parameter(fw: Framework, ref: str) -> bool:
+    kind, _, rest = ref.partition(":")
+    block, _, name = rest.partition(".")
+    return kind == "parameters" and block in PARAMETER_BLOCKS and getattr(fw.blocks, block) is not None and name in type(getattr(fw.blocks, block)).model_fields
+
+
+def check_run_binding(ctx: CheckContext, i: int, ind: Any) -> None:
+    """An indicator's ``run`` names a stage (``module:NAME``) that exists and computes the indicator."""
+    if ind.run is None:
+        return
+    loc = ("indicators", i, "run")
+    try:
+        stage, why = resolve_function(ind.run)
+    except Exception as exc:  # an import that fails for another reason is the code's problem, not the spec's
+        ctx.add(loc, f"importing {ind.run} failed ({type(exc).__name__}: {exc})", "fix the module so that it imports", "binding")
+        return
+    if stage is None:
+        ctx.add(loc, (why or "").replace("has no function", "has no stage"),
+                "name a Stage defined in the module (package.module:NAME)", "binding")
+        return
+    codes = getattr(stage, "indicators", None)
+    if not isinstance(codes, tuple) or not callable(getattr(stage, "run", None)):
+        ctx.add(loc, f"{ind.run} is a {type(stage).__name__}, not a stage", "name a Stage (indicators.stage.Stage)", "binding")
+    elif ind.code not in codes:
+        ctx.add(loc, f"stage {ind.run} computes {', '.join(codes)}, not {ind.code}",
+                "bind the indicator to the stage that computes it", "binding")
+
+
+def check_bindings(ctx: CheckContext) -> None:
+    fw = ctx.fw
+    for i, ind in enumerate(fw.indicators):
+        check_run_binding(ctx, i, ind)
+        for j, m in enumerate(ind.metrics):
+            if m.compute is None:
+                continue
+            loc = ("indicators", i, "metrics", j, "compute")
+            for name, ref in m.compute.arguments.items():
+                try:
+                    fw.resolve(ref)
+                except (KeyError, AttributeError) as exc:
+                    if _names_existing_parameter(fw, ref):
+                        continue  # the field exists but its value is a bad reference: reported on the field itself
+                    ctx.add(loc + ("arguments", name), f"reference {ref!r} does not resolve ({str(exc).strip(chr(34))})",
+                            "use matrix:<id>, legend:<id>, classification:<id>, lookup_table:<id>, factor_set:<id>, nesting:<id>, parameters:<block>[.<field>] or edition:<field>",
+                            "binding")
+            try:
+                func, why = resolve_function(m.compute.function)
+            except Exception as exc:  # an import that fails for another reason is the code's problem, not the spec's
+                ctx.add(loc + ("function",), f"importing {m.compute.function} failed ({type(exc).__name__}: {exc})", "fix the module so that it imports", "binding")
+                continue
+            if func is None:
+                if m.status == "planned":
+                    ctx.add(loc + ("function",), f"{why} (metric marked 'status: planned')",
+                            "write the function, or leave the metric planned (validate --strict refuses it)", "binding", "planned")
+                else:
+                    ctx.add(loc + ("function",), why or f"{m.compute.function} does not exist",
+                            "correct the module:function name, or mark the metric 'status: planned'", "binding")
+                continue
+            try:
+                sig = inspect.signature(func)
+            except (TypeError, ValueError):
+                continue
+            params = sig.parameters
+            var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+            accepted = {n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+            for name in [*m.compute.inputs, *m.compute.arguments]:
+                if name not in accepted and not var_kw:
+                    ctx.add(loc + (("inputs",) if name in m.compute.inputs else ("arguments", name)),
+                            f"{m.compute.function}{sig} has no parameter {name!r}",
+                            f"rename the input to one of ({', '.join(accepted)}) or add '{name}' to the function", "binding")
