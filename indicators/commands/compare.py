@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import html
 import sys
 from pathlib import Path
+
+from ..report.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 EPILOG = """\
 examples:
@@ -14,9 +15,13 @@ examples:
 
 OUT holds A/ and B/ (each a complete run), and comparison/: every table both runs wrote with A, B, B-A and
 B-A % per figure, land_cover_crosstab.csv (km2 per class A x class B per year, inside the boundary),
-land_cover_agreement.csv (overall and per-class agreement, national and per admin unit), verdict.csv (one
-line per indicator) and comparison.html. The verdicts screen; the decision to validate, replace or reject
-the default data (decision 11/COP.14) rests with the country.
+land_cover_agreement.csv (overall and per-class agreement, national and per admin unit), sdg_crosstab.csv
+(km2 per SDG 15.3.1 status of A x status of B per period, on the land of A or B), verdict.csv (one line per
+indicator), maps/ (land_cover_agreement_<year>.tif: 1 same class, 0 different, 255 no data;
+sdg_cross_classification_<period>.tif: A x B status, 1-9, 0 no data; COGs with class names and QGIS styles,
+and a PNG of each) and comparison.html (verdicts, agreement tables and maps, differences per table; offline).
+The verdicts screen; the decision to validate, replace or reject the default data (decision 11/COP.14) rests
+with the country.
 
 exit status: 0 done; 2 a problem with a configuration, an input or the output location (nothing written).
 """
@@ -35,40 +40,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="largest relative difference of a 'review' indicator (default 20)")
     parser.add_argument("--lc-agreement", type=float, default=80.0, metavar="PCT",
                         help="smallest land-cover agreement of a 'consistent' land indicator (default 80)")
+    parser.add_argument("--language", metavar="LANG", default=DEFAULT_LANGUAGE, choices=LANGUAGES,
+                        help=f"language of comparison.html and of the runs' reports: {', '.join(LANGUAGES)} (default {DEFAULT_LANGUAGE})")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
-def _html(names, verdict, agreement, tables) -> str:
-    parts = [f"<h1>{html.escape(names[0])} vs {html.escape(names[1])}</h1>",
-             "<p>A = " + html.escape(names[0]) + ", B = " + html.escape(names[1]) +
-             ". Screening verdicts for decision 11/COP.14 (validate, replace or reject the default data).</p>",
-             "<h2>Verdicts</h2>", verdict.to_html(index=False, float_format=lambda v: f"{v:.2f}")]
-    if agreement is not None:
-        parts += ["<h2>Land-cover agreement</h2>", agreement.to_html(index=False, float_format=lambda v: f"{v:.2f}")]
-    for key, t in tables.items():
-        parts += [f"<h3>{html.escape(key)}</h3>", t.to_html(index=False, float_format=lambda v: f"{v:.4g}")]
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>comparison</title></head><body>"
-            + "\n".join(parts) + "</body></html>")
-
-
 def run(args: argparse.Namespace) -> int:
     from .comparison import compare_outputs, land_cover_7class_of, land_cover_agreement, verdict_table
+    from .comparison_write import write_comparison_maps
     from ..config.loading import load_config
     from ..io import read_polygons
     from ..report.atomic import atomic_output_dir, check_output_dir
+    from ..report.comparison_page import render_comparison
+    from ..report.i18n import report_language
     from ..engine import prepare, run_to_directory
 
     a, b = load_config(args.config_a), load_config(args.config_b)
     for loaded in (a, b):  # every problem of either configuration before anything is computed
         prepare(loaded)
     check_output_dir(args.output, overwrite=args.overwrite)
-    with atomic_output_dir(args.output, overwrite=args.overwrite) as tmp:
+    language = getattr(args, "language", DEFAULT_LANGUAGE)
+    with atomic_output_dir(args.output, overwrite=args.overwrite) as tmp, report_language(language):
         run_to_directory(a, tmp / "A", quiet=True)
         run_to_directory(b, tmp / "B", quiet=True)
         tables = compare_outputs(tmp / "A", tmp / "B")
-        agreement = None
+        agreement = cross = maps = None
         cmp_dir = tmp / "comparison"
         cmp_dir.mkdir()
         if "land_cover" in a.config.inputs and "land_cover" in b.config.inputs:
@@ -80,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             cross, agreement = land_cover_agreement(lca, lcb, boundary, admin, admin.attrs["id_field"] if admin is not None else None)
             cross.to_csv(cmp_dir / "land_cover_crosstab.csv", index=False)
             agreement.to_csv(cmp_dir / "land_cover_agreement.csv", index=False)
+            maps = write_comparison_maps(a, b, lca, lcb, tmp / "A", tmp / "B", cmp_dir, boundary, admin, language=language)
         verdict = verdict_table(tables, agreement, consistent=args.consistent, review=args.review,
                                 lc_agreement=args.lc_agreement)
         verdict.to_csv(cmp_dir / "verdict.csv", index=False)
@@ -87,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             p = cmp_dir / key
             p.parent.mkdir(parents=True, exist_ok=True)
             t.to_csv(p, index=False)
-        (cmp_dir / "comparison.html").write_text(_html(args.names, verdict, agreement, tables), encoding="utf-8")
+        page = render_comparison(args.names, verdict, agreement, cross, maps.sdg_crosstab if maps else None,
+                                 maps.maps if maps else (), tables, language=language)
+        (cmp_dir / "comparison.html").write_text(page, encoding="utf-8")
     if not args.quiet:
         print(f"wrote {args.output}: {len(tables)} table(s) compared; verdicts in "
               f"{Path(args.output) / 'comparison' / 'verdict.csv'}", file=sys.stderr)

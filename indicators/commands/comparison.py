@@ -21,7 +21,8 @@ import xarray as xr
 
 from ..errors import InputError
 
-__all__ = ["compare_tables", "compare_outputs", "land_cover_7class_of", "land_cover_agreement", "verdict_table"]
+__all__ = ["compare_tables", "compare_outputs", "land_cover_7class_of", "land_cover_agreement", "verdict_table",
+           "on_grid_of", "shared_years", "inside_of"]
 
 
 #: columns that label rows even when they hold numbers with gaps (read back as floats)
@@ -97,7 +98,7 @@ def land_cover_7class_of(loaded: Any) -> xr.DataArray:
                            names={c.code: c.name for c in target.classes})
 
 
-def _inside(da: xr.DataArray, geoms: Sequence[Any]) -> xr.DataArray:
+def inside_of(da: xr.DataArray, geoms: Sequence[Any]) -> xr.DataArray:
     """True where a cell's centre is inside *geoms*, block by block (no whole-grid mask in memory)."""
     import dask.array as dsa
     from rasterio.features import geometry_mask
@@ -115,20 +116,36 @@ def _inside(da: xr.DataArray, geoms: Sequence[Any]) -> xr.DataArray:
     return xr.DataArray(data, dims=da.dims[-2:], coords={d: da[d] for d in da.dims[-2:]})
 
 
+def on_grid_of(ref: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
+    """*da* (a class layer) on *ref*'s grid: as is when the grids match, else nearest-neighbour."""
+    from ..grid import align_to, grid_of
+
+    try:
+        same = grid_of(ref) == grid_of(da)
+    except Exception:
+        same = False
+    return da if same else align_to(ref, da, kind="class").astype(da.dtype)
+
+
+def shared_years(a: xr.DataArray, b: xr.DataArray) -> list[int]:
+    """The years both land-cover stacks hold (an input error when none)."""
+    years = sorted(set(int(y) for y in a["year"].values) & set(int(y) for y in b["year"].values))
+    if not years:
+        raise InputError(f"the two configurations' land cover share no year (A: {a['year'].values.tolist()}, "
+                         f"B: {b['year'].values.tolist()})")
+    return years
+
+
 def land_cover_agreement(a: xr.DataArray, b: xr.DataArray, boundary: Any, admin: Any = None,
                          id_field: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cross-tabulation (km² per class A x class B, per year) and agreement (% of the land both map) per year and unit.
 
     *b* is brought onto *a*'s grid nearest-neighbour when the grids differ.
     """
-    from ..grid import align_to, grid_of
     from ..summarize import cross_area_table
 
     codes = list(range(1, 8))
-    years = sorted(set(int(y) for y in a["year"].values) & set(int(y) for y in b["year"].values))
-    if not years:
-        raise InputError(f"the two configurations' land cover share no year (A: {a['year'].values.tolist()}, "
-                         f"B: {b['year'].values.tolist()})")
+    years = shared_years(a, b)
     rows, summary = [], []
     zones = [("national", boundary.to_crs(a.rio.crs).geometry.values)]
     if admin is not None:
@@ -136,14 +153,9 @@ def land_cover_agreement(a: xr.DataArray, b: xr.DataArray, boundary: Any, admin:
         zones += [(str(u), [g]) for u, g in zip(adm[id_field or adm.columns[0]], adm.geometry.values)]
     for y in years:
         la, lb = a.sel(year=y, drop=True), b.sel(year=y, drop=True)
-        try:
-            same = grid_of(la) == grid_of(lb)
-        except Exception:
-            same = False
-        if not same:
-            lb = align_to(la, lb, kind="class").astype(la.dtype)
+        lb = on_grid_of(la, lb)
         for unit, geoms in zones:
-            inside = _inside(la, geoms)
+            inside = inside_of(la, geoms)
             ma = la.where(inside, 0).astype(la.dtype).rio.write_nodata(0, encoded=False)
             mb = lb.where(inside, 0).astype(la.dtype).rio.write_nodata(0, encoded=False)
             ma = ma.rio.write_crs(la.rio.crs).rio.write_transform(la.rio.transform())

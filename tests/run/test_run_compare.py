@@ -19,7 +19,7 @@ def _country(d, data):
     write_boundary(d / "admin.gpkg", admin=True)
     cfg = config(d, write_single_files(d, data))
     doc = yaml.safe_load(cfg.read_text())
-    doc["indicators"] = ["SO1-1", "SO1-2", "SO1-3"]
+    doc["indicators"] = ["SO1-1", "SO1-2", "SO1-3", "SO1-4"]
     cfg.write_text(yaml.safe_dump(doc, sort_keys=False))
     return cfg
 
@@ -80,3 +80,99 @@ def test_tables_side_by_side_and_verdicts(compared):
     assert set(verdict.index) >= {"SO1-1", "SO1-2", "SO1-3"}
     assert verdict.loc["SO1-1", "verdict"] in ("review", "differs")  # a changed block moves class areas
     assert (out / "comparison" / "comparison.html").read_text().count("<table") >= 3
+
+
+def _grid(values):
+    import xarray as xr
+
+    return xr.DataArray(np.array(values, dtype="uint8"), dims=("y", "x"))
+
+
+def test_agreement_layer_by_hand():
+    from indicators.commands.comparison_maps import AGREEMENT_NODATA as N, agreement_layer
+
+    a = _grid([[1, 2, 3], [4, 5, 6], [7, 0, 1]])  # 0: no data in A
+    b = _grid([[1, 3, 3], [4, 0, 5], [7, 2, 2]])  # 0: no data in B
+    inside = _grid([[1, 1, 1], [1, 1, 1], [0, 1, 1]]).astype(bool)  # the lower left cell is outside the boundary
+    got = agreement_layer(a, b, inside).values
+    assert got.dtype == np.uint8
+    assert got.tolist() == [[1, 0, 1], [1, N, 0], [N, N, 0]]
+
+
+def test_sdg_cross_classification_by_hand():
+    from indicators.commands.comparison_maps import sdg_categories, sdg_cross_layer
+
+    sa = _grid([[1, 2, 3], [1, 2, 3], [0, 1, 2]])  # 1 degraded, 2 stable, 3 improved, 0 no data
+    sb = _grid([[1, 1, 1], [3, 3, 3], [2, 0, 2]])
+    land_a = _grid([[1, 1, 1], [1, 1, 1], [1, 1, 0]]).astype(bool)
+    land_b = _grid([[1, 1, 1], [1, 1, 0], [1, 1, 1]]).astype(bool)
+    inside = _grid([[1, 1, 1], [1, 1, 1], [1, 1, 1]]).astype(bool)
+    ca, cb = sdg_categories(sa, land_a, inside), sdg_categories(sb, land_b, inside)
+    assert ca.values.tolist() == [[1, 2, 3], [1, 2, 3], [4, 1, 5]]  # 4 land without data, 5 not land
+    assert cb.values.tolist() == [[1, 1, 1], [3, 3, 5], [2, 4, 2]]
+    # code 3 * (a - 1) + b: (deg, deg) 1, (stable, deg) 4, (improved, deg) 7, (deg, improved) 3, (stable, improved) 6
+    assert sdg_cross_layer(ca, cb).values.tolist() == [[1, 4, 7], [3, 6, 0], [0, 0, 0]]
+
+
+def test_sdg_crosstab_margins_are_each_runs_so1_4_areas(compared):
+    out, _, _ = compared
+    x = pd.read_csv(out / "comparison" / "sdg_crosstab.csv")
+    assert set(x["period"]) == {"baseline", "report_1", "report_2"}
+    for run, mine, theirs in (("A", "class_A", "class_B"), ("B", "class_B", "class_A")):
+        t1 = pd.read_csv(out / run / "SO1-4" / "SO1-4.T1.csv")
+        for period, g in x.groupby("period"):
+            ref = t1[t1["period"] == period].set_index("class")["area_km2"]
+            margin = g.groupby(mine)["area_km2"].sum()
+            for c in ("degraded", "stable", "improved", "no data"):  # T1 is written to 1e-6 km²
+                assert margin[c] == pytest.approx(ref[c], abs=1e-5), (run, period, c)
+            # the table is the land of A or B: less the other run's "not land", it is this run's total land area
+            assert g[g[mine] != "not land"]["area_km2"].sum() == pytest.approx(ref["total land area"], abs=1e-5)
+            assert g[(g[mine] == "not land") & (g[theirs] == "not land")]["area_km2"].sum() == 0
+
+
+def test_agreement_map_written_and_by_hand(compared):
+    import rasterio
+
+    out, data, other = compared
+    maps = out / "comparison" / "maps"
+    inside = np.zeros((NY, NX), bool)
+    inside[2:NY - 2, 2:NX - 2] = True
+    for year in (2000, 2015):
+        with rasterio.open(maps / f"land_cover_agreement_{year}.tif") as src:
+            got, nodata = src.read(1), src.nodata
+        a, b = data["land_cover", year], other["land_cover", year]
+        expected = np.where(inside & (a != ND) & (b != ND), (a == b).astype(np.uint8), 255)
+        assert nodata == 255
+        assert np.array_equal(got, expected)
+        assert (maps / f"land_cover_agreement_{year}.tif.aux.xml").is_file() and (maps / f"land_cover_agreement_{year}.qml").is_file()
+    with rasterio.open(maps / "sdg_cross_classification_baseline.tif") as src:
+        cross = src.read(1)
+    assert set(np.unique(cross)) <= set(range(10)) and (cross[~inside] == 0).all()
+    assert "A degraded · B degraded" in (maps / "sdg_cross_classification_baseline.tif.aux.xml").read_text()
+
+
+def test_comparison_page_section_order_and_images(compared):
+    import base64
+    import re
+
+    out, _, _ = compared
+    page = (out / "comparison" / "comparison.html").read_text()
+    assert "Traceback" not in page and "http://" not in page.replace("http://mrcc.com", "")
+    at = [page.index(f'<section id="{s}"') for s in ("comparison", "verdicts", "agreement", "differences")]
+    assert at == sorted(at)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 2  # the land-cover agreement and the SDG cross-classification maps
+    for b64 in images:
+        assert base64.b64decode(b64, validate=True).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "sdg-crosstab-baseline" in page and "lc-crosstab-2000" in page
+
+
+def test_comparison_page_in_french():
+    from indicators.report.comparison_page import render_comparison
+
+    verdict = pd.DataFrame([{"indicator": "SO1-1", "tables_compared": 1, "max_relative_difference_percent": 12.5,
+                             "land_cover_agreement_percent": 90.0, "verdict": "review", "thresholds": "…"}])
+    sdg = pd.DataFrame([("baseline", a, b, 1.5) for a in ("degraded", "stable") for b in ("degraded", "stable")],
+                       columns=["period", "class_A", "class_B", "area_km2"])
+    page = render_comparison(["national", "ESA CCI"], verdict, sdg_crosstab=sdg, language="fr")
+    assert 'lang="fr"' in page and "à examiner" in page and "Concordance" in page and "12,50" in page
