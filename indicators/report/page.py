@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,20 +46,35 @@ def _b64(png: bytes) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
+class TableRows:
+    """A table's rows as the report shows them, formatted one row at a time when iterated (``len`` is the frame's):
+    the page is written as it is rendered, so a per-unit table of 10⁵ rows is never held as formatted cells."""
+
+    def __init__(self, t: Table, language: str) -> None:
+        self.table, self.language = t, language
+
+    def __len__(self) -> int:
+        return len(self.table.frame)
+
+    def __iter__(self) -> Iterator[list[tuple[str, bool]]]:
+        t, language = self.table, self.language
+        cols = [str(c) for c in t.frame.columns]
+        units = [t.units.get(c) for c in cols]
+        for rec in t.frame.itertuples(index=False):
+            row = []
+            for c, unit, v in zip(cols, units, rec, strict=True):
+                text = format_value(v, c, unit, language)
+                numeric = isinstance(v, (int, float)) and not isinstance(v, bool) or hasattr(v, "dtype") and v.dtype.kind in "iuf"
+                row.append((text, numeric and text != ""))
+            yield row
+
+
 def table_view(t: Table, language: str) -> dict[str, Any]:
-    """What the table macro shows: headers with units in words, cells formatted per quantity, notes."""
+    """What the table template shows: headers with units in words, cells formatted per quantity (lazily), notes."""
     cols = [str(c) for c in t.frame.columns]
     header = [column_label(c, t.units.get(c), language) for c in cols]
-    rows = []
-    for rec in t.frame.itertuples(index=False):
-        row = []
-        for c, v in zip(cols, rec, strict=True):
-            text = format_value(v, c, t.units.get(c), language)
-            numeric = isinstance(v, (int, float)) and not isinstance(v, bool) or hasattr(v, "dtype") and v.dtype.kind in "iuf"
-            row.append((text, numeric and text != ""))
-        rows.append(row)
-    return {"id": t.id, "title": t.title, "header": header, "rows": rows, "notes": list(t.notes),
-            "long": len(rows) > LONG_TABLE_ROWS}
+    return {"id": t.id, "title": t.title, "header": header, "rows": TableRows(t, language), "notes": list(t.notes),
+            "long": len(t.frame) > LONG_TABLE_ROWS}
 
 
 def _param_text(value: object, language: str) -> str:
@@ -177,19 +192,29 @@ def report_context(result: RunResult, language: str, decisions: dict[str, tuple[
             "decisions": decs}
 
 
-def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | None = None, language: str | None = None) -> str:
-    """The HTML text of the report for *result*, in *language* (default: the current report language)."""
+def _stream(result: RunResult, decisions: dict[str, tuple[str, str]] | None, language: str | None) -> Any:
+    """The page as a jinja2 stream: rendered piece by piece as it is written or joined."""
     language = language or current_language()
     decisions = decisions_text() if decisions is None else decisions
-    env = _environment()
-    macros = env.get_template("table.html.j2").make_module({"_": lambda key, **kw: translate(key, language, **kw)})
     ctx = report_context(result, language, decisions)
-    return env.get_template("report.html.j2").render(
-        **ctx, table=macros.table, _=lambda key, **kw: translate(key, language, **kw))
+    stream = _environment().get_template("report.html.j2").stream(**ctx, _=lambda key, **kw: translate(key, language, **kw))
+    stream.enable_buffering(_STREAM_PIECES)
+    return stream
+
+
+# rendered pieces joined per write (the tables' cells are a handful of pieces each)
+_STREAM_PIECES = 4096
+
+
+def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | None = None, language: str | None = None) -> str:
+    """The HTML text of the report for *result*, in *language* (default: the current report language)."""
+    return "".join(_stream(result, decisions, language))
 
 
 def write_report(result: RunResult, path: Path, *, language: str | None = None) -> Path:
-    path.write_text(render_report(result, language=language), encoding="utf-8")
+    """Write report.html as it is rendered (memory: the maps' PNGs and a buffer, not the page's text)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        _stream(result, None, language).dump(f)
     return path
 
 

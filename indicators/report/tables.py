@@ -12,11 +12,13 @@ import io
 import json
 import math
 import re
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -105,18 +107,28 @@ def column_record(table: Table, column: str) -> dict[str, Any]:
             "quantity": quantity_of(column, declared).kind, "decimals_shown": quantity_of(column, declared).decimals}
 
 
+def _row_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The rows of *frame* as JSON objects, one at a time (column name -> :func:`_cell` value)."""
+    cols = [str(c) for c in frame.columns]
+    for row in frame.itertuples(index=False, name=None):
+        yield {k: _cell(v) for k, v in zip(cols, row)}
+
+
 def table_record(table: Table) -> dict[str, Any]:
     """The JSON form of one table: title, columns with units, rows as objects (values at full precision)."""
     return {
         "title": table.title,
         "columns": [column_record(table, str(c)) for c in table.frame.columns],
-        "rows": [{str(k): _cell(v) for k, v in row.items()} for row in table.frame.to_dict(orient="records")],
+        "rows": list(_row_records(table.frame)),
         "notes": list(table.notes),
     }
 
 
 def tables_document(tables: Mapping[str, Table], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The reporting-template shaped document: ``{indicator: {table id: table}}``."""
+    """The reporting-template shaped document: ``{indicator: {table id: table}}``.
+
+    The whole document in memory; :func:`write_tables_json` writes the same text one row at a time.
+    """
     doc: dict[str, Any] = {}
     for tid in sorted(tables):
         t = tables[tid]
@@ -126,7 +138,54 @@ def tables_document(tables: Mapping[str, Table], meta: Mapping[str, Any] | None 
 
 def dumps_json(obj: Any) -> str:
     """Deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+    return _dumps(obj) + "\n"
+
+
+# what json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False, default=str) uses, made once
+_ENCODER = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _dumps(obj: Any, level: int = 0) -> str:
+    """:func:`dumps_json`'s text of *obj* (no trailing newline) as it reads nested *level* deep in a document:
+    JSON text has no raw newline inside a string, so every line after the first is indented *level* more."""
+    text = _ENCODER.encode(obj)
+    return text.replace("\n", "\n" + "  " * level) if level else text
+
+
+def _pad(level: int) -> str:
+    return "  " * level
+
+
+def write_tables_json(tables: Mapping[str, Table], path: Path, meta: Mapping[str, Any] | None = None) -> None:
+    """Write ``dumps_json(tables_document(tables, meta))`` to *path* without holding the document: the
+    structure is written by hand in :func:`dumps_json`'s layout (sorted keys, two-space indent) and each row
+    is encoded and written on its own, so memory is one row, not every table's rows as Python objects and text."""
+    by_indicator: dict[str, list[str]] = {}
+    for tid in sorted(tables):
+        by_indicator.setdefault(tables[tid].indicator, []).append(tid)
+    with open(path, "w", encoding="utf-8") as f:
+        w = f.write
+        w("{\n" + _pad(1) + '"indicators": ')
+        if not by_indicator:
+            w("{}")
+        for i, code in enumerate(sorted(by_indicator)):
+            w(("{" if i == 0 else ",") + "\n" + _pad(2) + _dumps(code) + ": {")
+            for j, tid in enumerate(by_indicator[code]):
+                t = tables[tid]
+                w(("" if j == 0 else ",") + "\n" + _pad(3) + _dumps(tid) + ": {\n")
+                columns = [column_record(t, str(c)) for c in t.frame.columns]
+                w(_pad(4) + '"columns": ' + _dumps(columns, 4) + ",\n")
+                w(_pad(4) + '"notes": ' + _dumps(list(t.notes), 4) + ",\n")
+                w(_pad(4) + '"rows": ')
+                n = 0
+                for n, row in enumerate(_row_records(t.frame), start=1):
+                    w(("[" if n == 1 else ",") + "\n" + _pad(5) + _dumps(row, 5))
+                w(("\n" + _pad(4) + "]") if n else "[]")
+                w(",\n" + _pad(4) + '"title": ' + _dumps(t.title, 4) + "\n" + _pad(3) + "}")
+            w("\n" + _pad(2) + "}")
+        if by_indicator:
+            w("\n" + _pad(1) + "}")
+        w(",\n" + _pad(1) + '"meta": ' + _dumps(dict(meta or {}), 1) + "\n}\n")
 
 
 def _sheet_name(tid: str, used: set[str]) -> str:
@@ -140,67 +199,102 @@ def _sheet_name(tid: str, used: set[str]) -> str:
 
 
 def xlsx_bytes(tables: Mapping[str, Table], *, meta: Mapping[str, Any] | None = None, language: str | None = None) -> bytes:
+    """The workbook of :func:`write_xlsx` as bytes."""
+    buf = io.BytesIO()
+    write_xlsx(tables, buf, meta=meta, language=language)
+    return buf.getvalue()
+
+
+def write_xlsx(tables: Mapping[str, Table], target: Path | BinaryIO, *, meta: Mapping[str, Any] | None = None,
+               language: str | None = None) -> None:
     """One workbook: a ``README`` sheet (each table's title, columns with units, notes), then one sheet per table
     that starts with its header row (the CSV's column names, units as cell comments), frozen under the header.
 
     Values keep the CSV's precision; each column's number format shows the decimals of its quantity.
     ``pandas.read_excel(path, sheet_name=None)`` gives each table back with its columns.  Timestamps are fixed.
+    The sheets are streamed (openpyxl's write-only mode): memory is one row, not a cell object per value.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from .formatting import cf_unit, quantity_of, unit_label
     from .i18n import current_language, translate
 
     lang = language or current_language()
     meta = dict(meta or {})
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     title = translate("xlsx.readme_title", lang, country=meta.get("country", ""), edition=meta.get("edition", ""))
     intro = translate("xlsx.readme_intro", lang)
     wb.properties.title, wb.properties.description = title, intro
-    readme = wb.active
-    readme.title = README_SHEET
+    bold = Font(bold=True)
+
+    def sheet(name: str, n_rows: int, n_cols: int) -> Any:
+        ws = wb.create_sheet(name)
+        ws.freeze_panes = "B2" if n_cols > 1 else "A2"
+        # a write-only sheet does not know its size; readers (read-only openpyxl, pandas) take it from <dimension>
+        ws.calculate_dimension = lambda: f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
+        return ws
+
+    def cell(ws: Any, value: Any, *, font: Font | None = None, number_format: str | None = None,
+             comment: Comment | None = None) -> Any:
+        c = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            c.font = font
+        if number_format is not None:
+            c.number_format = number_format
+        if comment is not None:
+            c.comment = comment
+        return c
+
     # the README is a table too (one row per column of every table); its title and introduction are the
     # workbook's properties and a comment on its first cell
-    head = ["xlsx.sheet", "xlsx.table", "xlsx.title", "xlsx.column", "xlsx.unit", "xlsx.unit_cf", "xlsx.notes"]
-    readme.append([translate(k, lang) for k in head])
-    for cell in readme[1]:
-        cell.font = Font(bold=True)
-    readme["A1"].comment = Comment(f"{title}\n\n{intro}", "unccd-indicators", width=420, height=160)
+    names: dict[str, str] = {}
     used: set[str] = {README_SHEET}
-    if not tables:
-        readme.append([translate("xlsx.no_tables", lang)])
+    readme_rows: list[list[Any]] = []
     for tid in sorted(tables):
         t = tables[tid]
-        name = _sheet_name(tid, used)
-        ws = wb.create_sheet(name)
-        cols = [str(c) for c in t.frame.columns]
-        ws.append(cols)
-        for j, c in enumerate(cols, start=1):
-            cell = ws.cell(row=1, column=j)
-            cell.font = Font(bold=True)
-            label = unit_label(c, t.units.get(c), lang)
-            if label:
-                cell.comment = Comment(label, "unccd-indicators")
-        formats = [_NUMBER_FORMATS.get(quantity_of(c, t.units.get(c)).decimals) for c in cols]
-        for row in t.frame.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for j, fmt in enumerate(formats, start=1):
-            if fmt is None:
-                continue
-            for (cell,) in ws.iter_rows(min_row=2, max_row=ws.max_row, min_col=j, max_col=j):
-                if isinstance(cell.value, float):
-                    cell.number_format = fmt
-        ws.freeze_panes = "B2" if len(cols) > 1 else "A2"
-        for j, c in enumerate(cols):
-            readme.append([name if j == 0 else None, tid if j == 0 else None, t.title if j == 0 else None, c,
-                           unit_label(c, t.units.get(c), lang) or None, cf_unit(c, t.units.get(c)),
-                           " ".join(t.notes) if j == 0 and t.notes else None])
+        names[tid] = name = _sheet_name(tid, used)
+        for j, c in enumerate(str(c) for c in t.frame.columns):
+            readme_rows.append([name if j == 0 else None, tid if j == 0 else None, t.title if j == 0 else None, c,
+                                unit_label(c, t.units.get(c), lang) or None, cf_unit(c, t.units.get(c)),
+                                " ".join(t.notes) if j == 0 and t.notes else None])
+    if not tables:
+        readme_rows.append([translate("xlsx.no_tables", lang)])
+    head = ["xlsx.sheet", "xlsx.table", "xlsx.title", "xlsx.column", "xlsx.unit", "xlsx.unit_cf", "xlsx.notes"]
+    readme = sheet(README_SHEET, 1 + len(readme_rows), len(head))
     readme.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _normalise_zip(buf.getvalue())
+    readme.append([cell(readme, translate(k, lang), font=bold,
+                        comment=Comment(f"{title}\n\n{intro}", "unccd-indicators", width=420, height=160) if i == 0 else None)
+                   for i, k in enumerate(head)])
+    for row in readme_rows:
+        readme.append(row)
+    for tid in sorted(tables):
+        t = tables[tid]
+        cols = [str(c) for c in t.frame.columns]
+        ws = sheet(names[tid], 1 + len(t.frame), len(cols))
+        labels = [unit_label(c, t.units.get(c), lang) for c in cols]
+        ws.append([cell(ws, c, font=bold, comment=Comment(label, "unccd-indicators") if label else None)
+                   for c, label in zip(cols, labels)])
+        formats = [_NUMBER_FORMATS.get(quantity_of(c, t.units.get(c)).decimals) for c in cols]
+        for row in t.frame.itertuples(index=False, name=None):
+            values = [_cell(v) for v in row]
+            ws.append([cell(ws, v, number_format=fmt) if fmt is not None and isinstance(v, float) else v
+                       for v, fmt in zip(values, formats)])
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as raw:
+        wb.save(raw)
+        raw.seek(0)
+        if isinstance(target, (str, Path)):
+            with open(target, "wb") as out:
+                _normalise_zip(raw, out)
+        else:
+            _normalise_zip(raw, target)
+
+
+# the workbook is kept in memory up to this size before it goes to a temporary file
+_SPOOL_BYTES = 16 * 2**20
 
 
 #: the README sheet's name (never a table id: ids look like SO1-4.T1)
@@ -209,22 +303,20 @@ README_SHEET = "README"
 _NUMBER_FORMATS = {0: "#,##0", 2: "#,##0.00", 3: "0.000"}
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite an OOXML archive with fixed entry times and document dates."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+def _normalise_zip(src_file: BinaryIO, dst_file: BinaryIO) -> None:
+    """Copy an OOXML archive with fixed entry times and document dates, one entry at a time (streamed)."""
+    with zipfile.ZipFile(src_file) as src, zipfile.ZipFile(dst_file, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = body.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{_FIXED_XML_TIME}\g<3>", text)
-                body = text.encode("utf-8")
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, body)
-    return out.getvalue()
+            if info.filename == "docProps/core.xml":
+                text = src.read(info.filename).decode("utf-8")
+                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{_FIXED_XML_TIME}\g<3>", text)
+                dst.writestr(zi, text.encode("utf-8"))
+                continue
+            with src.open(info) as body, dst.open(zi, "w") as out:
+                shutil.copyfileobj(body, out, 2**20)
 
 
 def write_tables(tables: Mapping[str, Table], out_dir: Path, *, meta: Mapping[str, Any] | None = None) -> list[Path]:
@@ -240,7 +332,7 @@ def write_tables(tables: Mapping[str, Table], out_dir: Path, *, meta: Mapping[st
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / rel).write_text(frame_to_csv(t.frame), encoding="utf-8", newline="")
         written.append(rel)
-    (out_dir / "tables.xlsx").write_bytes(xlsx_bytes(tables, meta=meta))
-    (out_dir / "tables.json").write_text(dumps_json(tables_document(tables, meta)), encoding="utf-8")
+    write_xlsx(tables, out_dir / "tables.xlsx", meta=meta)
+    write_tables_json(tables, out_dir / "tables.json", meta)
     written += [Path("tables.xlsx"), Path("tables.json")]
     return written
