@@ -126,6 +126,8 @@ CASES = {
     "national population without its value column": (
         _csv_header("population_national.csv", "year,sex,population,unit", "year,sex,value,unit"),
         ["inputs.population_national", "population_national.csv", "population"]),
+    "national population a word": (_csv("population_national.csv", "2000,female", "2000,female,lots,persons"),
+                                   ["inputs.population_national", "population_national.csv", "'lots' is not a number"]),
     "red list index a word": (_csv("so4_2_red_list.csv", "2000,", "2000,high,0.9010,0.9210"),
                               ["inputs.so4_2_red_list", "so4_2_red_list.csv", "rli"]),
     "red list year twice": (_csv("so4_2_red_list.csv", "2001,", "2000,0.9120,0.9010,0.9210"),
