@@ -280,7 +280,7 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
                                   units=what)
         where = _pixel_text(da, finding.first_index)
         raw = float(np.asarray(da.data[finding.first_index]))  # one cell: the value as stored in the file
-        shown = f"{raw:g}" + (f" {units}" if units and allowed is None else "")
+        shown = f"{raw:g}" + (_unit_suffix(units) if allowed is None else "")
         if rule.max_per_km2 is not None:
             shown += f" ({finding.first_value:.4g} {what})"
         line = (f"{label}: {finding.outside} cell(s) of {src} are not plausible ({expected}); the first at {where} "
@@ -316,7 +316,12 @@ def _expected_text(rule: Any, low: float | None, high: float | None, codes: Sequ
         parts.append(f"{'>' if rule.min_exclusive else '>='} {low:g}")
     if high is not None:
         parts.append(f"<= {high:g}")
-    return "values must be " + " and ".join(parts) + (f" {units}" if units else "")
+    return "values must be " + " and ".join(parts) + _unit_suffix(units)
+
+
+def _unit_suffix(units: str | None) -> str:
+    """" mm/month" after a value; nothing for a dimensionless value (units "1", as NDVI or the DVI)."""
+    return f" {units}" if units and units != "1" else ""
 
 
 # --------------------------------------------------------------------------- tables

@@ -42,11 +42,16 @@ def _from_cf_syntax(text: str) -> str:
     return " * ".join(_CF_POWER.sub(r"\1**\2", tok) for tok in tokens)
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> pint.Unit:
+    """The parsed unit of *text* (cached: a run checks the same few unit strings thousands of times)."""
+    return registry().Unit(_from_cf_syntax(text))
+
+
 def parse_unit(text: str, *, where: str = "") -> pint.Unit:
     """Parse a unit string (pint or CF/UDUNITS syntax); raise UnitError naming *where* when it does not parse."""
-    ureg = registry()
     try:
-        return ureg.Unit(_from_cf_syntax(text))
+        return _parsed(text)
     except Exception as exc:  # pint raises several unrelated types
         loc = f"{where}: " if where else ""
         raise UnitError(f"{loc}unit {text!r} does not parse ({exc}); use a pint unit such as 'km**2', 'mm/month' or 'percent'") from None
@@ -68,8 +73,12 @@ def check_dimension(unit: str, expected: str, *, where: str = "") -> None:
 def conversion_factor(src: str, dst: str, *, where: str = "") -> float:
     """Multiplicative factor that converts a value in *src* units to *dst* units."""
     check_dimension(src, dst, where=where)
-    ureg = registry()
-    return float(ureg.Quantity(1.0, parse_unit(src)).to(parse_unit(dst)).magnitude)
+    return _factor(src, dst)
+
+
+@lru_cache(maxsize=4096)
+def _factor(src: str, dst: str) -> float:
+    return float(registry().Quantity(1.0, parse_unit(src)).to(parse_unit(dst)).magnitude)
 
 
 def monthly_water_to_mm(units: str, days_in_month: np.ndarray) -> np.ndarray:

@@ -105,7 +105,7 @@ def _run_so1(ctx: Context) -> None:
                          year_dim="period")
         nodata_codes = sorted(set(prod.lpd_sources[prod.lpd_source].nodata) | ({int(ctx.spec("lpd").nodata)} if ctx.spec("lpd").nodata is not None else set()))
         lpd_layers: dict[str, Any] = {}
-        missing = lpd_periods_problem([str(v) for v in lpd["period"].values], periods)
+        missing = lpd_periods_problem([str(v) for v in lpd["period"].values], periods, fw)
         if missing:
             raise InputError(missing)
         for p in periods:
@@ -261,13 +261,21 @@ def _run_so1(ctx: Context) -> None:
                     status_legend=status_legend, admin=admin, coverage=coverage)  # indicators/so1/run_sdg.py
 
 
-def lpd_periods_problem(keys: list[str], periods: Any) -> str | None:
-    """The line refusing a precomputed LPD without a map for some period of the edition (None when every one has)."""
+def lpd_periods_problem(keys: list[str], periods: Any, fw: Any) -> str | None:
+    """The line refusing a precomputed LPD without a map for some period of the edition, or with a map under a key
+    that is a period of no edition (a misspelt key would otherwise be ignored; a key of another edition's period is
+    left unused, so one configuration serves both editions); None when every period has its map."""
     missing = [p.id for p in periods if p.id not in keys]
-    if not missing:
+    known = {p.id for ed in fw.editions for p in ed.periods}
+    unknown = [k for k in keys if k not in known]
+    if not missing and not unknown:
         return None
+    expected = f"path: {{{', '.join(q.id + ': …' for q in periods)}}}"
+    if unknown:
+        return (f"inputs.lpd: {', '.join(map(repr, unknown))} {'is no period' if len(unknown) == 1 else 'are no periods'} "
+                f"of any edition (periods of this one: {', '.join(q.id for q in periods)}); give one file per period: {expected}")
     return (f"inputs.lpd: no map for period{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} (given: "
-            f"{', '.join(keys) or 'none'}); give one file per period: path: {{{', '.join(q.id + ': …' for q in periods)}}}")
+            f"{', '.join(keys) or 'none'}); give one file per period: {expected}")
 
 
 def _so1_check(loaded: LoadedConfig, fw: Any) -> list[str]:
@@ -275,7 +283,7 @@ def _so1_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     spec = loaded.config.inputs.get("lpd")
     if spec is None or fw.parameters("productivity").method != "precomputed_lpd" or not isinstance(spec.path, Mapping):
         return []
-    line = lpd_periods_problem(list(spec.path), fw.periods())
+    line = lpd_periods_problem(list(spec.path), fw.periods(), fw)
     return [line] if line else []
 
 

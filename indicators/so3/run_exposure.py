@@ -45,6 +45,15 @@ def _read_national_population(loaded: LoadedConfig, fw: Any) -> tuple[Any, Path]
     missing = {"year", "sex", "population"} - set(t.columns)
     if missing:
         raise InputError(f"inputs.population_national: {path.name} lacks column(s) {sorted(missing)} (need year, sex, population[, unit])")
+    for col in ("year", "population"):  # a word where a number belongs: refused here, not a ValueError in the run
+        num = pd.to_numeric(t[col], errors="coerce")
+        bad = num.isna() & t[col].notna()
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            raise InputError(f"inputs.population_national: {path.name}, data row {i + 1} (year {t['year'].iloc[i]!r}), "
+                             f"column {col!r}: {t[col].iloc[i]!r} is not a number; enter a plain number (no units or "
+                             "thousands separators)")
+        t[col] = num
     values = t[["year", "population"]].copy()
     values.attrs["source"] = str(path)
     t.attrs["warnings"] = check_input_table(loaded, fw, "population_national", values)

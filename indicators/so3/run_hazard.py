@@ -36,12 +36,24 @@ def drought_classification(ctx: Context) -> dict[str, Any]:
             "dtype": encoding.class_dtype}
 
 
+def monthly_water(ctx: Context, name: str) -> Any:
+    """A monthly water input on its own grid with its declared nodata as NaN: a month without a value is a gap (the
+    SPI/SPEI windows holding it have no value), never a water amount of the nodata value (e.g. -9999 mm)."""
+    import numpy as np
+
+    da = ctx.raster(name, native=True)
+    nod = da.rio.nodata
+    if nod is None or (isinstance(nod, float) and np.isnan(nod)):
+        return da
+    return da.where(da != nod).rio.write_nodata(np.nan, encoded=False).assign_attrs(da.attrs)
+
+
 def compute_spei(ctx: Context, precip: Any) -> Any:
     """SPEI from inputs precipitation and pet with the spec binding SO3-1.spei (the ``spi`` block's scale, month,
     calibration, clip, min_nonzero; :func:`indicators.so3.spei.spei`), lazy."""
     from ..so3.spei import spei
 
-    pet = ctx.raster("pet", native=True)
+    pet = monthly_water(ctx, "pet")
     args = ctx.framework.binding_arguments("SO3-1.spei")
     return spei(precip, pet, **args, units=ctx.spec("precipitation").units, pet_units=ctx.spec("pet").units)
 
@@ -84,7 +96,7 @@ def _annual_drought_index(ctx: Context, plan: DroughtIndexPlan, args: Mapping[st
         if declared:
             ctx.record("SO3-1", "spi choices describing the precomputed index (not computed here)", declared)
         return annual.rio.write_crs(crs), crs, title
-    precip = ctx.raster("precipitation", native=True)
+    precip = monthly_water(ctx, "precipitation")
     cal = f"{args['calibration'][0]}-{args['calibration'][1]}"
     if plan.index == "spei":
         values = compute_spei(ctx, precip)
@@ -255,7 +267,7 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
         return
     month, scale = int(args["month"]), int(args["scale"])
     mname = calendar.month_name[month]
-    precip = ctx.raster("precipitation", native=True)
+    precip = monthly_water(ctx, "precipitation")
     values = compute_spei(ctx, precip)
     annual = annual_spi(values, month=month).sel(year=list(years)).astype("float32")
     annual = annual.rio.write_crs(precip.rio.crs).rio.write_nodata(np.nan, encoded=False)

@@ -146,8 +146,10 @@ def _time_axis_problems(loaded: LoadedConfig, name: str) -> list[str]:
         da = open_raster(path, name=name, units=spec.units, nodata=spec.nodata, variable=spec.variable)
     except IndicatorsError:  # unreadable: reported by check_inputs
         return []
-    if "time" not in da.dims:
-        return []
+    if "time" not in da.dims:  # the SPI/SPEI read the series along 'time' (what time_axis refuses in the run)
+        return [f"inputs.{name}: {path.name} has no 'time' axis (its dimensions: {', '.join(map(str, da.dims))}); give "
+                "the monthly series with a time coordinate named 'time' (NetCDF, CF dates), e.g. rename its time "
+                "dimension to 'time'"]
     try:
         time_axis(da, "time", what=path.name)
     except InputError as exc:

@@ -124,6 +124,62 @@ def _area_function(crs: CRS, area_crs: str | None):
     return working, geodesic_km2
 
 
+def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, years: Sequence[int], kba_id_field: str,
+                   establishment_year_field: str, protected_area_id_field: str | None, unknown_year: UnknownYear,
+                   unknown_year_values: Sequence[int]) -> tuple[Any, ...]:
+    """The KBA and protected-area layers checked and repaired as SO4-3 uses them (InputError naming the layer, the
+    feature and the fix otherwise); the one checker of ``--check`` and the run (:func:`kba_protected_coverage`).
+
+    Returns the two layers' names, the repaired KBA layer and its repairs, the repaired protected areas kept and
+    their repairs, their establishment years and the protected areas excluded for an unknown year."""
+    kba_name = _layer_name(kba, "<KBA layer>")
+    pa_name = _layer_name(protected_areas, "<protected-area layer>")
+    for gdf, name in ((kba, kba_name), (protected_areas, pa_name)):
+        if gdf.crs is None:
+            raise InputError(f"{name}: the layer has no CRS; set it (e.g. EPSG:4326) before computing areas")
+    if kba_id_field not in kba.columns:
+        raise InputError(f"{kba_name}: field {kba_id_field!r} not found (fields: {list(kba.columns)}); set kba_id_field to the KBA id field")
+    if establishment_year_field not in protected_areas.columns:
+        raise InputError(f"{pa_name}: field {establishment_year_field!r} not found (fields: {list(protected_areas.columns)}); "
+                         "set establishment_year_field to the protected areas' establishment-year field")
+    if len(kba) == 0:
+        raise InputError(f"{kba_name}: the layer has no KBAs")
+    dup = kba[kba_id_field][kba[kba_id_field].duplicated()].tolist()
+    if dup:
+        raise InputError(f"{kba_name}, field {kba_id_field!r}: id(s) {dup} appear more than once; KBA ids must be unique")
+    years = sorted(int(y) for y in years)
+    if not years:
+        raise InputError("years is empty; give the years to report (from the edition spec)")
+
+    if unknown_year not in ("error", "exclude", "always"):
+        raise InputError(f"unknown_year {unknown_year!r} is not one of 'error', 'exclude', 'always'")
+
+    # establishment years
+    pa = protected_areas.copy()
+    raw_years = pd.to_numeric(pa[establishment_year_field], errors="coerce")
+    unknown = raw_years.isna() | raw_years.isin(list(unknown_year_values))
+    excluded = pa.loc[unknown].drop(columns=pa.geometry.name)
+    if unknown.any() and unknown_year == "error":
+        first = excluded.index[0]
+        raise InputError(f"{pa_name}, feature at row {first}, field {establishment_year_field!r}: establishment year "
+                         f"{protected_areas.at[first, establishment_year_field]!r} is unknown ({int(unknown.sum())} such features); "
+                         "fill it in, or set unknown_year to 'exclude' or 'always' in the spec")
+    pa_year = raw_years.to_numpy(dtype="float64").copy()
+    if unknown_year == "always":
+        pa_year[unknown.to_numpy()] = -np.inf
+        excluded = excluded.iloc[0:0]
+    keep = ~unknown.to_numpy() if unknown_year == "exclude" else np.ones(len(pa), bool)
+    pa = pa.loc[keep]
+    pa_year = pa_year[keep]
+
+    # repair, then bring both layers to the working CRS
+    kba_fixed, rep_k = repair_polygons(kba, layer=kba_name, id_field=kba_id_field)
+    if protected_area_id_field is not None and protected_area_id_field not in pa.columns:
+        raise InputError(f"{pa_name}: field {protected_area_id_field!r} not found (fields: {list(pa.columns)}); set protected_area_id_field to an existing field or leave it empty")
+    pa_fixed, rep_p = repair_polygons(pa, layer=pa_name, id_field=protected_area_id_field)
+    return kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded
+
+
 def kba_protected_coverage(
     kba: gpd.GeoDataFrame,
     protected_areas: gpd.GeoDataFrame,
@@ -181,51 +237,10 @@ def kba_protected_coverage(
         Missing CRS or fields, duplicate KBA ids, non-polygon or empty
         geometries, an unknown establishment year with ``unknown_year="error"``.
     """
-    kba_name = _layer_name(kba, "<KBA layer>")
-    pa_name = _layer_name(protected_areas, "<protected-area layer>")
-    for gdf, name in ((kba, kba_name), (protected_areas, pa_name)):
-        if gdf.crs is None:
-            raise InputError(f"{name}: the layer has no CRS; set it (e.g. EPSG:4326) before computing areas")
-    if kba_id_field not in kba.columns:
-        raise InputError(f"{kba_name}: field {kba_id_field!r} not found (fields: {list(kba.columns)}); set kba_id_field to the KBA id field")
-    if establishment_year_field not in protected_areas.columns:
-        raise InputError(f"{pa_name}: field {establishment_year_field!r} not found (fields: {list(protected_areas.columns)}); "
-                         "set establishment_year_field to the protected areas' establishment-year field")
-    if len(kba) == 0:
-        raise InputError(f"{kba_name}: the layer has no KBAs")
-    dup = kba[kba_id_field][kba[kba_id_field].duplicated()].tolist()
-    if dup:
-        raise InputError(f"{kba_name}, field {kba_id_field!r}: id(s) {dup} appear more than once; KBA ids must be unique")
+    kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded = checked_layers(
+        kba, protected_areas, years=years, kba_id_field=kba_id_field, establishment_year_field=establishment_year_field,
+        protected_area_id_field=protected_area_id_field, unknown_year=unknown_year, unknown_year_values=unknown_year_values)
     years = sorted(int(y) for y in years)
-    if not years:
-        raise InputError("years is empty; give the years to report (from the edition spec)")
-
-    if unknown_year not in ("error", "exclude", "always"):
-        raise InputError(f"unknown_year {unknown_year!r} is not one of 'error', 'exclude', 'always'")
-
-    # establishment years
-    pa = protected_areas.copy()
-    raw_years = pd.to_numeric(pa[establishment_year_field], errors="coerce")
-    unknown = raw_years.isna() | raw_years.isin(list(unknown_year_values))
-    excluded = pa.loc[unknown].drop(columns=pa.geometry.name)
-    if unknown.any() and unknown_year == "error":
-        first = excluded.index[0]
-        raise InputError(f"{pa_name}, feature at row {first}, field {establishment_year_field!r}: establishment year "
-                         f"{protected_areas.at[first, establishment_year_field]!r} is unknown ({int(unknown.sum())} such features); "
-                         "fill it in, or set unknown_year to 'exclude' or 'always' in the spec")
-    pa_year = raw_years.to_numpy(dtype="float64").copy()
-    if unknown_year == "always":
-        pa_year[unknown.to_numpy()] = -np.inf
-        excluded = excluded.iloc[0:0]
-    keep = ~unknown.to_numpy() if unknown_year == "exclude" else np.ones(len(pa), bool)
-    pa = pa.loc[keep]
-    pa_year = pa_year[keep]
-
-    # repair, then bring both layers to the working CRS
-    kba_fixed, rep_k = repair_polygons(kba, layer=kba_name, id_field=kba_id_field)
-    if protected_area_id_field is not None and protected_area_id_field not in pa.columns:
-        raise InputError(f"{pa_name}: field {protected_area_id_field!r} not found (fields: {list(pa.columns)}); set protected_area_id_field to an existing field or leave it empty")
-    pa_fixed, rep_p = repair_polygons(pa, layer=pa_name, id_field=protected_area_id_field)
     working, area_km2 = _area_function(kba_fixed.crs, area_crs)
     kba_geoms = list(kba_fixed.to_crs(working).geometry)
     pa_geoms = np.asarray(list(pa_fixed.to_crs(working).geometry), dtype=object)

@@ -18,7 +18,7 @@ SO4_TABLES = ("so4_2_red_list", "so4_3_kba_coverage")
 
 def _so4_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     needs = [Need("so4_2_red_list", "table", same_grid=False)] if "so4_2_red_list" in inputs else []
-    if "kba" in inputs and "protected_areas" in inputs and "establishment_year" in inputs["protected_areas"].fields:
+    if _so4_kba_polygons(inputs):
         needs += [Need("kba", "vector", same_grid=False), Need("protected_areas", "vector", same_grid=False)]
     elif "so4_3_kba_coverage" in inputs:
         needs.append(Need("so4_3_kba_coverage", "table", same_grid=False))
@@ -44,7 +44,7 @@ def _run_so4_tables(ctx: Context) -> None:
         kb = ctx.params("SO4-3", "kba")
         ks, ps = ctx.spec("kba"), ctx.spec("protected_areas")
         # all attributes are needed (establishment year); the compute function repairs and reports geometries
-        kba, pa = read_all_fields(ctx.path("kba")), read_all_fields(ctx.path("protected_areas"))
+        kba, pa = _kba_layers(ctx.loaded)
         out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
                                      establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
                                      unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
@@ -59,6 +59,50 @@ def _run_so4_tables(ctx: Context) -> None:
                                                 **trend_args(p))
         add_frames(ctx, "SO4-3", out)
         series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
+
+
+def _kba_layers(loaded: Any) -> tuple[Any, Any]:
+    """The KBA and protected-area layers with every attribute, named by input and file in the messages."""
+    from ..config import input_files
+
+    layers = []
+    for name in ("kba", "protected_areas"):
+        path = next(iter(input_files(loaded, name, loaded.config.inputs[name]).values()))
+        gdf = read_all_fields(path)
+        gdf.attrs["source"] = f"inputs.{name} ({path.name})"
+        layers.append(gdf)
+    return layers[0], layers[1]
+
+
+def _so4_check(loaded: Any, fw: Any) -> list[str]:
+    """Before computing: the tables, and the KBA and protected-area layers checked by the function SO4-3 runs
+    (:func:`indicators.so4.protected_areas.checked_layers`: CRS, fields, ids, geometry types, establishment years)."""
+    from .protected_areas import checked_layers
+
+    lines = tables_check(SO4_TABLES, table_schema)(loaded, fw)
+    if not _so4_kba_polygons(loaded.config.inputs):
+        return lines
+    import warnings
+
+    ks, ps, kb = loaded.config.inputs["kba"], loaded.config.inputs["protected_areas"], fw.parameters("kba")
+    try:
+        kba, pa = _kba_layers(loaded)
+    except Exception:  # a missing or unreadable file: reported by the configuration's input checks
+        return lines
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
+            checked_layers(kba, pa, years=[edition_span(fw)[0]], kba_id_field=ks.id_field or "id",
+                           establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
+                           unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values))
+    except IndicatorsError as exc:
+        lines.append(str(exc))
+    return lines
+
+
+def _so4_kba_polygons(inputs: Mapping[str, InputSpec]) -> bool:
+    """SO4-3 from polygons: KBA and protected areas with an establishment year configured."""
+    return "kba" in inputs and "protected_areas" in inputs and "establishment_year" in inputs["protected_areas"].fields
 
 
 def table_schema(fw: Any, name: str) -> Any:
@@ -76,4 +120,4 @@ def table_schema(fw: Any, name: str) -> Any:
 
 STAGE = Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
               ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables,
-              check=tables_check(SO4_TABLES, table_schema), inputs=(*SO4_TABLES, "kba", "protected_areas"))
+              check=_so4_check, inputs=(*SO4_TABLES, "kba", "protected_areas"))

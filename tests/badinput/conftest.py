@@ -69,3 +69,12 @@ def problem_line(err: str, *words: str) -> str:
     for w in words[1:]:
         assert w in lines[0], (w, lines[0])
     return lines[0]
+
+
+def refused_alike(country: Country, capsys, *words: str) -> str:
+    """``run --check`` and the run both refuse the current files with the same line holding *words*."""
+    _, checked = country.run(capsys, "--check")
+    _, ran = country.run(capsys)
+    line = problem_line(checked, *words)
+    assert line == problem_line(ran, *words)
+    return line

@@ -49,3 +49,28 @@ def test_output_contains_the_home_directory(country, capsys, monkeypatch):
     # the data folder contains both an input and HOME; the message names one of them
     _, err = country.run(capsys, "--overwrite", out=country.data)
     problem_line(err, "the output", "contains")
+
+
+def test_output_contains_the_data_folder(country, capsys):
+    country.save()
+    _, err = country.run(capsys, "--overwrite", out=country.root)
+    problem_line(err, "the output", "contains")
+
+
+def test_output_is_an_input_file(country, capsys):
+    country.save()
+    _, err = country.run(capsys, "--overwrite", out=country.data / "soc" / "soc_reference_2000.tif")
+    problem_line(err, "the output", "soc_reference_2000.tif")
+
+
+def test_output_is_the_home_directory(country, capsys, monkeypatch):
+    country.save()
+    home = country.root / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    try:
+        _, err = country.run(capsys, "--overwrite", out=home)
+    finally:
+        home.rmdir()
+    problem_line(err, "the output", "home")
+
