@@ -45,7 +45,9 @@ def monthly_water(ctx: Context, name: str) -> Any:
     nod = da.rio.nodata
     if nod is None or (isinstance(nod, float) and np.isnan(nod)):
         return da
-    return da.where(da != nod).rio.write_nodata(np.nan, encoded=False).assign_attrs(da.attrs)
+    # the units and other attributes stay; the old fill value does not (it would say -9999 marks the gaps)
+    attrs = {k: v for k, v in da.attrs.items() if k not in ("_FillValue", "missing_value")}
+    return da.where(da != nod).assign_attrs(attrs).rio.write_nodata(np.nan, encoded=False)
 
 
 def compute_spei(ctx: Context, precip: Any) -> Any:
