@@ -163,6 +163,17 @@ CASES = {
                            ["inputs.so4_2_red_list", "so4_2_red_list.csv", "2099"]),
     "red_list_lower_negative": (csv("so4_2_red_list.csv", "2000,", "2000,0.9120,-0.1,0.9210"),
                                 ["inputs.so4_2_red_list", "so4_2_red_list.csv", "rli_lower"]),
+    "so5_flow_year_2099": (csv("so5_flows.csv", "SO5-1,received,2016,Donor A",
+                               "SO5-1,received,2099,Donor A,Rangeland restoration programme,,1200000,USD,principal,"
+                               "agriculture,bilateral,ODA,grant,"),
+                           ["inputs.so5_flows", "so5_flows.csv", "2099"]),
+    "poverty_year_2099": (csv("so2_1_poverty.csv", "2000,national,below_poverty_line",
+                              "2099,national,below_poverty_line,23.6,percent,3.00,2021"),
+                          ["inputs.so2_1_poverty", "so2_1_poverty.csv", "2099"]),
+    "water_year_2099": (csv("so2_2_water.csv", "2000,national,total", "2099,national,total,64.2,percent"),
+                        ["inputs.so2_2_water", "so2_2_water.csv", "2099"]),
+    "kba_coverage_year_2099": (csv("so4_3_kba_coverage.csv", "2000,", "2099,21.0,percent"),
+                               ["inputs.so4_3_kba_coverage", "so4_3_kba_coverage.csv", "2099"]),
     "population_national_too_late": (csv("population_national.csv", "2000,female", "2099,female,1255574,persons"),
                                      ["inputs.population_national", "population_national.csv"]),
     # ---- raster values at more places (the first/last block, other years and periods)
