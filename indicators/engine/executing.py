@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config.checks import Problems, check_inputs
 from ..config.loading import LoadedConfig, parameter_overrides
+from ..errors import InputError
 from ..plausibility import CHECK_BLOCKS, InputWarning, check_input_rasters
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
@@ -55,8 +56,14 @@ def load_run_framework(loaded: LoadedConfig) -> Any:
         # a path to a file, or the id of an overlay among the specs' overlays
         p = loaded.resolve(cfg.overlay)
         overlay = p if p.suffix.lower() in (".yaml", ".yml") or p.exists() else cfg.overlay
-    return load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None,
-                          parameters=parameter_overrides(cfg), parameters_source=f"{loaded.path or 'run config'}: parameters")
+    fw = load_framework(cfg.edition, cfg.profile, overlay, specs=loaded.resolve(cfg.specs) if cfg.specs else None,
+                        parameters=parameter_overrides(cfg), parameters_source=f"{loaded.path or 'run config'}: parameters")
+    info = getattr(fw, "overlay", None)
+    if info is not None and cfg.country.iso3 and info.country != cfg.country.iso3:
+        # another country's legends, matrices and factors would silently become this country's numbers
+        raise InputError(f"overlay: {cfg.overlay} is the overlay of {info.country} (overlay.country), but country.iso3 "
+                         f"is {cfg.country.iso3}; use the overlay written for {cfg.country.iso3}, or correct country.iso3")
+    return fw
 
 
 def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:

@@ -53,6 +53,8 @@ CASES = {
     "nodata a word": (_set("inputs", "lpd", "nodata", value="zero"), ["inputs.lpd.nodata", "'zero' is not a number"]),
     "parameter of the wrong type": (_set("parameters", value={"soc": {"climate_factor": "high"}}),
                                     ["soc.climate_factor", "valid number", "'high'"]),
+    "overlay of another country": (_set("country", "iso3", value="KEN"),
+                                   ["overlay", "overlay of XAV", "country.iso3 is KEN", "use the overlay written for KEN"]),
     "iso3 lower case": (_set("country", "iso3", value="xav"), ["country.iso3", "'xav'", "three capital letters"]),
     "land area negative": (_set("country", "land_area_km2", value=-5), ["country.land_area_km2", "greater than 0"]),
     "scale factor zero": (_set("inputs", "ndvi", "scale_factor", value=0), ["inputs.ndvi.scale_factor", "greater than 0"]),
