@@ -146,6 +146,10 @@ CASES = {
                                   "agriculture,bilateral,ODA,grant,"), ["inputs.so5_flows", "so5_flows.csv", "-1.2e+06"]),
     "DVI factor misspelt": (_csv("dvi_factors_national.csv", "2000,literacy_rate,84.3", "2000,literacy_rat,84.3,percent,total"),
                             ["inputs.dvi_factors_national", "dvi_factors_national.csv", "literacy_rat"]),
+    "DVI factor of a unit that does not exist": (_csv("dvi_factors_units.csv", "XAV-01,2000,literacy_rate,78.1",
+                                                      "XAV-99,2000,literacy_rate,78.1,percent,total"),
+                                                 ["inputs.dvi_factors_units", "dvi_factors_units.csv", "XAV-99",
+                                                  "not ids of the admin units", "correct the id"]),
 }
 
 
