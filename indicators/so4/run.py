@@ -63,7 +63,7 @@ def _run_so4_tables(ctx: Context) -> None:
 
 def _kba_layers(loaded: Any) -> tuple[Any, Any]:
     """The KBA and protected-area layers with every attribute, named by input and file in the messages."""
-    from ..config import input_files
+    from ..config.paths import input_files
 
     layers = []
     for name in ("kba", "protected_areas"):
