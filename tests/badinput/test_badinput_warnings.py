@@ -16,6 +16,7 @@ WARN = {"plausibility": {"inputs": {"soc_reference": {"on_violation": "warn"}}}}
 def test_allowed_findings_are_warned_in_check_report_and_provenance(country, capsys):
     set_pixel(country.data / "soc" / "soc_reference_2000.tif", 60, 61, 1200.0)
     country.config["parameters"] = WARN
+    country.config["indicators"] = ["SO1-3"]  # the indicator that reads the SOC map: the warning path, not the whole demo
     country.save()
     before = tree_hash(country.data)
 
