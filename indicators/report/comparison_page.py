@@ -24,7 +24,7 @@ def _units(frame: pd.DataFrame) -> dict[str, str]:
 
 def _view(table_id: str, title: str, frame: pd.DataFrame, language: str, *, units: Mapping[str, str] | None = None,
           notes: Sequence[str] = ()) -> dict[str, Any]:
-    """A table as the table macro shows it; headers as written (they name A, B and B-A)."""
+    """A table as table.html.j2 shows it; headers as written (they name A, B and B-A)."""
     t = Table(table_id, title, frame, units=dict(units if units is not None else _units(frame)), notes=list(notes))
     view = table_view(t, language)
     view["header"] = [str(c) for c in t.frame.columns]
@@ -81,9 +81,8 @@ def render_comparison(names: Sequence[str], verdict: pd.DataFrame, agreement: pd
     def _(key: str, **kw: Any) -> str:
         return translate(key, language, **kw)
 
-    macros = env.get_template("table.html.j2").make_module({"_": _})
     ctx = comparison_context(names, verdict, agreement, lc_crosstab, sdg_crosstab, maps, tables or {}, language)
-    return env.get_template("comparison.html.j2").render(**ctx, table=macros.table, _=_)
+    return env.get_template("comparison.html.j2").render(**ctx, _=_)
 
 
 __all__ = ["render_comparison", "comparison_context"]
