@@ -34,14 +34,15 @@ class ComparisonMaps:
 
 def _write(da: xr.DataArray, cmp_dir: Path, name: str, *, title: str, labels: dict[int, str], colors: dict[int, str],
            boundary: Any, admin: Any, language: str) -> dict[str, Any]:
-    from ..report.figures import LegendEntry, map_png
+    from ..report.figures import LegendEntry, map_png, read_for_map
     from ..report.rasters import write_cogs
 
     maps = cmp_dir / "maps"
-    write_cogs(da, maps / f"{name}.tif", colors=colors, labels=labels)
+    paths = write_cogs(da, maps / f"{name}.tif", colors=colors, labels=labels)
     legend = [LegendEntry(c, labels[c], colors[c]) for c in sorted(labels)]
     crs = da.rio.crs
-    png = map_png(da, title=title, legend=legend, boundary=None if boundary is None else boundary.to_crs(crs),
+    # the map from the written COGs' overviews, not by recomputing the lazy layer's chain
+    png = map_png(read_for_map(paths, da) if getattr(da.data, "dask", None) is not None else da, title=title, legend=legend, boundary=None if boundary is None else boundary.to_crs(crs),
                   admin=None if admin is None else admin.to_crs(crs), language=language)
     (maps / f"{name}.png").write_bytes(png)
     lead = [d for d in da.dims if d not in ("y", "x")]

@@ -69,33 +69,17 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
 
 
 def _from_written(r: Any, paths: Sequence[Path]) -> Any:
-    """*r* with its data read back from its written COG(s) when it is a lazy (dask) layer, else *r* itself.
+    """*r* with its data read back for the map from its written COG(s) when it is a lazy (dask) layer, else *r*.
 
-    The report's maps read every chunk of a layer to decimate it; from the written files that is a decode,
-    where the lazy layer would recompute its whole chain (resampling, masks, population) a second time.
-    The values are the written ones (continuous layers as float32, D15); attributes and labels are kept.
+    The map reads an overview of the written files (:func:`indicators.report.figures.read_for_map`): a
+    decode of about the figure's size, where the lazy layer would recompute its whole chain (resampling,
+    masks, population) and a full-resolution read would decode every block.
     """
-    import xarray as xr
+    from ..report.figures import read_for_map
 
-    from ..io.rasters import open_geotiff
-    from ..report.rasters import nodata_of
-
-    data = r.data
-    if getattr(data.data, "dask", None) is None:
+    if getattr(r.data.data, "dask", None) is None:
         return r
-    layers = [open_geotiff(p, "auto").squeeze("band", drop=True) for p in paths]
-    lead = [d for d in data.dims if d not in ("y", "x")]
-    read = xr.concat(layers, dim=lead[0]) if lead else layers[0]
-    if lead and lead[0] in data.coords:
-        read = read.assign_coords({lead[0]: data[lead[0]].values})
-    read = read.assign_coords(y=data["y"].values, x=data["x"].values)
-    read.attrs = dict(data.attrs)
-    read.name = data.name
-    read = read.rio.write_crs(data.rio.crs)
-    nodata = nodata_of(data)  # the nodata written into the COGs (one that fits the dtype)
-    if nodata is not None:
-        read = read.rio.write_nodata(nodata, encoded=False)
-    return dataclasses.replace(r, data=read)
+    return dataclasses.replace(r, data=read_for_map(paths, r.data))
 
 
 def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,9 +53,74 @@ def _extent(da) -> tuple[float, float, float, float]:
 
 
 def decimated(da):
-    """*da* strided to at most :data:`MAX_MAP_PIXELS` per side (lazy: a dask array is read chunk by chunk)."""
+    """*da* strided to at most :data:`MAX_MAP_PIXELS` per side (lazy: a dask array is read chunk by chunk).
+
+    For a layer already written as COGs, :func:`read_for_map` reads an overview instead of every block; this
+    stride then takes that overview down to the map's size.
+    """
     step = max(1, math.ceil(max(da.sizes["y"], da.sizes["x"]) / MAX_MAP_PIXELS))
     return da.isel(y=slice(None, None, step), x=slice(None, None, step)) if step > 1 else da
+
+
+def overview_level(side: int, factors: Sequence[int]) -> int | None:
+    """The index of the coarsest overview (decimation *factors*, finest first) whose longer side, of a raster
+    whose longer side is *side*, is still at least :data:`MAX_MAP_PIXELS`; None: the full resolution."""
+    level = None
+    for i, f in enumerate(factors):
+        if math.ceil(side / f) >= MAX_MAP_PIXELS:
+            level = i
+    return level
+
+
+def read_for_map(paths: Sequence, like):
+    """The layer written as the COG(s) *paths* (one per band of *like*'s leading dim, or one for a 2-D
+    layer), read for a map: from the overview :func:`overview_level` picks, never every full-resolution block.
+
+    The overviews are the COG writer's (indicators.report.rasters.write_cog): nearest for class layers, so
+    every pixel is a code or nodata of the full-resolution layer (the top-left pixel of its block), never an
+    average of classes; average for continuous layers (nodata left out).  The grid covers *like*'s extent;
+    attributes, CRS, nodata and the leading dim's values are *like*'s.  Lazy: each file is read when its
+    panel is drawn.
+    """
+    import dask
+    import dask.array as dsa
+    import rasterio
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    from .rasters import nodata_of
+
+    def level_of(path) -> tuple[int | None, tuple[int, int], Any, np.dtype]:
+        with rasterio.open(path) as src:
+            level = overview_level(max(src.height, src.width), src.overviews(1))
+            dtype = np.dtype(src.dtypes[0])
+        with rasterio.open(path, overview_level=level) as src:
+            return level, (src.height, src.width), src.transform, dtype
+
+    def read(path, level):
+        with rasterio.open(path, overview_level=level) as src:
+            return src.read(1)
+
+    bands = []
+    for p in paths:
+        level, shape, transform, dtype = level_of(p)
+        bands.append(dsa.from_delayed(dask.delayed(read)(str(p), level), shape=shape, dtype=dtype))
+    ny, nx = shape
+    x = transform.c + (np.arange(nx) + 0.5) * transform.a
+    y = transform.f + (np.arange(ny) + 0.5) * transform.e
+    lead = [d for d in like.dims if d not in ("y", "x")]
+    if lead:
+        out = xr.DataArray(dsa.stack(bands), dims=(lead[0], "y", "x"),
+                           coords={lead[0]: like[lead[0]].values, "y": y, "x": x})
+    else:
+        out = xr.DataArray(bands[0], dims=("y", "x"), coords={"y": y, "x": x})
+    out.attrs = dict(like.attrs)
+    out.name = like.name
+    out = out.rio.write_crs(like.rio.crs)
+    nodata = nodata_of(like)  # the nodata written into the COGs (one that fits the dtype)
+    if nodata is not None:
+        out = out.rio.write_nodata(nodata, encoded=False)
+    return out
 
 
 
@@ -149,7 +215,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
     Print quality: :data:`DPI` dots per inch, panels at least 3 inches wide, axes labelled with the CRS named,
     a scale bar, the boundary (and admin units) drawn, class names or the unit in the legend.  A signed
     continuous layer (SPI, SPEI, changes) gets a diverging palette centred on 0.  The raster is read decimated
-    (:func:`decimated`), one panel at a time.
+    (:func:`decimated`), one panel at a time; a written layer comes as :func:`read_for_map` reads it.
     *boundary* and *admin* are GeoDataFrames in the raster's CRS (outlines drawn on top).
     """
     from matplotlib.colors import ListedColormap

@@ -10,7 +10,8 @@ import pytest
 import rioxarray  # noqa: F401
 import xarray as xr
 
-from indicators.report.figures import DPI, LegendEntry, _nice_length, decimated, diverging_limits, map_png, scale_bar
+from indicators.report.figures import (DPI, LegendEntry, _nice_length, decimated, diverging_limits, map_png, overview_level,
+                                      read_for_map, scale_bar)
 
 
 def _da(values, *, res=0.01):
@@ -73,3 +74,38 @@ def test_maps_read_decimated_panels_of_a_large_lazy_stack():
     assert max(small.sizes["y"], small.sizes["x"]) <= 600 and small.chunks is not None  # still lazy
     assert map_png(lazy, title="large", units="1")[:4] == b"\x89PNG"
     assert decimated(big) is big
+
+
+def test_overview_level_is_the_coarsest_not_below_the_map_size():
+    # overviews 2, 4, 8 of a 2400 px side are 1200, 600, 300 px: 600 is the coarsest of at least 600
+    assert overview_level(2400, [2, 4, 8]) == 1
+    assert overview_level(1000, [2, 4]) is None  # 500 < 600: the full resolution
+    assert overview_level(1300, [2, 4]) == 0  # 650 px
+    assert overview_level(2400, []) is None
+
+
+def test_maps_of_written_class_cogs_read_the_nearest_overview(tmp_path):
+    """A class stack written by the report's COG writer, read back for the map: the (1600, 2400) px layers'
+    overviews are 800x1200, 400x600, 200x300, so the map reads the 1/4 one, (400, 600) px; nearest
+    resampling keeps each 4x4 block's top-left pixel (GDAL), so every value is a code or nodata of the
+    layer, never an average of codes."""
+    from indicators.report.rasters import write_cogs
+
+    ny, nx = 1600, 2400
+    yy, xx = np.mgrid[0:ny, 0:nx]
+    codes = np.array([1, 2, 3, 0], dtype="uint8")  # 0 is nodata; neighbours differ, so an average is no code
+    full = np.stack([codes[(yy * 7 + xx * 3 + k) % 4] for k in range(2)])
+    full[:, :100, :] = 0  # a strip outside the boundary
+    layer = _da(full, res=0.001).assign_attrs(flag_values=[1, 2, 3], flag_meanings="a b c", _FillValue=0)
+    paths = write_cogs(layer, tmp_path / "cls.tif", colors={1: "#ff0000", 2: "#00ff00", 3: "#0000ff"})
+    lazy = layer.chunk({"year": 1, "y": 400, "x": 400})
+    read = read_for_map(paths, lazy)
+    assert read.dims == ("year", "y", "x") and read.shape == (2, 400, 600) and read.chunks is not None
+    values = read.values
+    assert set(np.unique(values)) <= {0, 1, 2, 3}
+    assert (values == full[:, ::4, ::4]).all()
+    assert list(read["year"].values) == [2000, 2001] and read.rio.nodata == 0
+    # the same extent as the layer: 2.4 by 1.6 degrees from (10, 46)
+    assert float(read.x[0]) == pytest.approx(10.0 + 0.002) and float(read.y[-1]) == pytest.approx(46.0 - 1.6 + 0.002)
+    png = map_png(read, title="classes", legend=[LegendEntry(c, "c", "#000000") for c in (1, 2, 3)])
+    assert png[:4] == b"\x89PNG"
