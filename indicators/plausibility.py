@@ -411,8 +411,10 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
         if rule is None or spec is None or spec.resolved_kind() != "raster":
             continue
         codes = legend_codes(framework, rule)
-        if spec.scale_factor and codes is None:  # stored values x scale_factor are in the declared units
-            f = float(spec.scale_factor)
+        # stored values x scale_factor (the input's) x the rule's scale parameter (the specs') are in the declared units
+        f = (float(spec.scale_factor) if spec.scale_factor else 1.0) * \
+            (float(framework.resolve(rule.scale_parameter)) if rule.scale_parameter else 1.0)
+        if f != 1.0 and codes is None:
             rule = rule.model_copy(update={k: getattr(rule, k) / f for k in ("min", "max", "max_per_km2")
                                            if getattr(rule, k) is not None})
         files = input_files(loaded, name, spec)

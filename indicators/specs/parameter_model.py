@@ -235,6 +235,9 @@ class InputPlausibility(Strict):
     legend: LegendRef | None = Field(None, description="class codes must be codes of this legend or the declared nodata")
     legend_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
                                          description="as legend, but the legend a parameter names (follows profiles and overlays)")
+    scale_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
+                                        description="a parameter the stored values are multiplied by before min/max apply "
+                                                    "(e.g. parameters:dvi.precomputed_scale, 0.0001 for a DVI stored x 10 000)")
     columns: tuple[str, ...] = Field((), description="table columns min/max apply to (default: every numeric column but year)")
     ordered: tuple[str, ...] = Field((), description="table columns that must not decrease along a row, e.g. lower <= value <= upper")
     years: Literal["any", "edition"] = Field("any", description="'edition': no year after the edition's span and the current year (data from the future)")
