@@ -94,6 +94,8 @@ BREAKAGES = [
      "window [2000, 2015] does not end inside the period [2016, 2019]", "editions[0].periods[1].productivity.performance"),
     ("spi_calibration_reversed", "so3_drought.yaml", "calibration: [1981, 2010]", "calibration: [2010, 1981]",
      "calibration window [2010, 1981] is reversed", "spi.calibration"),
+    ("plausibility_scale_parameter", "framework.yaml", 'scale_parameter: "parameters:dvi.precomputed_scale"',
+     'scale_parameter: "parameters:dvi.precomputed_scal"', "does not resolve to a parameter", "plausibility.inputs.dvi.scale_parameter"),
     ("section_of_wrong_kind", "so2_people.yaml", "kind: objective\n", "kind: objective\nedition_overrides: {}\n", "may not hold the section 'edition_overrides'", "edition_overrides"),
 ]
 

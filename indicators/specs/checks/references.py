@@ -104,9 +104,32 @@ def check_references(ctx: CheckContext) -> None:
         for name in dvi.weights:
             if name not in known:
                 ctx.add(("blocks", "dvi", "weights", name), f"factor {name!r} is not in factor set {dvi.factor_set!r}", f"use one of: {', '.join(sorted(known))}", "reference")
+    _check_plausibility_parameters(ctx)
     soc = fw.blocks.soc
     if soc is not None:
         regimes = {r.id for r in soc.climate_regimes}
         for k, rid in enumerate(soc.climate_zone_to_regime):
             if rid != 0 and rid not in regimes:
                 ctx.add(("blocks", "soc", "climate_zone_to_regime", k), f"climate regime {rid} is not defined", f"use 0 or one of {sorted(regimes)}", "reference")
+
+
+def _check_plausibility_parameters(ctx: CheckContext) -> None:
+    """A plausibility rule's legend_parameter names a legend and its scale_parameter a positive number, so a
+    misspelt reference fails ``indicators validate``, not a run's first raster check."""
+    block = ctx.fw.blocks.plausibility
+    if block is None:
+        return
+    for name, rule in block.inputs.items():
+        for field in ("legend_parameter", "scale_parameter"):
+            ref = getattr(rule, field)
+            if ref is None:
+                continue
+            loc = ("blocks", "plausibility", "inputs", name, field)
+            try:
+                value = ctx.fw.resolve(ref)
+            except (KeyError, AttributeError, ValueError):
+                ctx.add(loc, f"{ref!r} does not resolve to a parameter", "write parameters:<block>.<field> of an existing "
+                        "parameter", "reference")
+                continue
+            if field == "scale_parameter" and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                ctx.add(loc, f"{ref!r} is {value!r}, not a positive number", "name a numeric scale parameter", "reference")
