@@ -47,6 +47,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
+def _refuse_other_periods(args: argparse.Namespace, fa, fb) -> None:
+    """The two runs are compared period by period: they must report the same edition's periods with the same
+    years, or a figure of one period would be set beside another's."""
+    from ..errors import InputError
+
+    def periods(fw) -> dict[str, tuple[int, int]]:
+        return {p.id: tuple(p.years) for p in fw.periods()}
+
+    pa, pb = periods(fa), periods(fb)
+    if pa != pb:
+        differ = sorted(k for k in pa.keys() | pb.keys() if pa.get(k) != pb.get(k))
+        shown = "; ".join(f"{k}: {pa.get(k, 'none')} in A, {pb.get(k, 'none')} in B" for k in differ)
+        raise InputError(f"{args.config_a} and {args.config_b} report different periods ({shown}); compare two "
+                         "configurations of the same edition and periods (edition:, edition_overrides)")
+
+
 def run(args: argparse.Namespace) -> int:
     from .comparison import compare_outputs, land_cover_7class_of, land_cover_agreement, verdict_table
     from .comparison_write import write_comparison_maps
@@ -58,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import prepare, run_to_directory
 
     a, b = load_config(args.config_a), load_config(args.config_b)
-    for loaded in (a, b):  # every problem of either configuration before anything is computed
-        prepare(loaded)
+    # every problem of either configuration before anything is computed
+    fa, fb = (prepare(loaded).framework for loaded in (a, b))
+    _refuse_other_periods(args, fa, fb)
     check_output_dir(args.output, overwrite=args.overwrite)
     language = getattr(args, "language", DEFAULT_LANGUAGE)
     with atomic_output_dir(args.output, overwrite=args.overwrite) as tmp, report_language(language):

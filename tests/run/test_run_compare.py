@@ -176,3 +176,24 @@ def test_comparison_page_in_french():
                        columns=["period", "class_A", "class_B", "area_km2"])
     page = render_comparison(["national", "ESA CCI"], verdict, sdg_crosstab=sdg, language="fr")
     assert 'lang="fr"' in page and "à examiner" in page and "Concordance" in page and "12,50" in page
+
+
+def test_configurations_of_other_periods_are_refused_before_computing(compared, capsys):
+    """A of the 2026 edition against B of the 2022 edition: periods differ (2026 has report_2), so figures would be
+    set beside another period's; one line naming both files and the differing period, exit 2, nothing written."""
+    out, _, _ = compared
+    a = out.parent / "a" / "config.yaml"
+    doc = yaml.safe_load((out.parent / "b" / "config.yaml").read_text())
+    doc["edition"] = "2022"
+    # the 2022 edition's reporting period starts its land cover in 2016: B gets a 2016 map (its 2015 one) so B
+    # passes its own checks and the refusal is the comparison's
+    (out.parent / "b" / "land_cover_2016.tif").write_bytes((out.parent / "b" / "land_cover_2015.tif").read_bytes())
+    doc["inputs"]["land_cover"]["years"] = sorted(set(doc["inputs"]["land_cover"]["years"]) | {2016})
+    b = out.parent / "b" / "config_2022.yaml"
+    b.write_text(yaml.safe_dump(doc, sort_keys=False))
+    target = out.parent / "other-periods"
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b), "-o", str(target), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "report different periods" in err and "report_2" in err and "config_2022.yaml" in err
+    assert "Traceback" not in err and not target.exists()
