@@ -109,7 +109,7 @@ def add_hotspot_tables(ctx: Any, periods: Any, reported: Any, stored: Any) -> No
     period's reported map (the status against the baseline), for the country to confirm (indicators/so1/hotspots.py)."""
     from ..grid import cell_area
     from .encoding import DEGRADED, IMPROVED
-    from .hotspots import BLOCK_CELLS, MIN_AREA_KM2, MIN_SHARE, connected_candidates
+    from .hotspots import BLOCK_CELLS, MIN_AREA_KM2, MIN_SHARE, candidate_search
 
     subs = {"land_cover": "lc", "productivity": "prod", "soc": "soc"}
     rule = (f"Candidates: 8-connected blocks of {BLOCK_CELLS}x{BLOCK_CELLS} cells where the class covers at least "
@@ -117,15 +117,15 @@ def add_hotspot_tables(ctx: Any, periods: Any, reported: Any, stored: Any) -> No
             "centroid = area-weighted mean of the class's cell centres (CRS units). The <sub-indicator>_km2 columns "
             "are the area of the same class in each sub-indicator's map inside the candidate (the land-cover processes "
             "behind it: SO1-1.T7; the SOC change: soc_km2). For the country to confirm.")
-    for tid, code, what in (("SO1-4.T4", DEGRADED, "Hotspots"), ("SO1-4.T5", IMPROVED, "Brightspots")):
-        frames = []
-        for p in periods:
-            m = reported[p.id]
-            also = {name: stored[(key, p.id)] for name, key in subs.items() if (key, p.id) in stored}
-            f = connected_candidates(m, cell_area(m), code, also=also)
+    found: dict[int, list[pd.DataFrame]] = {DEGRADED: [], IMPROVED: []}
+    for p in periods:  # both classes in one search per period (two passes over the maps)
+        m = reported[p.id]
+        also = {name: stored[(key, p.id)] for name, key in subs.items() if (key, p.id) in stored}
+        for code, f in candidate_search(m, cell_area(m), list(found), also=also).items():
             f.insert(0, "period", p.id)
-            frames.append(f)
-        t = pd.concat(frames, ignore_index=True)
+            found[code].append(f)
+    for tid, code, what in (("SO1-4.T4", DEGRADED, "Hotspots"), ("SO1-4.T5", IMPROVED, "Brightspots")):
+        t = pd.concat(found[code], ignore_index=True)
         if t.empty:
             t = pd.DataFrame([{"period": "all", "candidate": "none"}])
         ctx.add_table(Table(tid, f"{what}: candidate connected areas of {'degradation' if code == DEGRADED else 'improvement'} "

@@ -39,3 +39,42 @@ def test_sub_indicator_areas_and_brightspots():
     t = connected_candidates(m, 2.0, 3, also={"land_cover": _map(lc)}, block=2, min_area_km2=0.0)
     assert list(t["area_km2"]) == [32.0] and list(t["land_cover_km2"]) == [8.0]
     assert t["candidate"].iloc[0] == "B1"
+
+
+def _reference(a: np.ndarray, area_rows: np.ndarray, code: int, block: int, share: float) -> list[tuple[float, float]]:
+    """Whole-grid reference: block sums of the padded map, 8-connected labels, (class area, valid area) per group."""
+    from scipy import ndimage
+
+    h, w = a.shape
+    ph, pw = -h % block, -w % block
+    area = np.pad(np.broadcast_to(area_rows[:, None], a.shape), ((0, ph), (0, pw)))
+    m = np.pad(a, ((0, ph), (0, pw)))
+    shape = ((h + ph) // block, block, (w + pw) // block, block)
+    cls = np.where(m == code, area, 0.0).reshape(shape).sum(axis=(1, 3))
+    valid = np.where(m != 0, area, 0.0).reshape(shape).sum(axis=(1, 3))
+    labels, n = ndimage.label((valid > 0) & (cls >= share * valid), structure=np.ones((3, 3), dtype=bool))
+    idx = np.arange(1, n + 1)
+    return sorted(zip(ndimage.sum(cls, labels, idx), ndimage.sum(valid, labels, idx)), reverse=True)
+
+
+@pytest.mark.parametrize("chunks", [None, 5, 7, 16])
+def test_chunked_search_equals_the_whole_grid_reference(chunks):
+    """The two-pass, chunk-by-chunk search finds the same candidates whatever the chunking (chunk edges that do
+    not fall on block edges included) as a whole-grid computation of the same rule."""
+    from indicators.so1.hotspots import candidate_search
+
+    rng = np.random.default_rng(7)
+    a = rng.choice([0, 1, 2, 3], size=(37, 45), p=[0.1, 0.35, 0.3, 0.25])
+    m = _map(a, chunks)
+    rows = np.linspace(1.0, 1.3, 37)
+    area = xr.DataArray(rows, dims="y", coords={"y": m.y})
+    found = candidate_search(m, area, [1, 3], also={"lc": _map(np.where(a == 1, 1, 2), chunks)}, block=4,
+                             min_share=0.5, min_area_km2=0.0)
+    for code in (1, 3):
+        ref = _reference(a, rows, code, 4, 0.5)
+        got = found[code]
+        assert len(ref) > 1
+        np.testing.assert_allclose(got["area_km2"], [r[0] for r in ref], rtol=1e-12)
+        np.testing.assert_allclose(got["extent_km2"], [r[1] for r in ref], rtol=1e-12)
+    # the land-cover map degrades exactly where the status does: its class area inside each hotspot is the hotspot's
+    np.testing.assert_allclose(found[1]["lc_km2"], found[1]["area_km2"], rtol=1e-12)
