@@ -39,6 +39,10 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("SO2", "SO2-3", "headline.women_degraded", "SO2-3.T1", "period", "female", {"level": "national", "class": "degraded"}),
     Headline("SO2", "SO2-3", "headline.men_degraded", "SO2-3.T1", "period", "male", {"level": "national", "class": "degraded"}),
     Headline("SO3", "SO3-1", "headline.land_drought", "SO3-1.epochs", "epoch", "percent_of_land", {"kind": "any_drought"}),
+    # an epoch's worst year is almost always below SPI 0 somewhere (mild drought), so "any intensity" is close to 100 %
+    # by construction (decision D7); the extreme class is where the epochs differ
+    Headline("SO3", "SO3-1", "headline.land_extreme_drought", "SO3-1.epochs", "epoch", "percent_of_land",
+             {"kind": "class", "class": 4}),
     Headline("SO3", "SO3-2", "headline.people_drought", "SO3-2.epochs", "epoch", "population",
              {"group": "total", "kind": "any_drought"}),
     Headline("SO3", "SO3-2", "headline.women_drought", "SO3-2.epochs", "epoch", "population",

@@ -446,6 +446,13 @@ def test_summary_numbers_equal_the_tables(demo):
     so3 = {p: _shown_number(html_lib.unescape(s)) for tid, p, c, v, s, ch in rows
            if tid == "SO3-2.epochs" and np.isclose(people, float(v), rtol=0, atol=0.5).any()}
     assert so3 == {e: float(v) for e, v in people.items()}
+    # SO3-1: the epochs' share under any drought, then under extreme drought (class 4 of SO3-1.epochs), in that order
+    land = pd.read_csv(demo / "SO3-1" / "SO3-1.epochs.csv", keep_default_na=False)
+    extreme = land[(land["kind"] == "class") & (land["class"].astype(str) == "4")]
+    so3_1 = [(p, float(v)) for tid, p, c, v, *_ in rows if tid == "SO3-1.epochs"]
+    assert len(so3_1) == 2 * len(extreme)
+    assert [p for p, _ in so3_1[len(extreme):]] == list(extreme["epoch"].astype(str))
+    assert [v for _, v in so3_1[len(extreme):]] == pytest.approx(list(extreme["percent_of_land"].astype(float)), abs=5e-7)
 
 
 @pytest.mark.parametrize("width", [1280, 1024])
