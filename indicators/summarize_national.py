@@ -291,7 +291,8 @@ def weighted_class_sum(
     codes: Sequence[int],
     nodata: int | Sequence[int] | None = None,
     water_codes: Sequence[int] = (),
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """Sum of a weight raster (e.g. population) per class, national.
 
     Parameters
@@ -300,7 +301,8 @@ def weighted_class_sum(
     weights : DataArray (y, x) on the same grid, in its own units
         (``attrs["units"]``, e.g. ``"person"``); NaN and ``rio.nodata`` cells
         count as missing (not zero) and are reported.
-    codes, nodata, water_codes : as in :func:`class_area_table`.
+    codes, nodata, water_codes, compute : as in :func:`class_area_table` (``compute=False``: several sums, e.g.
+        one per year of classes over one population grid, share one pass through :func:`compute_tables`).
 
     Returns
     -------
@@ -318,14 +320,20 @@ def weighted_class_sum(
     def block(v, wv, rows, cols):
         return _bin_weighted_sums(binner.prepare(v), binner.lut, wv, legend.nbins)
 
-    out = _reduce_blocks(block, [classes, w], (2, legend.nbins))
-    _raise_other((out[0, legend.other_bin] != 0) + out[1, legend.other_bin], legend, _name(classes, "classes"), "classes")
-    rows = [("class", c, out[0, i]) for i, c in enumerate(legend.codes)]
-    rows += [("water", None, out[0, legend.water_bin]), ("nodata", None, out[0, legend.nodata_bin])]
-    df = pd.DataFrame(rows, columns=["kind", "class", "value"])
-    df["class"] = df["class"].astype("Int64")
-    df.attrs.update(units=weights.attrs.get("units", "1"), missing_weight_cells=int(out[1].sum()))
-    return df
+    units = weights.attrs.get("units", "1")
+    name = _name(classes, "classes")
+
+    def finish(out: np.ndarray) -> pd.DataFrame:
+        _raise_other((out[0, legend.other_bin] != 0) + out[1, legend.other_bin], legend, name, "classes")
+        rows = [("class", c, out[0, i]) for i, c in enumerate(legend.codes)]
+        rows += [("water", None, out[0, legend.water_bin]), ("nodata", None, out[0, legend.nodata_bin])]
+        df = pd.DataFrame(rows, columns=["kind", "class", "value"])
+        df["class"] = df["class"].astype("Int64")
+        df.attrs.update(units=units, missing_weight_cells=int(out[1].sum()))
+        return df
+
+    pending = PendingTable(_reduce_blocks(block, [classes, w], (2, legend.nbins), compute=False), finish)
+    return pending.compute() if compute else pending
 
 
 def _as_float_weights(weights: xr.DataArray) -> xr.DataArray:

@@ -28,7 +28,7 @@ import xarray as xr
 
 from ..errors import InputError
 from ..grid import check_same_grid
-from ..summarize import weighted_class_sum, zonal_class_areas
+from ..summarize import compute_tables, weighted_class_sum, zonal_class_areas_many
 from .hazard_tables import land_mask_at
 
 __all__ = [
@@ -270,33 +270,39 @@ def drought_exposure(
     names = _names(codes, meanings)
     groups = _groups(population, female, male)
     rows, denominators, fill = [], {}, []
+    # every (year, group) sum is planned first and computed in one pass: each population block is decoded once for
+    # all the years that use its grid, instead of once per year and group
+    planned = []
     for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
         for group, pop in groups.items():
             grid, used, how = _grid_for(pop, target, epoch, population_year_fill)
             grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
-            t = weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata)
-            per_class = t[t["kind"] == "class"]
-            exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())
-            nodata_pop = float(t.loc[t["kind"] == "nodata", "value"].sum())
-            water_pop = float(t.loc[t["kind"] == "water", "value"].sum())
-            grid_total = float(per_class["value"].sum()) + nodata_pop + water_pop
-            # the denominator is the national total of the year whose grid is used (a filled year's counts come
-            # from another year's grid: dividing them by the requested year's total could exceed 100 %)
-            total_year = int(target) if used is None else used
-            official = (population_totals or {}).get(total_year, {}).get(group)
-            total = float(official) if official is not None else grid_total
-            denominators[(label, group)] = "official total (CP-1.T2)" if official is not None else "population grid total"
-            year_used = target if used is None else used
-            if epoch is not None and used is not None:
-                fill.append(f"{label}: {group} population of {used} ({how})")
-            elif used is not None and used != target:
-                fill.append(f"{label}: {group} population of {used}")
-            for _, r in per_class.iterrows():
-                rows.append((label, year_used, group, "class", int(r["class"]), float(r["value"])))
-            rows.append((label, year_used, group, "any_drought", pd.NA, exposed))
-            rows.append((label, year_used, group, "nodata", pd.NA, nodata_pop))
-            rows.append((label, year_used, group, "total_population", pd.NA, total))
+            planned.append((label, target, epoch, group, used, how,
+                            weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata, compute=False)))
+    sums = compute_tables(*(p[-1] for p in planned))
+    for (label, target, epoch, group, used, how, _), t in zip(planned, sums):
+        per_class = t[t["kind"] == "class"]
+        exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())
+        nodata_pop = float(t.loc[t["kind"] == "nodata", "value"].sum())
+        water_pop = float(t.loc[t["kind"] == "water", "value"].sum())
+        grid_total = float(per_class["value"].sum()) + nodata_pop + water_pop
+        # the denominator is the national total of the year whose grid is used (a filled year's counts come
+        # from another year's grid: dividing them by the requested year's total could exceed 100 %)
+        total_year = int(target) if used is None else used
+        official = (population_totals or {}).get(total_year, {}).get(group)
+        total = float(official) if official is not None else grid_total
+        denominators[(label, group)] = "official total (CP-1.T2)" if official is not None else "population grid total"
+        year_used = target if used is None else used
+        if epoch is not None and used is not None:
+            fill.append(f"{label}: {group} population of {used} ({how})")
+        elif used is not None and used != target:
+            fill.append(f"{label}: {group} population of {used}")
+        for _, r in per_class.iterrows():
+            rows.append((label, year_used, group, "class", int(r["class"]), float(r["value"])))
+        rows.append((label, year_used, group, "any_drought", pd.NA, exposed))
+        rows.append((label, year_used, group, "nodata", pd.NA, nodata_pop))
+        rows.append((label, year_used, group, "total_population", pd.NA, total))
     df = pd.DataFrame(rows, columns=[dim, "population_year", "group", "kind", "class", "population"])
     df["class"] = df["class"].astype("Int64")
     _add_percent_columns(df, [dim], sex_percentage)
@@ -358,16 +364,27 @@ def drought_exposure_zonal(
     dc = [int(c) for c in drought_codes]
     names = _names(codes, meanings)
     groups = _groups(population, female, male)
+    # the years whose classes are weighted by the same population grid (same group, grid year and land mask) are
+    # summarised together: one pass over the units and the grid for all of them (zonal_class_areas_many)
+    batches: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
+    for label, target, epoch in _years_of(drought_class, dim):
+        for group, pop in groups.items():
+            _, used, _ = _grid_for(pop, target, epoch, population_year_fill)
+            per_label_mask = land_mask is not None and dim in land_mask.dims
+            batches.setdefault((group, used, label if per_label_mask else None), []).append((label, target, epoch))
+    tables = {}
+    for (group, used, _), members in batches.items():
+        label0, target0, epoch0 = members[0]
+        grid, _, _ = _grid_for(groups[group], target0, epoch0, population_year_fill)
+        grid = _prepare(grid, land_mask_at(land_mask, dim, label0), water_population)
+        many = zonal_class_areas_many({label: drought_class.sel({dim: label}) for label, _, _ in members}, units,
+                                      codes=list(codes), method=method, weights=grid, id_field=id_field,
+                                      name_field=name_field, nodata=nodata)
+        tables.update({(label, group): (target, used, many[label]) for label, target, _ in members})
     frames = []
     for label, target, epoch in _years_of(drought_class, dim):
-        cls = drought_class.sel({dim: label})
-        for group, pop in groups.items():
-            grid, used, _ = _grid_for(pop, target, epoch, population_year_fill)
-            grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
-            t = zonal_class_areas(
-                cls, units, codes=list(codes), method=method, weights=grid, id_field=id_field,
-                name_field=name_field, nodata=nodata,
-            )
+        for group in groups:
+            _, used, t = tables[(label, group)]
             t = t.rename(columns={"value": "population"}).drop(columns=["area_km2", "unit_pixel_area_km2", "unit_geodesic_area_km2"])
             key = ["level", "unit"]
             first = t.drop_duplicates(key).set_index(key)
