@@ -14,7 +14,7 @@ import xarray as xr
 
 from ..errors import InputError
 from ..grid import check_same_grid
-from ..summarize import class_area_table, zonal_class_areas
+from ..summarize import class_area_table, compute_tables, zonal_class_areas_many
 
 
 def _labels(codes: Sequence[int], meanings: Sequence[str] | None) -> dict[int, str]:
@@ -93,14 +93,12 @@ def drought_area_table(
     dc = _check_drought_codes(codes, drought_codes)
     names = _labels(codes, meanings)
     frames = []
-    for label in classes[dim].values:
-        t = class_area_table(
-            classes.sel({dim: label}),
-            codes=list(codes),
-            nodata=nodata,
-            land_mask=land_mask_at(land_mask, dim, label.item() if hasattr(label, "item") else label),
-            official_land_area_km2=official_land_area_km2,
-        )
+    labels = list(classes[dim].values)
+    # every year's table in one pass over the inputs (each block decoded once for all years)
+    pending = [class_area_table(classes.sel({dim: label}), codes=list(codes), nodata=nodata,
+                                land_mask=land_mask_at(land_mask, dim, label.item() if hasattr(label, "item") else label),
+                                official_land_area_km2=official_land_area_km2, compute=False) for label in labels]
+    for label, t in zip(labels, compute_tables(*pending)):
         cls = t[t["kind"] == "class"]
         drought = cls[cls["class"].isin(dc)]
         any_row = pd.DataFrame(
@@ -181,17 +179,13 @@ def drought_zonal_area_table(
         classes = classes.where(land_mask.astype(bool), water).astype(classes.dtype)
         water_codes = [water]
     frames = []
-    for label in classes[dim].values:
-        t = zonal_class_areas(
-            classes.sel({dim: label}),
-            units,
-            codes=list(codes),
-            method=method,
-            id_field=id_field,
-            name_field=name_field,
-            nodata=nodata,
-            water_codes=water_codes,
-        )
+    labels = list(classes[dim].values)
+    # all years in one pass over the units (exactextract computes each unit's coverage once for every year)
+    many = zonal_class_areas_many({i: classes.sel({dim: label}) for i, label in enumerate(labels)}, units,
+                                  codes=list(codes), method=method, id_field=id_field, name_field=name_field,
+                                  nodata=nodata, water_codes=water_codes)
+    for i, label in enumerate(labels):
+        t = many[i]
         key = ["level", "unit"]
         cls = t[t["kind"] == "class"]
         land = cls.groupby(key, dropna=False, sort=False)["area_km2"].sum().rename("land_km2")
