@@ -19,13 +19,12 @@ import xarray as xr
 
 from ..errors import SpecError
 from ..so1.encoding import DEGRADED, IMPROVED, NODATA, STABLE
-from ..summarize import weighted_class_sum, zonal_class_areas
+from ..summarize import compute_tables, weighted_class_sum, zonal_class_areas
 
 _ROWS = {DEGRADED: "degraded", STABLE: "stable", IMPROVED: "improved"}
 
 
-def _national(sdg: xr.DataArray, pop: xr.DataArray) -> tuple[dict[str, float], int]:
-    t = weighted_class_sum(sdg, pop, codes=list(_ROWS), nodata=NODATA)
+def _national(t: pd.DataFrame) -> tuple[dict[str, float], int]:
     vals = {_ROWS[int(c)]: float(v) for c, v in zip(t["class"], t["value"]) if pd.notna(c)}
     vals["no data"] = float(t.loc[t["kind"] == "nodata", "value"].iloc[0])
     return vals, int(t.attrs.get("missing_weight_cells", 0))
@@ -79,8 +78,11 @@ def population_exposed_to_degradation(
 
     national: dict[str, dict[str, float]] = {}
     missing: dict[str, int] = {}
-    for name, layer in layers.items():
-        national[name], missing[name] = _national(sdg, layer)
+    # the total, female and male sums in one pass over the SDG layer (each block decoded once)
+    sums = compute_tables(*(weighted_class_sum(sdg, layer, codes=list(_ROWS), nodata=NODATA, compute=False)
+                            for layer in layers.values()))
+    for name, t in zip(layers, sums):
+        national[name], missing[name] = _national(t)
     frames = [_shape({cls: {k: national[k][cls] for k in layers} for cls in classes}, "national", None,
                      sex_percent_basis)]
     if units is not None:
