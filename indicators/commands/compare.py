@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -20,11 +21,17 @@ land_cover_agreement.csv (overall and per-class agreement, national and per admi
 indicator), maps/ (land_cover_agreement_<year>.tif: 1 same class, 0 different, 255 no data;
 sdg_cross_classification_<period>.tif: A x B status, 1-9, 0 no data; COGs with class names and QGIS styles,
 and a PNG of each) and comparison.html (verdicts, agreement tables and maps, differences per table; offline).
+Each run's report.html has a "National vs default data" section: the verdicts, the national land-cover
+agreement and a link to comparison.html.
 The verdicts screen; the decision to validate, replace or reject the default data (decision 11/COP.14) rests
 with the country.
 
 exit status: 0 done; 2 a problem with a configuration, an input or the output location (nothing written).
 """
+
+
+#: comparison.html as each run's report.html (OUT/A/report.html, OUT/B/report.html) links it
+COMPARISON_LINK = "../comparison/comparison.html"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from ..config.loading import load_config
     from ..io import read_polygons
     from ..report.atomic import atomic_output_dir, check_output_dir
-    from ..report.comparison_page import render_comparison
+    from ..report.comparison_page import render_comparison, report_section
+    from ..report.page import write_report
     from ..report.i18n import report_language
     from ..engine import prepare, run_to_directory
 
@@ -80,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     check_output_dir(args.output, overwrite=args.overwrite)
     language = getattr(args, "language", DEFAULT_LANGUAGE)
     with atomic_output_dir(args.output, overwrite=args.overwrite) as tmp, report_language(language):
-        run_to_directory(a, tmp / "A", quiet=True)
-        run_to_directory(b, tmp / "B", quiet=True)
+        # each run's report.html is rendered below, once the comparison its section shows is computed
+        results = {"A": run_to_directory(a, tmp / "A", quiet=True, report=False),
+                   "B": run_to_directory(b, tmp / "B", quiet=True, report=False)}
         tables = compare_outputs(tmp / "A", tmp / "B")
         agreement = cross = maps = None
         cmp_dir = tmp / "comparison"
@@ -106,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
         page = render_comparison(args.names, verdict, agreement, cross, maps.sdg_crosstab if maps else None,
                                  maps.maps if maps else (), tables, language=language)
         (cmp_dir / "comparison.html").write_text(page, encoding="utf-8")
+        for run, result in results.items():
+            section = report_section(args.names, run, verdict, agreement, COMPARISON_LINK, language=language)
+            write_report(dataclasses.replace(result, rasters=result.report_rasters or []), tmp / run / "report.html",
+                         language=language, comparison=section)
     if not args.quiet:
         print(f"wrote {args.output}: {len(tables)} table(s) compared; verdicts in "
               f"{Path(args.output) / 'comparison' / 'verdict.csv'}", file=sys.stderr)

@@ -68,34 +68,42 @@ def compare_outputs(out_a: Path, out_b: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def land_cover_7class_of(loaded: Any) -> xr.DataArray:
-    """The configuration's land cover nested into the 7 UNCCD classes (year, y, x), lazily (its own legend/nesting)."""
+def _year_stack(loaded: Any, name: str, legend: Mapping[int, str]) -> xr.DataArray:
+    """Input *name* of the configuration as (year, y, x), lazily."""
     from ..config.paths import input_files
     from ..io import open_raster
-    from ..engine.executing import load_run_framework
-    from ..so1.land_cover import nest_land_cover
 
-    cfg = loaded.config
-    if "land_cover" not in cfg.inputs:
-        raise InputError(f"{loaded.path}: inputs.land_cover is missing; the land-cover comparison needs it in both configurations")
-    fw = load_run_framework(loaded)
-    lc = fw.parameters("land_cover")
-    source, target = fw.legend(lc.source_legend), fw.legend(lc.legend)
-    spec = cfg.inputs["land_cover"]
-    legend = {c.code: c.name for c in source.classes}
-    files = input_files(loaded, "land_cover", spec)
+    spec = loaded.config.inputs[name]
+    files = input_files(loaded, name, spec)
     if list(files) == [""]:
         da = open_raster(files[""], legend=legend, nodata=spec.nodata, band=spec.band, band_dim_name="year")
         if "year" not in da.dims:
             da = da.expand_dims(year=list(spec.years or [0]))
         elif spec.years and da.sizes["year"] == len(spec.years):
             da = da.assign_coords(year=list(spec.years))
-    else:
-        da = xr.concat([open_raster(p, legend=legend, nodata=spec.nodata, band=spec.band).expand_dims(year=[int(k)])
-                        for k, p in files.items()], dim="year", combine_attrs="override")
-    nodata = [source.nodata] if source.nodata is not None else []
-    return nest_land_cover(da, fw.nesting(lc.nesting).model_dump(mode="json"), nodata_codes=nodata,
-                           names={c.code: c.name for c in target.classes})
+        return da
+    return xr.concat([open_raster(p, legend=legend, nodata=spec.nodata, band=spec.band).expand_dims(year=[int(k)])
+                      for k, p in files.items()], dim="year", combine_attrs="override")
+
+
+def land_cover_7class_of(loaded: Any) -> xr.DataArray:
+    """The configuration's land cover nested into the 7 UNCCD classes (year, y, x), lazily, as its run nests it
+    (:func:`indicators.so1.land.land_cover_7class`: its own legend and nesting, its national land cover's years
+    where the specs name one)."""
+    from ..engine.executing import load_run_framework
+    from ..so1.land import land_cover_7class, national_land_cover
+
+    cfg = loaded.config
+    if "land_cover" not in cfg.inputs:
+        raise InputError(f"{loaded.path}: inputs.land_cover is missing; the land-cover comparison needs it in both configurations")
+    fw = load_run_framework(loaded)
+    source = fw.legend(fw.parameters("land_cover").source_legend)
+    raw = _year_stack(loaded, "land_cover", {c.code: c.name for c in source.classes})
+    national = national_land_cover(fw)
+    nat = None
+    if national is not None and "land_cover_national" in cfg.inputs:
+        nat = _year_stack(loaded, "land_cover_national", {c.code: c.name for c in national[0].classes})
+    return land_cover_7class(fw, raw, nat)
 
 
 def inside_of(da: xr.DataArray, geoms: Sequence[Any]) -> xr.DataArray:

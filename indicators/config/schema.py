@@ -18,7 +18,7 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 InputKind = Literal["raster", "vector", "table"]
 
 #: inputs a run configuration may hold that no computation reads yet (recorded in the provenance)
-RECORDED_INPUTS: tuple[str, ...] = ("land_cover_national",)
+RECORDED_INPUTS: tuple[str, ...] = ()
 
 #: The input names the indicators of this version read (docs/user-guide.md §3.1), with what each holds.
 #: A configured input outside this list (and outside what the run's stages need) is reported as a
@@ -26,7 +26,8 @@ RECORDED_INPUTS: tuple[str, ...] = ("land_cover_national",)
 #: stage vocabulary (``Stage.inputs``) plus RECORDED_INPUTS; a test keeps the two equal.
 INPUT_NAMES: dict[str, str] = {
     "land_cover": "land-cover maps, one per year (SO1-1, SO1-4, SO4-1; land mask of SO3)",
-    "land_cover_national": "land cover in the national legend of the overlay (recorded; not read by a computation yet)",
+    "land_cover_national": "land cover in a national legend, per year: replaces those years of land_cover when the parameters "
+                           "land_cover.national_legend and national_nesting name its legend and nesting (else recorded only)",
     "lpd": "precomputed 5-class land productivity dynamics, one map per period (SO1-2)",
     "ndvi": "annual NDVI series to compute productivity from (SO1-2)",
     "soc_reference": "soil organic carbon stock 0-30 cm of the reference year (SO1-3, SO4-1)",

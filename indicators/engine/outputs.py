@@ -34,8 +34,14 @@ def check_legend_matches_flags(r: Any) -> None:
         )
 
 
-def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_text: str | None = None) -> list[Path]:
-    """Write rasters, tables, report.html and provenance.json into *out_dir* (an empty directory)."""
+def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_text: str | None = None,
+                  report: bool = True) -> list[Path]:
+    """Write rasters, tables, report.html and provenance.json into *out_dir* (an empty directory).
+
+    ``report=False`` leaves report.html to the caller (``indicators compare`` renders it once the comparison
+    it shows is computed): every map is then read back from the written COGs (``result.report_rasters``), so
+    nothing of the run is held in memory but the tables; provenance.json lists report.html all the same.
+    """
     from ..report.page import write_report
     from ..report.provenance import write_json
     from ..report.rasters import write_cogs
@@ -52,11 +58,14 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator},
                            labels={e.code: e.label for e in r.legend} if r.legend else None, inputs_root=prep.loaded.base_dir)
         written += [p.relative_to(out_dir) for p in paths]
-        mapped.append(_from_written(r, paths))
+        mapped.append(_from_written(r, paths, deferred=not report))
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)
     written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
-    write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
+    if report:
+        write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
+    else:  # the caller renders it from these (in memory, at the maps' size: the files move with the directory)
+        result.report_rasters = mapped
     written.append(Path("report.html"))
     if config_text is not None:
         (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
@@ -68,18 +77,20 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     return written
 
 
-def _from_written(r: Any, paths: Sequence[Path]) -> Any:
+def _from_written(r: Any, paths: Sequence[Path], *, deferred: bool = False) -> Any:
     """*r* with its data read back for the map from its written COG(s) when it is a lazy (dask) layer, else *r*.
 
     The map reads an overview of the written files (:func:`indicators.report.figures.read_for_map`): a
     decode of about the figure's size, where the lazy layer would recompute its whole chain (resampling,
-    masks, population) and a full-resolution read would decode every block.
+    masks, population) and a full-resolution read would decode every block.  *deferred* (the report is
+    rendered later, once the run's directory has been moved into place): every layer, read now at that size.
     """
     from ..report.figures import read_for_map
 
-    if getattr(r.data.data, "dask", None) is None:
+    if not deferred and getattr(r.data.data, "dask", None) is None:
         return r
-    return dataclasses.replace(r, data=read_for_map(paths, r.data))
+    data = read_for_map(paths, r.data)
+    return dataclasses.replace(r, data=data.load() if deferred else data)
 
 
 def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> dict[str, Any]:

@@ -76,15 +76,20 @@ def cluster_failure(exc: BaseException, scheduler: str | None) -> str:
 
 def run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool = False, quiet: bool = False,
                      scheduler: str | None = None, stages: Sequence[Stage] | None = None,
-                     config_text: str | None = None, stream: Any = None, framework: Any = None) -> RunResult:
-    """Check everything, compute, and write *out* atomically. The whole of ``indicators run``."""
+                     config_text: str | None = None, stream: Any = None, framework: Any = None,
+                     report: bool = True) -> RunResult:
+    """Check everything, compute, and write *out* atomically. The whole of ``indicators run``.
+
+    ``report=False``: report.html is left to the caller (:func:`indicators.engine.outputs.write_outputs`).
+    """
     with gdal_cache():
         return _run_to_directory(loaded, out, overwrite=overwrite, quiet=quiet, scheduler=scheduler, stages=stages,
-                                 config_text=config_text, stream=stream, framework=framework)
+                                 config_text=config_text, stream=stream, framework=framework, report=report)
 
 
 def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite: bool, quiet: bool, scheduler: str | None,
-                      stages: Sequence[Stage] | None, config_text: str | None, stream: Any, framework: Any) -> RunResult:
+                      stages: Sequence[Stage] | None, config_text: str | None, stream: Any, framework: Any,
+                      report: bool = True) -> RunResult:
     from ..report.atomic import check_output_dir
 
     check_output_dir(out, overwrite=overwrite)
@@ -97,7 +102,7 @@ def _run_to_directory(loaded: LoadedConfig, out: str | os.PathLike, *, overwrite
         result, prep = compute_run(loaded, quiet=quiet, client=client, scheduler=scheduler, stages=stages,
                                    framework=framework, stream=stream, scratch=scratch)
         try:
-            write_run(result, prep, out, overwrite=overwrite, config_text=config_text)
+            write_run(result, prep, out, overwrite=overwrite, config_text=config_text, report=report)
         finally:
             release(result)
     finally:
@@ -129,9 +134,9 @@ def compute_run(loaded: LoadedConfig, *, quiet: bool = False, client: Any = None
 
 
 def write_run(result: RunResult, prep: Prepared, out: str | os.PathLike, *, overwrite: bool = False,
-              config_text: str | None = None) -> list[Path]:
+              config_text: str | None = None, report: bool = True) -> list[Path]:
     """Write a computed run into *out* atomically (complete or not at all); the paths written, relative to *out*."""
     from ..report.atomic import atomic_output_dir
 
     with gdal_cache(), atomic_output_dir(out, overwrite=overwrite) as tmp:
-        return write_outputs(result, prep, tmp, config_text=config_text)
+        return write_outputs(result, prep, tmp, config_text=config_text, report=report)

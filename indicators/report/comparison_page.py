@@ -40,13 +40,19 @@ def _wide(frame: pd.DataFrame, key: str, value: Any, row: str, col: str) -> pd.D
     return wide.reset_index().rename(columns={row: "A \\ B"})
 
 
+def _verdict_view(verdict: pd.DataFrame, table_id: str, language: str) -> dict[str, Any]:
+    """The verdict table with its verdicts in *language*."""
+    v = verdict.copy()
+    v["verdict"] = [translate(f"compare.verdict_{x}", language, default=x) for x in v["verdict"]]
+    return _view(table_id, translate("compare.verdicts_table", language), v, language,
+                 units={c: "percent" for c in v.columns if c.endswith("_percent")})
+
+
 def comparison_context(names: Sequence[str], verdict: pd.DataFrame, agreement: pd.DataFrame | None,
                        lc_crosstab: pd.DataFrame | None, sdg_crosstab: pd.DataFrame | None,
                        maps: Sequence[Mapping[str, Any]], tables: Mapping[str, pd.DataFrame], language: str) -> dict[str, Any]:
     """Everything the template shows, computed here."""
     a, b = names
-    v = verdict.copy()
-    v["verdict"] = [translate(f"compare.verdict_{x}", language, default=x) for x in v["verdict"]]
     agree = []
     if agreement is not None:
         agree.append(_view("agreement", translate("compare.agreement_table", language), agreement, language,
@@ -63,11 +69,29 @@ def comparison_context(names: Sequence[str], verdict: pd.DataFrame, agreement: p
             agree.append(_view(f"lc-crosstab-{y}", translate("compare.lc_crosstab_table", language, year=y), w, language,
                                units={str(c): "km2" for c in w.columns[1:]}))
     return {"lang": language, "a": a, "b": b,
-            "verdict": _view("verdict", translate("compare.verdicts_table", language), v, language,
-                             units={c: "percent" for c in v.columns if c.endswith("_percent")}),
+            "verdict": _verdict_view(verdict, "verdict", language),
             "agreement": agree,
             "maps": [{"title": m["title"], "png": _b64(m["png"]), "files": m["files"], "image": m["image"]} for m in maps],
             "differences": [_view(key, key, t, language) for key, t in tables.items()]}
+
+
+#: the national rows of land_cover_agreement.csv the runs' reports show, with their units
+SECTION_AGREEMENT = {"year": None, "area_both_mapped_km2": "km2", "agreement_percent": "percent"}
+
+
+def report_section(names: Sequence[str], run: str, verdict: pd.DataFrame, agreement: pd.DataFrame | None, link: str,
+                   language: str | None = None) -> dict[str, Any]:
+    """The "National vs default data" section of run *run*'s (``"A"`` or ``"B"``) report.html: the verdicts, the
+    national land-cover agreement per year and a link (*link*, relative to the report) to comparison.html."""
+    language = language or current_language()
+    a, b = names
+    section: dict[str, Any] = {"run": f"{run} ({a if run == 'A' else b})", "a": a, "b": b, "link": link,
+                               "verdict": _verdict_view(verdict, "verdict", language), "agreement": None}
+    if agreement is not None:
+        nat = agreement.loc[agreement["unit"] == "national", list(SECTION_AGREEMENT)].reset_index(drop=True)
+        section["agreement"] = _view("agreement", translate("compare.section_agreement", language), nat,
+                                     language, units={c: u for c, u in SECTION_AGREEMENT.items() if u})
+    return section
 
 
 def render_comparison(names: Sequence[str], verdict: pd.DataFrame, agreement: pd.DataFrame | None = None,
@@ -85,4 +109,4 @@ def render_comparison(names: Sequence[str], verdict: pd.DataFrame, agreement: pd
     return env.get_template("comparison.html.j2").render(**ctx, _=_)
 
 
-__all__ = ["render_comparison", "comparison_context"]
+__all__ = ["render_comparison", "comparison_context", "report_section"]

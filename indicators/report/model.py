@@ -75,3 +75,6 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     boundary: Any = None  # GeoDataFrame in the rasters' CRS, for map outlines
     admin: Any = None
+    #: the rasters as the report maps them, read back from the written COGs at the maps' size: set when the run
+    #: is written without its report, which the caller renders later (``indicators compare``)
+    report_rasters: list[RasterOutput] | None = None

@@ -11,8 +11,9 @@ formatting layer (:mod:`.formatting`).
 from __future__ import annotations
 
 import base64
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -158,8 +159,13 @@ def _period_label(period: str, language: str) -> str:
     return period
 
 
-def report_context(result: RunResult, language: str, decisions: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Everything the template shows, computed here (the template only lays it out)."""
+def report_context(result: RunResult, language: str, decisions: dict[str, tuple[str, str]],
+                   comparison: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed here (the template only lays it out).
+
+    *comparison*: the "National vs default data" section ``indicators compare`` adds to each run's report
+    (:func:`indicators.report.comparison_page.report_section`), or None.
+    """
     computed = list(result.indicators)
     inds = []
     for ind in computed:
@@ -189,14 +195,15 @@ def report_context(result: RunResult, language: str, decisions: dict[str, tuple[
     return {"result": result, "lang": language, "indicators": inds, "objectives": objectives,
             "summary": summary_view(result, language), "orphan_tables": orphan, "parameters": params,
             "timings": [(k, format_value(float(v), "seconds", None, language)) for k, v in result.timings.items()],
-            "decisions": decs}
+            "decisions": decs, "comparison": comparison}
 
 
-def _stream(result: RunResult, decisions: dict[str, tuple[str, str]] | None, language: str | None) -> Any:
+def _stream(result: RunResult, decisions: dict[str, tuple[str, str]] | None, language: str | None,
+            comparison: Mapping[str, Any] | None = None) -> Any:
     """The page as a jinja2 stream: rendered piece by piece as it is written or joined."""
     language = language or current_language()
     decisions = decisions_text() if decisions is None else decisions
-    ctx = report_context(result, language, decisions)
+    ctx = report_context(result, language, decisions, comparison)
     stream = _environment().get_template("report.html.j2").stream(**ctx, _=lambda key, **kw: translate(key, language, **kw))
     stream.enable_buffering(_STREAM_PIECES)
     return stream
@@ -206,15 +213,27 @@ def _stream(result: RunResult, decisions: dict[str, tuple[str, str]] | None, lan
 _STREAM_PIECES = 4096
 
 
-def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | None = None, language: str | None = None) -> str:
+def render_report(result: RunResult, *, decisions: dict[str, tuple[str, str]] | None = None, language: str | None = None,
+                  comparison: Mapping[str, Any] | None = None) -> str:
     """The HTML text of the report for *result*, in *language* (default: the current report language)."""
-    return "".join(_stream(result, decisions, language))
+    return "".join(_stream(result, decisions, language, comparison))
 
 
-def write_report(result: RunResult, path: Path, *, language: str | None = None) -> Path:
-    """Write report.html as it is rendered (memory: the maps' PNGs and a buffer, not the page's text)."""
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        _stream(result, None, language).dump(f)
+def write_report(result: RunResult, path: Path, *, language: str | None = None,
+                 comparison: Mapping[str, Any] | None = None) -> Path:
+    """Write report.html as it is rendered (memory: the maps' PNGs and a buffer, not the page's text).
+
+    Atomic: the page is written beside *path* and renamed onto it, so a report is complete or absent (never
+    half a page, and an existing report stays as it was when rendering fails).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            _stream(result, None, language, comparison).dump(f)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

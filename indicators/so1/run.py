@@ -15,7 +15,7 @@ from ..country_profile import add_land_area_profile
 from . import run_subtables, run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import clip_to_boundary, coverage_rule, inside_boundary, legend_entries, outside_km2, read_all_fields
-from .land import land_cover_7, land_mask
+from .land import land_cover_7, land_mask, national_land_cover_needs
 from .run_areas import land_area_table, less_outside, lpd_layers_from_ndvi
 from .run_layers import OnePass, So1Frame, period_stack, recoded
 from .run_sdg import add_sdg_outputs
@@ -50,7 +50,7 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
             needs.append(Need("climate_zones", "raster"))
     if "recode_polygons" in inputs:
         needs.append(Need("recode_polygons", "vector", same_grid=False))
-    return needs
+    return needs + national_land_cover_needs(inputs, fw)
 
 
 def _run_so1(ctx: Context) -> None:
@@ -291,4 +291,4 @@ STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, on
               ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
               ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
                "indicators.so1.tables"), _so1_needs, _run_so1, check=_so1_check,
-              inputs=("land_cover", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons"))
+              inputs=("land_cover", "land_cover_national", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons"))

@@ -71,7 +71,11 @@ def process_list_table(matrix: Any, legend: Any) -> pd.DataFrame:
 
 
 def national_nesting(fw: Any, parent_legend_id: str) -> Any | None:
-    """The one nesting of a national legend into the land-cover legend the overlay declares (None: no national legend)."""
+    """The nesting of the national legend into the land-cover legend: the parameters' ``land_cover.national_nesting``,
+    else the one such nesting the overlay declares (None: no national legend)."""
+    named = fw.parameters("land_cover").national_nesting
+    if named is not None:
+        return fw.nesting(named)
     found = [n for n in fw.nestings if str(n.parent_legend) == parent_legend_id and str(n.child_legend) != parent_legend_id
              and any(str(lg.id) == str(n.child_legend) for lg in fw.legends) and "national" in str(n.child_legend)]
     return found[0] if len(found) == 1 else None

@@ -12,6 +12,7 @@ from ..config.loading import LoadedConfig
 from ..config.paths import input_files
 from ..config.schema import InputSpec
 from ..errors import IndicatorsError
+from ..so1.land import national_land_cover_needs
 from ..specs.loader import specs_dir
 from ..stage import Context, Need, module_missing
 from .run_common import so3_land_years
@@ -226,6 +227,7 @@ def hazard_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
         return "no raster input (land_cover or population_total) defines the grid the drought classes are mapped on"
     if "land_cover" in inputs:  # inland water for the land-area denominator (D3)
         needs.append(Need("land_cover", "raster", None, tuple(so3_land_years(fw, reporting))))
+        needs += national_land_cover_needs(inputs, fw)  # its years replace land_cover's in the land mask
     elif grid != "land_cover":
         needs.append(Need(grid, "raster"))
     return needs

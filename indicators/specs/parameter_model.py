@@ -32,6 +32,11 @@ class LandCoverParams(Block):
     nesting: NestingRef
     transition_matrix: MatrixRef
     water_class: int
+    national_legend: LegendRef | None = Field(
+        None, description="legend of input land_cover_national (a national legend, e.g. from an overlay)")
+    national_nesting: NestingRef | None = Field(
+        None, description="nesting of national_legend into `legend`; with both set, each year of input land_cover_national "
+                          "replaces that year of land_cover (national data where the country has them)")
 
 
 class LpdSource(Strict):

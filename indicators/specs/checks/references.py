@@ -105,12 +105,34 @@ def check_references(ctx: CheckContext) -> None:
             if name not in known:
                 ctx.add(("blocks", "dvi", "weights", name), f"factor {name!r} is not in factor set {dvi.factor_set!r}", f"use one of: {', '.join(sorted(known))}", "reference")
     _check_plausibility_parameters(ctx)
+    _check_national_land_cover(ctx)
     soc = fw.blocks.soc
     if soc is not None:
         regimes = {r.id for r in soc.climate_regimes}
         for k, rid in enumerate(soc.climate_zone_to_regime):
             if rid != 0 and rid not in regimes:
                 ctx.add(("blocks", "soc", "climate_zone_to_regime", k), f"climate regime {rid} is not defined", f"use 0 or one of {sorted(regimes)}", "reference")
+
+
+def _check_national_land_cover(ctx: CheckContext) -> None:
+    """land_cover.national_legend and national_nesting: both or neither, the nesting from that legend into
+    land_cover.legend (what input land_cover_national is read through)."""
+    lc = ctx.fw.blocks.land_cover
+    if lc is None or (lc.national_legend is None and lc.national_nesting is None):
+        return
+    loc = ("blocks", "land_cover")
+    if lc.national_legend is None or lc.national_nesting is None:
+        missing = "national_legend" if lc.national_legend is None else "national_nesting"
+        ctx.add(loc + (missing,), f"{missing} is not set but its pair is", "set both national_legend and national_nesting, "
+                "or neither", "reference")
+        return
+    if lc.national_nesting not in item_ids(ctx.fw, "nesting"):
+        return  # reported as an undefined reference
+    ns = ctx.fw.nesting(lc.national_nesting)
+    if str(ns.child_legend) != str(lc.national_legend) or str(ns.parent_legend) != str(lc.legend):
+        ctx.add(loc + ("national_nesting",), f"nesting {ns.id!r} nests {ns.child_legend!r} into {ns.parent_legend!r}, "
+                f"not national_legend {lc.national_legend!r} into legend {lc.legend!r}",
+                f"name a nesting from {lc.national_legend!r} into {lc.legend!r}", "reference")
 
 
 def _check_plausibility_parameters(ctx: CheckContext) -> None:
