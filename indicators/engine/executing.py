@@ -18,6 +18,7 @@ from ..progress import Progress
 from ..report.model import RunResult, Skipped
 from ..stage import Context, Stage
 from .bindings import stages_from_specs
+from .edition_tables import publish_tables
 from .planning import Plan, plan
 
 
@@ -147,6 +148,7 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
         for store in ctx.stores:
             store.close()
         raise
+    result.tables = publish_tables(result.tables, fw)  # under the edition's table ids (D23)
     # an indicator of a stage that produced nothing for it is skipped, with the stage's reason
     for code in list(result.indicators):
         if code in ctx.skips or not ctx.produced(code):

@@ -159,3 +159,11 @@ class Indicator(Strict):
     source: str
     evidence: tuple[Evidence, ...] = ()
     note: str | None = None
+
+    def other_tables_of(self, edition: str) -> tuple[str, ...]:
+        """The tables it writes in *edition* besides its reporting tables: ``other_tables`` and the edition's
+        non-manual ids a declaration writes a renumbered table under (``written_from``, decision D23)."""
+        manual = set(self.reporting_tables.get(str(edition), ()))
+        moved = tuple(t.id for t in self.tables
+                      if t.written_from and t.editions and t.in_edition(edition) and t.id not in manual)
+        return self.other_tables + tuple(t for t in moved if t not in self.other_tables)

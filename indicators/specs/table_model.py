@@ -7,6 +7,11 @@ to the table it writes (``indicators.run(...).tables[id].attrs["declaration"]``)
 ``units[column]``, else none for a ``labels`` column, else ``value_unit`` (the unit of the columns named after
 classes or years, which the legend and the periods decide).
 
+Editions renumber tables (decision D23): a declaration may belong to some editions only (``editions``) and say
+which of the run's tables it is written from (``written_from``: the run's ids, which are the 2022 manual's; several
+are concatenated, a per-period one may name one period, ``SO1-1.T6.baseline``).  :func:`edition_table_ids` gives
+the run's id -> the edition's id, the one home of that mapping; the engine publishes the tables under it.
+
 Only pydantic and the standard library are imported here (as in the other spec models, :mod:`indicators.specs.model`).
 """
 
@@ -38,6 +43,12 @@ class TableDeclaration(BaseModel):
     denominator: str | None = Field(default=None, description="what its percentages divide by")
     summarises: str | None = Field(default=None, description="the layer or series it summarises")
     source: str | None = None
+    editions: tuple[str, ...] = Field(default=(), description="the editions it belongs to (none: every edition)")
+    written_from: tuple[str, ...] = Field(default=(), description="the run's tables written under this id (D23)")
+
+    def in_edition(self, edition: str) -> bool:
+        """Whether the declaration belongs to the reporting edition *edition*."""
+        return not self.editions or str(edition) in self.editions
 
     def unit_of(self, column: str) -> str | None:
         """The declared unit of *column* (None: a label, or no unit declared)."""
@@ -61,7 +72,7 @@ def declaration(framework: Any, table_id: str) -> TableDeclaration | None:
     code = table_id.split(".", 1)[0]
     found: dict[str, TableDeclaration] = {t.id: t for t in framework.edition_spec().country_profile_tables}
     try:
-        found.update({t.id: t for t in framework.indicator(code).tables})
+        found.update({t.id: t for t in framework.indicator(code).tables if t.in_edition(framework.edition)})
     except UnknownNameError:  # not an indicator's table (CP-1)
         pass
     if table_id in found:
@@ -69,6 +80,18 @@ def declaration(framework: Any, table_id: str) -> TableDeclaration | None:
     base = table_id.rsplit(".", 1)[0]
     hit = found.get(base)
     return hit if hit is not None and hit.per_period else None
+
+
+def edition_table_ids(framework: Any) -> dict[str, str]:
+    """The run's table id -> the id it is written under in the run's edition (only the ids that change, D23).
+
+    A key is a table id or a per-period table's ``<id>.<period>`` (which wins over its ``<id>``)."""
+    out: dict[str, str] = {}
+    for ind in framework.indicators:
+        for t in ind.tables:
+            if t.in_edition(framework.edition):
+                out.update({src: t.id for src in t.written_from if src != t.id})
+    return out
 
 
 def declared_ids(declarations: Any) -> tuple[str, ...]:

@@ -71,8 +71,8 @@ def test_tables_side_by_side_and_verdicts(compared):
     for year, t in cross.groupby("year"):  # the cross-tabulation's total is the land both map
         total = agr[(agr.year == year) & (agr.unit == "national")]["area_both_mapped_km2"].item()
         assert t["area_km2"].sum() == pytest.approx(total)
-    t5 = pd.read_csv(out / "comparison" / "SO1-1" / "SO1-1.T5.csv")
-    a, b = pd.read_csv(out / "A" / "SO1-1" / "SO1-1.T5.csv"), pd.read_csv(out / "B" / "SO1-1" / "SO1-1.T5.csv")
+    t5 = pd.read_csv(out / "comparison" / "SO1-1" / "SO1-1.T4.csv")  # land cover per class: the 2026 id (D23)
+    a, b = pd.read_csv(out / "A" / "SO1-1" / "SO1-1.T4.csv"), pd.read_csv(out / "B" / "SO1-1" / "SO1-1.T4.csv")
     assert t5["name"].tolist() == a["name"].tolist()  # A's rows, in A's order
     assert t5["2015 B-A"].to_numpy() == pytest.approx((b["2015"] - a["2015"]).to_numpy(), nan_ok=True)
     assert t5["2015 A"].to_numpy() == pytest.approx(a["2015"].to_numpy(), nan_ok=True)

@@ -76,8 +76,8 @@ def test_sdg_table_adds_up(demo):
         assert three["percent_of_land"].sum() == pytest.approx(100.0 * (1 - area["no data"] / area["total land area"]),
                                                                abs=1e-5), period
         assert area["no data"] >= 0 and area["water"] >= 0
-    # the land-cover table counts only the country: its no-data row is not the area outside the boundary
-    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T5.csv")
+    # the land-cover table (2026: SO1-1.T4, D23) counts only the country: its no-data row is not the area outside the boundary
+    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T4.csv")
     nodata = lc[lc["name"] == "no data"].iloc[0]
     classes = lc[lc["name"] != "no data"]
     for year in [c for c in lc.columns if c.isdigit()]:
@@ -260,9 +260,9 @@ def test_class_colours_follow_the_meaning_of_each_code(demo):
 
 
 def test_land_area_table_adds_up_and_is_the_sdg_denominator(demo):
-    """SO1-1.T1: land + water + no data = country, every year; the first year's land and water are
+    """The land area (2026 edition: SO1-1.land_area, the 2022 manual's SO1-1.T1, D23): land + water + no data = country, every year; the first year's land and water are
     SO1-4.T1's (D3: land is the valid cells inside the boundary minus inland water)."""
-    t1 = pd.read_csv(demo / "SO1-1" / "SO1-1.T1.csv").set_index("row")
+    t1 = pd.read_csv(demo / "SO1-1" / "SO1-1.land_area.csv").set_index("row")
     years = [c for c in t1.columns if c.isdigit()]
     assert years and years[0] == "2000"
     for y in years:
@@ -292,7 +292,7 @@ def test_so3_unit_epoch_and_trend_tables_add_up(demo):
     np.testing.assert_allclose(cls["area"], cls["land"], rtol=1e-9)
     land = t1[t1["kind"] == "class"].groupby("year")["area_km2"].sum()
     # D3: SO3-1's land is SO1-1.T1's total land area (both count the cells whose centre is inside the boundary)
-    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T1.csv").set_index("row")
+    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.land_area.csv").set_index("row")
     assert land.loc[2000] == pytest.approx(float(lc.loc["total land area", "2000"]), abs=1e-5)  # CSVs hold 6 decimals
     # the units use exact coverage: they add up to the national land up to the border cells
     np.testing.assert_allclose(units[units["kind"] == "class"].groupby("year")["area_km2"].sum().loc[land.index], land, rtol=5e-3)
@@ -485,14 +485,15 @@ def test_declared_other_tables_are_written_and_nothing_else(demo):
     assert "SO1-3" in [i.code for i in declared]
     for ind in declared:
         written = {p.stem for p in (demo / ind.code).glob("*.csv")}
+        others = set(ind.other_tables_of(fw.edition))  # other_tables, and the edition's renumbered ones (D23)
         assert set(ind.other_tables) <= written, ind.code
-        assert written <= set(ind.other_tables) | set(ind.reporting_tables[str(fw.edition)]), ind.code
+        assert written <= others | set(ind.reporting_tables[str(fw.edition)]), ind.code
 
 
 def test_demo_one_national_land_area_and_units_add_up(demo):
     """Issue 11 item 4: SO1-4.T1, SO1-3.summary and SO3-1 divide by SO1-1.T1's total land area, and the per-unit
     SDG table (pixel-centre rule, D4) adds up to SO1-4.T1's national areas."""
-    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.T1.csv").set_index("row")
+    lc = pd.read_csv(demo / "SO1-1" / "SO1-1.land_area.csv").set_index("row")
     total = float(lc.loc["total land area", "2000"])
     for rel in ("SO1-4/SO1-4.T1.csv", "SO1-3/SO1-3.summary.csv"):
         t = pd.read_csv(demo / rel)

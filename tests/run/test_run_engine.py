@@ -236,3 +236,51 @@ def test_a_run_binding_that_names_no_stage_of_the_indicator_is_a_spec_error(coun
     with pytest.raises(SpecError, match=message):
         run_to_directory(load_config(country / "config.yaml"), tmp_path / "out", framework=fw, quiet=True)
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- edition table ids (decision D23)
+
+
+def test_publish_renames_merges_and_rewrites_mentions_under_the_2026_ids():
+    """Expected ids from the 2026 manual (SO1.md): SO1-1.T5 is the baseline land-cover change, SO1-2.T3 the LPD
+    degradation of the baseline and the reporting periods; the 2022 tables without a 2026 id keep a descriptive one."""
+    import pandas as pd
+
+    from indicators import load_framework
+    from indicators.engine.edition_tables import publish_tables
+    from indicators.report.tables import Table
+
+    deg = pd.DataFrame({"period": ["baseline"], "class": ["degraded"], "area_km2": [1.0]})
+    tables = {t.id: t for t in [
+        Table("SO1-1.T6.baseline", "transitions", pd.DataFrame({"initial": ["a"], "a": [1.0]})),
+        Table("SO1-1.T6.report_1", "transitions", pd.DataFrame({"initial": ["a"], "a": [2.0]})),
+        Table("SO1-1.T7.report_1", "processes", pd.DataFrame({"process": ["x"], "area_km2": [3.0]})),
+        Table("SO1-2.T5", "baseline", deg, units={"area_km2": "km**2"}, notes=["see SO1-1.T4a and SO1-4.T1"]),
+        Table("SO1-2.T6", "reporting", deg.assign(period="report_1", area_km2=2.0), notes=["see SO1-1.T4a and SO1-4.T1"]),
+        Table("SO3-1.T1", "drought", pd.DataFrame({"x": [1]})),
+    ]}
+    out = publish_tables(tables, load_framework("2026"))
+    assert list(out) == ["SO1-1.T5", "SO1-1.T6.report_1", "SO1-1.processes.report_1", "SO1-2.T3", "SO3-1.T1"]
+    t3 = out["SO1-2.T3"]
+    assert t3.frame["period"].tolist() == ["baseline", "report_1"] and t3.frame["area_km2"].tolist() == [1.0, 2.0]
+    assert t3.notes == ["see SO1-1.matrix_unccd and SO1-4.T1"] and t3.units == {"area_km2": "km**2"}
+    assert t3.declaration["id"] == "SO1-2.T3" and "baseline and reporting periods" in t3.title
+    assert out["SO1-1.T5"].declaration["id"] == "SO1-1.T5"
+    assert out["SO3-1.T1"] is tables["SO3-1.T1"]  # nothing to rename or rewrite: the same table
+    # the 2022 edition writes the 2022 ids: nothing moves, the very same tables
+    same = publish_tables(tables, load_framework("2022"))
+    assert list(same) == list(tables) and all(same[k] is tables[k] for k in tables)
+
+
+def test_publish_refuses_to_merge_tables_with_different_columns():
+    import pandas as pd
+
+    from indicators import load_framework
+    from indicators.engine.edition_tables import publish_tables
+    from indicators.errors import IndicatorsError
+    from indicators.report.tables import Table
+
+    tables = {"SO1-3.T4": Table("SO1-3.T4", "a", pd.DataFrame({"period": ["baseline"], "area_km2": [1.0]})),
+              "SO1-3.T5": Table("SO1-3.T5", "b", pd.DataFrame({"period": ["report_1"], "km2": [1.0]}))}
+    with pytest.raises(IndicatorsError, match="SO1-3.T4, SO1-3.T5 are published as SO1-3.T2"):
+        publish_tables(tables, load_framework("2026"))

@@ -71,6 +71,6 @@ def test_lpd_from_ndvi_follows_the_combination_table(tmp_path, scale_factor, slo
     assert "SO1-2" in result.indicators
     for period in ("baseline", "report_1", "report_2"):
         assert _bands(out, period) == [5, 1, 4, slow], period
-    assert (out / "SO1-2" / "SO1-2.T2.baseline.csv").is_file()
+    assert (out / "SO1-2" / "SO1-2.T1.csv").is_file()  # LPD per land-cover class, baseline (2026 id, D23)
     params = result.parameters["SO1-2"]
     assert params["productivity.method"] == "trends_earth" and params["trajectory.slope_floor"] == 0.001

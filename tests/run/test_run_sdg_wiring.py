@@ -109,11 +109,13 @@ def _raster(run, indicator: str, name: str):
 
 
 def _table(run, tid: str) -> pd.DataFrame:
+    """The run's table *tid*: the demo is the 2026 edition, so its ids are the 2026 manual's (decision D23:
+    SO1-1.T4 land cover per class, SO1-2.T1 LPD per land-cover class in the baseline, SO1-4.T2 degraded area)."""
     return run.tables[tid].frame
 
 
 def _t5_water_2000(run) -> float:
-    t5 = _table(run, "SO1-1.T5")
+    t5 = _table(run, "SO1-1.T4")
     return float(t5.loc[t5["class"] == 7, "2000"].iloc[0])
 
 
@@ -122,7 +124,7 @@ def _t5_water_2000(run) -> float:
 
 def test_water_has_its_own_row_in_the_sdg_table(run):
     """SO1-4.T1: inland water (class 7 in 2000) is the water row, not no data; the rows add up to the country."""
-    t5 = _table(run, "SO1-1.T5")
+    t5 = _table(run, "SO1-1.T4")
     country = float(t5["2000"].sum())
     water = _t5_water_2000(run)
     assert water > 100  # the sample has about 123 km² of lakes
@@ -231,7 +233,7 @@ def test_change_table_uses_the_t1_denominator_when_nodata_is_in_it(tmp_path):
     base = t1[t1["period"] == "baseline"].set_index("class")
     denom = base.loc["total land area", "area_km2"]
     assert denom == pytest.approx(base.loc[["degraded", "stable", "improved", "no data"], "area_km2"].sum(), rel=1e-9)
-    ch = _table(run, "SO1-4.change").set_index("period")
+    ch = _table(run, "SO1-4.T2").set_index("period")
     assert ch.loc["baseline", "percent_of_land"] == pytest.approx(base.loc["degraded", "percent_of_land"], rel=1e-9)
     for period in ("report_1", "report_2"):
         assert ch.loc[period, "percent_of_land"] == pytest.approx(100 * ch.loc[period, "degraded_km2"] / denom, rel=1e-9)
@@ -301,7 +303,7 @@ def test_t1_of_a_reporting_period_is_its_collapsed_status(run, masks):
 def test_change_and_units_report_the_same_degraded_land_as_t1(run):
     t1 = _table(run, "SO1-4.T1")
     deg = t1[t1["class"] == "degraded"].set_index("period")["area_km2"]
-    ch = _table(run, "SO1-4.change").set_index("period")
+    ch = _table(run, "SO1-4.T2").set_index("period")
     for period, value in deg.items():
         assert ch.loc[period, "degraded_km2"] == pytest.approx(value, rel=1e-9), period
     own = _table(run, "SO1-4.period_assessment")
@@ -440,7 +442,7 @@ def test_soc_reference_year_after_the_first_period_is_an_error(tmp_path):
 
 
 def test_lpd_table_with_a_negative_nodata_code(tmp_path, masks):
-    """SO1-2.T2 with a national LPD declaring nodata -1: the outside of the boundary is the table's no data (it was
+    """SO1-2.T1 (2026; 2022: SO1-2.T2) with a national LPD declaring nodata -1: the outside of the boundary is the table's no data (it was
     filled with the first nodata code, which a uint8 layer cannot hold), and each LPD class column is the area of
     that class inside the boundary, summed here from the raw map."""
     import rasterio
@@ -448,7 +450,7 @@ def test_lpd_table_with_a_negative_nodata_code(tmp_path, masks):
     area, inside, _ = masks
     run = _run(tmp_path, overlay_extra={"parameter_overrides": {"productivity": {
         "lpd_source": "custom", "lpd_sources": {"custom": {"description": "national LPD", "nodata": [-1]}}}}})
-    t2 = _table(run, "SO1-2.T2.baseline").set_index(_table(run, "SO1-2.T2.baseline").columns[0])
+    t2 = _table(run, "SO1-2.T1").set_index(_table(run, "SO1-2.T1").columns[0])
     with rasterio.open(SAMPLE / "productivity" / "lpd_baseline_2000_2015.tif") as src:
         lpd = src.read(1)
     for code in range(1, 6):

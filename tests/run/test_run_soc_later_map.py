@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "data" / "demo_golden"
 EARLY = {"baseline", "report_1"}
 LAST_EARLY_YEAR = 2019  # report_1's final year (edition 2026)
+BASELINE_TABLES = {"SO1-1.T5", "SO1-2.T1"}  # the 2026 manual's baseline-period tables (decision D23)
 
 
 def _early_part(name: str, df: pd.DataFrame) -> pd.DataFrame | None:
     """The baseline and report_1 numbers of a table, or None when it has none of its own."""
     if name.endswith(".report_2"):
         return None
-    if name.endswith((".baseline", ".report_1")):
+    if name.endswith((".baseline", ".report_1")) or name in BASELINE_TABLES:
         return df
     if name == "SO4-1.trend":  # a trend over the whole series, report_2's years included
         return None

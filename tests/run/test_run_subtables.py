@@ -1,7 +1,11 @@
-"""SO1-2.T3-T6, SO1-3.T2-T5 and CP-1.T1/T2 on the demo: properties against the tables they must agree with.
+"""The SO1 sub-indicator tables and CP-1.T1/T2 on the demo: properties against the tables they must agree with.
 
-Expected values are other tables of the same run built on other paths (SO1-2.T2's cross-tabulation, SO1-3.T1's
-stocks per class, SO1-1.T1's land area, the population input), never the new tables' own code.
+The demo is the 2026 edition, so the ids are the 2026 manual's (decision D23): LPD per land-cover class SO1-2.T1
+(baseline) / T2 (reporting periods), LPD per land-cover transition SO1-2.transitions (2022: T3/T4), LPD degradation
+SO1-2.T3 (2022: T5/T6), SOC change per transition SO1-3.transitions (2022: SO1-3.T2/T3), SOC degradation SO1-3.T2
+(2022: T4/T5), land area SO1-1.land_area (2022: SO1-1.T1). Expected values are other tables of the same run built
+on other paths (the LPD cross-tabulation, SO1-3.T1's stocks per class, the land area, the population input), never
+the new tables' own code.
 """
 
 from __future__ import annotations
@@ -20,13 +24,18 @@ def _csv(out: Path, rel: str) -> pd.DataFrame:
     return pd.read_csv(out / rel, keep_default_na=True)
 
 
+def _lpd_per_class(out: Path, period: str) -> pd.DataFrame:
+    """LPD per land-cover class of *period*: SO1-2.T1 in the baseline, SO1-2.T2.<period> after (2026 ids)."""
+    return _csv(out, "SO1-2/SO1-2.T1.csv" if period == "baseline" else f"SO1-2/SO1-2.T2.{period}.csv")
+
+
 def test_lpd_per_transition_partitions_the_lpd_per_class(demo_output):
-    """The transitions (changed, unchanged, no data) partition the grid: SO1-2.T3/T4's column sums are SO1-2.T2's."""
-    t3 = pd.concat([_csv(demo_output, "SO1-2/SO1-2.T3.csv"), _csv(demo_output, "SO1-2/SO1-2.T4.csv")])
-    assert set(_csv(demo_output, "SO1-2/SO1-2.T3.csv")["period"]) == {"baseline"}
-    assert "baseline" not in set(_csv(demo_output, "SO1-2/SO1-2.T4.csv")["period"])
+    """The transitions (changed, unchanged, no data) partition the grid: SO1-2.transitions' column sums are the LPD
+    per land-cover class's (SO1-2.T1, T2)."""
+    t3 = _csv(demo_output, "SO1-2/SO1-2.transitions.csv")
+    assert list(dict.fromkeys(t3["period"])) == ["baseline", "report_1", "report_2"]
     for period, part in t3.groupby("period"):
-        t2 = _csv(demo_output, f"SO1-2/SO1-2.T2.{period}.csv")
+        t2 = _lpd_per_class(demo_output, period)
         classes = list(t2.columns[1:])
         np.testing.assert_allclose(part[classes].sum().to_numpy(), t2[classes].sum().to_numpy(), atol=len(part) * ABS)
         np.testing.assert_allclose(part["total"], part[classes].sum(axis=1), atol=len(classes) * ABS)
@@ -35,14 +44,14 @@ def test_lpd_per_transition_partitions_the_lpd_per_class(demo_output):
         assert list(changed["total"]) == sorted(changed["total"], reverse=True)
 
 
-@pytest.mark.parametrize("ids", [("SO1-2.T5", "SO1-2.T6"), ("SO1-3.T4", "SO1-3.T5")])
-def test_sub_indicator_degradation_partitions_the_country(demo_output, ids):
-    """Degraded + stable + improved + no data + water = SO1-1.T1's total country area; percent of SO1-1.T1's land."""
-    code = ids[0].split(".")[0]
-    t = pd.concat([_csv(demo_output, f"{code}/{tid}.csv") for tid in ids])
-    land = _csv(demo_output, "SO1-1/SO1-1.T1.csv").set_index("row")
+@pytest.mark.parametrize("tid", ["SO1-2.T3", "SO1-3.T2"])
+def test_sub_indicator_degradation_partitions_the_country(demo_output, tid):
+    """Degraded + stable + improved + no data + water = the total country area; percent of the total land area."""
+    code = tid.split(".")[0]
+    t = _csv(demo_output, f"{code}/{tid}.csv")
+    land = _csv(demo_output, "SO1-1/SO1-1.land_area.csv").set_index("row")
     country, total = float(land.loc["total country area", "2000"]), float(land.loc["total land area", "2000"])
-    assert set(_csv(demo_output, f"{code}/{ids[0]}.csv")["period"]) == {"baseline"}
+    assert list(dict.fromkeys(t["period"])) == ["baseline", "report_1", "report_2"]
     for period, part in t.groupby("period"):
         a = part.set_index("class")["area_km2"]
         assert a[["degraded", "stable", "improved", "no data", "water"]].sum() == pytest.approx(country, abs=5 * ABS), period
@@ -53,8 +62,7 @@ def test_sub_indicator_degradation_partitions_the_country(demo_output, ids):
 
 def test_soc_degradation_tables_are_the_soc_summary(demo_output):
     summary = _csv(demo_output, "SO1-3/SO1-3.summary.csv")
-    both = pd.concat([_csv(demo_output, "SO1-3/SO1-3.T4.csv"), _csv(demo_output, "SO1-3/SO1-3.T5.csv")], ignore_index=True)
-    pd.testing.assert_frame_equal(both, summary)
+    pd.testing.assert_frame_equal(_csv(demo_output, "SO1-3/SO1-3.T2.csv"), summary)
 
 
 def test_soc_change_per_transition_adds_up_to_the_stocks_per_class(demo_output):
@@ -64,7 +72,7 @@ def test_soc_change_per_transition_adds_up_to_the_stocks_per_class(demo_output):
     cfg = yaml.safe_load((demo_output / "run-config.yaml").read_text())
     periods = {p.id: p for p in load_framework(cfg.get("edition"), cfg.get("profile"), cfg.get("overlay")).periods()}
     stocks = _csv(demo_output, "SO1-3/SO1-3.T1.csv").groupby("year")["soc_stock_t"].sum()
-    t = pd.concat([_csv(demo_output, "SO1-3/SO1-3.T2.csv"), _csv(demo_output, "SO1-3/SO1-3.T3.csv")])
+    t = _csv(demo_output, "SO1-3/SO1-3.transitions.csv")
     assert set(t["period"]) == set(periods)
     for period, part in t.groupby("period"):
         p = periods[period]
@@ -75,10 +83,10 @@ def test_soc_change_per_transition_adds_up_to_the_stocks_per_class(demo_output):
 
 
 def test_country_profile_land_area_is_so1_1_t1(demo_output):
-    """CP-1.T1's total land area is SO1-1.T1's number (one national land area, issue 11 item 4), at 2000, 2015,
-    2019 and 2023 (the 2026 manual's years)."""
+    """CP-1.T1's total land area is the run's land area (2022: SO1-1.T1; 2026: SO1-1.land_area) (one national land
+    area, issue 11 item 4), at 2000, 2015, 2019 and 2023 (the 2026 manual's years)."""
     cp = _csv(demo_output, "CP-1/CP-1.T1.csv").set_index("row")
-    so = _csv(demo_output, "SO1-1/SO1-1.T1.csv").set_index("row")
+    so = _csv(demo_output, "SO1-1/SO1-1.land_area.csv").set_index("row")
     assert list(cp.columns) == ["2000", "2015", "2019", "2023"]
     assert list(cp.index) == list(so.index)
     for y in cp.columns:

@@ -102,3 +102,60 @@ def test_reporting_package_carries_the_national_tables(demo_output):
         exposed = doc["affected_population"][period]["summary"]["Degraded"]["values"]
         assert {v["type"]: v["population"] for v in exposed}["Female population"] == round(float(nat.loc["degraded", "female"]))
         assert set(doc["drought"]["tier_one"]) and set(doc["drought"]["tier_two"])
+
+
+# The SO1 and CP-1 table ids of the UNCCD PRAIS 4 reporting manual, typed from the manual ("Related areas in the
+# PRAIS 4 platform" notes): 2026 edition (repo unccd/Prais4-reporting-manual, branch master, commit 6674f5ef, SO1.md
+# and introduction.md "Country profile"); 2022 edition (branch 2022, commit 9fe38b90, SO1.md). SO1-4.T2 is new in
+# 2026; the 2022 manual has no SO1-4.T2.
+MANUAL_SO1_IDS = {
+    "2026": {"SO1-1.T1", "SO1-1.T2", "SO1-1.T3", "SO1-1.T4", "SO1-1.T5", "SO1-1.T6", "SO1-1.T7",
+             "SO1-2.T1", "SO1-2.T2", "SO1-2.T3", "SO1-3.T1", "SO1-3.T2",
+             "SO1-4.T1", "SO1-4.T2", "SO1-4.T3", "SO1-4.T4", "SO1-4.T5", "CP-1.T1", "CP-1.T2"},
+    "2022": {"SO1-1.T1", "SO1-1.T2", "SO1-1.T3", "SO1-1.T4a", "SO1-1.T4b", "SO1-1.T5", "SO1-1.T6", "SO1-1.T7",
+             "SO1-1.T8", "SO1-1.T9", "SO1-2.T1", "SO1-2.T2", "SO1-2.T3", "SO1-2.T4", "SO1-2.T5", "SO1-2.T6",
+             "SO1-3.T1", "SO1-3.T2", "SO1-3.T3", "SO1-3.T4", "SO1-3.T5", "SO1-4.T1", "SO1-4.T3", "SO1-4.T4", "SO1-4.T5"},
+}
+
+
+@pytest.mark.parametrize("edition", ["2026", "2022"])
+def test_the_demo_writes_exactly_the_manuals_so1_table_ids(edition, demo_output, request):
+    """Each edition's demo writes its own manual's SO1 (and CP-1) table ids, and the specs declare exactly those."""
+    from indicators import load_framework
+
+    out = demo_output if edition == "2026" else request.getfixturevalue("demo_2022")
+    written = {t for t in _written(out) if t.startswith(("SO1-", "CP-"))}
+    assert written == MANUAL_SO1_IDS[edition], sorted(written ^ MANUAL_SO1_IDS[edition])
+    assert {t for t in _declared(load_framework(edition), edition) if t.startswith(("SO1-", "CP-"))} == MANUAL_SO1_IDS[edition]
+
+
+# decision D23: the 2026 table (file stem) -> the 2022 tables of the same run it is, concatenated in this order
+RENUMBERED_2026 = {
+    "SO1-1/SO1-1.T1": ["SO1-1/SO1-1.T2"], "SO1-1/SO1-1.T2": ["SO1-1/SO1-1.T3"], "SO1-1/SO1-1.T3": ["SO1-1/SO1-1.T4b"],
+    "SO1-1/SO1-1.T4": ["SO1-1/SO1-1.T5"], "SO1-1/SO1-1.T5": ["SO1-1/SO1-1.T6.baseline"],
+    "SO1-1/SO1-1.T6.report_1": ["SO1-1/SO1-1.T6.report_1"], "SO1-1/SO1-1.T7": ["SO1-1/SO1-1.T9"],
+    "SO1-1/SO1-1.land_area": ["SO1-1/SO1-1.T1"], "SO1-1/SO1-1.matrix_unccd": ["SO1-1/SO1-1.T4a"],
+    "SO1-1/SO1-1.net_change": ["SO1-1/SO1-1.T8"], "SO1-1/SO1-1.processes.baseline": ["SO1-1/SO1-1.T7.baseline"],
+    "SO1-2/SO1-2.T1": ["SO1-2/SO1-2.T2.baseline"], "SO1-2/SO1-2.T2.report_1": ["SO1-2/SO1-2.T2.report_1"],
+    "SO1-2/SO1-2.T3": ["SO1-2/SO1-2.T5", "SO1-2/SO1-2.T6"], "SO1-2/SO1-2.national": ["SO1-2/SO1-2.T1"],
+    "SO1-2/SO1-2.transitions": ["SO1-2/SO1-2.T3", "SO1-2/SO1-2.T4"],
+    "SO1-3/SO1-3.T1": ["SO1-3/SO1-3.T1"], "SO1-3/SO1-3.T2": ["SO1-3/SO1-3.T4", "SO1-3/SO1-3.T5"],
+    "SO1-3/SO1-3.transitions": ["SO1-3/SO1-3.T2", "SO1-3/SO1-3.T3"],
+    "SO1-4/SO1-4.T1": ["SO1-4/SO1-4.T1"], "SO1-4/SO1-4.T2": ["SO1-4/SO1-4.change"],
+}
+
+
+def test_the_2026_tables_are_the_2022_tables_renumbered(demo_output, demo_2022):
+    """Renumbering changes ids, never numbers: on the same data, each 2026 SO1 table is its 2022 table(s), for the
+    periods both editions have (baseline, report_1; 2026 adds report_2 and its 2023 maps)."""
+    import pandas as pd
+
+    for new, old in RENUMBERED_2026.items():
+        got = pd.read_csv(demo_output / f"{new}.csv", keep_default_na=False)
+        want = pd.concat([pd.read_csv(demo_2022 / f"{o}.csv", keep_default_na=False) for o in old], ignore_index=True)
+        for key in ("period", "year"):  # rows of the periods (SOC years) both editions have
+            if key in got.columns:
+                got = got[got[key].isin(set(want[key]))].reset_index(drop=True)
+        if new.endswith(("T4", "land_area")):  # one column per land-cover year: 2026 adds 2023
+            got = got[list(want.columns)]
+        pd.testing.assert_frame_equal(got, want, obj=new)

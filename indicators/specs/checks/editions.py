@@ -37,11 +37,12 @@ def check_editions(ctx: CheckContext) -> None:
                 if not re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):
                     ctx.add(loc + ("reporting_tables", eid, k), f"table id {tid!r} is not a table of {ind.code}",
                             f"use the manual's id, {ind.code}.T<n> (e.g. {ind.code}.T1)", "editions")
-        own = {t for ts in ind.reporting_tables.values() for t in ts} | set(ind.other_tables)
+        own = {t for ts in ind.reporting_tables.values() for t in ts} | {t for e in ids for t in ind.other_tables_of(e)}
         for k, decl in enumerate(ind.tables):
             if decl.id not in own:
                 ctx.add(loc + ("tables", k, "id"), f"table {decl.id!r} is declared but is none of {ind.code}'s tables",
                         "list it in reporting_tables or other_tables, or declare one of those", "editions")
+        check_renumbering(ctx, loc, ind, ids)
         for fname in ("status", "reporting_tables", "name_by_edition"):
             for eid in getattr(ind, fname):
                 if eid not in ids:
@@ -105,3 +106,36 @@ def check_editions(ctx: CheckContext) -> None:
                 if prev_end is not None and ep[0] != prev_end + 1:
                     ctx.add(dl + ("epochs", k), f"epoch {list(ep)} does not follow the previous one (ends {prev_end})", f"start it in {prev_end + 1}", "editions")
                 prev_end = ep[1]
+
+
+def check_renumbering(ctx: CheckContext, loc: tuple, ind, ids: list[str]) -> None:
+    """Edition-specific declarations (decision D23): known editions, one declaration per id and edition, a declaration
+    for each reporting table of an edition, ``written_from`` naming the indicator's own tables, each once."""
+    for k, decl in enumerate(ind.tables):
+        for eid in decl.editions:
+            if eid not in ids:
+                ctx.add(loc + ("tables", k, "editions"), f"edition {eid} is not defined", f"use one of {ids}", "editions")
+        for src in decl.written_from:
+            if not src.startswith(ind.code + "."):
+                ctx.add(loc + ("tables", k, "written_from"), f"{decl.id} is written from {src!r}, not a table of {ind.code}",
+                        f"name one of {ind.code}'s tables (the 2022 ids the run writes)", "editions")
+    if not ind.tables:
+        return
+    for eid in ids:
+        in_ed = [(k, d) for k, d in enumerate(ind.tables) if d.in_edition(eid)]
+        seen: dict[str, int] = {}
+        sources: dict[str, str] = {}
+        for k, d in in_ed:
+            if d.id in seen:
+                ctx.add(loc + ("tables", k, "id"), f"table {d.id!r} is declared twice for edition {eid}",
+                        "give one of them 'editions' that leave the other", "editions")
+            seen[d.id] = k
+            for src in d.written_from:
+                if src in sources and sources[src] != d.id:
+                    ctx.add(loc + ("tables", k, "written_from"), f"{src} is written as {sources[src]} and as {d.id} in edition {eid}",
+                            "write each of the run's tables once per edition", "editions")
+                sources[src] = d.id
+        for j, tid in enumerate(ind.reporting_tables.get(eid, ())):
+            if tid not in seen and re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):  # else reported above
+                ctx.add(loc + ("reporting_tables", eid, j), f"reporting table {tid} of edition {eid} has no declaration",
+                        f"declare it under tables (with editions: [\"{eid}\"] if its id means another table elsewhere)", "editions")
