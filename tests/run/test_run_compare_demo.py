@@ -103,12 +103,13 @@ def test_the_national_year_is_where_the_land_cover_differs(compared):
 
 
 def test_land_cover_crosstab_rows_are_a_class_areas(compared):
-    """Row sums of the cross-tabulation are A's land-cover areas per class of that year (SO1-1.T5), B mapping every
-    cell A maps (its no-data area is 0)."""
+    """Row sums of the cross-tabulation are A's land-cover areas per class of that year (the 2026 edition's SO1-1.T4,
+    the 2022 edition's SO1-1.T5: D23), B mapping every cell A maps (its no-data area is 0)."""
     out, a, _ = compared
     cross = pd.read_csv(out / "comparison" / "land_cover_crosstab.csv")
-    t5a = pd.read_csv(out / "A" / "SO1-1" / "SO1-1.T5.csv")
-    t5b = pd.read_csv(out / "B" / "SO1-1" / "SO1-1.T5.csv")
+    assert yaml.safe_load(a.read_text())["edition"] == "2026"
+    t5a = pd.read_csv(out / "A" / "SO1-1" / "SO1-1.T4.csv")
+    t5b = pd.read_csv(out / "B" / "SO1-1" / "SO1-1.T4.csv")
     classes = t5a[t5a["class"].notna()].set_index("class")
     checked = []
     for year in [c for c in t5a.columns if re.fullmatch(r"\d{4}", str(c))]:
