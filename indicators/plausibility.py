@@ -30,7 +30,7 @@ import numpy as np
 from .errors import InputError
 
 __all__ = ["InputWarning", "Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table",
-           "check_input_rasters", "CHECK_BLOCKS"]
+           "year_problem", "check_input_rasters", "CHECK_BLOCKS"]
 
 
 class InputWarning(str):
@@ -332,10 +332,11 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
     """Check a table input (a DataFrame as :func:`indicators.tables.read_table` returns it) against its rule.
 
     ``min``/``max`` apply to ``rule.columns`` (default: every numeric column but
-    ``year``); ``ordered`` columns must not decrease along a row; with
-    ``years: edition`` no ``year`` may lie after the edition's span *years* and the current year both
-    (data from the future; a series that runs past the edition's span is kept: each indicator selects its
-    own years, and a country uses one series for both editions).
+    ``year``); ``ordered`` columns must not decrease along a row; the ``year_columns`` (default ``year``) hold
+    plausible years (:func:`year_problem`: with ``years: edition`` none after the edition's span *years* and the
+    current year both, data from the future; none before ``first_year``; a series that runs past the
+    edition's span is kept: each indicator selects its own years, and a country uses one series for both
+    editions).
     Raises InputError naming the file, line, column and value (or returns warning
     lines with ``on_violation: warn``).
     """
@@ -372,17 +373,34 @@ def check_table(frame: Any, rule: Any, *, label: str, years: tuple[int, int] | N
                 if va > vb:  # blame the outer column: the lower bound first, then the upper ones
                     found(i, a if k == 0 else b, f"{a} {va:g} is above {b} {vb:g} (expected {' <= '.join(cols)})",
                           "check whether the columns are swapped")
-    if rule.years == "edition" and years is not None and "year" in frame.columns:
-        from datetime import date
-
-        latest = max(years[1], date.today().year)
-        for i, y in enumerate(frame["year"].tolist()):
-            if y is not None and not (isinstance(y, float) and math.isnan(y)) and int(y) > latest:
-                found(i, "year", f"year {int(y)} is in the future (after {latest}, the later of the edition's last "
-                      f"year {years[1]} and this year)", "correct the year or remove the row")
+    for column in (c for c in rule.year_columns if c in frame.columns):
+        for i, y in enumerate(frame[column].tolist()):
+            text = year_problem(y, rule, years)
+            if text:
+                found(i, column, text, "correct the year or remove the row")
     if problems and rule.on_violation == "refuse":
         raise InputError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return [InputWarning(f"{line} (kept as given: on_violation: warn in the specs)") for line in problems]
+
+
+def year_problem(value: Any, rule: Any, span: tuple[int, int] | None) -> str | None:
+    """Why *value* is not a plausible year under *rule* (``years: edition`` with the edition's *span*,
+    ``first_year``), or None; a missing value (None, NaN) is none of this check's business."""
+    import pandas as pd
+
+    if rule is None or pd.isna(value):
+        return None
+    y = int(value)
+    if rule.years == "edition" and span is not None:
+        from datetime import date
+
+        latest = max(span[1], date.today().year)
+        if y > latest:
+            return f"year {y} is in the future (after {latest}, the later of the edition's last year {span[1]} and this year)"
+    if rule.first_year is not None and y < rule.first_year:
+        return (f"year {y} is before {rule.first_year}, the first plausible year the specs declare "
+                "(parameters.plausibility first_year; a year written short or in the wrong century?)")
+    return None
 
 
 # --------------------------------------------------------------------------- configured inputs

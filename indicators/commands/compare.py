@@ -75,13 +75,16 @@ def run(args: argparse.Namespace) -> int:
     from .comparison_write import write_comparison_maps
     from ..config.loading import load_config
     from ..io import read_polygons
-    from ..report.atomic import atomic_output_dir, check_output_dir
+    from ..config.paths import input_locations
+    from ..report.atomic import atomic_output_dir, check_output_dir, check_output_location
     from ..report.comparison_page import render_comparison, report_section
     from ..report.page import write_report
     from ..report.i18n import report_language
     from ..engine import prepare, run_to_directory
 
     a, b = load_config(args.config_a), load_config(args.config_b)
+    # never onto, around or among either run's inputs (the check `indicators run` makes), before anything else
+    check_output_location(args.output, input_locations(a) + input_locations(b))
     # every problem of either configuration before anything is computed
     fa, fb = (prepare(loaded).framework for loaded in (a, b))
     _refuse_other_periods(args, fa, fb)

@@ -68,6 +68,11 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     from ..report.atomic import check_output_dir, check_output_location, run_staging
     from ..report.i18n import report_language
 
+    if args.output:
+        # never onto, around or among the inputs, and writable: refused before anything is checked further or
+        # computed, by `--check` as by the run (one check, two callers)
+        check_output_location(args.output, input_locations(loaded))
+        check_output_dir(args.output, overwrite=args.overwrite)
     if args.check:
         prep = prepare(loaded)
         if not args.quiet:
@@ -80,10 +85,6 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
         return 0
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
-    # fail before computing when the output cannot be written (the engine checks again)
-    # ... and never onto, around or among the inputs (refused before the lock, before anything is computed)
-    check_output_location(args.output, input_locations(loaded))
-    check_output_dir(args.output, overwrite=args.overwrite)
     # one run per output (lock); scratch files in a marked staging directory beside it, removed on any exit
     with run_staging(args.output), report_language(getattr(args, "language", None)):
         # with a cluster, intermediate rasters go beside the output: workers that write the output's

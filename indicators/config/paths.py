@@ -55,9 +55,10 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
     :func:`indicators.report.atomic.check_output_location`.
 
     Every input file (boundary, admin units, each input's files), the overlay, the
-    specs directory and the configuration file, which the output may neither be,
-    contain nor lie inside; the configuration's folder when inputs live in it, the
-    current and the home directory, which the output may neither be nor contain.
+    specs directory, the configuration file and the configuration's folder when
+    inputs live in it (issue 15 §3, D27), which the output may neither be, contain
+    nor lie inside; the current and the home directory, which the output may
+    neither be nor contain (a results folder below either is the usual place).
     """
     from ..specs.loader import specs_dir
 
@@ -77,9 +78,9 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
         out.append(("the run configuration", config_file, True))
         folder = config_file.parent
         if any(p.resolve().is_relative_to(folder) for label, p, _ in out[:-2] if label != "the specs directory"):
-            # be or contain it, not lie inside it: results/ beside the configuration is the usual layout, and an
-            # output that is or contains any input is refused above
-            out.append(("the configuration's folder (inputs live there)", folder, False))
+            # the folder holding the configuration and its inputs is the inputs' folder: an output below it is
+            # refused too (D27), so a later --overwrite or a glob over the folder never meets a report
+            out.append(("the configuration's folder (inputs live there)", folder, True))
     out.append(("the current directory", Path.cwd(), False))
     out.append(("the home directory", Path.home(), False))
     return out

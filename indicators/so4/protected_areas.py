@@ -29,7 +29,7 @@ hold terrestrial KBAs only (filter marine sites beforehand).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -126,9 +126,12 @@ def _area_function(crs: CRS, area_crs: str | None):
 
 def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, years: Sequence[int], kba_id_field: str,
                    establishment_year_field: str, protected_area_id_field: str | None, unknown_year: UnknownYear,
-                   unknown_year_values: Sequence[int]) -> tuple[Any, ...]:
+                   unknown_year_values: Sequence[int],
+                   implausible_year: Callable[[float], str | None] | None = None) -> tuple[Any, ...]:
     """The KBA and protected-area layers checked and repaired as SO4-3 uses them (InputError naming the layer, the
     feature and the fix otherwise); the one checker of ``--check`` and the run (:func:`kba_protected_coverage`).
+    *implausible_year* says why a known establishment year is not plausible (the specs' plausibility of
+    ``protected_areas``, :func:`indicators.plausibility.year_problem`), or None.
 
     Returns the two layers' names, the repaired KBA layer and its repairs, the repaired protected areas kept and
     their repairs, their establishment years and the protected areas excluded for an unknown year."""
@@ -164,6 +167,10 @@ def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, 
         raise InputError(f"{pa_name}, feature at row {first}, field {establishment_year_field!r}: establishment year "
                          f"{protected_areas.at[first, establishment_year_field]!r} is unknown ({int(unknown.sum())} such features); "
                          "fill it in, or set unknown_year to 'exclude' or 'always' in the spec")
+    if implausible_year is not None:
+        _refuse_implausible_years(protected_areas, raw_years, unknown, implausible_year, name=pa_name,
+                                  field=establishment_year_field, id_field=protected_area_id_field,
+                                  unknown_year_values=unknown_year_values)
     pa_year = raw_years.to_numpy(dtype="float64").copy()
     if unknown_year == "always":
         pa_year[unknown.to_numpy()] = -np.inf
@@ -180,6 +187,26 @@ def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, 
     return kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded
 
 
+def _refuse_implausible_years(pa: gpd.GeoDataFrame, raw_years: pd.Series, unknown: pd.Series,
+                              implausible_year: Callable[[float], str | None], *, name: str, field: str,
+                              id_field: str | None, unknown_year_values: Sequence[int]) -> None:
+    """A known establishment year from the future (2099) would leave its protected area out of every year, one
+    before the first plausible year (85 for 1985) would count it in every year: refused, naming the feature."""
+    found = [(i, text) for i, y in enumerate(raw_years.tolist()) if not unknown.iloc[i] and (text := implausible_year(y))]
+    if not found:
+        return
+    i, text = found[0]
+    if id_field and id_field in pa.columns:
+        ident = pa[id_field].iloc[i]
+        feature = f"feature {id_field} {ident.item() if isinstance(ident, np.generic) else ident!r}"
+    else:
+        feature = f"feature at row {pa.index[i]}"
+    unknown_hint = f", or {unknown_year_values[0]} if it is not known" if len(unknown_year_values) else ""
+    more = f" ({len(found) - 1} more such feature(s))" if len(found) > 1 else ""
+    raise InputError(f"{name}, {feature}, field {field!r}: establishment {text}{more}; "
+                     f"correct the establishment year{unknown_hint}")
+
+
 def kba_protected_coverage(
     kba: gpd.GeoDataFrame,
     protected_areas: gpd.GeoDataFrame,
@@ -193,6 +220,7 @@ def kba_protected_coverage(
     area_crs: str | None,
     trend_tolerance: float,
     trend_method: Literal["sen", "endpoints"],
+    implausible_year: Callable[[float], str | None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """SO4-3 from polygons: mean proportion of each KBA covered by protected areas, per year.
 
@@ -221,6 +249,8 @@ def kba_protected_coverage(
         metres in which planar areas are taken.
     trend_tolerance, trend_method
         Qualitative trend settings.
+    implausible_year : callable, optional
+        Why a known establishment year is not plausible, or None (:func:`checked_layers`).
 
     Returns
     -------
@@ -235,11 +265,13 @@ def kba_protected_coverage(
     ------
     InputError
         Missing CRS or fields, duplicate KBA ids, non-polygon or empty
-        geometries, an unknown establishment year with ``unknown_year="error"``.
+        geometries, an unknown establishment year with ``unknown_year="error"``, an establishment year
+        *implausible_year* refuses.
     """
     kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded = checked_layers(
         kba, protected_areas, years=years, kba_id_field=kba_id_field, establishment_year_field=establishment_year_field,
-        protected_area_id_field=protected_area_id_field, unknown_year=unknown_year, unknown_year_values=unknown_year_values)
+        protected_area_id_field=protected_area_id_field, unknown_year=unknown_year, unknown_year_values=unknown_year_values,
+        implausible_year=implausible_year)
     years = sorted(int(y) for y in years)
     working, area_km2 = _area_function(kba_fixed.crs, area_crs)
     kba_geoms = list(kba_fixed.to_crs(working).geometry)

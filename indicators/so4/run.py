@@ -48,7 +48,7 @@ def _run_so4_tables(ctx: Context) -> None:
         out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
                                      establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
                                      unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
-                                     area_crs=None, **trend_args(p))
+                                     area_crs=None, implausible_year=_year_check(ctx.framework), **trend_args(p))
         ctx.choose("SO4-3", "D4", "KBA and protected-area areas are geodesic areas on the WGS84 ellipsoid.")
         add_frames(ctx, "SO4-3", out)
         series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
@@ -94,10 +94,20 @@ def _so4_check(loaded: Any, fw: Any) -> list[str]:
             warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
             checked_layers(kba, pa, years=[edition_span(fw)[0]], kba_id_field=ks.id_field or "id",
                            establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
-                           unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values))
+                           unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
+                           implausible_year=_year_check(fw))
     except IndicatorsError as exc:
         lines.append(str(exc))
     return lines
+
+
+def _year_check(fw: Any) -> Any:
+    """The protected areas' establishment years checked against their declared plausibility (the specs'
+    ``plausibility.inputs.protected_areas``: years within the edition, none before the first plausible year)."""
+    from ..plausibility import rule_for, year_problem
+
+    rule, span = rule_for(fw, "protected_areas"), edition_span(fw)
+    return None if rule is None else (lambda y: year_problem(y, rule, span))
 
 
 def _so4_kba_polygons(inputs: Mapping[str, InputSpec]) -> bool:

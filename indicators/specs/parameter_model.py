@@ -246,6 +246,9 @@ class InputPlausibility(Strict):
     columns: tuple[str, ...] = Field((), description="table columns min/max apply to (default: every numeric column but year)")
     ordered: tuple[str, ...] = Field((), description="table columns that must not decrease along a row, e.g. lower <= value <= upper")
     years: Literal["any", "edition"] = Field("any", description="'edition': no year after the edition's span and the current year (data from the future)")
+    first_year: int | None = Field(None, ge=0, description="no year before it (a year typed short, 85 for 1985, or in the wrong century)")
+    year_columns: tuple[str, ...] = Field(("year",), description="table columns holding years, checked by years and first_year "
+                                                                 "(a vector input's establishment year is its role field)")
     nan: Literal["refuse", "warn"] = Field("refuse", description="NaN where no nodata is declared: refuse, or count and warn")
     on_violation: Literal["refuse", "warn"] = Field("refuse", description="values outside: refuse, or count and warn")
 

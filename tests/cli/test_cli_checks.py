@@ -33,7 +33,9 @@ def _config(tmp_path: Path, change=None) -> Path:
         spec["path"] = fix(spec["path"])
     if change:
         change(cfg)
-    path = tmp_path / "config.yaml"
+    # in a folder of its own: a bad table written to tmp_path is an input, and the outputs go to tmp_path (D27)
+    path = tmp_path / "config" / "config.yaml"
+    path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     return path
 

@@ -37,7 +37,9 @@ def demo_cfg():
 
 
 def _run(tmp_path, cfg, capsys, *args):
-    path = tmp_path / "config.yaml"
+    # in a folder of its own: a table written to tmp_path is an input, and the outputs go to tmp_path (D27)
+    path = tmp_path / "config" / "config.yaml"
+    path.parent.mkdir(exist_ok=True)
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     before = sorted(os.listdir(tmp_path))
     code = main(["run", str(path), *args])

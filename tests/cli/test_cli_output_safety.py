@@ -60,17 +60,38 @@ def test_output_is_or_contains_the_current_or_home_directory(tmp_path, monkeypat
     assert sorted(os.listdir(tmp_path)) == ["home", "work"] and not os.listdir(work)
 
 
-def test_config_folder_with_inputs_may_hold_but_not_be_the_output():
+def test_config_folder_with_inputs_may_neither_be_nor_hold_the_output():
+    """Issue 15 §3, D27: the configuration's folder holding its inputs is an input folder; beside it is fine."""
     from indicators.config import load_config, input_locations
     from indicators.errors import InputError
     from indicators.report.atomic import check_output_location
 
     loaded = load_config(SAMPLE / "demo_config.yaml")  # its inputs live in its folder
     protected = input_locations(loaded)
-    assert ("the configuration's folder (inputs live there)", SAMPLE, False) in protected
-    check_output_location(SAMPLE / "results", protected)  # results/ beside the configuration: fine
-    with pytest.raises(InputError, match="sample_data"):
+    assert ("the configuration's folder (inputs live there)", SAMPLE, True) in protected
+    check_output_location(ROOT / "demo-out", protected)  # the README's `indicators demo -o demo-out`: fine
+    with pytest.raises(InputError, match="contains"):
         check_output_location(SAMPLE, protected)
+    with pytest.raises(InputError, match=r"is inside the configuration's folder \(inputs live there\) .*sample_data"):
+        check_output_location(SAMPLE / "results", protected)
+
+
+def test_config_folder_without_inputs_may_hold_the_output(tmp_path):
+    """A configuration whose inputs live elsewhere: its folder is no input folder (the file itself stays protected)."""
+    from indicators.config import load_config, input_locations
+    from indicators.report.atomic import check_output_location
+
+    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text(encoding="utf-8"))
+    cfg["country"]["boundary"] = str(SAMPLE / cfg["country"]["boundary"])
+    cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
+    cfg["overlay"] = str(SAMPLE / cfg["overlay"])
+    for spec in cfg["inputs"].values():
+        p = spec["path"]
+        spec["path"] = {k: str(SAMPLE / v) for k, v in p.items()} if isinstance(p, dict) else str(SAMPLE / p)
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    protected = input_locations(load_config(tmp_path / "run.yaml"))
+    assert not any(label.startswith("the configuration's folder") for label, _, _ in protected)
+    check_output_location(tmp_path / "results", protected)
 
 
 def test_second_run_into_a_locked_output_is_refused(tmp_path, capsys):

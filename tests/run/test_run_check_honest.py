@@ -52,13 +52,16 @@ def _finance_only_config(tmp_path: Path, drop: str) -> Path:
     lines = (SAMPLE / "tables" / "so5_flows.csv").read_text().splitlines(keepends=True)
     kept = [ln for ln in lines if not ln.replace(" ", "").startswith(drop + ",")]
     assert len(kept) < len(lines), f"the sample flows table has {drop} rows to drop"
-    (tmp_path / "flows.csv").write_text("".join(kept))
-    cfg["inputs"]["so5_flows"]["path"] = str(tmp_path / "flows.csv")
+    # the table and the configuration in a folder of their own, the outputs beside it (D27)
+    data = tmp_path / "country"
+    data.mkdir(exist_ok=True)
+    (data / "flows.csv").write_text("".join(kept))
+    cfg["inputs"]["so5_flows"]["path"] = str(data / "flows.csv")
     for key in ("boundary",):
         cfg["country"][key] = str(SAMPLE / cfg["country"][key])
     cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
     cfg["overlay"] = str(SAMPLE / cfg["overlay"])
-    path = tmp_path / "config.yaml"
+    path = data / "config.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
 

@@ -37,7 +37,7 @@ def _drought_config(tmp_path: Path) -> tuple[Path, Path]:
             shutil.copy(SAMPLE / "population" / f"{name}_{year}.tif", precip.parent)
         inputs[name] = dict(cfg["inputs"][name], path=str(precip.parent / f"{name}_{{year}}.tif"))
     cfg["inputs"] = inputs
-    path = tmp_path / "config.yaml"
+    path = precip.parent / "config.yaml"  # beside its inputs; the outputs go to tmp_path/runs (D27)
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path, precip.parent / "population_total_2020.tif"
 

@@ -149,7 +149,7 @@ def two_runs(tmp_path_factory):
         write_boundary(d / "admin.gpkg", admin=True)
         cfg = config(d, writer(d, data))
         assert main(["run", str(cfg), "--check"]) == 0
-        out = d / "out"
+        out = d.parent / f"{d.name}-out"  # beside the inputs' folder, never in it (D27)
         assert main(["run", str(cfg), "-o", str(out), "--quiet"]) == 0
         runs[kind] = out
     return runs
@@ -175,17 +175,19 @@ def test_te_multiband_run_equals_single_band_run(two_runs):
     (lambda i: i["soc_reference"].update(band=2, years=[2000, 2015]), "band 2 is one map but 2 years are listed"),
 ])
 def test_te_band_selection_refused_before_running(tmp_path, capsys, change, expected):
-    d = tmp_path
+    d = tmp_path / "country"
+    d.mkdir()
     write_boundary(d / "boundary.gpkg")
     write_boundary(d / "admin.gpkg", admin=True)
     inputs = write_te_files(d, layers())
     change(inputs)
     cfg = config(d, inputs)
-    for argv in (["run", str(cfg), "--check"], ["run", str(cfg), "-o", str(d / "out")]):
+    out = tmp_path / "out"  # beside the inputs' folder (D27)
+    for argv in (["run", str(cfg), "--check"], ["run", str(cfg), "-o", str(out)]):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert expected in err and "Traceback" not in err
-    assert not (d / "out").exists()
+    assert not out.exists()
 
 
 def test_te_sidecar_forms(tmp_path):
