@@ -40,7 +40,9 @@ def _figure(width: float, height: float, *, layout: str | None = None):
 
 def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
+    # a figure laid out by constrained layout already fits its canvas: a "tight" box would draw it a second time
+    tight = None if fig.get_layout_engine() is not None else "tight"
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches=tight)
     return buf.getvalue()
 
 
