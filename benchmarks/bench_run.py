@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                                                    "is 2000,6000,10000,20000)")
     p.add_argument("--stages", action="store_true", help="run without --quiet and attribute the peak RSS to stages")
     p.add_argument("--no-floor", action="store_true", help="skip bench_sdg's floor")
-    p.add_argument("--keep", action="store_true", help="keep the output directories (benchmarks/_data/run_<N>/out)")
+    p.add_argument("--keep", action="store_true", help="keep the output directories (benchmarks/_data/run_<N>-out)")
     a = p.parse_args(argv)
     sizes = [int(s) for s in a.sizes.split(",")]
     print(f"indicators run (the CLI: {indicators_command()}), profile trends_earth, edition 2022 + overlay; "
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in sizes:
         config = make_data(size)
-        out = data_dir(size) / "out"
+        out = data_dir(size).with_name(f"{data_dir(size).name}-out")  # beside its inputs, never among them (D27)
         load0 = os.getloadavg()[0]
         r = run_product(config, out, stages=a.stages)
         r["load"] = (load0, os.getloadavg()[0])

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         soc_kernel_probe()
         return 0
     config = bench_run.make_data(a.size)
-    out = bench_run.data_dir(a.size) / "out_trace"
+    out = bench_run.data_dir(a.size).with_name(f"{bench_run.data_dir(a.size).name}-out_trace")  # beside its inputs (D27)
     shutil.rmtree(out, ignore_errors=True)
 
     import indicators
