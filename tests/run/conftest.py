@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from indicators.report.tables import Table
 from indicators.stage import Need, Stage
 
 WEST, NORTH, RES = 10.0, 46.0, 0.01
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 NY, NX = 30, 40
 
 
@@ -119,3 +121,25 @@ TEST_STAGES = [
     Stage(id="later", title="SO9-2 never", indicators=("SO9-2",), modules=("indicators.no_such_module",),
           needs=lambda inputs, fw: [], run=lambda ctx: None),
 ]
+
+
+def drought_config(tmp_path: Path) -> tuple[Path, Path]:
+    """The demo country with only its precipitation and population (SO3-1, SO3-2: a quick run), copied to *tmp_path*;
+    returns the configuration and one of the GeoTIFFs the workers open."""
+    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text())
+    cfg["country"]["boundary"] = str(SAMPLE / cfg["country"]["boundary"])
+    cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
+    cfg["overlay"] = str(SAMPLE / cfg["overlay"])
+    precip = tmp_path / "inputs" / "precip_monthly.nc"
+    precip.parent.mkdir()
+    shutil.copy(SAMPLE / cfg["inputs"]["precipitation"]["path"], precip)
+    inputs = {"precipitation": dict(cfg["inputs"]["precipitation"], path=str(precip))}
+    for sex in ("total", "female", "male"):
+        name = f"population_{sex}"
+        for year in cfg["inputs"][name]["years"]:
+            shutil.copy(SAMPLE / "population" / f"{name}_{year}.tif", precip.parent)
+        inputs[name] = dict(cfg["inputs"][name], path=str(precip.parent / f"{name}_{{year}}.tif"))
+    cfg["inputs"] = inputs
+    path = precip.parent / "config.yaml"  # beside its inputs; the outputs go to tmp_path/runs (D27)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path, precip.parent / "population_total_2020.tif"

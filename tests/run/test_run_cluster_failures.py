@@ -6,46 +6,21 @@ nothing left beside it) or completes through dask's retry; never a hang, never a
 
 from __future__ import annotations
 
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
-import yaml
 
 from indicators.cli import main
 
+from .conftest import drought_config
+
 distributed = pytest.importorskip("distributed", reason="requires optional dependency distributed")
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-
-
-def _drought_config(tmp_path: Path) -> tuple[Path, Path]:
-    """The demo country with only its precipitation and population (SO3-1, SO3-2: a quick run), copied to *tmp_path*;
-    returns the configuration and one of the GeoTIFFs the workers open."""
-    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text())
-    cfg["country"]["boundary"] = str(SAMPLE / cfg["country"]["boundary"])
-    cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
-    cfg["overlay"] = str(SAMPLE / cfg["overlay"])
-    precip = tmp_path / "inputs" / "precip_monthly.nc"
-    precip.parent.mkdir()
-    shutil.copy(SAMPLE / cfg["inputs"]["precipitation"]["path"], precip)
-    inputs = {"precipitation": dict(cfg["inputs"]["precipitation"], path=str(precip))}
-    for sex in ("total", "female", "male"):
-        name = f"population_{sex}"
-        for year in cfg["inputs"][name]["years"]:
-            shutil.copy(SAMPLE / "population" / f"{name}_{year}.tif", precip.parent)
-        inputs[name] = dict(cfg["inputs"][name], path=str(precip.parent / f"{name}_{{year}}.tif"))
-    cfg["inputs"] = inputs
-    path = precip.parent / "config.yaml"  # beside its inputs; the outputs go to tmp_path/runs (D27)
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path, precip.parent / "population_total_2020.tif"
 
 
 def test_an_input_the_workers_cannot_read_is_one_line_exit_2_and_no_output(tmp_path, capsys, monkeypatch):
     import indicators.engine.session as session
 
-    config, lost = _drought_config(tmp_path)
+    config, lost = drought_config(tmp_path)
     checked = session.prepare
 
     def prepare_then_lose_the_file(*args, **kwargs):
@@ -68,7 +43,7 @@ def test_an_input_the_workers_cannot_read_is_one_line_exit_2_and_no_output(tmp_p
 
 
 def test_a_worker_killed_mid_run_fails_cleanly_or_completes(tmp_path, capsys):
-    config, _ = _drought_config(tmp_path)
+    config, _ = drought_config(tmp_path)
     parent = tmp_path / "runs"
     parent.mkdir()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
