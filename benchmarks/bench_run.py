@@ -257,7 +257,7 @@ def _write_config(d: Path) -> None:
 # Running the product
 # ---------------------------------------------------------------------------
 
-STAGE_LINE = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
+STAGE_DONE = re.compile(r"^\[\d+/\d+\] (.*): done in ([0-9.]+) s$")
 
 
 def _tree_rss(proc) -> int:
@@ -279,9 +279,10 @@ def _tree_rss(proc) -> int:
 def run_product(config: Path, out: Path, *, stages: bool = False) -> dict:
     """``indicators run CONFIG -o OUT [--quiet]`` in a subprocess: wall time, peak RSS, the provenance's timings.
 
-    With *stages*, the progress lines ("[i/n] title", "done in") mark the stages and the peak RSS is
-    attributed to the stage running when it was sampled ("start + checks" before the first, "write
-    outputs" after the last)."""
+    With *stages*, the peak RSS is attributed to the stage running when it was sampled. On a log (this pipe) the run
+    prints a stage's line at its end, ``[i/n] title: done in X s``: the stage spans the X seconds before that line
+    arrived; a sample before the first stage is "start + checks", after the last "write outputs", between two stages
+    "between stages"."""
     import psutil
 
     if out.exists():
@@ -292,31 +293,37 @@ def run_product(config: Path, out: Path, *, stages: bool = False) -> dict:
     t0 = time.perf_counter()
     popen = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     proc = psutil.Process(popen.pid)
-    current = ["start + checks"]
+    spans: list[tuple[float, float, str]] = []  # (start, end, title) of each finished stage
     errors: list[str] = []
 
     def read_stderr() -> None:
         for raw in popen.stderr:
             for line in raw.replace("\r", "\n").splitlines():
-                m = STAGE_LINE.match(line.strip())
+                m = STAGE_DONE.match(line.strip())
                 if m:
-                    current[0] = m.group(3)
-                elif line.strip().startswith("done in"):
-                    current[0] = "write outputs (or between stages)"
+                    end = time.perf_counter()
+                    spans.append((end - float(m.group(2)), end, m.group(1)))
                 elif line.strip() and not line.lstrip().startswith("["):
                     errors.append(line)
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
-    peak, by_stage = 0, {}
+    peak, samples = 0, []
     while popen.poll() is None:
         rss = _tree_rss(proc)
         peak = max(peak, rss)
-        by_stage[current[0]] = max(by_stage.get(current[0], 0), rss)
+        samples.append((time.perf_counter(), rss))
         time.sleep(POLL_S)
     wall = time.perf_counter() - t0
     reader.join(timeout=5)
     maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    by_stage: dict[str, int] = {}
+    for t, rss in samples:
+        where = next((title for start, end, title in spans if start <= t <= end), None)
+        if where is None:
+            where = ("start + checks" if not spans or t < spans[0][0] else
+                     "write outputs" if t > spans[-1][1] else "between stages")
+        by_stage[where] = max(by_stage.get(where, 0), rss)
     res = {"wall": wall, "peak_tree_mib": peak / 2**20, "returncode": popen.returncode,
            # ru_maxrss of the children is a maximum over all children so far: valid when it grew in this run
            "maxrss_mib": maxrss / 1024 if maxrss > before else None,

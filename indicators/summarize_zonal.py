@@ -195,6 +195,18 @@ def _strip_cells(grid: Grid, arrays) -> int:
     return int(min(rows, ny) * nx) if rows < ny else int(ny * nx + 1)
 
 
+#: what exactextract may hold of the class layers' strips in one pass (bytes); more layers are summarised in several
+#: passes over the units, each sharing the coverage computation among its layers
+EXACT_PASS_BYTES = 256 * 2**20
+
+
+def _layers_per_pass(grid: Grid, arrays, weights) -> int:
+    """How many class layers one exactextract pass takes: a strip of every layer (read as float64, with its weighted
+    fraction when there are weights) stays within :data:`EXACT_PASS_BYTES`; at least one."""
+    per_layer = _strip_cells(grid, list(arrays) + ([weights] if weights is not None else [])) * 8 * (2 if weights is not None else 1)
+    return max(1, EXACT_PASS_BYTES // per_layer)
+
+
 def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
     """Per layer, per unit × bin: [area, weight sum] via exactextract, all layers in ONE pass.
 
@@ -391,7 +403,8 @@ def zonal_class_areas_many(
     """:func:`zonal_class_areas` of several class layers on one grid, in one pass over the units.
 
     With ``method="exact"`` exactextract computes each polygon's coverage once
-    for all layers (3 layers cost about 2× one, not 3×); each unit's geodesic
+    for all layers (3 layers cost about 2× one, not 3×), in as few passes as keep
+    the layers' strips within :data:`EXACT_PASS_BYTES`; each unit's geodesic
     area is computed once.
 
     Parameters
@@ -424,7 +437,9 @@ def zonal_class_areas_many(
     grid = grid_of(first)
     areas = _Areas.of(first)
     if method == "exact":
-        accs = _exact_tables(list(zip(arrays, legends)), units, weights, grid, areas)
+        pairs = list(zip(arrays, legends))
+        step = _layers_per_pass(grid, arrays, weights)
+        accs = [acc for i in range(0, len(pairs), step) for acc in _exact_tables(pairs[i : i + step], units, weights, grid, areas)]
     elif method == "centre":
         accs = [_centre_tables(a, units, lg, weights, grid, areas) for a, lg in zip(arrays, legends)]
     else:

@@ -270,8 +270,9 @@ def drought_exposure(
     names = _names(codes, meanings)
     groups = _groups(population, female, male)
     rows, denominators, fill = [], {}, []
-    # every (year, group) sum is planned first and computed in one pass: each population block is decoded once for
-    # all the years that use its grid, instead of once per year and group
+    # each year's group sums are planned together and computed in one pass (the year's classes resampled once for the
+    # three groups); one pass per year, not one for all years: a pass over every year made dask keep whole population
+    # grids (≈ 4 bytes per pixel per group) until the last year had used them, memory growing with the country
     planned = []
     for label, target, epoch in _years_of(drought_class, dim):
         cls = drought_class.sel({dim: label})
@@ -280,7 +281,8 @@ def drought_exposure(
             grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
             planned.append((label, target, epoch, group, used, how,
                             weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata, compute=False)))
-    sums = compute_tables(*(p[-1] for p in planned))
+    sums = [t for label, _, _ in _years_of(drought_class, dim)
+            for t in compute_tables(*(p[-1] for p in planned if p[0] == label))]
     for (label, target, epoch, group, used, how, _), t in zip(planned, sums):
         per_class = t[t["kind"] == "class"]
         exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())

@@ -182,12 +182,18 @@ def test_geo_auto_chunks_bounded_and_same_for_all_dtypes(tmp_path, monkeypatch):
     assert (wide.values == 1).all()
 
 
-@pytest.mark.parametrize("method", ["exact", "centre"])
-def test_geo_zonal_many_layers_equal_one_by_one(classes, method):
+@pytest.mark.parametrize("method,pass_bytes", [("exact", None), ("exact", 1), ("centre", None)])
+def test_geo_zonal_many_layers_equal_one_by_one(classes, method, pass_bytes, monkeypatch):
     import geopandas as gpd
 
+    import indicators.summarize_zonal as sz
     from indicators.summarize import zonal_class_areas_many
 
+    passes = []
+    real = sz._exact_tables
+    monkeypatch.setattr(sz, "_exact_tables", lambda layers, *a: passes.append(len(layers)) or real(layers, *a))
+    if pass_bytes is not None:  # a budget below one layer's strip: one layer per exactextract pass
+        monkeypatch.setattr(sz, "EXACT_PASS_BYTES", pass_bytes)
     _, lazy = classes
     five = (lazy % 5 + 1).astype(np.uint8).rio.write_crs(lazy.rio.crs).rio.write_nodata(0)
     units = gpd.GeoDataFrame({"code": ["a", "b"]}, crs="EPSG:4326",
@@ -195,6 +201,7 @@ def test_geo_zonal_many_layers_equal_one_by_one(classes, method):
     units.attrs["id_field"] = "code"
     many = zonal_class_areas_many({"sdg": lazy, ("five", 1): five}, units,
                                   codes={"sdg": [1, 2, 3], ("five", 1): [1, 2, 3, 4, 5]}, method=method)
+    assert passes == ([] if method == "centre" else [2] if pass_bytes is None else [1, 1])
     for key, layer, codes in (("sdg", lazy, [1, 2, 3]), (("five", 1), five, [1, 2, 3, 4, 5])):
         one = zonal_class_areas(layer, units, codes=codes, method=method)
         pd.testing.assert_frame_equal(many[key], one, check_exact=False, rtol=1e-12, atol=1e-9)
