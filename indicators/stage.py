@@ -29,6 +29,8 @@ class Need:
     units: str | None = None
     years: tuple[int, ...] = ()
     same_grid: bool = True
+    #: why those years (said when one is missing), e.g. the parameter choosing them
+    why: str = ""
 
 
 #: a stage's needs given the configured inputs and the framework: a list of Needs, or a skip reason

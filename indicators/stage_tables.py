@@ -108,17 +108,36 @@ def check_input_table(loaded: LoadedConfig, fw: Any, name: str, table: Any) -> l
                        units=loaded.config.inputs[name].units)
 
 
-def tables_check(names: Sequence[str], schema_of: SchemaFn) -> Callable[[LoadedConfig, Any], list[str]]:
+#: the checks a stage's computation makes on a table input's content (a function of the compute module: the poverty
+#: line, the years a series must cover, ...), given the configuration, the framework and the table as read; it raises
+#: the run's own refusal (IndicatorsError)
+ContentFn = Callable[[LoadedConfig, Any, Any], Any]
+
+
+def series_args(fw: Any, value_range: Sequence[float] | None = None) -> dict[str, Any]:
+    """What a table indicator's series must hold, from the specs' ``series`` block: the value range (percent unless
+    *value_range* is given), the years to cover (:func:`edition_span`) and the gap rule. The one source of these
+    arguments for the stage's check (``--check`` and the run's prepare) and its computation."""
+    p = fw.parameters("series")
+    rng = tuple(p.percent_range) if value_range is None else tuple(value_range)
+    return {"value_range": rng, "years": edition_span(fw), "allow_gaps": p.allow_gaps}
+
+
+def tables_check(names: Sequence[str], schema_of: SchemaFn,
+                 contents: Mapping[str, ContentFn] | None = None) -> Callable[[LoadedConfig, Any], list[str]]:
     """A stage check reading the stage's (small) table inputs with their schemas before anything is computed,
-    so a bad value fails ``indicators run --check`` and stops a run before any stage computes.  Returns the
-    problems and the warnings the specs allow (:class:`~indicators.plausibility.InputWarning`)."""
+    so a bad value fails ``indicators run --check`` and stops a run before any stage computes; *contents* adds,
+    per input, the checks its computation makes (:data:`ContentFn`), so ``--check`` refuses what the run would.
+    Returns the problems and the warnings the specs allow (:class:`~indicators.plausibility.InputWarning`)."""
 
     def check(loaded: LoadedConfig, fw: Any) -> list[str]:
         problems: list[str] = []
         for name in names:
             if name in loaded.config.inputs:
                 try:
-                    input_table(loaded, fw, name, schema_of, warnings=problems)
+                    table = input_table(loaded, fw, name, schema_of, warnings=problems)
+                    if contents and name in contents:
+                        contents[name](loaded, fw, table)
                 except IndicatorsError as exc:
                     text = str(exc)
                     problems.append(text if text.startswith(f"inputs.{name}") else f"inputs.{name}: {text}")

@@ -71,24 +71,34 @@ def _refuse_other_periods(args: argparse.Namespace, fa, fb) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..config.loading import load_config
+    from ..config.paths import input_locations
+    from ..report.atomic import check_output_dir, check_output_location, run_staging
+
+    a, b = load_config(args.config_a), load_config(args.config_b)
+    # never onto, around or among either run's inputs (the check `indicators run` makes), before anything else
+    check_output_location(args.output, input_locations(a) + input_locations(b))
+    check_output_dir(args.output, overwrite=args.overwrite)
+    # as `indicators run`: one command per output (lock), stale staging of killed ones removed, scratch files in a
+    # marked staging directory beside the output, removed on any exit
+    with run_staging(args.output, "indicators compare"):
+        return _compare(args, a, b)
+
+
+def _compare(args: argparse.Namespace, a, b) -> int:
+    """The comparison itself, with the output locked (:func:`run`)."""
     from .comparison import compare_outputs, land_cover_7class_of, land_cover_agreement, verdict_table
     from .comparison_write import write_comparison_maps
-    from ..config.loading import load_config
     from ..io import read_polygons
-    from ..config.paths import input_locations
-    from ..report.atomic import atomic_output_dir, check_output_dir, check_output_location
+    from ..report.atomic import atomic_output_dir
     from ..report.comparison_page import render_comparison, report_section
     from ..report.page import write_report
     from ..report.i18n import report_language
     from ..engine import prepare, run_to_directory
 
-    a, b = load_config(args.config_a), load_config(args.config_b)
-    # never onto, around or among either run's inputs (the check `indicators run` makes), before anything else
-    check_output_location(args.output, input_locations(a) + input_locations(b))
     # every problem of either configuration before anything is computed
     fa, fb = (prepare(loaded).framework for loaded in (a, b))
     _refuse_other_periods(args, fa, fb)
-    check_output_dir(args.output, overwrite=args.overwrite)
     language = getattr(args, "language", DEFAULT_LANGUAGE)
     with atomic_output_dir(args.output, overwrite=args.overwrite) as tmp, report_language(language):
         # each run's report.html is rendered below, once the comparison its section shows is computed

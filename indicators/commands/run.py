@@ -86,7 +86,8 @@ def execute_config(loaded, args: argparse.Namespace, *, header: str) -> int:
     if not args.output:
         raise InputError("no output directory: give -o/--output OUT (or --check to only check the inputs)")
     # one run per output (lock); scratch files in a marked staging directory beside it, removed on any exit
-    with run_staging(args.output), report_language(getattr(args, "language", None)):
+    command = f"indicators {getattr(args, 'command', None) or 'run'}"  # run or demo: named if a second one is refused
+    with run_staging(args.output, command), report_language(getattr(args, "language", None)):
         # with a cluster, intermediate rasters go beside the output: workers that write the output's
         # file system can write them (the system's temporary directory is private to this machine)
         scratch = Path(args.output).resolve().parent if args.scheduler else None

@@ -25,6 +25,7 @@ class Requirement:
     years: tuple[int, ...] = ()  # years that must be present
     needed_by: tuple[str, ...] = ()  # indicator codes
     same_grid: bool = True  # rasters: must match the reference grid unless `align` is set
+    why: tuple[str, ...] = ()  # why those years (the stages' reasons), said when one is missing
 
 
 class Problems:
@@ -147,13 +148,12 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                     problems.add(f"{exc}; set {label}.units to the unit the values are in (e.g. {req.units!r})")
         # years
         if req.years:
-            have = set(spec.years or [])
-            if isinstance(spec.path, Mapping):
-                have |= {int(k) for k in spec.path if k.isdigit()}
-            missing = sorted(set(req.years) - have)
+            have = spec.listed_years()
+            missing = sorted(set(req.years) - set(have))
             if missing:
-                problems.add(f"{label}: years {_year_text(missing)} are needed (by {', '.join(req.needed_by)}) but "
-                             f"the input lists {_year_text(sorted(have)) or 'none'}; add those years (years: and their files) "
+                why = f"; {'; '.join(req.why)}" if req.why else ""
+                problems.add(f"{label}: years {_year_text(missing)} are needed (by {', '.join(req.needed_by)}{why}) but "
+                             f"the input lists {_year_text(have) or 'none'}; add those years (years: and their files) "
                              "or leave the indicators that need them out of indicators:")
         if spec.scale_factor is not None and name not in SCALED_INPUTS:
             problems.add(f"{label}: scale_factor is not applied to this input (only to {', '.join(SCALED_INPUTS)}); "

@@ -151,6 +151,13 @@ class InputSpec(_Model):
             return {str(k): str(p) for k, p in v.items()}
         return v
 
+    def listed_years(self) -> list[int]:
+        """The years the input lists: ``years:`` and the year keys of a ``path:`` mapping, sorted."""
+        have = set(self.years or [])
+        if isinstance(self.path, Mapping):
+            have |= {int(k) for k in self.path if k.isdigit()}
+        return sorted(have)
+
     def resolved_kind(self) -> InputKind | None:
         if self.kind:
             return self.kind

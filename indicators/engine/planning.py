@@ -106,6 +106,7 @@ def plan(loaded: LoadedConfig, framework: Any, stages: Sequence[Stage]) -> Plan:
             prev = reqs.get(n.input)
             years = tuple(sorted(set(n.years) | set(prev.years if prev else ())))
             by = tuple(dict.fromkeys((prev.needed_by if prev else ()) + s.indicators))
+            why = tuple(dict.fromkeys((prev.why if prev else ()) + ((n.why,) if n.why and n.years else ())))
             reqs[n.input] = Requirement(n.input, n.kind, n.units or (prev.units if prev else None), years, by,
-                                        n.same_grid and (prev.same_grid if prev else True))
+                                        n.same_grid and (prev.same_grid if prev else True), why)
     return Plan(chosen, reqs, skipped, computed)

@@ -170,14 +170,16 @@ def remove_stale_staging(out: str | os.PathLike) -> list[Path]:
 
 
 @contextmanager
-def output_lock(out: str | os.PathLike) -> Iterator[Path]:
+def output_lock(out: str | os.PathLike, command: str = "indicators run") -> Iterator[Path]:
     """Hold an exclusive lock on *out* (a ``.<name>.lock`` file beside it) for the whole run.
 
     A second run into the same output is refused at once (InputError) instead of
-    silently replacing the first one's output. The lock is the kernel's (flock):
-    a killed run releases it; the file is removed on exit.
+    silently replacing the first one's output; the refusal names the *command* holding
+    the lock (``indicators run``, ``demo``, ``compare``) and its process. The lock is the
+    kernel's (flock): a killed run releases it; the file is removed on exit.
     """
     import fcntl
+    import json
 
     target = _resolved(out)
     lock_path = target.parent / f".{target.name}.lock"
@@ -186,9 +188,9 @@ def output_lock(out: str | os.PathLike) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            holder, pid = _lock_holder(os.pread(fd, 400, 0).decode("utf-8", "replace"))
             os.close(fd)
-            raise InputError(f"another indicators run is writing the output {out} ({holder}); wait for it to finish "
+            raise InputError(f"another {holder} is writing the output {out} ({pid}); wait for it to finish "
                              "or choose another -o/--output") from None
         try:  # the file we locked may have been removed by the previous holder: lock the current one
             same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
@@ -199,7 +201,7 @@ def output_lock(out: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        os.pwrite(fd, json.dumps({"command": command, "pid": os.getpid()}).encode(), 0)
         yield lock_path
     finally:
         try:
@@ -209,8 +211,22 @@ def output_lock(out: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
 
 
+def _lock_holder(text: str) -> tuple[str, str]:
+    """``("indicators compare", "pid 4242")``: the command and process a lock file names (what :func:`output_lock`
+    writes); ``"process"`` when it names no command (not yet written, or by another program)."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not data.get("command"):
+        return "process", text.strip() or "its id not yet written"
+    return str(data["command"]), f"pid {data.get('pid', '?')}"
+
+
 @contextmanager
-def run_staging(out: str | os.PathLike) -> Iterator[Path]:
+def run_staging(out: str | os.PathLike, command: str = "indicators run") -> Iterator[Path]:
     """Lock *out*, clear stale staging of earlier killed runs, and yield a scratch directory for this run.
 
     The scratch directory lives in a marked staging directory beside *out*
@@ -218,10 +234,11 @@ def run_staging(out: str | os.PathLike) -> Iterator[Path]:
     files go there (``tempfile.tempdir``, ``TMPDIR``, ``CPL_TMPDIR``), so one
     removal on exit - success, error, Ctrl-C, SIGTERM or SIGHUP - removes
     every intermediate file, and a run killed outright leaves only marked
-    directories that the next run into *out* removes.
+    directories that the next run into *out* removes. *command* names the command holding the lock, in the
+    refusal of a second one (:func:`output_lock`).
     """
     target = _resolved(out)
-    with output_lock(target):
+    with output_lock(target, command):
         remove_stale_staging(target)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
         _write_marker(staging, target, "staging")

@@ -199,9 +199,11 @@ def _soc(fw: Any, lc7: xr.DataArray | None, soc: xr.DataArray | None, zones: xr.
     nod = soc.rio.nodata
     ref = soc.where(soc != nod) if nod is not None else soc
     last = max(int(p.soc.final) for p in chosen)
-    first = min(int(p.soc.initial) for p in chosen)
-    if int(sp.reference_year) > first:
-        raise InputError(f"soc.reference_year {sp.reference_year} is after {first}, the first SOC year of the periods")
+    from .run_soc import reference_year_problem
+
+    line = reference_year_problem(sp.reference_year, chosen)
+    if line:
+        raise InputError(line)
     args = fw.binding_arguments("SO1-3.soc_stock")
     stocks = soc_stocks(ref, lc7.sel(year=slice(None, last)), factors=args["factors"], climate_factor=f,
                         transition_years=args["transition_years"], reference_year=sp.reference_year)

@@ -279,12 +279,17 @@ def lpd_periods_problem(keys: list[str], periods: Any, fw: Any) -> str | None:
 
 
 def _so1_check(loaded: LoadedConfig, fw: Any) -> list[str]:
-    """Before computing: a precomputed LPD has a map for every period (what the run refuses)."""
+    """Before computing, what the run refuses: a precomputed LPD without a map for some period; a SOC reference
+    year after the first SOC year of the periods (:func:`~indicators.so1.run_soc.reference_year_problem`)."""
+    from .run_soc import reference_year_problem
+
+    lines = []
     spec = loaded.config.inputs.get("lpd")
-    if spec is None or fw.parameters("productivity").method != "precomputed_lpd" or not isinstance(spec.path, Mapping):
-        return []
-    line = lpd_periods_problem(list(spec.path), fw.periods(), fw)
-    return [line] if line else []
+    if spec is not None and fw.parameters("productivity").method == "precomputed_lpd" and isinstance(spec.path, Mapping):
+        lines.append(lpd_periods_problem(list(spec.path), fw.periods(), fw))
+    if "soc_reference" in loaded.config.inputs:
+        lines.append(reference_year_problem(fw.parameters("soc").reference_year, fw.periods()))
+    return [line for line in lines if line]
 
 
 STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, one out all out, status)",

@@ -33,6 +33,18 @@ class SocLayers:
     stock_years: list[int]
 
 
+def reference_year_problem(reference_year: int, periods: Any) -> str | None:
+    """Why the specs' ``soc.reference_year`` cannot start the SOC stocks of *periods* (None if it can): the stocks
+    exist from the reference year on, so it may not come after the first SOC year of a period. The SO1 stage's check
+    (``--check`` and the run's prepare), the stage and :func:`indicators.api.compute` ask this one function."""
+    first = min(int(p.soc.initial) for p in periods)
+    if int(reference_year) <= first:
+        return None
+    return (f"soc.reference_year {reference_year} is after {first}, the first SOC year of the periods: the stocks exist "
+            "from the reference year on; set soc.reference_year to the year of the soc_reference map (parameters: "
+            "soc: reference_year), which must be no later than the first period's")
+
+
 def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside: Any, crs: Any) -> SocLayers | None:
     """The SOC stocks (stored by *one*) and degradation of each period; None, with SO1-3 and SO4-1 skipped, without
     the input soc_reference."""
@@ -60,10 +72,9 @@ def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside:
     soc_ref = soc_ref.where(soc_ref != nod) if nod is not None else soc_ref
     args = fw.binding_arguments("SO1-3.soc_stock")
     last = max(p.soc.final for p in periods)
-    first = min(p.soc.initial for p in periods)
-    if int(soc.reference_year) > int(first):
-        raise SpecError(f"soc.reference_year {soc.reference_year} is after {first}, the first SOC year of the periods: "
-                        "the stocks exist from the reference year on; set the year of the soc_reference map")
+    line = reference_year_problem(soc.reference_year, periods)
+    if line:  # refused by the SO1 stage's check before anything is computed (--check and the run)
+        raise SpecError(line)
     # the land cover from the SOC reference year on: the reference stock is that year's (not the first map's);
     # each period's stocks depend only on the maps up to its final year (issue 14)
     stocks = period_soc_stocks(soc_ref, lc7.sel(year=slice(None, last)), periods=[(p.soc.initial, p.soc.final) for p in periods],

@@ -84,6 +84,43 @@ def water_table_schema(value_range: tuple[float, float]) -> TableSchema:
     )
 
 
+def checked_poverty_table(table: pd.DataFrame, *, edition: str, poverty_line_usd_per_day: float, ppp_year: int,
+                          value_range: tuple[float, float], years: tuple[int, int] | None,
+                          allow_gaps: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SO2-1 table validated as :func:`poverty_indicator` uses it, and its missing years (the ``"gaps"`` rows).
+
+    Every refusal of the computation is here, so a stage checks a table before anything is computed with the
+    very function the computation calls: a cell the schema refuses, a poverty row without its line or at another
+    line or PPP year than the edition's, years missing from a series when gaps are not allowed. Parameters as
+    :func:`poverty_indicator`'s.
+    """
+    t = validate_table(table, poverty_table_schema(value_range))
+    line = float(poverty_line_usd_per_day)
+    for i, row in enumerate(t.itertuples(index=False)):
+        if row.metric != "below_poverty_line":
+            continue
+        if pd.isna(row.poverty_line_usd_per_day) or pd.isna(row.ppp_year):
+            col = "poverty_line_usd_per_day" if pd.isna(row.poverty_line_usd_per_day) else "ppp_year"
+            raise cell_error(t, i, col, "the poverty line of this estimate is not stated",
+                             f"state the line the estimate was measured at (the {edition} edition uses USD {line:.2f}/day at {ppp_year} PPP)")
+        if not np.isclose(row.poverty_line_usd_per_day, line) or int(row.ppp_year) != int(ppp_year):
+            col = "poverty_line_usd_per_day" if not np.isclose(row.poverty_line_usd_per_day, line) else "ppp_year"
+            raise cell_error(
+                t, i, col,
+                f"the estimate is at USD {row.poverty_line_usd_per_day:.2f}/day ({int(row.ppp_year)} PPP) but the {edition} edition uses USD {line:.2f}/day ({int(ppp_year)} PPP)",
+                "use the series at the edition's line (SDG 1.1.1 at the current line), or report under the edition that matches",
+            )
+    return t, check_years(t, years=years, allow_gaps=allow_gaps, by=("scope", "metric"))
+
+
+def checked_water_table(table: pd.DataFrame, *, value_range: tuple[float, float], years: tuple[int, int] | None,
+                        allow_gaps: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SO2-2 table validated as :func:`drinking_water_indicator` uses it, and its missing years (every refusal
+    of the computation; see :func:`checked_poverty_table`)."""
+    t = validate_table(table, water_table_schema(value_range))
+    return t, check_years(t, years=years, allow_gaps=allow_gaps, by=("scope", "area_type"))
+
+
 def poverty_indicator(
     table: pd.DataFrame,
     *,
@@ -137,22 +174,9 @@ def poverty_indicator(
     -----
     Methodology Part B §1.2 (SO 2-1) and §5 item 8; PRAIS tables SO2-1.T1–T3.
     """
-    t = validate_table(table, poverty_table_schema(value_range))
+    t, gaps = checked_poverty_table(table, edition=edition, poverty_line_usd_per_day=poverty_line_usd_per_day,
+                                    ppp_year=ppp_year, value_range=value_range, years=years, allow_gaps=allow_gaps)
     line = float(poverty_line_usd_per_day)
-    for i, row in enumerate(t.itertuples(index=False)):
-        if row.metric != "below_poverty_line":
-            continue
-        if pd.isna(row.poverty_line_usd_per_day) or pd.isna(row.ppp_year):
-            col = "poverty_line_usd_per_day" if pd.isna(row.poverty_line_usd_per_day) else "ppp_year"
-            raise cell_error(t, i, col, "the poverty line of this estimate is not stated",
-                             f"state the line the estimate was measured at (the {edition} edition uses USD {line:.2f}/day at {ppp_year} PPP)")
-        if not np.isclose(row.poverty_line_usd_per_day, line) or int(row.ppp_year) != int(ppp_year):
-            raise cell_error(
-                t, i, "poverty_line_usd_per_day",
-                f"the estimate is at USD {row.poverty_line_usd_per_day:.2f}/day ({int(row.ppp_year)} PPP) but the {edition} edition uses USD {line:.2f}/day ({int(ppp_year)} PPP)",
-                "use the series at the edition's line (SDG 1.1.1 at the current line), or report under the edition that matches",
-            )
-    gaps = check_years(t, years=years, allow_gaps=allow_gaps, by=("scope", "metric"))
     series = (
         t.pivot(index=["scope", "year"], columns="metric", values="value")
         .reindex(columns=list(POVERTY_METRICS))
@@ -210,8 +234,7 @@ def drinking_water_indicator(
     Methodology Part B §1.2 (SO 2-2: SDG 6.1.1, total / urban / rural); PRAIS
     tables SO2-2.T1, T2.
     """
-    t = validate_table(table, water_table_schema(value_range))
-    gaps = check_years(t, years=years, allow_gaps=allow_gaps, by=("scope", "area_type"))
+    t, gaps = checked_water_table(table, value_range=value_range, years=years, allow_gaps=allow_gaps)
     series = (
         t.pivot(index=["scope", "year"], columns="area_type", values="value")
         .reindex(columns=list(WATER_AREA_TYPES))

@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..config.schema import InputSpec
-from ..errors import IndicatorsError, InputError
+from ..errors import IndicatorsError
 from ..report.model import Chart
 from ..report.tables import Table
 from . import run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import coverage_rule, inside_boundary, mask_nodata
-from ..stage_tables import add_frames, edition_span, input_table, series_chart, series_params, tables_check, trend_args
+from ..stage_tables import (add_frames, edition_span, input_table, series_args, series_chart, series_params, tables_check,
+                            trend_args)
 
 
 SO2_TABLES = ("so2_1_poverty", "so2_2_water")
@@ -24,6 +25,23 @@ def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     return [Need(n, "table", same_grid=False) for n in have] or "inputs so2_1_poverty / so2_2_water not in the run configuration"
 
 
+def _table_args(fw: Any, name: str) -> dict[str, Any]:
+    """The arguments of the SO2 table input *name*'s checks and computation, from the specs: the series rule
+    (:func:`~indicators.stage_tables.series_args`) and, for SO2-1, the edition's poverty line and PPP year."""
+    args = series_args(fw)
+    if name == "so2_1_poverty":
+        args.update(fw.binding_arguments("SO2-1.poverty"))
+    return args
+
+
+def _checked(name: str) -> Any:
+    """The computation's own checks of table input *name* (people.checked_*_table), for the stage check."""
+    from .people import checked_poverty_table, checked_water_table
+
+    fn = checked_poverty_table if name == "so2_1_poverty" else checked_water_table
+    return lambda loaded, fw, table: fn(table, **_table_args(fw, name))
+
+
 def _run_so2_tables(ctx: Context) -> None:
     from ..so2.people import drinking_water_indicator, poverty_indicator
 
@@ -31,21 +49,20 @@ def _run_so2_tables(ctx: Context) -> None:
     years = edition_span(fw)
     if ctx.has("so2_1_poverty"):
         p = series_params(ctx, "SO2-1")
-        args = fw.binding_arguments("SO2-1.poverty")
+        args = _table_args(fw, "so2_1_poverty")
         ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
         ctx.record("SO2-1", "ppp_year", args["ppp_year"])
         ctx.record("SO2-1", "years", list(years))
         table = input_table(ctx.loaded, fw, "so2_1_poverty", table_schema)
-        out = poverty_indicator(table, **args, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
-                                **trend_args(p))
+        out = poverty_indicator(table, **args, **trend_args(p))
         add_frames(ctx, "SO2-1", _split_poverty_gini(out))
         series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
     if ctx.has("so2_2_water"):
         p = series_params(ctx, "SO2-2")
         ctx.record("SO2-2", "years", list(years))
         table = input_table(ctx.loaded, fw, "so2_2_water", table_schema)
-        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"), value_range=tuple(p.percent_range),
-                                       years=years, allow_gaps=p.allow_gaps, **trend_args(p))
+        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"),
+                                       **_table_args(fw, "so2_2_water"), **trend_args(p))
         add_frames(ctx, "SO2-2", out)
         cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
                 if c in out["series"].columns]
@@ -69,21 +86,34 @@ def _split_poverty_gini(out: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _so23_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
+    """The population maps, each with the years the run reads (:func:`_population_years`): a year a period needs
+    and a map lacks is refused by the input checks (``--check`` and the run), not met while computing."""
     if "population_total" not in inputs:
         return "input population_total not in the run configuration"
-    needs = [Need("population_total", "raster", "person")]
-    needs += [Need(n, "raster", "person") for n in ("population_female", "population_male") if n in inputs]
-    return needs
+    years = tuple(_population_years(inputs["population_total"].listed_years(), fw).values())
+    fill = fw.parameters("drought_exposure").population_year_fill
+    why = ("the population of each period's last year: the specs' drought_exposure.population_year_fill is "
+           f"{fill!r}, 'nearest' takes the nearest year given" if fill != "nearest" else
+           "the population of each period's last year, or the nearest year population_total gives")
+    return [Need(n, "raster", "person", years, why=why)
+            for n in ("population_total", "population_female", "population_male") if n in inputs]
 
 
-def _population_year(available: Sequence[int], year: int, fill: str, *, input_name: str = "population_total") -> int:
-    """The population year used for *year*: itself, or with ``population_year_fill: nearest`` the nearest (ties: the later)."""
-    if fill == "nearest":
-        return min(available, key=lambda y: (abs(int(y) - year), -int(y)))
-    if int(year) not in [int(v) for v in available]:
-        raise InputError(f"inputs.{input_name}: no population map for {year} and the specs' drought_exposure.population_year_fill "
-                         f"is {fill!r}; add that year (available: {sorted(int(v) for v in available)}) or use 'nearest'")
+def _population_year(available: Sequence[int], year: int, fill: str) -> int:
+    """The population year read for *year*: itself, or with ``population_year_fill: nearest`` the nearest available
+    (ties: the later; :func:`indicators.so3.exposure.nearest_population_year`, SO3-2's rule)."""
+    if fill == "nearest" and len(available):
+        from ..so3.exposure import nearest_population_year
+
+        return nearest_population_year(year, available)
     return int(year)
+
+
+def _population_years(available: Sequence[int], fw: Any) -> dict[str, int]:
+    """The population year of each period (its last year, or the nearest available with the specs'
+    ``drought_exposure.population_year_fill: nearest``), for every population map: the stage's needs and its run."""
+    fill = fw.parameters("drought_exposure").population_year_fill
+    return {p.id: _population_year(available, p.years[1], fill) for p in fw.periods()}
 
 
 def _run_so23(ctx: Context) -> None:
@@ -100,8 +130,9 @@ def _run_so23(ctx: Context) -> None:
     _, admin = ctx.polygons(ctx.reference().rio.crs)
     a = ctx.config.country.admin_units
     frames = []
+    used = _population_years([int(v) for v in pops["population_total"]["year"].values], fw)
     for p in ctx.shared["periods"]:
-        year = _population_year([int(v) for v in pops["population_total"]["year"].values], p.years[1], exp.population_year_fill)
+        year = used[p.id]
         layer = {k: mask_nodata(v.sel(year=year, drop=True)).where(inside_boundary(ctx)) for k, v in pops.items()}
         t = population_exposed_to_degradation(ctx.shared["sdg"][p.id], layer["population_total"],
                                               population_female=layer.get("population_female"),
@@ -140,7 +171,8 @@ def table_schema(fw: Any, name: str) -> Any:
 
 #: SO2-1 and SO2-2 from national statistics (tables)
 NATIONAL_STATISTICS = Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",),
-                            _so2_needs, _run_so2_tables, check=tables_check(SO2_TABLES, table_schema), inputs=SO2_TABLES)
+                            _so2_needs, _run_so2_tables,
+                            check=tables_check(SO2_TABLES, table_schema, {n: _checked(n) for n in SO2_TABLES}), inputs=SO2_TABLES)
 
 #: SO2-3 from the SO1 status maps and the population rasters
 LAND_DEGRADATION_EXPOSURE = Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),

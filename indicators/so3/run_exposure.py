@@ -23,11 +23,19 @@ def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] 
     if "population_total" not in inputs and not ("population_female" in inputs and "population_male" in inputs):
         return "input population_total (or population_female and population_male) not in the run configuration"
     years: tuple[int, ...] = ()
+    why = ""
+    drought = fw.edition_spec().drought
     if fw.parameters("drought_exposure").population_year_fill == "none":  # every drought year needs its own grid
-        drought = fw.edition_spec().drought
         years = tuple(range(drought.years[0], drought.years[1] + 1))
-    needs = [Need(n, "raster", "person", years) for n in ("population_total", "population_female", "population_male")
-             if n in inputs]
+        why = "every drought year: the specs' drought_exposure.population_year_fill is 'none'"
+    needs = [Need("population_total", "raster", "person", years, why=why)] if "population_total" in inputs else []
+    # the four-year maps read each sex for the year they read the total (the epoch's, from the total's years)
+    total_years = inputs["population_total"].listed_years() if "population_total" in inputs else []
+    epoch_years = tuple(_epoch_population_year(total_years, int(a), int(b), "nearest")
+                        for a, b in drought.epochs) if total_years else ()
+    sex_why = "; ".join(w for w in (why, "the population_total year of each four-year epoch" if epoch_years else "") if w)
+    needs += [Need(n, "raster", "person", years + epoch_years, why=sex_why)
+              for n in ("population_female", "population_male") if n in inputs]
     if "population_national" in inputs:
         needs.append(Need("population_national", "table", "person", same_grid=False))
     return needs

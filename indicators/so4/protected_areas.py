@@ -127,14 +127,17 @@ def _area_function(crs: CRS, area_crs: str | None):
 def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, years: Sequence[int], kba_id_field: str,
                    establishment_year_field: str, protected_area_id_field: str | None, unknown_year: UnknownYear,
                    unknown_year_values: Sequence[int],
-                   implausible_year: Callable[[float], str | None] | None = None) -> tuple[Any, ...]:
+                   implausible_year: Callable[[float], str | None] | None = None,
+                   implausible_year_action: Literal["refuse", "warn"] = "refuse") -> tuple[Any, ...]:
     """The KBA and protected-area layers checked and repaired as SO4-3 uses them (InputError naming the layer, the
     feature and the fix otherwise); the one checker of ``--check`` and the run (:func:`kba_protected_coverage`).
     *implausible_year* says why a known establishment year is not plausible (the specs' plausibility of
-    ``protected_areas``, :func:`indicators.plausibility.year_problem`), or None.
+    ``protected_areas``, :func:`indicators.plausibility.year_problem`), or None; such years are refused, or with
+    *implausible_year_action* ``"warn"`` (the specs' ``on_violation: warn``) kept as given and counted in a warning.
 
     Returns the two layers' names, the repaired KBA layer and its repairs, the repaired protected areas kept and
-    their repairs, their establishment years and the protected areas excluded for an unknown year."""
+    their repairs, their establishment years, the protected areas excluded for an unknown year and the warnings
+    (:class:`~indicators.plausibility.InputWarning` lines)."""
     kba_name = _layer_name(kba, "<KBA layer>")
     pa_name = _layer_name(protected_areas, "<protected-area layer>")
     for gdf, name in ((kba, kba_name), (protected_areas, pa_name)):
@@ -167,10 +170,18 @@ def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, 
         raise InputError(f"{pa_name}, feature at row {first}, field {establishment_year_field!r}: establishment year "
                          f"{protected_areas.at[first, establishment_year_field]!r} is unknown ({int(unknown.sum())} such features); "
                          "fill it in, or set unknown_year to 'exclude' or 'always' in the spec")
-    if implausible_year is not None:
-        _refuse_implausible_years(protected_areas, raw_years, unknown, implausible_year, name=pa_name,
-                                  field=establishment_year_field, id_field=protected_area_id_field,
-                                  unknown_year_values=unknown_year_values)
+    found = None if implausible_year is None else _implausible_years(
+        protected_areas, raw_years, unknown, implausible_year, name=pa_name, field=establishment_year_field,
+        id_field=protected_area_id_field)
+    year_warnings = []
+    if found is not None and implausible_year_action == "warn":
+        from ..plausibility import InputWarning
+
+        year_warnings.append(InputWarning(f"{found}; kept as given, the area counts from that year on "
+                                          "(on_violation: warn in the specs)"))
+    elif found is not None:
+        unknown_hint = f", or {unknown_year_values[0]} if it is not known" if len(unknown_year_values) else ""
+        raise InputError(f"{found}; correct the establishment year{unknown_hint}")
     pa_year = raw_years.to_numpy(dtype="float64").copy()
     if unknown_year == "always":
         pa_year[unknown.to_numpy()] = -np.inf
@@ -184,27 +195,26 @@ def checked_layers(kba: gpd.GeoDataFrame, protected_areas: gpd.GeoDataFrame, *, 
     if protected_area_id_field is not None and protected_area_id_field not in pa.columns:
         raise InputError(f"{pa_name}: field {protected_area_id_field!r} not found (fields: {list(pa.columns)}); set protected_area_id_field to an existing field or leave it empty")
     pa_fixed, rep_p = repair_polygons(pa, layer=pa_name, id_field=protected_area_id_field)
-    return kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded
+    return kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded, year_warnings
 
 
-def _refuse_implausible_years(pa: gpd.GeoDataFrame, raw_years: pd.Series, unknown: pd.Series,
-                              implausible_year: Callable[[float], str | None], *, name: str, field: str,
-                              id_field: str | None, unknown_year_values: Sequence[int]) -> None:
-    """A known establishment year from the future (2099) would leave its protected area out of every year, one
-    before the first plausible year (85 for 1985) would count it in every year: refused, naming the feature."""
+def _implausible_years(pa: gpd.GeoDataFrame, raw_years: pd.Series, unknown: pd.Series,
+                       implausible_year: Callable[[float], str | None], *, name: str, field: str,
+                       id_field: str | None) -> str | None:
+    """What is wrong with the known establishment years (None if nothing): a year from the future (2099) would leave
+    its protected area out of every year, one before the first plausible year (85 for 1985) would count it in every
+    year. The line names the first such feature, its year and how many more there are."""
     found = [(i, text) for i, y in enumerate(raw_years.tolist()) if not unknown.iloc[i] and (text := implausible_year(y))]
     if not found:
-        return
+        return None
     i, text = found[0]
     if id_field and id_field in pa.columns:
         ident = pa[id_field].iloc[i]
         feature = f"feature {id_field} {ident.item() if isinstance(ident, np.generic) else ident!r}"
     else:
         feature = f"feature at row {pa.index[i]}"
-    unknown_hint = f", or {unknown_year_values[0]} if it is not known" if len(unknown_year_values) else ""
     more = f" ({len(found) - 1} more such feature(s))" if len(found) > 1 else ""
-    raise InputError(f"{name}, {feature}, field {field!r}: establishment {text}{more}; "
-                     f"correct the establishment year{unknown_hint}")
+    return f"{name}, {feature}, field {field!r}: establishment {text}{more}"
 
 
 def kba_protected_coverage(
@@ -221,6 +231,7 @@ def kba_protected_coverage(
     trend_tolerance: float,
     trend_method: Literal["sen", "endpoints"],
     implausible_year: Callable[[float], str | None] | None = None,
+    implausible_year_action: Literal["refuse", "warn"] = "refuse",
 ) -> dict[str, pd.DataFrame]:
     """SO4-3 from polygons: mean proportion of each KBA covered by protected areas, per year.
 
@@ -251,6 +262,8 @@ def kba_protected_coverage(
         Qualitative trend settings.
     implausible_year : callable, optional
         Why a known establishment year is not plausible, or None (:func:`checked_layers`).
+    implausible_year_action : {"refuse", "warn"}
+        Refuse such a year, or keep it as given and note the warning in the provenance (:func:`checked_layers`).
 
     Returns
     -------
@@ -268,10 +281,10 @@ def kba_protected_coverage(
         geometries, an unknown establishment year with ``unknown_year="error"``, an establishment year
         *implausible_year* refuses.
     """
-    kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded = checked_layers(
+    kba_name, pa_name, kba_fixed, rep_k, pa_fixed, rep_p, pa_year, excluded, year_warnings = checked_layers(
         kba, protected_areas, years=years, kba_id_field=kba_id_field, establishment_year_field=establishment_year_field,
         protected_area_id_field=protected_area_id_field, unknown_year=unknown_year, unknown_year_values=unknown_year_values,
-        implausible_year=implausible_year)
+        implausible_year=implausible_year, implausible_year_action=implausible_year_action)
     years = sorted(int(y) for y in years)
     working, area_km2 = _area_function(kba_fixed.crs, area_crs)
     kba_geoms = list(kba_fixed.to_crs(working).geometry)
@@ -323,7 +336,8 @@ def kba_protected_coverage(
         inputs={"kba": kba_name, "protected_areas": pa_name}, methodology="methodology.md Part B §1.2 (SO 4-3, SDG 15.1.2)",
         notes=[f"areas {area_rule}",
                "overlapping protected areas dissolved per year; indicator = unweighted mean of per-KBA coverage",
-               f"{len(repairs)} geometries repaired with make_valid", f"{len(excluded)} protected areas excluded for an unknown year"],
+               f"{len(repairs)} geometries repaired with make_valid", f"{len(excluded)} protected areas excluded for an unknown year",
+               *(str(w) for w in year_warnings)],
     )
     units = {"kba_area_km2": "km2", "protected_area_km2": "km2", "protected_kba_area_km2": "km2", "coverage_pct": "percent",
              "mean_coverage_pct": "percent", "extra_area_weighted_coverage_pct": "percent", "area_change_pct": "percent"}
@@ -348,6 +362,14 @@ def coverage_table_schema(value_range: tuple[float, float]) -> TableSchema:
         ),
         key=("year",),
     )
+
+
+def checked_coverage_table(table: pd.DataFrame, *, value_range: tuple[float, float], years: tuple[int, int] | None,
+                           allow_gaps: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The directly reported SO4-3 table validated as :func:`kba_protected_coverage_from_table` uses it, and its
+    missing years (every refusal of the computation, for the stage's check)."""
+    t = validate_table(table, coverage_table_schema(value_range))
+    return t, check_years(t, years=years, allow_gaps=allow_gaps)
 
 
 def kba_protected_coverage_from_table(
@@ -375,8 +397,7 @@ def kba_protected_coverage_from_table(
     dict of DataFrame
         ``"series"``: ``year, mean_coverage_pct``; ``"trend"``; ``"gaps"``.
     """
-    t = validate_table(table, coverage_table_schema(value_range))
-    gaps = check_years(t, years=years, allow_gaps=allow_gaps)
+    t, gaps = checked_coverage_table(table, value_range=value_range, years=years, allow_gaps=allow_gaps)
     series = t[["year", "value"]].rename(columns={"value": "mean_coverage_pct"}).sort_values("year").reset_index(drop=True)
     series["year"] = series["year"].astype("int64")
     trend = series_trends(series, value="mean_coverage_pct", tolerance=trend_tolerance, method=trend_method)

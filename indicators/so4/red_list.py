@@ -31,6 +31,22 @@ def red_list_table_schema(value_range: tuple[float, float]) -> TableSchema:
     )
 
 
+def checked_red_list_table(table: pd.DataFrame, *, value_range: tuple[float, float], years: tuple[int, int] | None,
+                           allow_gaps: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SO4-2 table validated as :func:`red_list_index_indicator` uses it, and its missing years: every refusal
+    of the computation (cells, bounds not ordered, years missing when gaps are not allowed), so a stage checks the
+    table before anything is computed with the function the computation calls."""
+    t = validate_table(table, red_list_table_schema(value_range))
+    for i, row in enumerate(t.itertuples(index=False)):
+        if row.rli_lower > row.rli:
+            raise cell_error(t, i, "rli_lower", f"lower bound {row.rli_lower:g} is above the RLI {row.rli:g}",
+                             "check whether the bound columns are swapped")
+        if row.rli_upper < row.rli:
+            raise cell_error(t, i, "rli_upper", f"upper bound {row.rli_upper:g} is below the RLI {row.rli:g}",
+                             "check whether the bound columns are swapped")
+    return t, check_years(t, years=years, allow_gaps=allow_gaps)
+
+
 def red_list_index_indicator(
     table: pd.DataFrame,
     *,
@@ -67,15 +83,7 @@ def red_list_index_indicator(
         A value outside the range, bounds not ordered
         (``rli_lower ≤ rli ≤ rli_upper``), a duplicated year, or missing years.
     """
-    t = validate_table(table, red_list_table_schema(value_range))
-    for i, row in enumerate(t.itertuples(index=False)):
-        if row.rli_lower > row.rli:
-            raise cell_error(t, i, "rli_lower", f"lower bound {row.rli_lower:g} is above the RLI {row.rli:g}",
-                             "check whether the bound columns are swapped")
-        if row.rli_upper < row.rli:
-            raise cell_error(t, i, "rli_upper", f"upper bound {row.rli_upper:g} is below the RLI {row.rli:g}",
-                             "check whether the bound columns are swapped")
-    gaps = check_years(t, years=years, allow_gaps=allow_gaps)
+    t, gaps = checked_red_list_table(table, value_range=value_range, years=years, allow_gaps=allow_gaps)
     series = t[["year", "rli", "rli_lower", "rli_upper"]].sort_values("year").reset_index(drop=True)
     series["year"] = series["year"].astype("int64")
     trend = series_trends(series, value="rli", tolerance=trend_tolerance, method=trend_method)

@@ -10,7 +10,8 @@ from ..config.schema import InputSpec
 from ..errors import IndicatorsError
 from ..stage import Context, Need, Stage
 from ..stage_helpers import read_all_fields
-from ..stage_tables import add_frames, edition_span, input_table, series_chart, series_params, tables_check, trend_args
+from ..stage_tables import (add_frames, edition_span, input_table, series_args, series_chart, series_params, tables_check,
+                            trend_args)
 
 
 SO4_TABLES = ("so4_2_red_list", "so4_3_kba_coverage")
@@ -32,10 +33,10 @@ def _run_so4_tables(ctx: Context) -> None:
     years = edition_span(ctx.framework)
     if ctx.has("so4_2_red_list"):
         p = series_params(ctx, "SO4-2")
-        rng = tuple(ctx.params("SO4-2", "red_list").value_range)
+        ctx.params("SO4-2", "red_list")  # recorded: its value_range is the table's range
         ctx.record("SO4-2", "years", list(years))
         table = input_table(ctx.loaded, ctx.framework, "so4_2_red_list", table_schema)
-        out = red_list_index_indicator(table, value_range=rng, years=years, allow_gaps=p.allow_gaps, **trend_args(p))
+        out = red_list_index_indicator(table, **_table_args(ctx.framework, "so4_2_red_list"), **trend_args(p))
         add_frames(ctx, "SO4-2", out)
         series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
     kba_ok = ctx.has("kba") and ctx.has("protected_areas") and "establishment_year" in ctx.spec("protected_areas").fields
@@ -48,15 +49,14 @@ def _run_so4_tables(ctx: Context) -> None:
         out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
                                      establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
                                      unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
-                                     area_crs=None, implausible_year=_year_check(ctx.framework), **trend_args(p))
+                                     area_crs=None, **_year_check(ctx.framework), **trend_args(p))
         ctx.choose("SO4-3", "D4", "KBA and protected-area areas are geodesic areas on the WGS84 ellipsoid.")
         add_frames(ctx, "SO4-3", out)
         series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
     elif ctx.has("so4_3_kba_coverage"):
         p = series_params(ctx, "SO4-3")
         table = input_table(ctx.loaded, ctx.framework, "so4_3_kba_coverage", table_schema)
-        out = kba_protected_coverage_from_table(table, value_range=tuple(p.percent_range), years=years, allow_gaps=p.allow_gaps,
-                                                **trend_args(p))
+        out = kba_protected_coverage_from_table(table, **_table_args(ctx.framework, "so4_3_kba_coverage"), **trend_args(p))
         add_frames(ctx, "SO4-3", out)
         series_chart(ctx, "SO4-3", out["series"], ["mean_coverage_pct"], "Mean KBA coverage by protected areas", "%")
 
@@ -79,7 +79,8 @@ def _so4_check(loaded: Any, fw: Any) -> list[str]:
     (:func:`indicators.so4.protected_areas.checked_layers`: CRS, fields, ids, geometry types, establishment years)."""
     from .protected_areas import checked_layers
 
-    lines = tables_check(SO4_TABLES, table_schema)(loaded, fw)
+    lines = tables_check(SO4_TABLES, table_schema, {"so4_2_red_list": _checked_red_list,
+                                                    "so4_3_kba_coverage": _checked_coverage})(loaded, fw)
     if not _so4_kba_polygons(loaded.config.inputs):
         return lines
     import warnings
@@ -92,22 +93,51 @@ def _so4_check(loaded: Any, fw: Any) -> list[str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
-            checked_layers(kba, pa, years=[edition_span(fw)[0]], kba_id_field=ks.id_field or "id",
-                           establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
-                           unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
-                           implausible_year=_year_check(fw))
+            *_, year_warnings = checked_layers(
+                kba, pa, years=[edition_span(fw)[0]], kba_id_field=ks.id_field or "id",
+                establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
+                unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values), **_year_check(fw))
     except IndicatorsError as exc:
         lines.append(str(exc))
+    else:
+        lines += year_warnings  # on_violation: warn (InputWarning): into the report and provenance.json
     return lines
 
 
-def _year_check(fw: Any) -> Any:
+def _year_check(fw: Any) -> dict[str, Any]:
     """The protected areas' establishment years checked against their declared plausibility (the specs'
-    ``plausibility.inputs.protected_areas``: years within the edition, none before the first plausible year)."""
+    ``plausibility.inputs.protected_areas``: years within the edition, none before the first plausible year;
+    refused, or counted in a warning with ``on_violation: warn``): the arguments of
+    :func:`~indicators.so4.protected_areas.checked_layers` for the check and the run."""
     from ..plausibility import rule_for, year_problem
 
     rule, span = rule_for(fw, "protected_areas"), edition_span(fw)
-    return None if rule is None else (lambda y: year_problem(y, rule, span))
+    if rule is None:
+        return {"implausible_year": None}
+    return {"implausible_year": lambda y: year_problem(y, rule, span), "implausible_year_action": rule.on_violation}
+
+
+def _table_args(fw: Any, name: str) -> dict[str, Any]:
+    """The arguments of the SO4 table input *name*'s checks and computation, from the specs (the series rule; the
+    Red List Index's own value range)."""
+    return series_args(fw, fw.parameters("red_list").value_range if name == "so4_2_red_list" else None)
+
+
+def _checked_red_list(loaded: Any, fw: Any, table: Any) -> Any:
+    """The Red List table through the computation's own checks (:func:`~indicators.so4.red_list.checked_red_list_table`)."""
+    from .red_list import checked_red_list_table
+
+    return checked_red_list_table(table, **_table_args(fw, "so4_2_red_list"))
+
+
+def _checked_coverage(loaded: Any, fw: Any, table: Any) -> Any:
+    """The directly reported SO4-3 table through the computation's own checks, when the run uses it (KBA and
+    protected-area polygons, when configured, are used instead)."""
+    from .protected_areas import checked_coverage_table
+
+    if _so4_kba_polygons(loaded.config.inputs):
+        return None
+    return checked_coverage_table(table, **_table_args(fw, "so4_3_kba_coverage"))
 
 
 def _so4_kba_polygons(inputs: Mapping[str, InputSpec]) -> bool:

@@ -144,6 +144,24 @@ def convert_to_usd(
     return out
 
 
+def flows_in_usd(table: pd.DataFrame, exchange_rates: pd.DataFrame, *, rio_marker_weights: Mapping[str, float],
+                 unmarked_weight: float) -> pd.DataFrame:
+    """The flows table validated and converted to USD as :func:`resource_flows_indicator` uses it: every refusal
+    of the computation (weights outside [0, 1], bad cells, a row with neither amount, an unknown currency or a year
+    without a rate), so a stage checks the tables before anything is computed with the function the computation
+    calls. Adds ``amount_*_usd`` and ``lcu_per_usd`` (:func:`convert_to_usd`)."""
+    weights = {_token(k): float(v) for k, v in rio_marker_weights.items()}
+    for name, w in {**weights, "unmarked_weight": float(unmarked_weight)}.items():
+        if not 0.0 <= w <= 1.0:
+            raise InputError(f"Rio-marker weight {name!r} = {w:g} is outside [0, 1]; weights are the share of an amount counted")
+    t = validate_table(table, flows_table_schema(tuple(weights)))
+    for i, (c, d) in enumerate(zip(t["amount_committed"], t["amount_disbursed"])):
+        if np.isnan(c) and np.isnan(d):
+            raise cell_error(t, i, "amount_committed", "neither a committed nor a disbursed amount is given",
+                             "enter amount_committed and/or amount_disbursed")
+    return convert_to_usd(t, exchange_rates, amount_columns=("amount_committed", "amount_disbursed", "amount_mobilized"))
+
+
 def resource_flows_indicator(
     table: pd.DataFrame,
     *,
@@ -186,16 +204,7 @@ def resource_flows_indicator(
         without a rate (naming file, line and column), weights out of [0, 1].
     """
     weights = {_token(k): float(v) for k, v in rio_marker_weights.items()}
-    for name, w in {**weights, "unmarked_weight": float(unmarked_weight)}.items():
-        if not 0.0 <= w <= 1.0:
-            raise InputError(f"Rio-marker weight {name!r} = {w:g} is outside [0, 1]; weights are the share of an amount counted")
-    t = validate_table(table, flows_table_schema(tuple(weights)))
-    for i, (c, d) in enumerate(zip(t["amount_committed"], t["amount_disbursed"])):
-        if np.isnan(c) and np.isnan(d):
-            raise cell_error(t, i, "amount_committed", "neither a committed nor a disbursed amount is given",
-                             "enter amount_committed and/or amount_disbursed")
-    amounts = ("amount_committed", "amount_disbursed", "amount_mobilized")
-    flows = convert_to_usd(t, exchange_rates, amount_columns=amounts)
+    flows = flows_in_usd(table, exchange_rates, rio_marker_weights=rio_marker_weights, unmarked_weight=unmarked_weight)
     flows["rio_weight"] = [weights[m] if isinstance(m, str) else float(unmarked_weight) for m in flows["rio_marker"]]
     flows["counted_committed_usd"] = flows["amount_committed_usd"] * flows["rio_weight"]
     flows["counted_disbursed_usd"] = flows["amount_disbursed_usd"] * flows["rio_weight"]
@@ -217,7 +226,7 @@ def resource_flows_indicator(
 
     params = dict(rio_marker_weights=weights, unmarked_weight=float(unmarked_weight), trend_tolerance=trend_tolerance, trend_method=trend_method)
     prov = provenance("SO5", "indicators.so5.finance:resource_flows_indicator", parameters=params,
-                      inputs={"table": source_of(t), "exchange_rates": flows.attrs.get("exchange_rates_source", "")},
+                      inputs={"table": source_of(flows), "exchange_rates": flows.attrs.get("exchange_rates_source", "")},
                       methodology="methodology.md Part B §1.2 (SO5 rows and Tier note)",
                       notes=["amount_usd = amount / lcu_per_usd of the flow's year", "committed and disbursed amounts are summed separately"])
     usd = {c: "USD" for c in ("amount_committed_usd", "amount_disbursed_usd", "amount_mobilized_usd", "counted_committed_usd",

@@ -34,14 +34,12 @@ def _run_so5(ctx: Context) -> None:
     fw = ctx.framework
     if ctx.has("so5_flows"):
         p = series_params(ctx, "SO5-1")
-        s5 = ctx.params("SO5-1", "so5")
-        weights = dict(s5.rio_marker_weights)
+        ctx.params("SO5-1", "so5")  # recorded: the Rio-marker weights
         flows = input_table(ctx.loaded, fw, "so5_flows", table_schema)
         for code, reason in flows_without_rows(flows, ctx.path("so5_flows").name).items():
             ctx.skip(code, reason)
         rates = input_table(ctx.loaded, fw, "exchange_rates", table_schema)
-        out = resource_flows_indicator(flows, exchange_rates=rates, rio_marker_weights=weights, unmarked_weight=s5.unmarked_weight,
-                                       **trend_args(p))
+        out = resource_flows_indicator(flows, exchange_rates=rates, **_weights(fw), **trend_args(p))
         series, trend = out["series"], out["trend"]
         for code in sorted(set(series["indicator"])):
             part = {"series": series[series["indicator"] == code], "trend": trend[trend["indicator"] == code]}
@@ -89,17 +87,26 @@ def table_schema(fw: Any, name: str) -> Any:
     raise IndicatorsError(f"internal: no table schema for input {name!r}")
 
 
+def _weights(fw: Any) -> dict[str, Any]:
+    """The Rio-marker weights of the specs' ``so5`` block, as the flows' check and computation take them."""
+    s5 = fw.parameters("so5")
+    return {"rio_marker_weights": dict(s5.rio_marker_weights), "unmarked_weight": s5.unmarked_weight}
+
+
 def _so5_check(loaded: LoadedConfig, fw: Any) -> list[str]:
-    """The SO5 tables read with their schemas and plausibility, then every flow's amount matched to its exchange rate
-    (the conversion the run does: a currency or year without a rate is refused before anything is computed)."""
-    from .finance import convert_to_usd
+    """The SO5 tables read with their schemas and plausibility, then the flows through the computation's own checks
+    (:func:`~indicators.so5.finance.flows_in_usd`: a row with neither amount, a currency or year without a rate, ...),
+    so they are refused before anything is computed."""
+    from ..plausibility import InputWarning
+    from .finance import flows_in_usd
 
     problems = tables_check(SO5_TABLES, table_schema)(loaded, fw)
-    if problems or "so5_flows" not in loaded.config.inputs or "exchange_rates" not in loaded.config.inputs:
+    refused = any(not isinstance(p, InputWarning) for p in problems)  # warnings the specs allow do not stop the check
+    if refused or "so5_flows" not in loaded.config.inputs or "exchange_rates" not in loaded.config.inputs:
         return problems
     try:
-        flows = input_table(loaded, fw, "so5_flows", table_schema)
-        convert_to_usd(flows, input_table(loaded, fw, "exchange_rates", table_schema), amount_columns=())
+        flows_in_usd(input_table(loaded, fw, "so5_flows", table_schema),
+                     input_table(loaded, fw, "exchange_rates", table_schema), **_weights(fw))
     except IndicatorsError as exc:
         problems.append(f"inputs.so5_flows: {exc}")
     return problems

@@ -1,6 +1,9 @@
 """One checker, two callers (issue 15 §2): for every refusal the run raises on an input value, ``indicators run
---check`` raises it too, with the same line (input, file, pixel or row, value, fix).  Each case runs both commands
-on the same broken copy of the sample country; both must exit 2 with no traceback, no output and unchanged inputs."""
+--check`` raises it too, with the same line (input, file, pixel or row, value, fix): implausible values, and what a
+stage's computation refuses (a poverty line's PPP year, a year missing from a series, a flow without an amount, a
+DVI component without a range, a population or land-cover year a period needs, the SOC reference year), which the
+stage's check asks the compute module's own function.  Each case runs both commands on the same broken copy of the
+sample country; both must exit 2 with no traceback, no output and unchanged inputs."""
 
 from __future__ import annotations
 
@@ -42,6 +45,64 @@ def _raster(rel, row, col, value):
     return lambda c: set_pixel(c.data / rel, row, col, value)
 
 
+def _table_line(rel, old_start, new):
+    """The first line of ``tables/<rel>`` starting with *old_start* replaced by *new*."""
+    return lambda c: replace_line(c.data / "tables" / rel, old_start, new)
+
+
+def _without_rows(rel, keep):
+    """``tables/<rel>`` without the data rows *keep* refuses (comment and header lines kept)."""
+    def change(c):
+        p = c.data / "tables" / rel
+        lines = p.read_text(encoding="utf-8").splitlines()
+        p.write_text("\n".join(ln for ln in lines if ln.startswith("#") or "," not in ln or keep(ln)) + "\n",
+                     encoding="utf-8")
+    return change
+
+
+def _configured(edit, *more):
+    """The configuration changed by *edit* (a function of its mapping), then the files by *more*."""
+    def change(c):
+        edit(c.config)
+        c.save()
+        for m in more:
+            m(c)
+    return change
+
+
+def _parameters(**blocks):
+    return lambda cfg: cfg.setdefault("parameters", {}).update(blocks)
+
+
+NO_GAPS = _parameters(series={"allow_gaps": False})
+INFRASTRUCTURAL = ("drinking_water", "renewable_water_per_capita", "irrigated_area")
+
+
+def _one_value(rel, factors, value):
+    """Every row of *factors* in ``tables/<rel>`` (a long DVI factor table) holding *value*."""
+    def change(c):
+        p = c.data / "tables" / rel
+        lines = p.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        f, v = header.index("factor"), header.index("value")
+        out = [lines[0]]
+        for ln in lines[1:]:
+            parts = ln.split(",")
+            if parts[f] in factors:
+                parts[v] = str(value)
+            out.append(",".join(parts))
+        p.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return change
+
+
+def _only_sex_years(name, years, indicators=None):
+    def edit(cfg):
+        cfg["inputs"][name]["years"] = list(years)
+        if indicators:
+            cfg["indicators"] = list(indicators)
+    return edit
+
+
 CASES = {
     # raster values outside what is physically possible (specs: parameters: plausibility)
     "population_negative": (_raster("population/population_total_2010.tif", 10, 12, -5),
@@ -77,6 +138,60 @@ CASES = {
     "red_list_bounds_swapped": (
         lambda c: replace_line(c.data / "tables" / "so4_2_red_list.csv", "2000,", "2000,0.9120,0.9210,0.9010"),
         ["inputs.so4_2_red_list", "so4_2_red_list.csv", "rli_lower"]),
+    # ---- what a stage's computation refuses, checked by the function it calls (issue 15 §2)
+    # SO2-1: a poverty estimate at another PPP year than the edition's line, or without its PPP year
+    "poverty_ppp_year_2017": (
+        _table_line("so2_1_poverty.csv", "2000,national,below_poverty_line",
+                    "2000,national,below_poverty_line,23.6,percent,3.00,2017"),
+        ["inputs.so2_1_poverty", "so2_1_poverty.csv", "line 3", "column 'ppp_year'", "(2017 PPP)", "(2021 PPP)"]),
+    "poverty_ppp_year_not_stated": (
+        _table_line("so2_1_poverty.csv", "2000,national,below_poverty_line",
+                    "2000,national,below_poverty_line,23.6,percent,3.00,"),
+        ["inputs.so2_1_poverty", "so2_1_poverty.csv", "line 3", "column 'ppp_year'", "not stated", "2021 PPP"]),
+    # series with a missing year, where the specs allow no gaps
+    "poverty_year_missing": (
+        _configured(NO_GAPS, _without_rows("so2_1_poverty.csv", lambda ln: not ln.startswith("2010,national,gini"))),
+        ["inputs.so2_1_poverty", "so2_1_poverty.csv", "column 'year'", "year(s) 2010 missing", "'gini'", "allow_gaps"]),
+    "water_year_missing": (
+        _configured(NO_GAPS, _without_rows("so2_2_water.csv", lambda ln: not ln.startswith("2007,national,urban"))),
+        ["inputs.so2_2_water", "so2_2_water.csv", "column 'year'", "year(s) 2007 missing", "'urban'", "allow_gaps"]),
+    "red_list_year_missing": (
+        _configured(NO_GAPS, _without_rows("so4_2_red_list.csv", lambda ln: not ln.startswith("2005,"))),
+        ["inputs.so4_2_red_list", "so4_2_red_list.csv", "column 'year'", "year(s) 2005 missing", "allow_gaps"]),
+    "kba_coverage_year_missing": (  # the reported SO4-3 figure is read when no KBA polygons are configured
+        _configured(lambda cfg: (NO_GAPS(cfg), cfg["inputs"].pop("kba"), cfg["inputs"].pop("protected_areas")),
+                    _without_rows("so4_3_kba_coverage.csv", lambda ln: not ln.startswith("2012,"))),
+        ["inputs.so4_3_kba_coverage", "so4_3_kba_coverage.csv", "year(s) 2012 missing"]),
+    # SO5: a flow with neither a committed nor a disbursed amount
+    "flow_without_amount": (
+        _table_line("so5_flows.csv", "SO5-1,received,2016,Donor A",
+                    "SO5-1,received,2016,Donor A,Rangeland restoration programme,,,USD,principal,agriculture,bilateral,"
+                    "ODA,grant,"),
+        ["inputs.so5_flows", "so5_flows.csv", "line 3", "column 'amount_committed'", "neither a committed nor a disbursed"]),
+    # SO3-3: a DVI component without a factor, or whose every factor holds one value (no min-max range, D9)
+    "dvi_component_without_factor": (
+        _without_rows("dvi_factors_national.csv", lambda ln: ln.split(",")[1] not in INFRASTRUCTURAL),
+        ["inputs.dvi_factors_national", "dvi_factors_national.csv", "'infrastructural'", "at least one factor"]),
+    "dvi_component_of_one_value": (
+        _one_value("dvi_factors_units.csv", INFRASTRUCTURAL, 50),
+        ["inputs.dvi_factors_units", "dvi_factors_units.csv", "infrastructural component", "single value"]),
+    # SO2-3: the population of a period's last year, without the nearest-year fill; a sex map without the year the
+    # run reads the total for (SO2-3's periods and SO3-2's four-year epochs)
+    "population_year_of_a_period_missing": (
+        _configured(lambda cfg: (_parameters(drought_exposure={"population_year_fill": "none"})(cfg),
+                                 cfg.update(indicators=["SO2-3"]))),
+        ["inputs.population_total", "years 2019, 2023 are needed (by SO2-3", "population_year_fill is 'none'",
+         "lists 2000, 2005, 2010, 2015, 2020"]),
+    "population_female_without_the_total_year": (
+        _configured(_only_sex_years("population_female", [2000, 2005, 2010, 2015])),
+        ["inputs.population_female", "years 2020 are needed", "SO2-3", "SO3-2", "lists 2000, 2005, 2010, 2015"]),
+    # SO1: the SOC reference year after the first SOC year of the periods; a land-cover year a period needs
+    "soc_reference_year_after_the_periods": (
+        _configured(_parameters(soc={"reference_year": 2001})),
+        ["soc.reference_year 2001", "after 2000", "set soc.reference_year"]),
+    "land_cover_year_of_a_period_missing": (
+        _configured(lambda cfg: cfg["inputs"]["land_cover"].update(years=[y for y in range(2000, 2024) if y != 2019])),
+        ["inputs.land_cover", "years 2019 are needed", "SO1-1", "2000-2018, 2020-2023"]),
 }
 
 

@@ -41,3 +41,47 @@ def test_allowed_findings_are_warned_in_check_report_and_provenance(country, cap
     assert "row 60, column 61" in html
     assert tree_hash(country.data) == before
 
+
+
+def _implausible_establishment_years(country, on_violation: str) -> None:
+    """Protected area 102 established in 2099, 104 in 85 (two implausible years); SO4-3 only, its plausibility
+    rule with *on_violation*."""
+    from .test_badinput_years import _established
+
+    _established(102, 2099)(country)
+    _established(104, 85)(country)
+    country.config["parameters"] = {"plausibility": {"inputs": {"protected_areas": {"on_violation": on_violation}}}}
+    country.config["indicators"] = ["SO4-3"]
+    country.save()
+
+
+PA_WORDS = ["inputs.protected_areas (protected_areas.gpkg)", "wdpa_id 102", "field 'STATUS_YR'", "year 2099",
+            "is in the future", "(1 more such feature(s))"]
+
+
+def test_implausible_establishment_years_refused_by_default(country, capsys):
+    """on_violation: refuse (the specs' default): --check and the run refuse with the same line, counting both."""
+    from .conftest import refused_alike
+
+    _implausible_establishment_years(country, "refuse")
+    refused_alike(country, capsys, *PA_WORDS, "correct the establishment year")
+
+
+def test_implausible_establishment_years_warned_with_on_violation_warn(country, capsys):
+    """on_violation: warn: the years are counted in one warning, printed by --check and carried into provenance.json
+    and the report; the run goes on and SO4-3 is computed."""
+    _implausible_establishment_years(country, "warn")
+    before = tree_hash(country.data)
+    assert main(["run", str(country.config_path), "--check"]) == 0
+    checked = [ln.removeprefix("warning: ") for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning: ")]
+    words = [*PA_WORDS, "kept as given", "on_violation: warn"]
+    assert sum(all(w in ln for w in words) for ln in checked) == 1, checked
+
+    assert main(["run", str(country.config_path), "-o", str(country.out), "--quiet"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    prov = json.loads((country.out / "provenance.json").read_text(encoding="utf-8"))
+    warned = [ln for ln in prov["warnings"] if all(w in ln for w in words)]
+    assert len(warned) == 1 and warned[0] in checked, prov["warnings"]
+    assert prov["indicators"]["computed"] == ["SO4-3"]
+    assert "wdpa_id 102" in (country.out / "report.html").read_text(encoding="utf-8")
+    assert tree_hash(country.data) == before

@@ -148,7 +148,7 @@ def test_signal_mid_run_leaves_nothing_behind(sig, tmp_path, capsys):
         assert _wait_for(lambda: any(p.name.startswith(".OUT.staging-") for p in parent.iterdir()), 120), \
             proc.stderr.read() if proc.poll() is not None else "no staging directory"
         code, err = _run(capsys, "demo", "-o", str(out))
-        assert code == 2 and "another indicators run is writing the output" in err
+        assert code == 2 and "another indicators demo is writing the output" in err  # the command holding it
         time.sleep(4)  # into the computation
         assert proc.poll() is None, "the demo finished before the signal: make the wait shorter"
         proc.send_signal(sig)

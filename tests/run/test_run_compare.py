@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from indicators.cli import main
+from indicators.report.atomic import MARKER, output_lock
 
 from .conftest import NX, NORTH, NY, RES, WEST, write_boundary
 from .test_run_trends_earth import ND, config, layers, write_single_files
@@ -36,6 +40,10 @@ def compared(tmp_path_factory):
         other[key] = lc
     a, b = _country(root / "a", data), _country(root / "b", other)
     out = root / "out"
+    # the staging directory a killed compare into the same output left behind (marked as `indicators run` marks it)
+    stale = root / ".out.staging-killed"
+    (stale / "scratch").mkdir(parents=True)
+    (stale / MARKER).write_text(json.dumps({"output": str(out.resolve()), "role": "staging", "pid": 1}))
     assert main(["compare", str(a), str(b), "-o", str(out), "--quiet"]) == 0
     return out, data, other
 
@@ -197,3 +205,31 @@ def test_configurations_of_other_periods_are_refused_before_computing(compared, 
     err = capsys.readouterr().err
     assert "report different periods" in err and "report_2" in err and "config_2022.yaml" in err
     assert "Traceback" not in err and not target.exists()
+
+
+def test_compare_clears_stale_staging_and_leaves_nothing_beside_its_output(compared):
+    """As `indicators run`: the staging of a killed command into the same output is removed (its marker names the
+    output), and the compare's own lock and staging are gone once it has finished."""
+    out, _, _ = compared
+    assert not (out.parent / ".out.staging-killed").exists()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_second_compare_into_a_locked_output_is_refused(compared, capsys):
+    """One command per output: a compare (or a run) into an output another compare is writing is refused at once,
+    exit 2, naming the command that holds it; nothing is written."""
+    out, _, _ = compared
+    a, b = out.parent / "a" / "config.yaml", out.parent / "b" / "config.yaml"
+    target = out.parent / "locked"
+    capsys.readouterr()
+    with output_lock(target, "indicators compare"):
+        code = main(["compare", str(a), str(b), "-o", str(target), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and "another indicators compare is writing the output" in err, err
+        assert f"pid {os.getpid()}" in err and "Traceback" not in err
+        assert main(["run", str(a), "-o", str(target), "--quiet"]) == 2
+        assert "another indicators compare is writing the output" in capsys.readouterr().err
+    with output_lock(target):  # held by a run: a compare's refusal names the run
+        assert main(["compare", str(a), str(b), "-o", str(target), "--quiet"]) == 2
+        assert "another indicators run is writing the output" in capsys.readouterr().err
+    assert not target.exists() and not (out.parent / ".locked.lock").exists()

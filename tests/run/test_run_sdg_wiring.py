@@ -435,9 +435,10 @@ def test_water_of_each_period_when_the_specs_say_so(run_options, masks):
 
 
 def test_soc_reference_year_after_the_first_period_is_an_error(tmp_path):
-    from indicators.errors import SpecError
+    """Refused by the SO1 stage's check (prepare: ``--check`` and the run), before anything is computed."""
+    from indicators.errors import IndicatorsError
 
-    with pytest.raises(SpecError, match="soc.reference_year 2004"):
+    with pytest.raises(IndicatorsError, match="soc.reference_year 2004 is after 2000"):
         _run(tmp_path, overlay_extra={"parameter_overrides": {"soc": {"reference_year": 2004}}})
 
 
