@@ -8,7 +8,10 @@ from __future__ import annotations
 #: (input name, kind, unit, what it holds) per indicator; the stages above read these names
 INPUT_DOCS: dict[str, list[tuple[str, str, str, str]]] = {
     "SO1-1": [("land_cover", "raster", "—", "land cover in the source legend (ESA CCI by default, or a national legend "
-               "nested by an overlay), one map per year: at least each period's first and last year")],
+               "nested by an overlay), one map per year: at least each period's first and last year"),
+              ("land_cover_regions", "vector", "—", "optional regions of the regional transition matrices (at most five, "
+               "PRAIS26; D28): polygons with id_field, each id bound to a matrix by parameters land_cover.regional_matrices; "
+               "a cell whose centre lies in a region is judged by that region's matrix")],
     "SO1-2": [("lpd", "raster", "—", "precomputed 5-class land productivity dynamics, one map per period: "
                "path: {baseline: …, report_1: …, report_2: …} (productivity.method precomputed_lpd)"),
               ("ndvi", "raster", "1", "annual productivity series covering the edition's windows, for productivity.method "

@@ -298,7 +298,7 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> li
     extent of *ref*, the header of the reference grid's raster (None: no raster to check against)."""
     import warnings
 
-    from ..io import check_polygons_on_grid, read_polygons
+    from ..io import read_polygons
 
     cfg = loaded.config
     files = [("country.boundary", loaded.resolve(cfg.country.boundary), {})]
@@ -314,16 +314,24 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> li
                 warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
                 gdf = read_polygons(path, **kwargs)
             if ref is not None:
-                from rasterio.transform import array_bounds
-
-                h, w = ref["shape"]
-                west, south, east, north = array_bounds(h, w, ref["transform"])
-                check_polygons_on_grid(gdf, ref["crs"].to_wkt(), (west, south, east, north), label=label,
-                                       raster=f"the rasters ({ref['path'].name})")
+                polygons_on_header(gdf, ref, label=label)
         except InputError as exc:
             text = str(exc)
             lines.append(text if text.startswith(label) else f"{label}: {text}")
     return lines
+
+
+def polygons_on_header(gdf: Any, ref: Mapping[str, Any], *, label: str) -> None:
+    """Refuse polygons (:func:`indicators.io.read_polygons`) of which some miss the extent of the raster whose
+    header is *ref* (``crs``, ``transform``, ``shape``, ``path``): an InputError naming *label*, the file and the ids."""
+    from rasterio.transform import array_bounds
+
+    from ..io import check_polygons_on_grid
+
+    h, w = ref["shape"]
+    west, south, east, north = array_bounds(h, w, ref["transform"])
+    check_polygons_on_grid(gdf, ref["crs"].to_wkt(), (west, south, east, north), label=label,
+                           raster=f"the rasters ({ref['path'].name})")
 
 
 def _relative_note(loaded: LoadedConfig) -> str:

@@ -28,6 +28,8 @@ INPUT_NAMES: dict[str, str] = {
     "land_cover": "land-cover maps, one per year (SO1-1, SO1-4, SO4-1; land mask of SO3)",
     "land_cover_national": "land cover in a national legend, per year: replaces those years of land_cover when the parameters "
                            "land_cover.national_legend and national_nesting name its legend and nesting (else recorded only)",
+    "land_cover_regions": "regions of the regional transition matrices: polygons with an id field, each region's id bound "
+                          "to a matrix by the parameter land_cover.regional_matrices (SO1-1, at most five, D28)",
     "lpd": "precomputed 5-class land productivity dynamics, one map per period (SO1-2)",
     "ndvi": "annual NDVI series to compute productivity from (SO1-2)",
     "soc_reference": "soil organic carbon stock 0-30 cm of the reference year (SO1-3, SO4-1)",

@@ -12,7 +12,7 @@ from ..errors import InputError
 from ..report.model import RasterOutput
 from ..report.tables import Table
 from ..country_profile import add_land_area_profile
-from . import run_subtables, run_tables
+from . import run_regions, run_subtables, run_tables
 from ..stage import Context, Need, Stage
 from ..stage_helpers import clip_to_boundary, coverage_rule, inside_boundary, legend_entries, outside_km2, read_all_fields
 from .land import land_cover_7, land_mask, national_land_cover_needs
@@ -50,6 +50,8 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
             needs.append(Need("climate_zones", "raster"))
     if "recode_polygons" in inputs:
         needs.append(Need("recode_polygons", "vector", same_grid=False))
+    if run_regions.INPUT in inputs:
+        needs.append(Need(run_regions.INPUT, "vector", same_grid=False))
     return needs + national_land_cover_needs(inputs, fw)
 
 
@@ -58,7 +60,6 @@ def _run_so1(ctx: Context) -> None:
 
     from ..so1 import tables as t1
     from ..so1.encoding import NODATA
-    from ..so1.land_cover import land_cover_degradation
     from ..so1.productivity import lpd_to_3class
     from ..so1.sdg import one_out_all_out, status
 
@@ -90,8 +91,9 @@ def _run_so1(ctx: Context) -> None:
     lc_years = sorted({y for p in periods for y in (p.land_cover.initial, p.land_cover.final)})
     lc_sel = clip_to_boundary(lc7.sel(year=lc_years), ctx, NODATA)
     one.table("T5", t1.land_cover_area_table(lc_sel, codes=codes7, names=names7, compute=False))
-    deg_lc = {p.id: land_cover_degradation(lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final), matrix)
-              for p in periods}
+    regions = run_regions.start(ctx, lc_sel.isel(year=0, drop=True))  # regional matrices (D28), None without
+    deg_lc = {p.id: run_regions.degradation(regions, lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final),
+                                            matrix) for p in periods}
     ctx.choose("SO1-1", "D14", "Periods and land-cover years: " + "; ".join(
         f"{p.id} {p.land_cover.initial}-{p.land_cover.final}" for p in periods) + f" (edition {fw.edition}).")
 
@@ -204,11 +206,14 @@ def _run_so1(ctx: Context) -> None:
                         notes=[out_note, "Total land area = the valid land-cover classes other than water (D3); "
                                "no data is reported on its own row and is not land."]))
     add_land_area_profile(ctx, land_t1, periods)  # CP-1.T1 = SO1-1.T1 at the profile years (2026 edition)
+    regional = None if regions is None else run_regions.RegionalTables(ctx, regions, codes7, names7,
+                                                                       fw.matrix(lcp.transition_matrix))
     for p in periods:
         ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
         tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
         tr.loc["no data", "no data"] -= outside_km2(ctx)
-        procs = t1.degradation_process_table(tr, matrix, codes=codes7)
+        procs = (t1.degradation_process_table(tr, matrix, codes=codes7) if regional is None
+                 else regional.processes(p.id, ini, fin))  # each region's transitions under its matrix (D28)
         tr = tr.reset_index()
         tr.columns = [str(c) for c in tr.columns]
         ctx.add_table(Table(f"SO1-1.T6.{p.id}", f"Land-cover transitions {p.land_cover.initial}-{p.land_cover.final} ({p.label}), km²",
@@ -216,7 +221,9 @@ def _run_so1(ctx: Context) -> None:
         ctx.add_table(Table(f"SO1-1.T7.{p.id}", f"Degradation processes {p.land_cover.initial}-{p.land_cover.final} ({p.label})",
                             procs.reset_index(drop=True), units={"area_km2": "km**2"}))
     run_tables.add_so1_1_spec_tables(ctx)  # T2, T3, T4a, T4b: the matrix and legends (indicators/so1/run_tables.py)
-    run_tables.add_land_cover_change_tables(ctx, periods)  # T8, T9 from T6 (indicators/so1/run_tables.py)
+    run_tables.add_land_cover_change_tables(ctx, periods, regional)  # T8, T9 from T6 (indicators/so1/run_tables.py)
+    if regional is not None:
+        regional.add_tables(periods, target)  # SO1-1.regions, SO1-1.regional_matrices (indicators/so1/run_regions.py)
     lpd_trans: dict[str, Any] = {}  # SO1-2.T3/T4: LPD per land-cover transition (indicators/so1/run_subtables.py)
     for p in periods if lpd_layers else []:
         lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
@@ -280,10 +287,11 @@ def lpd_periods_problem(keys: list[str], periods: Any, fw: Any) -> str | None:
 
 def _so1_check(loaded: LoadedConfig, fw: Any) -> list[str]:
     """Before computing, what the run refuses: a precomputed LPD without a map for some period; a SOC reference
-    year after the first SOC year of the periods (:func:`~indicators.so1.run_soc.reference_year_problem`)."""
+    year after the first SOC year of the periods (:func:`~indicators.so1.run_soc.reference_year_problem`); regions
+    of the regional matrices without their matrices, or the reverse (indicators/so1/run_regions.py)."""
     from .run_soc import reference_year_problem
 
-    lines = []
+    lines = run_regions.regions_check(loaded, fw)
     spec = loaded.config.inputs.get("lpd")
     if spec is not None and fw.parameters("productivity").method == "precomputed_lpd" and isinstance(spec.path, Mapping):
         lines.append(lpd_periods_problem(list(spec.path), fw.periods(), fw))
@@ -296,4 +304,5 @@ STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, on
               ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
               ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
                "indicators.so1.tables"), _so1_needs, _run_so1, check=_so1_check,
-              inputs=("land_cover", "land_cover_national", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons"))
+              inputs=("land_cover", "land_cover_national", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons",
+                      run_regions.INPUT))

@@ -179,6 +179,12 @@ def transitions_change_table(t6: pd.DataFrame) -> pd.DataFrame:
 
 def transitions_meaning_table(t6: pd.DataFrame, matrix: Any, legend: Any) -> pd.DataFrame:
     """Degraded / stable / improved / no data area of a transition table under the run's matrix (km² and % of the total)."""
+    return meaning_frame(meaning_sums(t6, matrix, legend))
+
+
+def meaning_sums(t6: pd.DataFrame, matrix: Any, legend: Any) -> dict[str, float]:
+    """{degraded, stable, improved, no data: km²} of a transition table (first column the initial class) under
+    *matrix*; no data: a transition from or to a label that is no class of *legend*."""
     values = matrix.as_dict()
     names = {c.name: c.code for c in legend.classes}
     first = t6.columns[0]
@@ -191,13 +197,21 @@ def transitions_meaning_table(t6: pd.DataFrame, matrix: Any, legend: Any) -> pd.
                 sums[{-1: "degraded", 0: "stable", 1: "improved"}[int(values[(names[a], names[b])])]] += v
             else:
                 sums["no data"] += v
+    return sums
+
+
+def meaning_frame(sums: dict[str, float]) -> pd.DataFrame:
+    """``class``, ``area_km2``, ``percent`` (of the sum of *sums*) of :func:`meaning_sums`."""
     total = sum(sums.values())
     return pd.DataFrame({"class": list(sums), "area_km2": list(sums.values()),
                          "percent": [100.0 * v / total if total else float("nan") for v in sums.values()]})
 
 
-def add_land_cover_change_tables(ctx: Any, periods: Any) -> None:
-    """SO1-1.T8 (net change per class) and T9 (degraded / stable / improved by land cover), per period, from SO1-1.T6."""
+def add_land_cover_change_tables(ctx: Any, periods: Any, regional: Any = None) -> None:
+    """SO1-1.T8 (net change per class) and T9 (degraded / stable / improved by land cover), per period, from SO1-1.T6.
+
+    With regional matrices (D28) *regional* is the :class:`~indicators.so1.run_regions.RegionalTables`: T9 sums
+    each zone's transitions under that zone's matrix (:meth:`~indicators.so1.run_regions.RegionalTables.t9`)."""
     fw = ctx.framework
     legend = fw.legend(ctx.params("SO1-1", "land_cover").legend)
     matrix = fw.binding_arguments("SO1-1.land_cover_change")["matrix"]
@@ -206,7 +220,8 @@ def add_land_cover_change_tables(ctx: Any, periods: Any) -> None:
         t6 = ctx.result.tables.get(f"SO1-1.T6.{p.id}")
         if t6 is None:
             continue
-        for out, f in ((t8, transitions_change_table(t6.frame)), (t9, transitions_meaning_table(t6.frame, matrix, legend))):
+        meaning = transitions_meaning_table(t6.frame, matrix, legend) if regional is None else regional.t9(p.id, legend)
+        for out, f in ((t8, transitions_change_table(t6.frame)), (t9, meaning)):
             f.insert(0, "period", p.id)
             out.append(f)
     if t8:
@@ -214,7 +229,10 @@ def add_land_cover_change_tables(ctx: Any, periods: Any) -> None:
                             pd.concat(t8, ignore_index=True),
                             units={"initial_km2": "km**2", "final_km2": "km**2", "change_km2": "km**2", "change_percent": "percent"},
                             notes=["Row and column sums of SO1-1.T6 (no data excluded); change_percent of the initial area.", LAYOUT_NOTE]))
+        under = (f"SO1-1.T6 under matrix {matrix.id} (SO1-1.T4a)" if regional is None else
+                 f"SO1-1.T6 under matrix {matrix.id} (SO1-1.T4a) outside the regions and under each region's matrix "
+                 "inside it (SO1-1.regional_matrices, per region: SO1-1.regions; D28)")
         ctx.add_table(Table("SO1-1.T9", "Land-cover degradation per period: degraded, stable, improved and no-data area",
                             pd.concat(t9, ignore_index=True), units={"area_km2": "km**2", "percent": "percent"},
-                            notes=[f"SO1-1.T6 under matrix {matrix.id} (SO1-1.T4a); no data: a transition from or to no data; "
+                            notes=[f"{under}; no data: a transition from or to no data; "
                                    "percent of the table's total (water included).", LAYOUT_NOTE]))

@@ -43,7 +43,7 @@ from .tables_common import THREE_NAMES, class_names, stack_pending
 
 __all__ = ["counterbalancing_table", "cross_table", "degradation_process_table", "degraded_area_change_from_summaries",
            "degraded_area_change_table", "land_cover_area_table", "land_mask_from_land_cover", "recode_table",
-           "sdg_summary_by_unit", "sdg_summary_by_unit_from_zonal", "sdg_summary_from_area_table", "sdg_summary_table",
+           "regional_process_table", "sdg_summary_by_unit", "sdg_summary_by_unit_from_zonal", "sdg_summary_from_area_table", "sdg_summary_table",
            "soc_stock_table", "status_area_table", "transition_matrix_table"]
 
 
@@ -131,11 +131,26 @@ def degradation_process_table(
     DataFrame ``process``, ``meaning`` (degraded/stable/improved), ``area_km2``, sorted
     by meaning then area.
     """
+    return _process_frame(_process_rows(transitions, matrix, codes, processes))
+
+
+def regional_process_table(parts: Sequence[tuple[pd.DataFrame, Any]], *, codes: Sequence[int]) -> pd.DataFrame:
+    """SO1-1 area per process with regional matrices (D28): :func:`degradation_process_table` over the
+    transitions of each zone (the part outside every region and each region) under that zone's matrix, summed
+    per process and meaning (a process one matrix names is one row, whichever region it occurs in)."""
+    return _process_frame([row for transitions, matrix in parts for row in _process_rows(transitions, matrix, codes, None)])
+
+
+def _process_rows(transitions: pd.DataFrame, matrix: Any, codes: Sequence[int], processes: Any) -> list[tuple[str, str, float]]:
+    """(process, meaning, km²) of each class pair of *transitions* under *matrix*."""
     _, meanings = class_matrix(matrix, codes, where="land-cover transition matrix",
                                parse=lambda v, w: meaning_code(v, where=w))
-    if processes is None and isinstance(matrix, Mapping) and "rows" in matrix and "columns" in matrix \
-            and all("processes" in r for r in matrix["rows"]):
-        processes = spec_rows_matrix(matrix, key="processes", where="land-cover transition processes")
+    if processes is None and isinstance(matrix, Mapping) and "rows" in matrix and "columns" in matrix:
+        # the rows that name their processes (a matrix of an overlay may name none, or some)
+        named = [r for r in matrix["rows"] if r.get("processes") is not None]
+        if named:
+            processes = spec_rows_matrix({"columns": matrix["columns"], "rows": named}, key="processes",
+                                         where="land-cover transition processes")
     rows = []
     for i, a in enumerate(codes):
         for j, b in enumerate(codes):
@@ -146,6 +161,11 @@ def degradation_process_table(
             if not name:
                 name = "stable" if meaning == "stable" else f"{meaning} (unnamed)"
             rows.append((str(name), meaning, float(transitions.iat[i, j])))
+    return rows
+
+
+def _process_frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """The process rows summed per (process, meaning), sorted by meaning then area."""
     df = pd.DataFrame(rows, columns=["process", "meaning", "area_km2"])
     df = df.groupby(["process", "meaning"], as_index=False, sort=False)["area_km2"].sum()
     order = {"degraded": 0, "improved": 1, "stable": 2}

@@ -150,6 +150,8 @@ class Indicator(Strict):
     disaggregations: tuple[Literal["sex", "urban_rural", "land_cover_class", "drought_class", "subnational", "component"], ...] = ()
     reporting_tables: FrozenMap[EditionId, tuple[str, ...]] = Field(default_factory=dict)
     other_tables: tuple[str, ...] = Field(default=(), description="tables the run writes besides the reporting tables (same in every edition)")
+    optional_tables: tuple[str, ...] = Field(default=(), description="tables the run writes only with an optional input "
+                                             "or parameter (e.g. the regional matrices' tables, D28; every edition)")
     tables: tuple[TableDeclaration, ...] = Field(default=(), description="what each of its tables holds (indicators/specs/table_model.py)")
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()

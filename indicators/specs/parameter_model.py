@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import numbers
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .base_model import (
     ClassificationRef,
@@ -26,6 +27,23 @@ class Block(Strict):
     note: str | None = None
 
 
+#: at most this many regional transition matrices (PRAIS26 introduction: "up to five regional matrices"; D28)
+MAX_REGIONAL_MATRICES = 5
+
+
+def region_key(value: Any) -> Any:
+    """A region id as text, the one spelling of the parameter's keys and of the region file's ids: an integer
+    (also a float holding one, as a shapefile's numeric field reads) as its digits, a text as it is."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and float(value).is_integer():
+        value = int(value)
+    return str(int(value)) if isinstance(value, numbers.Integral) else value
+
+
+RegionId = Annotated[str, BeforeValidator(region_key), Field(min_length=1, description="a region id of input land_cover_regions")]
+
+
 class LandCoverParams(Block):
     legend: LegendRef
     source_legend: LegendRef
@@ -37,6 +55,10 @@ class LandCoverParams(Block):
     national_nesting: NestingRef | None = Field(
         None, description="nesting of national_legend into `legend`; with both set, each year of input land_cover_national "
                           "replaces that year of land_cover (national data where the country has them)")
+    regional_matrices: FrozenMap[RegionId, MatrixRef] | None = Field(
+        None, description="region id of input land_cover_regions -> transition matrix (same form as transition_matrix) "
+                          "judging the cells whose centre lies in that region; the others keep transition_matrix "
+                          f"(at most {MAX_REGIONAL_MATRICES}, PRAIS26; D28)")
 
 
 class LpdSource(Strict):

@@ -37,11 +37,12 @@ def check_editions(ctx: CheckContext) -> None:
                 if not re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):
                     ctx.add(loc + ("reporting_tables", eid, k), f"table id {tid!r} is not a table of {ind.code}",
                             f"use the manual's id, {ind.code}.T<n> (e.g. {ind.code}.T1)", "editions")
-        own = {t for ts in ind.reporting_tables.values() for t in ts} | {t for e in ids for t in ind.other_tables_of(e)}
+        own = ({t for ts in ind.reporting_tables.values() for t in ts} | {t for e in ids for t in ind.other_tables_of(e)}
+               | set(ind.optional_tables))
         for k, decl in enumerate(ind.tables):
             if decl.id not in own:
                 ctx.add(loc + ("tables", k, "id"), f"table {decl.id!r} is declared but is none of {ind.code}'s tables",
-                        "list it in reporting_tables or other_tables, or declare one of those", "editions")
+                        "list it in reporting_tables, other_tables or optional_tables, or declare one of those", "editions")
         check_renumbering(ctx, loc, ind, ids)
         for fname in ("status", "reporting_tables", "name_by_edition"):
             for eid in getattr(ind, fname):

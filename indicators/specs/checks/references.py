@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..base_model import field_ref_kind
-from ..parameter_model import PARAMETER_BLOCKS
+from ..parameter_model import MAX_REGIONAL_MATRICES, PARAMETER_BLOCKS
 from .context import CheckContext, item_ids, repeated
 
 
@@ -106,6 +106,7 @@ def check_references(ctx: CheckContext) -> None:
                 ctx.add(("blocks", "dvi", "weights", name), f"factor {name!r} is not in factor set {dvi.factor_set!r}", f"use one of: {', '.join(sorted(known))}", "reference")
     _check_plausibility_parameters(ctx)
     _check_national_land_cover(ctx)
+    _check_transition_matrices(ctx)
     soc = fw.blocks.soc
     if soc is not None:
         regimes = {r.id for r in soc.climate_regimes}
@@ -133,6 +134,34 @@ def _check_national_land_cover(ctx: CheckContext) -> None:
         ctx.add(loc + ("national_nesting",), f"nesting {ns.id!r} nests {ns.child_legend!r} into {ns.parent_legend!r}, "
                 f"not national_legend {lc.national_legend!r} into legend {lc.legend!r}",
                 f"name a nesting from {lc.national_legend!r} into {lc.legend!r}", "reference")
+
+
+def _check_transition_matrices(ctx: CheckContext) -> None:
+    """land_cover.transition_matrix and each of land_cover.regional_matrices: a matrix of meanings over
+    land_cover.legend (the form the land-cover degradation reads); at most MAX_REGIONAL_MATRICES regions (D28).
+    Each matrix's own cells (every class pair, values -1/0/1) are check_matrices'."""
+    lc = ctx.fw.blocks.land_cover
+    if lc is None:
+        return
+    loc = ("blocks", "land_cover")
+    named = [(loc + ("transition_matrix",), lc.transition_matrix, "transition_matrix")]
+    regional = dict(lc.regional_matrices or {})
+    if len(regional) > MAX_REGIONAL_MATRICES:
+        ctx.add(loc + ("regional_matrices",), f"{len(regional)} regional matrices (regions {', '.join(regional)}); the "
+                f"2026 edition allows at most {MAX_REGIONAL_MATRICES} (PRAIS26)",
+                f"keep at most {MAX_REGIONAL_MATRICES} regions (merge regions, or leave some to transition_matrix)", "reference")
+    named += [(loc + ("regional_matrices", region), mid, f"the matrix of region {region!r}") for region, mid in regional.items()]
+    known = item_ids(ctx.fw, "matrix")
+    for where, mid, what in named:
+        if mid not in known:
+            if what != "transition_matrix":  # transition_matrix is an x-ref field: reported by _check_model_refs
+                _ref_problem(ctx, where, "matrix", mid)
+            continue
+        mx = ctx.fw.matrix(mid)
+        if mx.kind != "meaning" or str(mx.legend) != str(lc.legend):
+            ctx.add(where, f"{what} is {mid!r}, a {mx.kind} matrix over legend {mx.legend!r}; the land-cover degradation "
+                    f"reads a matrix of meanings (-1/0/1) over legend {lc.legend!r}",
+                    f"name a matrix with kind: meaning and legend: {lc.legend}", "reference")
 
 
 def _check_plausibility_parameters(ctx: CheckContext) -> None:
