@@ -9,14 +9,14 @@ from pathlib import Path
 
 EPILOG = """\
 examples:
-  indicators prepare --country Arvelia --boundary boundary.gpkg \\
-      --admin admin.gpkg --admin-id unit_id --admin-name name \\
-      --input land_cover:2000=esa_cci_lc_netcdf:ESACCI-LC-L4-LCCS-Map-300m-P1Y-2000-v2.0.7.nc \\
-      --input land_cover:2015=esa_cci_lc_netcdf:ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.nc \\
-      --input lpd:baseline=jrc_lpd:lpd_2000_2015.tif \\
-      --input soc_reference:2000=soilgrids_soc_0_30:ocs_0-30cm_mean.tif \\
-      --input population_total:2020=gpw_v4_count:gpw_v4_population_count_2020.tif \\
-      --input precipitation=chirps_monthly:chirps-v2.0.monthly.nc \\
+  indicators prepare --country Arvelia --boundary arvelia/boundary.gpkg \\
+      --admin arvelia/admin.gpkg --admin-id unit_id --admin-name name \\
+      --input land_cover:2000=esa_cci_lc_netcdf:global/ESACCI-LC-L4-LCCS-Map-300m-P1Y-2000-v2.0.7.nc \\
+      --input land_cover:2015=esa_cci_lc_netcdf:global/ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.nc \\
+      --input lpd:baseline=jrc_lpd:global/lpd_2000_2015.tif \\
+      --input soc_reference:2000=soilgrids_soc_0_30:global/ocs_0-30cm_mean.tif \\
+      --input population_total:2020=gpw_v4_count:global/gpw_v4_population_count_2020.tif \\
+      --input precipitation=chirps_monthly:global/chirps-v2.0.monthly.nc \\
       -o arvelia-inputs
   indicators run arvelia-inputs/run-config.yaml --check
   indicators prepare --check-dataset jrc_dvi dvi.tif      is this file the catalogue's dataset?
@@ -26,6 +26,9 @@ population_total/female/male, precipitation, pet, drought_index, dvi), DATASET a
 (docs/default-data.md). Only the window around the boundary is read. The common grid is that of the first of
 land_cover, population_total, lpd, ndvi, soc_reference given; classes are resampled nearest, population
 preserving sums, stocks averaged; monthly series stay on their own grid (align: nearest).
+
+OUT may not be, contain or lie inside a file prepare reads (an --input, the boundary, the admin units) nor the
+folder holding one: write it beside the global files' folder (docs/decisions.md D27).
 
 exit status: 0 done; 2 a problem with an argument, a file or the output location (nothing written).
 """
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from ..datasets.prepare import dataset_summary, parse_input_argument, prepare_country
     from ..datasets.readers import open_dataset
     from ..errors import InputError
-    from ..report.atomic import atomic_output_dir, check_output_dir
+    from ..config.paths import read_file_locations
+    from ..report.atomic import atomic_output_dir, check_output_dir, check_output_location
     from ..engine import prepare as check_run
 
     if args.check_dataset:
@@ -73,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.country:
         raise InputError("no country name: give --country NAME (written in the run configuration)")
     inputs = [parse_input_argument(t) for t in args.input]
+    # never onto, around or among what prepare reads (D27): the run's own check, before anything is read or written
+    read = [(f"input {i.name}{'[' + i.key + ']' if i.key else ''}", i.path) for i in inputs]
+    read += [(label, path) for label, path in (("the country boundary", args.boundary), ("the admin units", args.admin))
+             if path]
+    check_output_location(args.output, read_file_locations(read))
     check_output_dir(args.output, overwrite=args.overwrite)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)

@@ -3,7 +3,7 @@ what an output directory must keep clear of."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import yaml
@@ -81,6 +81,34 @@ def input_locations(loaded: LoadedConfig) -> list[tuple[str, Path, bool]]:
             # the folder holding the configuration and its inputs is the inputs' folder: an output below it is
             # refused too (D27), so a later --overwrite or a glob over the folder never meets a report
             out.append(("the configuration's folder (inputs live there)", folder, True))
-    out.append(("the current directory", Path.cwd(), False))
-    out.append(("the home directory", Path.home(), False))
-    return out
+    return out + _working_places()
+
+
+def _working_places() -> list[tuple[str, Path, bool]]:
+    """The current and the home directory: an output may neither be nor contain them (D27), no more."""
+    return [("the current directory", Path.cwd(), False), ("the home directory", Path.home(), False)]
+
+
+def read_file_locations(files: Sequence[tuple[str, str | Path]],
+                        specs: Path | None = None) -> list[tuple[str, Path, bool]]:
+    """What the output of a command reading *files* without a configuration (``indicators prepare``) must keep
+    clear of, for :func:`indicators.report.atomic.check_output_location`.
+
+    *files* holds ``(label, path)`` for every file the command reads (each ``--input``, the boundary, the admin
+    units). The output may neither be, contain nor lie inside any of them nor inside the folder holding one (the
+    inputs' folders: what the configuration's folder is to a run, D27), nor be, contain or lie inside the specs
+    directory (the dataset catalogue); it may neither be nor contain the current or the home directory.
+    """
+    from ..remote import is_url
+    from ..specs.loader import specs_dir
+
+    local = [(label, Path(p).expanduser().absolute()) for label, p in files if not is_url(str(p))]
+    out: list[tuple[str, Path, bool]] = [(label, p, True) for label, p in local]
+    folders: set[Path] = set()
+    for label, p in local:
+        folder = p.resolve().parent
+        if folder not in folders:
+            folders.add(folder)
+            out.append((f"the folder of {label} (inputs live there)", folder, True))
+    out.append(("the specs directory", specs or specs_dir(), True))
+    return out + _working_places()

@@ -70,7 +70,7 @@ def argv(d: Path, files: dict[str, Path], out: Path, *, boundary: Path | None = 
 def prepared(tmp_path_factory):
     d = tmp_path_factory.mktemp("global")
     files = write_regional_files(d)
-    out = d / "country"
+    out = tmp_path_factory.mktemp("prepared") / "country"  # beside the files' folder: never among them (D27)
     assert main(argv(d, files, out)) == 0
     return d, files, out
 
@@ -140,7 +140,8 @@ def test_boundary_outside_the_data_is_refused(tmp_path, prepared, capsys):
     from shapely.geometry import box
 
     d, files, _ = prepared
-    far = tmp_path / "far.gpkg"
+    (tmp_path / "elsewhere").mkdir()
+    far = tmp_path / "elsewhere" / "far.gpkg"
     gpd.GeoDataFrame({"name": ["Elsewhere"]}, geometry=[box(30, 0, 31, 1)], crs="EPSG:4326").to_file(far)
     out = tmp_path / "out"
     assert main(argv(d, files, out, boundary=far)) == 2
@@ -149,7 +150,8 @@ def test_boundary_outside_the_data_is_refused(tmp_path, prepared, capsys):
 
 
 def test_file_in_another_crs_is_refused(tmp_path, capsys):
-    f = write_geotiff(tmp_path / "lpd_3857.tif", np.ones((4, 4), "uint8"), nodata=0, west=1e6, north=5e6, res=1000,
+    (tmp_path / "global").mkdir()
+    f = write_geotiff(tmp_path / "global" / "lpd_3857.tif", np.ones((4, 4), "uint8"), nodata=0, west=1e6, north=5e6, res=1000,
                       crs="EPSG:3857")
     out = tmp_path / "out"
     code = main(["prepare", "--country", "X", "-o", str(out), "--input", f"lpd:baseline=jrc_lpd:{f}"])
