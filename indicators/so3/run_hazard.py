@@ -11,6 +11,7 @@ from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Stage, module_missing
 from ..stage_helpers import index_scale, inside_boundary, legend_entries
+from ..summarize_cells import NearestCells
 from .run_common import so3_land_mask, so3_trend_table
 from .run_hazard_checks import DroughtIndexPlan, drought_index_plan, hazard_check, hazard_needs, unsupported_spi_choices
 
@@ -168,6 +169,9 @@ def _run_so3_hazard(ctx: Context) -> None:
     from ..grid import resample_nearest
 
     fine = resample_nearest(ctx.reference(), classes)
+    # the same classes as their factors (climate cell of each fine cell, classes per climate cell): SO3-2 sums each
+    # population grid per climate cell once and looks every year up, instead of one pass over the fine grid per year
+    ctx.shared["drought_cells"] = NearestCells.of(ctx.reference(), classes)
     ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
     fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
     fine.attrs["_FillValue"] = k["nodata"]
@@ -221,6 +225,8 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
     ctx.shared["drought_epochs"] = ep
+    ctx.shared["drought_epoch_cells"] = NearestCells.of(ctx.reference(), epoch_most_severe(
+        classes, epochs=epochs, severity=k["severity"], nodata=k["nodata"]).rio.write_crs(classes.rio.crs))
     labels = [str(v) for v in ep["epoch"].values]
     ep_land = None
     if dc.land_denominator == "land_area":
