@@ -38,6 +38,7 @@ class NearestCells:
 
     index: xr.DataArray
     source: xr.DataArray
+    water: int | None = None  # set by :meth:`masked`: positions are 2 × (cell + 1) + land, water cells hold this code
 
     @classmethod
     def of(cls, reference: xr.DataArray, source: xr.DataArray) -> NearestCells:
@@ -57,12 +58,34 @@ class NearestCells:
         nd = self.source.rio.nodata if self.source.rio.nodata is not None else self.source.rio.encoded_nodata
         return np.nan if nd is None else nd
 
+    @property
+    def positions(self) -> int:
+        """How many values :meth:`values` gives (the largest ``index + 1`` plus one)."""
+        n = int(np.prod(self.source.shape[-2:])) + 1
+        return 2 * n if self.water is not None else n
+
     def values(self, **sel: Any) -> np.ndarray:
-        """One layer's values per position ``index + 1``: the fill first (outside the source), then the cells."""
+        """One layer's values per position ``index + 1``: the fill first (outside the source), then the cells; after
+        :meth:`masked`, each of them twice, as water (even positions) and as itself (odd)."""
         layer = np.asarray(self.source.sel(sel).values)
         if layer.ndim != 2:
             raise ValueError(f"NearestCells.values needs one layer (select every leading dimension), got {layer.shape}")
-        return np.concatenate([np.asarray([self.fill], dtype=layer.dtype), layer.ravel()])
+        out = np.concatenate([np.asarray([self.fill], dtype=layer.dtype), layer.ravel()])
+        if self.water is None:
+            return out
+        both = np.empty(2 * out.size, dtype=out.dtype)
+        both[0::2], both[1::2] = self.water, out
+        return both
+
+    def masked(self, land: xr.DataArray, water: int) -> NearestCells:
+        """The fine raster with *water* where *land* is False (``fine.where(land, water)``, as SO3's land mask makes
+        inland water a row of its own): each fine cell's position becomes 2 × (cell + 1) + land."""
+        if self.water is not None:
+            raise ValueError("NearestCells.masked: already masked")
+        check_same_grid(self.index, land, names=["classes", "land mask"])
+        index = (self.index.astype(np.int32) + 1) * 2 + land.astype(bool).astype(np.int32) - 1
+        index = index.rio.write_crs(self.index.rio.crs).rio.write_transform(self.index.rio.transform())
+        return NearestCells(index.rename("source_cell"), self.source, water=int(water))
 
 
 @numba.njit(nogil=True, cache=True)
@@ -87,7 +110,7 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
     block-wise pass; ``compute=False`` returns it lazy (several share a pass through :func:`compute_tables`)."""
     weights = _yx(weights)
     check_same_grid(cells.index, weights, names=["classes", "weights"])
-    ncells = int(np.prod(cells.source.shape[-2:]))
+    ncells = cells.positions - 1
 
     def block(ix, wv, rows, cols):
         return _cell_weighted_sums(np.asarray(ix, np.int32), np.asarray(wv, np.float64), ncells)
@@ -116,28 +139,88 @@ class ZonalCellSums:
     per_unit: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]
     geodesic: np.ndarray
     weights: xr.DataArray | None
+    method: str
 
 
 def zonal_cell_sums(cells: NearestCells, units: Any, *, weights: xr.DataArray | None = None,
-                    id_field: str | None = None) -> ZonalCellSums:
-    """One exact-coverage pass (exactextract) of *units* over the fine grid: per unit, area and weight per source
-    cell.  Each layer's per-unit table is then :func:`zonal_class_areas_by_cells`, a lookup."""
+                    id_field: str | None = None, method: str = "exact") -> ZonalCellSums:
+    """One pass of *units* over the fine grid: per unit, area and weight per source cell, by exact coverage
+    (exactextract) or the pixel-centre rule (``method="centre"``, as :func:`~indicators.summarize.zonal_class_areas`).
+    Each layer's per-unit table is then :func:`zonal_class_areas_by_cells`, a lookup."""
+    from .errors import InputError
+
     index = cells.index
     units, id_field = _unit_frame(units, index, id_field)
     if weights is not None:
         weights = _yx(weights)
         check_same_grid(index, weights, names=["classes", "weights"])
     grid = grid_of(index)
-    out = _exact_extract([index], units, weights, grid, _Areas.of(index))
-    per_unit = [(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, weights is not None)]
-    return ZonalCellSums(units, id_field, per_unit, _geodesic_areas_km2(units, grid), weights)
+    if method == "exact":
+        out = _exact_extract([index], units, weights, grid, _Areas.of(index))
+        per_unit = [(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, weights is not None)]
+    elif method == "centre":
+        per_unit = _centre_cell_sums(cells, units, weights, grid)
+    else:
+        raise InputError(f"method must be 'exact' or 'centre', got {method!r}")
+    return ZonalCellSums(units, id_field, per_unit, _geodesic_areas_km2(units, grid), weights, method)
+
+
+def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | None, grid: Any):
+    """Per unit (pixel-centre rule), the positions it holds with their area and weight sums: each block's (unit,
+    position) keys summed there, the blocks' short lists merged at the end (never a units × cells table)."""
+    import dask
+    import dask.array as dsa
+    from shapely import STRtree
+
+    from .summarize_zonal import _rasterize_block
+
+    geoms = np.asarray(units.geometry.values)
+    tree = STRtree(geoms)
+    zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
+    areas = _Areas.of(cells.index)
+    npos = cells.positions
+    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + (
+        [_as_float_weights(weights)] if weights is not None else [])
+    ix = cells.index.data if isinstance(cells.index.data, dsa.Array) else dsa.from_array(cells.index.data, chunks=-1)
+    blocks = [a.data.rechunk(ix.chunks) if isinstance(a.data, dsa.Array) else dsa.from_array(np.asarray(a.data), chunks=ix.chunks)
+              for a in arrays]
+
+    def one(rows: slice, cols: slice, index, *rest):
+        zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
+        inside = zones > 0
+        key = zones[inside].astype(np.int64) * npos + (np.asarray(index)[inside].astype(np.int64) + 1)
+        area = np.broadcast_to(areas.rows[rows][:, None], zones.shape)
+        rest = list(rest)
+        if areas.pix is not None:
+            area = area * np.asarray(rest.pop(0), np.float64)
+        keys, inverse = np.unique(key, return_inverse=True)
+        a = np.bincount(inverse, weights=area[inside], minlength=keys.size)
+        w = None if weights is None else np.bincount(inverse, weights=np.nan_to_num(np.asarray(rest.pop(0), np.float64)[inside]),
+                                                     minlength=keys.size)
+        return keys, a, w
+
+    starts = [np.cumsum((0,) + c) for c in ix.chunks]
+    tasks = []
+    for (bi, bj) in np.ndindex(*ix.numblocks):
+        rows = slice(int(starts[0][bi]), int(starts[0][bi + 1]))
+        cols = slice(int(starts[1][bj]), int(starts[1][bj + 1]))
+        tasks.append(dask.delayed(one)(rows, cols, *(b.blocks[bi, bj] for b in blocks)))
+    parts = dask.compute(*tasks)
+    keys = np.concatenate([p[0] for p in parts])
+    merged, inverse = np.unique(keys, return_inverse=True)
+    area = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=merged.size)
+    weight = None if weights is None else np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]),
+                                                      minlength=merged.size)
+    zone, position = np.divmod(merged, npos)
+    edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
+    return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]
 
 
 def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Mapping[str, Any], *,
                                codes: Sequence[int], nodata: Any = None, water_codes: Sequence[int] = (),
                                name_field: str | None = None) -> pd.DataFrame:
-    """:func:`~indicators.summarize.zonal_class_areas` (``method="exact"``) of the layer *sel* of ``cells.source`` on
-    the fine grid, from :func:`zonal_cell_sums`: the same table (units, then national rows), as a lookup."""
+    """:func:`~indicators.summarize.zonal_class_areas` (the method of *sums*) of the layer *sel* of ``cells.source``
+    on the fine grid, from :func:`zonal_cell_sums`: the same table (units, then national rows), as a lookup."""
     from .errors import InputError
 
     if name_field is not None and name_field not in sums.units.columns:
@@ -151,4 +234,4 @@ def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Ma
         if weight is not None:
             np.add.at(acc[1, i + 1], b, weight)
     return _unit_table(acc, legend, _name(cells.source, "classes"), sums.units, sums.id_field, name_field,
-                       sums.geodesic, "exact", sums.weights)
+                       sums.geodesic, sums.method, sums.weights)

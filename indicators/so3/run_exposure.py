@@ -15,7 +15,7 @@ from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Need, Stage
-from ..stage_helpers import inside_boundary, legend_entries, mask_nodata
+from ..stage_helpers import coverage_rule, inside_boundary, legend_entries, mask_nodata
 from .run_common import so3_land_mask, so3_trend_table
 
 
@@ -138,7 +138,8 @@ def _run_so3_exposure(ctx: Context) -> None:
                                        male=pops.get("population_male"), sex_percentage=sex,
                                        land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
                                        water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field,
-                                       population_year_fill=exp.population_year_fill, cells=ctx.shared.get("drought_cells"))
+                                       population_year_fill=exp.population_year_fill, method=coverage_rule(ctx),
+                                       cells=ctx.shared.get("drought_cells"))
         zonal = zonal[zonal["level"] == "unit"].drop(columns=["level"]) if "level" in zonal.columns else zonal
         zonal.attrs = {}
         ctx.add_table(Table("SO3-2.units", "Population exposed to drought per administrative unit (total, female, male)",

@@ -53,19 +53,42 @@ def test_geo_cells_national_sums_equal_per_pixel_sums(layers):
     assert got["value"].sum() == pytest.approx(total, rel=1e-12)
 
 
-def test_geo_cells_zonal_exact_equals_per_pixel_exact(layers):
+UNITS = [box(20.1, 52.2, 22.37, 54.61), Polygon([(21.9, 50.3), (24.6, 51.0), (23.1, 53.3)]), box(19.8, 50.9, 20.9, 51.7),
+         box(22.0, 53.0, 23.0, 54.0)]  # the last overlaps the first two: each rule gives overlaps as it does per pixel
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_cells_zonal_equals_per_pixel_zonal(layers, method):
     import geopandas as gpd
 
     coarse, weights = layers
     fine = resample_nearest(weights, coarse)
     cells = NearestCells.of(weights, coarse)
-    units = gpd.GeoDataFrame({"code": ["a", "b", "c"], "label": ["A", "B", "C"]}, crs="EPSG:4326", geometry=[
-        box(20.1, 52.2, 22.37, 54.61), Polygon([(21.9, 50.3), (24.6, 51.0), (23.1, 53.3)]), box(19.8, 50.9, 20.9, 51.7)])
+    units = gpd.GeoDataFrame({"code": list("abcd"), "label": list("ABCD")}, crs="EPSG:4326", geometry=UNITS)
     for w in (weights, None):
-        sums = zonal_cell_sums(cells, units, weights=w, id_field="code")
+        sums = zonal_cell_sums(cells, units, weights=w, id_field="code", method=method)
         for year in coarse["year"].values:
             want = zonal_class_areas(fine.sel(year=year), units, codes=CODES, nodata=0, weights=w, id_field="code",
-                                     name_field="label")
+                                     name_field="label", method=method)
             got = zonal_class_areas_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, name_field="label")
             pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=1e-12)
-    assert got.loc[got["level"] == "unit", "area_km2"].sum() > 0
+            assert (got.loc[got["level"] == "unit"].groupby("unit")["area_km2"].sum() > 0).all()
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_cells_land_mask_makes_water_as_per_pixel(layers, method):
+    """``cells.masked(land, water)`` is the fine raster with *water* off the land, as ``fine.where(land, water)``."""
+    import geopandas as gpd
+
+    coarse, weights = layers
+    fine = resample_nearest(weights, coarse)
+    land = xr.zeros_like(weights, dtype=bool).copy(data=np.random.default_rng(3).random(weights.shape) > 0.2)
+    cells = NearestCells.of(weights, coarse).masked(land, 9)
+    units = gpd.GeoDataFrame({"code": list("abcd")}, crs="EPSG:4326", geometry=UNITS)
+    sums = zonal_cell_sums(cells, units, id_field="code", method=method)
+    for year in coarse["year"].values:
+        masked = fine.sel(year=year).where(land, 9).astype(fine.dtype)
+        want = zonal_class_areas(masked, units, codes=CODES, nodata=0, id_field="code", method=method, water_codes=[9])
+        got = zonal_class_areas_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, water_codes=[9])
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=1e-12)
+        assert got.loc[got["kind"] == "water", "area_km2"].sum() > 0
