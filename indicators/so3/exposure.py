@@ -383,8 +383,8 @@ def drought_exposure_zonal(
     Parameters as in :func:`drought_exposure`, plus *units* (a GeoDataFrame in
     the raster's CRS) and *method* (``"exact"`` or ``"centre"``, see
     :func:`indicators.summarize.zonal_class_areas`). Percentages use each
-    unit's own population from the grid as the denominator.  With *cells* (``method="exact"``), each population
-    grid's exact coverage per unit is summed per climate cell once and every year is a lookup.
+    unit's own population from the grid as the denominator.  With *cells*, each population grid is summed per
+    (unit, climate cell) once and every year is a lookup.
 
     Returns
     -------
@@ -409,8 +409,8 @@ def drought_exposure_zonal(
         label0, target0, epoch0 = members[0]
         grid, _, _ = _grid_for(groups[group], target0, epoch0, population_year_fill)
         grid = _prepare(grid, land_mask_at(land_mask, dim, label0), water_population)
-        if cells is not None and method == "exact":
-            zs = zonal_cell_sums(cells, units, weights=grid, id_field=id_field)
+        if cells is not None:
+            zs = zonal_cell_sums(cells, units, weights=grid, id_field=id_field, method=method)
             many = {label: zonal_class_areas_by_cells(cells, zs, {dim: label}, codes=list(codes), nodata=nodata,
                                                       name_field=name_field) for label, _, _ in members}
         else:
