@@ -324,16 +324,21 @@ def weighted_class_sum(
     name = _name(classes, "classes")
 
     def finish(out: np.ndarray) -> pd.DataFrame:
-        _raise_other((out[0, legend.other_bin] != 0) + out[1, legend.other_bin], legend, name, "classes")
-        rows = [("class", c, out[0, i]) for i, c in enumerate(legend.codes)]
-        rows += [("water", None, out[0, legend.water_bin]), ("nodata", None, out[0, legend.nodata_bin])]
-        df = pd.DataFrame(rows, columns=["kind", "class", "value"])
-        df["class"] = df["class"].astype("Int64")
-        df.attrs.update(units=units, missing_weight_cells=int(out[1].sum()))
-        return df
+        return weighted_class_frame(out, legend, units, name)
 
     pending = PendingTable(_reduce_blocks(block, [classes, w], (2, legend.nbins), compute=False), finish)
     return pending.compute() if compute else pending
+
+
+def weighted_class_frame(out: np.ndarray, legend: Any, units: str, name: str) -> pd.DataFrame:
+    """The table of :func:`weighted_class_sum` from its bin sums *out* (2, bins): weight sums, missing-weight cells."""
+    _raise_other((out[0, legend.other_bin] != 0) + out[1, legend.other_bin], legend, name, "classes")
+    rows = [("class", c, out[0, i]) for i, c in enumerate(legend.codes)]
+    rows += [("water", None, out[0, legend.water_bin]), ("nodata", None, out[0, legend.nodata_bin])]
+    df = pd.DataFrame(rows, columns=["kind", "class", "value"])
+    df["class"] = df["class"].astype("Int64")
+    df.attrs.update(units=units, missing_weight_cells=int(out[1].sum()))
+    return df
 
 
 def _as_float_weights(weights: xr.DataArray) -> xr.DataArray:

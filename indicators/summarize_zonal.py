@@ -214,17 +214,43 @@ def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
     computes each polygon's coverage fractions once and applies them to every
     layer; the area total per unit is shared too.
     """
+    out = _exact_extract([c for c, _ in layers], units, weights, grid, areas)
+    nz = len(units)
+    accs = []
+    for k, (_, legend) in enumerate(layers):
+        acc = np.zeros((2, nz + 1, legend.nbins))
+        mapping = legend.bin_of()
+        for i, (values, area, weight) in enumerate(_exact_sums(out, k, weights is not None)):
+            b = np.array([mapping.get(int(v), legend.other_bin) for v in values], dtype=np.int64)
+            np.add.at(acc[0, i + 1], b, area)
+            if weight is not None:
+                np.add.at(acc[1, i + 1], b, weight)
+        accs.append(acc)
+    return accs
+
+
+def _exact_sums(out, k: int, weighted: bool):
+    """Per unit, from :func:`_exact_extract`'s frame: layer *k*'s distinct values, the area of each (km²) and, with
+    weights, the weight sum of each (Σ coverage × weight)."""
+    for i, (u, af, at) in enumerate(zip(out[f"u{k}"], out[f"af{k}"], out["at"])):
+        weight = np.nan_to_num(np.asarray(out[f"wf{k}"].iloc[i], np.float64)) * out["wt"].iloc[i] if weighted else None
+        yield np.asarray(u, dtype=np.int64), np.nan_to_num(np.asarray(af, np.float64)) * at, weight
+
+
+def _exact_extract(layers, units, weights, grid: Grid, areas: _Areas):
+    """exactextract over integer *layers* (DataArrays on one grid): per unit, each layer's values (``u<k>``) with
+    their area fractions (``af<k>``) and weight fractions (``wf<k>``), the area (``at``) and weight (``wt``) sums."""
     from exactextract import Operation, exact_extract
     from exactextract.raster import NumPyRasterSource
 
     ext = _extent(grid)
     wkt = grid.crs.to_wkt()
-    readers = [_file_reader(c) for c, _ in layers]
+    readers = [_file_reader(c) for c in layers]
     w_reader = _file_reader(weights) if weights is not None else None
     # A lazily computed raster is read strip by strip, each strip computed once
     # (exactextract's raster-sequential strategy); polygon by polygon (feature-
     # sequential) would recompute the overlapping row chunks of every polygon's window.
-    lazy = any(r is None and hasattr(c.data, "dask") for r, (c, _) in zip(readers, layers)) or areas.pix is not None or (
+    lazy = any(r is None and hasattr(c.data, "dask") for r, c in zip(readers, layers)) or areas.pix is not None or (
         weights is not None and w_reader is None and hasattr(weights.data, "dask"))
     if areas.pix is None:
         # One column of exact row areas: exactextract reads it on the class grid (integer multiple).
@@ -239,7 +265,7 @@ def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
         w_src = _window_source(w_reader or weights.data, grid, name="w", fill_nan=0.0, missing=weights.rio.nodata)
         ops.append(Operation("sum", "wt", w_src, None))
         rasters.append(w_src)
-    for k, ((classes, _), reader) in enumerate(zip(layers, readers)):
+    for k, (classes, reader) in enumerate(zip(layers, readers)):
         data = classes.data
         if reader is not None:
             src = _window_source(reader, grid, name=f"c{k}")
@@ -252,7 +278,7 @@ def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
             ops.append(Operation("weighted_frac", f"wf{k}", src, w_src))
         rasters.append(src)
     vec = units[[units.geometry.name]].reset_index(drop=True)
-    strip = {"max_cells_in_memory": _strip_cells(grid, [c for c, _ in layers] + ([weights] if weights is not None else []))}
+    strip = {"max_cells_in_memory": _strip_cells(grid, list(layers) + ([weights] if weights is not None else []))}
     try:
         out = exact_extract(rasters, vec, ops, output="pandas",
                             strategy="raster-sequential" if lazy else "feature-sequential", **(strip if lazy else {}))
@@ -260,19 +286,7 @@ def _exact_tables(layers, units, weights, grid: Grid, areas: _Areas):
         for r in readers + [w_reader]:
             if r is not None:
                 r.close()
-    nz = len(units)
-    accs = []
-    for k, (_, legend) in enumerate(layers):
-        acc = np.zeros((2, nz + 1, legend.nbins))
-        mapping = legend.bin_of()
-        for i, (u, af, at) in enumerate(zip(out[f"u{k}"], out[f"af{k}"], out["at"])):
-            b = np.array([mapping.get(int(v), legend.other_bin) for v in np.asarray(u, dtype=np.int64)], dtype=np.int64)
-            np.add.at(acc[0, i + 1], b, np.nan_to_num(np.asarray(af, np.float64)) * at)
-            if w_src is not None:
-                wf = np.nan_to_num(np.asarray(out[f"wf{k}"].iloc[i], np.float64))
-                np.add.at(acc[1, i + 1], b, wf * out["wt"].iloc[i])
-        accs.append(acc)
-    return accs
+    return out
 
 
 def _rasterize_block(geoms, tree, grid: Grid, rows: slice, cols: slice, dtype) -> np.ndarray:

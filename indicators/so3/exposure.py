@@ -29,6 +29,8 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import compute_tables, weighted_class_sum, zonal_class_areas_many
+from ..summarize_cells import (NearestCells, cell_weight_sums, weighted_class_sum_by_cells, zonal_cell_sums,
+                               zonal_class_areas_by_cells)
 from .hazard_tables import land_mask_at
 
 __all__ = [
@@ -209,6 +211,7 @@ def drought_exposure(
     water_population: str = "keep",
     dim: str = "year",
     population_year_fill: str = "nearest",
+    cells: NearestCells | None = None,
 ) -> pd.DataFrame:
     """Population in each drought class per year, total / female / male, national (SO3-2.T1–T3).
 
@@ -251,6 +254,10 @@ def drought_exposure(
         or is an error with ``"none"`` (specs: ``drought_exposure.population_year_fill``).
         Official totals are always those of the year whose grid is used, so
         the counts and their denominator describe the same population.
+    cells : NearestCells, optional
+        *drought_class* as its factors (:class:`indicators.summarize_cells.NearestCells` of the classes on their own
+        grid, the same *dim* labels): each population grid is summed per climate cell once and every year is a
+        lookup (the same numbers; one pass over the fine grid per population grid, not one per year).
 
     Returns
     -------
@@ -279,10 +286,13 @@ def drought_exposure(
         for group, pop in groups.items():
             grid, used, how = _grid_for(pop, target, epoch, population_year_fill)
             grid = _prepare(grid, land_mask_at(land_mask, dim, label), water_population)
-            planned.append((label, target, epoch, group, used, how,
+            planned.append((label, target, epoch, group, used, how, grid if cells is not None else
                             weighted_class_sum(cls, grid, codes=list(codes), nodata=nodata, compute=False)))
-    sums = [t for label, _, _ in _years_of(drought_class, dim)
-            for t in compute_tables(*(p[-1] for p in planned if p[0] == label))]
+    if cells is None:
+        sums = [t for label, _, _ in _years_of(drought_class, dim)
+                for t in compute_tables(*(p[-1] for p in planned if p[0] == label))]
+    else:
+        sums = _sums_by_cells(cells, planned, dim, land_mask, codes=codes, nodata=nodata)
     for (label, target, epoch, group, used, how, _), t in zip(planned, sums):
         per_class = t[t["kind"] == "class"]
         exposed = float(per_class[per_class["class"].isin(dc)]["value"].sum())
@@ -329,6 +339,24 @@ def drought_exposure(
     return df
 
 
+def _sums_by_cells(cells: NearestCells, planned: list[tuple[Any, ...]], dim: str, land_mask: xr.DataArray | None, *,
+                   codes: Sequence[int], nodata: int) -> list[pd.DataFrame]:
+    """:func:`drought_exposure`'s per-year group sums through the climate cells: each distinct weight grid (group, grid
+    year, land mask of the label) summed per cell once, the grids of one population year in one pass."""
+    per_label_mask = land_mask is not None and dim in land_mask.dims
+    key_of = [(group, used, label if per_label_mask else None) for label, _, _, group, used, _, _ in planned]
+    grids = {key: p[-1] for key, p in zip(key_of, planned)}
+    by_year: dict[Any, list[Any]] = {}
+    for key in grids:
+        by_year.setdefault(key[1], []).append(key)
+    sums = {}
+    for keys in by_year.values():  # one pass per population year: its groups share the reading of the cell index
+        sums.update(zip(keys, compute_tables(*(cell_weight_sums(cells, grids[k], compute=False) for k in keys))))
+    return [weighted_class_sum_by_cells(cells, sums[key], {dim: p[0]}, codes=list(codes), nodata=nodata,
+                                        units=p[-1].attrs.get("units", "1"))
+            for key, p in zip(key_of, planned)]
+
+
 def drought_exposure_zonal(
     drought_class: xr.DataArray,
     population: xr.DataArray | None,
@@ -348,13 +376,15 @@ def drought_exposure_zonal(
     name_field: str | None = None,
     dim: str = "year",
     population_year_fill: str = "nearest",
+    cells: NearestCells | None = None,
 ) -> pd.DataFrame:
     """Population per drought class per administrative unit (and national), total / female / male.
 
     Parameters as in :func:`drought_exposure`, plus *units* (a GeoDataFrame in
     the raster's CRS) and *method* (``"exact"`` or ``"centre"``, see
     :func:`indicators.summarize.zonal_class_areas`). Percentages use each
-    unit's own population from the grid as the denominator.
+    unit's own population from the grid as the denominator.  With *cells*, each population grid is summed per
+    (unit, climate cell) once and every year is a lookup.
 
     Returns
     -------
@@ -379,9 +409,14 @@ def drought_exposure_zonal(
         label0, target0, epoch0 = members[0]
         grid, _, _ = _grid_for(groups[group], target0, epoch0, population_year_fill)
         grid = _prepare(grid, land_mask_at(land_mask, dim, label0), water_population)
-        many = zonal_class_areas_many({label: drought_class.sel({dim: label}) for label, _, _ in members}, units,
-                                      codes=list(codes), method=method, weights=grid, id_field=id_field,
-                                      name_field=name_field, nodata=nodata)
+        if cells is not None:
+            zs = zonal_cell_sums(cells, units, weights=grid, id_field=id_field, method=method)
+            many = {label: zonal_class_areas_by_cells(cells, zs, {dim: label}, codes=list(codes), nodata=nodata,
+                                                      name_field=name_field) for label, _, _ in members}
+        else:
+            many = zonal_class_areas_many({label: drought_class.sel({dim: label}) for label, _, _ in members}, units,
+                                          codes=list(codes), method=method, weights=grid, id_field=id_field,
+                                          name_field=name_field, nodata=nodata)
         tables.update({(label, group): (target, used, many[label]) for label, target, _ in members})
     frames = []
     for label, target, epoch in _years_of(drought_class, dim):

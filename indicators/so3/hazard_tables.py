@@ -15,6 +15,7 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import class_area_table, compute_tables, zonal_class_areas_many
+from ..summarize_cells import NearestCells, zonal_cell_sums, zonal_class_areas_by_cells
 
 
 def _labels(codes: Sequence[int], meanings: Sequence[str] | None) -> dict[int, str]:
@@ -139,6 +140,7 @@ def drought_zonal_area_table(
     id_field: str | None = None,
     name_field: str | None = None,
     dim: str = "year",
+    cells: NearestCells | None = None,
 ) -> pd.DataFrame:
     """Area and percent of land per drought class, per administrative unit and national (SO3-1).
 
@@ -155,6 +157,10 @@ def drought_zonal_area_table(
     method : {"exact", "centre"}
         Fractional pixel coverage or the pixel-centre rule
         (:func:`indicators.summarize.zonal_class_areas`).
+    cells : NearestCells, optional
+        *classes* as their factors (:class:`indicators.summarize_cells.NearestCells` of the classes on their own
+        grid, the same *dim* labels): the units' areas are summed per climate cell in one pass and each label is a
+        lookup (the same numbers). Not used with a land mask per label.
 
     Returns
     -------
@@ -180,10 +186,17 @@ def drought_zonal_area_table(
         water_codes = [water]
     frames = []
     labels = list(classes[dim].values)
-    # all years in one pass over the units (exactextract computes each unit's coverage once for every year)
-    many = zonal_class_areas_many({i: classes.sel({dim: label}) for i, label in enumerate(labels)}, units,
-                                  codes=list(codes), method=method, id_field=id_field, name_field=name_field,
-                                  nodata=nodata, water_codes=water_codes)
+    if cells is not None and (land_mask is None or dim not in land_mask.dims):
+        # one pass over the fine grid for every label: areas per (unit, climate cell, land), each label a lookup
+        by_cell = cells if land_mask is None else cells.masked(land_mask, water_codes[0])
+        sums = zonal_cell_sums(by_cell, units, id_field=id_field, method=method)
+        many = {i: zonal_class_areas_by_cells(by_cell, sums, {dim: label}, codes=list(codes), nodata=nodata,
+                                              water_codes=water_codes, name_field=name_field)
+                for i, label in enumerate(labels)}
+    else:  # all labels in one pass over the units (exactextract computes each unit's coverage once for every label)
+        many = zonal_class_areas_many({i: classes.sel({dim: label}) for i, label in enumerate(labels)}, units,
+                                      codes=list(codes), method=method, id_field=id_field, name_field=name_field,
+                                      nodata=nodata, water_codes=water_codes)
     for i, label in enumerate(labels):
         t = many[i]
         key = ["level", "unit"]

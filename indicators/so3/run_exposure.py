@@ -15,7 +15,7 @@ from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Need, Stage
-from ..stage_helpers import inside_boundary, legend_entries, mask_nodata
+from ..stage_helpers import coverage_rule, inside_boundary, legend_entries, mask_nodata
 from .run_common import so3_land_mask, so3_trend_table
 
 
@@ -113,7 +113,8 @@ def _run_so3_exposure(ctx: Context) -> None:
                            nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                            male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
                            land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
-                           water_population=exp.water_population, population_year_fill=exp.population_year_fill)
+                           water_population=exp.water_population, population_year_fill=exp.population_year_fill,
+                           cells=ctx.shared.get("drought_cells"))
     tab.attrs = {}
     add_population_profile(ctx, _national_population(ctx))  # CP-1.T2 (2026 edition; indicators/country_profile.py)
     ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
@@ -137,7 +138,8 @@ def _run_so3_exposure(ctx: Context) -> None:
                                        male=pops.get("population_male"), sex_percentage=sex,
                                        land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
                                        water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field,
-                                       population_year_fill=exp.population_year_fill)
+                                       population_year_fill=exp.population_year_fill, method=coverage_rule(ctx),
+                                       cells=ctx.shared.get("drought_cells"))
         zonal = zonal[zonal["level"] == "unit"].drop(columns=["level"]) if "level" in zonal.columns else zonal
         zonal.attrs = {}
         ctx.add_table(Table("SO3-2.units", "Population exposed to drought per administrative unit (total, female, male)",
@@ -192,7 +194,7 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
                              meanings=[k["names"][c] for c in codes], female=layer.get("population_female"),
                              male=layer.get("population_male"), sex_percentage=sex,
                              land_mask=so3_land_mask(ctx, "SO3-2", [str(label)], dim="epoch", first_years={str(label): int(first)}),
-                             water_population=exp.water_population, dim="epoch")
+                             water_population=exp.water_population, dim="epoch", cells=ctx.shared.get("drought_epoch_cells"))
         t["population_year"] = year
         frames.append(t)
     emap = xr.concat(maps, dim="epoch", coords="minimal", compat="override").drop_vars("population_year", errors="ignore")

@@ -10,7 +10,8 @@ from ..errors import InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Stage, module_missing
-from ..stage_helpers import index_scale, inside_boundary, legend_entries
+from ..stage_helpers import coverage_rule, index_scale, inside_boundary, legend_entries
+from ..summarize_cells import NearestCells
 from .run_common import so3_land_mask, so3_trend_table
 from .run_hazard_checks import DroughtIndexPlan, drought_index_plan, hazard_check, hazard_needs, unsupported_spi_choices
 
@@ -168,6 +169,9 @@ def _run_so3_hazard(ctx: Context) -> None:
     from ..grid import resample_nearest
 
     fine = resample_nearest(ctx.reference(), classes)
+    # the same classes as their factors (climate cell of each fine cell, classes per climate cell): SO3-2 sums each
+    # population grid per climate cell once and looks every year up, instead of one pass over the fine grid per year
+    ctx.shared["drought_cells"] = NearestCells.of(ctx.reference(), classes)
     ctx.record("SO3-1", "drought_exposure.resampling", fw.parameters("drought_exposure").resampling)
     fine.attrs.update({a: classes.attrs[a] for a in ("flag_values", "flag_meanings", "long_name", "units") if a in classes.attrs})
     fine.attrs["_FillValue"] = k["nodata"]
@@ -184,7 +188,7 @@ def _run_so3_hazard(ctx: Context) -> None:
     # is the land of SO1-1.T1 (D3: the denominator comes from there); per-unit tables use exact coverage (D4)
     national = drought_zonal_area_table(fine, boundary, codes=codes_table, drought_codes=k["drought_codes"],
                                         meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land,
-                                        method="centre")
+                                        method="centre", cells=ctx.shared["drought_cells"])
     national = national[national["level"] == "national"].drop(columns=["level", "unit"])
     la = ctx.params("SO3-1", "land_area")
     official = ctx.config.country.land_area_km2 or (la.official.value if la.official else None)
@@ -207,7 +211,8 @@ def _run_so3_hazard(ctx: Context) -> None:
         a = ctx.config.country.admin_units
         per_unit = drought_zonal_area_table(fine, admin, codes=codes_table, drought_codes=k["drought_codes"],
                                             meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"], land_mask=land,
-                                            id_field=a.id_field, name_field=a.name_field)
+                                            id_field=a.id_field, name_field=a.name_field, method=coverage_rule(ctx),
+                                            cells=ctx.shared["drought_cells"])
         per_unit = per_unit[(per_unit["level"] == "unit") & per_unit["kind"].isin(["class", "any_drought"])]
         cols = [c for c in ("year", "unit", "name", "kind", "class", "class_name", "area_km2", "percent_of_land",
                             "unit_land_area_km2") if c in per_unit.columns]
@@ -221,6 +226,8 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
     ctx.shared["drought_epochs"] = ep
+    ctx.shared["drought_epoch_cells"] = NearestCells.of(ctx.reference(), epoch_most_severe(
+        classes, epochs=epochs, severity=k["severity"], nodata=k["nodata"]).rio.write_crs(classes.rio.crs))
     labels = [str(v) for v in ep["epoch"].values]
     ep_land = None
     if dc.land_denominator == "land_area":
@@ -228,7 +235,7 @@ def _run_so3_hazard(ctx: Context) -> None:
                                  first_years={lab: int(f) for lab, f in zip(labels, ep["epoch_start"].values)})
     by_epoch = drought_zonal_area_table(ep, boundary, codes=codes_table, drought_codes=k["drought_codes"],
                                         meanings=[k["names"][c] for c in codes_table], nodata=k["nodata"],
-                                        land_mask=ep_land, dim="epoch", method="centre")
+                                        land_mask=ep_land, dim="epoch", method="centre", cells=ctx.shared["drought_epoch_cells"])
     by_epoch = by_epoch[(by_epoch["level"] == "national") & by_epoch["kind"].isin(["class", "any_drought", "water", "nodata"])]
     if official is not None:
         by_epoch = _official_denominator(by_epoch, float(official), dim="epoch", area_rows=False)

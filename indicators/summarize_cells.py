@@ -1,0 +1,237 @@
+"""Tables of a coarse class raster put on a fine grid, summed through its source cells.
+
+Part of :mod:`indicators.summarize`.  A drought class map lives on its climate grid (1/20° in the product benchmark,
+0.05–0.5° in the default data) and reaches the population / land-cover grid by nearest lookup
+(:func:`indicators.grid.resample_nearest`): each fine cell takes the class of the source cell holding its centre.  A
+weighted table of such a layer (persons per class, nationally or per unit) is a sum over source cells,
+Σ_c w_c · [class(c) = k], with w_c what the fine grid puts in source cell c (per unit: Σ coverage × weight).  So the
+fine grid is read once per weight grid, for the w_c, and each year of classes is a lookup on the source grid, instead
+of one pass over the fine grid per year.  The sums are the per-pixel tables' sums in another order (equal up to
+rounding: relative 1e-15).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .grid import check_same_grid, grid_of, resample_nearest
+from .summarize_bins import _Areas, _legend, _name, _reduce_blocks, _to_bins, _yx
+from .summarize_national import _as_float_weights, weighted_class_frame
+from .summarize_zonal import _exact_extract, _exact_sums, _geodesic_areas_km2, _unit_frame, _unit_table
+
+
+@dataclass(frozen=True)
+class NearestCells:
+    """A raster on a finer grid as :func:`~indicators.grid.resample_nearest` puts it there, kept in two factors.
+
+    ``index`` (y, x, int32, lazy, on the fine grid) is the row-major position of the source cell each fine cell takes
+    (-1 where its centre is outside the source); ``source`` (…, y, x) is the source raster, in memory.  The fine
+    raster is ``source`` looked up at ``index`` (the source's nodata where -1).
+    """
+
+    index: xr.DataArray
+    source: xr.DataArray
+    water: int | None = None  # set by :meth:`masked`: positions are 2 × (cell + 1) + land, water cells hold this code
+
+    @classmethod
+    def of(cls, reference: xr.DataArray, source: xr.DataArray) -> NearestCells:
+        """The factors of ``resample_nearest(reference, source)`` (the same rule: the index is that function applied
+        to a raster of cell positions)."""
+        ydim, xdim = source.rio.y_dim, source.rio.x_dim
+        ny, nx = source.sizes[ydim], source.sizes[xdim]
+        ids = xr.DataArray(np.arange(ny * nx, dtype=np.int32).reshape(ny, nx), dims=(ydim, xdim),
+                           coords={ydim: source[ydim].values, xdim: source[xdim].values}, name="source_cell")
+        ids = ids.rio.write_crs(source.rio.crs).rio.write_transform(source.rio.transform()).rio.write_nodata(-1)
+        lead = [d for d in source.dims if d not in (ydim, xdim)]
+        return cls(resample_nearest(reference, ids), source.transpose(*lead, ydim, xdim))
+
+    @property
+    def fill(self) -> Any:
+        """What a fine cell outside the source holds: the source's nodata (as ``resample_nearest`` fills)."""
+        nd = self.source.rio.nodata if self.source.rio.nodata is not None else self.source.rio.encoded_nodata
+        return np.nan if nd is None else nd
+
+    @property
+    def positions(self) -> int:
+        """How many values :meth:`values` gives (the largest ``index + 1`` plus one)."""
+        n = int(np.prod(self.source.shape[-2:])) + 1
+        return 2 * n if self.water is not None else n
+
+    def values(self, **sel: Any) -> np.ndarray:
+        """One layer's values per position ``index + 1``: the fill first (outside the source), then the cells; after
+        :meth:`masked`, each of them twice, as water (even positions) and as itself (odd)."""
+        layer = np.asarray(self.source.sel(sel).values)
+        if layer.ndim != 2:
+            raise ValueError(f"NearestCells.values needs one layer (select every leading dimension), got {layer.shape}")
+        out = np.concatenate([np.asarray([self.fill], dtype=layer.dtype), layer.ravel()])
+        if self.water is None:
+            return out
+        both = np.empty(2 * out.size, dtype=out.dtype)
+        both[0::2], both[1::2] = self.water, out
+        return both
+
+    def masked(self, land: xr.DataArray, water: int) -> NearestCells:
+        """The fine raster with *water* where *land* is False (``fine.where(land, water)``, as SO3's land mask makes
+        inland water a row of its own): each fine cell's position becomes 2 × (cell + 1) + land."""
+        if self.water is not None:
+            raise ValueError("NearestCells.masked: already masked")
+        check_same_grid(self.index, land, names=["classes", "land mask"])
+        index = (self.index.astype(np.int32) + 1) * 2 + land.astype(bool).astype(np.int32) - 1
+        index = index.rio.write_crs(self.index.rio.crs).rio.write_transform(self.index.rio.transform())
+        return NearestCells(index.rename("source_cell"), self.source, water=int(water))
+
+
+@numba.njit(nogil=True, cache=True)
+def _cell_weighted_sums(index, w, ncells):
+    """Per position index + 1: the sum of w (row 0) and the count of cells without a weight (NaN, row 1)."""
+    ny, nx = index.shape
+    out = np.zeros((2, ncells + 1), np.float64)
+    for r in range(ny):
+        for c in range(nx):
+            i = index[r, c] + 1
+            x = w[r, c]
+            if np.isnan(x):
+                out[1, i] += 1.0
+            else:
+                out[0, i] += x
+    return out
+
+
+def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: bool = True) -> Any:
+    """What *weights* (on the fine grid; NaN and ``rio.nodata`` missing) put in each source cell, (2, cells + 1):
+    row 0 the weight sums, row 1 the missing-weight cell counts, column 0 the fine cells outside the source.  One
+    block-wise pass; ``compute=False`` returns it lazy (several share a pass through :func:`compute_tables`)."""
+    weights = _yx(weights)
+    check_same_grid(cells.index, weights, names=["classes", "weights"])
+    ncells = cells.positions - 1
+
+    def block(ix, wv, rows, cols):
+        return _cell_weighted_sums(np.asarray(ix, np.int32), np.asarray(wv, np.float64), ncells)
+
+    return _reduce_blocks(block, [cells.index, _as_float_weights(weights)], (2, ncells + 1), compute=compute)
+
+
+def weighted_class_sum_by_cells(cells: NearestCells, sums: np.ndarray, sel: Mapping[str, Any], *, codes: Sequence[int],
+                                nodata: Any = None, water_codes: Sequence[int] = (), units: str = "1",
+                                name: str | None = None) -> pd.DataFrame:
+    """:func:`~indicators.summarize.weighted_class_sum` of the layer *sel* of ``cells.source`` on the fine grid,
+    from the weights' :func:`cell_weight_sums` *sums*: the same table, without reading the fine grid again."""
+    legend = _legend(cells.source, codes, nodata, water_codes, "classes")
+    bins = _to_bins(cells.values(**sel), legend)
+    out = np.stack([np.bincount(bins, weights=np.asarray(sums[k]), minlength=legend.nbins) for k in (0, 1)])
+    return weighted_class_frame(out, legend, units, name or _name(cells.source, "classes"))
+
+
+@dataclass(frozen=True)
+class ZonalCellSums:
+    """Per unit, the source cells it covers (positions ``index + 1``), their area (km², Σ coverage × cell area) and,
+    with weights, their weight (Σ coverage × weight): exactextract's coverage of the fine grid, summed per cell."""
+
+    units: Any
+    id_field: str
+    per_unit: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+    geodesic: np.ndarray
+    weights: xr.DataArray | None
+    method: str
+
+
+def zonal_cell_sums(cells: NearestCells, units: Any, *, weights: xr.DataArray | None = None,
+                    id_field: str | None = None, method: str = "exact") -> ZonalCellSums:
+    """One pass of *units* over the fine grid: per unit, area and weight per source cell, by exact coverage
+    (exactextract) or the pixel-centre rule (``method="centre"``, as :func:`~indicators.summarize.zonal_class_areas`).
+    Each layer's per-unit table is then :func:`zonal_class_areas_by_cells`, a lookup."""
+    from .errors import InputError
+
+    index = cells.index
+    units, id_field = _unit_frame(units, index, id_field)
+    if weights is not None:
+        weights = _yx(weights)
+        check_same_grid(index, weights, names=["classes", "weights"])
+    grid = grid_of(index)
+    if method == "exact":
+        out = _exact_extract([index], units, weights, grid, _Areas.of(index))
+        per_unit = [(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, weights is not None)]
+    elif method == "centre":
+        per_unit = _centre_cell_sums(cells, units, weights, grid)
+    else:
+        raise InputError(f"method must be 'exact' or 'centre', got {method!r}")
+    return ZonalCellSums(units, id_field, per_unit, _geodesic_areas_km2(units, grid), weights, method)
+
+
+def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | None, grid: Any):
+    """Per unit (pixel-centre rule), the positions it holds with their area and weight sums: each block's (unit,
+    position) keys summed there, the blocks' short lists merged at the end (never a units × cells table)."""
+    import dask
+    import dask.array as dsa
+    from shapely import STRtree
+
+    from .summarize_zonal import _rasterize_block
+
+    geoms = np.asarray(units.geometry.values)
+    tree = STRtree(geoms)
+    zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
+    areas = _Areas.of(cells.index)
+    npos = cells.positions
+    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + (
+        [_as_float_weights(weights)] if weights is not None else [])
+    ix = cells.index.data if isinstance(cells.index.data, dsa.Array) else dsa.from_array(cells.index.data, chunks=-1)
+    blocks = [a.data.rechunk(ix.chunks) if isinstance(a.data, dsa.Array) else dsa.from_array(np.asarray(a.data), chunks=ix.chunks)
+              for a in arrays]
+
+    def one(rows: slice, cols: slice, index, *rest):
+        zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
+        inside = zones > 0
+        key = zones[inside].astype(np.int64) * npos + (np.asarray(index)[inside].astype(np.int64) + 1)
+        area = np.broadcast_to(areas.rows[rows][:, None], zones.shape)
+        rest = list(rest)
+        if areas.pix is not None:
+            area = area * np.asarray(rest.pop(0), np.float64)
+        keys, inverse = np.unique(key, return_inverse=True)
+        a = np.bincount(inverse, weights=area[inside], minlength=keys.size)
+        w = None if weights is None else np.bincount(inverse, weights=np.nan_to_num(np.asarray(rest.pop(0), np.float64)[inside]),
+                                                     minlength=keys.size)
+        return keys, a, w
+
+    starts = [np.cumsum((0,) + c) for c in ix.chunks]
+    tasks = []
+    for (bi, bj) in np.ndindex(*ix.numblocks):
+        rows = slice(int(starts[0][bi]), int(starts[0][bi + 1]))
+        cols = slice(int(starts[1][bj]), int(starts[1][bj + 1]))
+        tasks.append(dask.delayed(one)(rows, cols, *(b.blocks[bi, bj] for b in blocks)))
+    parts = dask.compute(*tasks)
+    keys = np.concatenate([p[0] for p in parts])
+    merged, inverse = np.unique(keys, return_inverse=True)
+    area = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=merged.size)
+    weight = None if weights is None else np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]),
+                                                      minlength=merged.size)
+    zone, position = np.divmod(merged, npos)
+    edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
+    return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Mapping[str, Any], *,
+                               codes: Sequence[int], nodata: Any = None, water_codes: Sequence[int] = (),
+                               name_field: str | None = None) -> pd.DataFrame:
+    """:func:`~indicators.summarize.zonal_class_areas` (the method of *sums*) of the layer *sel* of ``cells.source``
+    on the fine grid, from :func:`zonal_cell_sums`: the same table (units, then national rows), as a lookup."""
+    from .errors import InputError
+
+    if name_field is not None and name_field not in sums.units.columns:
+        raise InputError(f"units have no name field {name_field!r}")
+    legend = _legend(cells.source, codes, nodata, water_codes, "classes")
+    bins = _to_bins(cells.values(**sel), legend)
+    acc = np.zeros((2, len(sums.units) + 1, legend.nbins))
+    for i, (positions, area, weight) in enumerate(sums.per_unit):
+        b = bins[positions]
+        np.add.at(acc[0, i + 1], b, area)
+        if weight is not None:
+            np.add.at(acc[1, i + 1], b, weight)
+    return _unit_table(acc, legend, _name(cells.source, "classes"), sums.units, sums.id_field, name_field,
+                       sums.geodesic, sums.method, sums.weights)

@@ -1,0 +1,94 @@
+"""Tables of a coarse class raster on a fine grid through its source cells (indicators.summarize_cells) equal the
+per-pixel tables of the resampled raster: nationally (weighted sums) and per unit (exact coverage)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from shapely.geometry import Polygon, box
+
+from indicators.grid import resample_nearest
+from indicators.summarize import weighted_class_sum, zonal_class_areas
+from indicators.summarize_cells import (NearestCells, cell_weight_sums, weighted_class_sum_by_cells,
+                                        zonal_cell_sums, zonal_class_areas_by_cells)
+
+# coarse: 8 × 10 cells of 0.5°, from 20°E 55°N; fine: 1/8° cells, offset so that a fringe of the fine grid is outside
+COARSE = (0.5, 0.0, 20.0, 0.0, -0.5, 55.0)
+FINE = (0.125, 0.0, 19.75, 0.0, -0.125, 54.875)
+CODES = [1, 2, 3, 4]
+
+
+@pytest.fixture()
+def layers(make_raster):
+    rng = np.random.default_rng(7)
+    years = [2001, 2002, 2003]
+    planes = rng.integers(1, 5, (len(years), 8, 10)).astype(np.uint8)
+    planes[1, 2, 3] = 0  # a cell without a class (nodata 0)
+    base = make_raster(planes[0], transform=COARSE, nodata=0)
+    coarse = xr.concat([base.copy(data=p) for p in planes], dim=pd.Index(years, name="year"))
+    coarse = coarse.rio.write_crs("EPSG:4326").rio.write_nodata(0, encoded=False)
+    pop = rng.gamma(2.0, 30.0, (36, 44))
+    pop[5, 5] = np.nan  # a cell without a weight
+    pop[7, 9] = -9999.0  # and one with the nodata value
+    weights = make_raster(pop, transform=FINE, nodata=-9999.0, chunks={"y": 16, "x": 20})
+    weights.attrs["units"] = "person"
+    return coarse, weights
+
+
+def test_geo_cells_national_sums_equal_per_pixel_sums(layers):
+    coarse, weights = layers
+    fine = resample_nearest(weights, coarse)
+    cells = NearestCells.of(weights, coarse)
+    assert (cells.index.values == -1).any() and (cells.index.values >= 0).any()  # a fringe outside the source
+    sums = cell_weight_sums(cells, weights)
+    for year in coarse["year"].values:
+        want = weighted_class_sum(fine.sel(year=year), weights, codes=CODES, nodata=0)
+        got = weighted_class_sum_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, units="person")
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0)
+        assert got.attrs["missing_weight_cells"] == want.attrs["missing_weight_cells"] == 2
+    # by hand: every weight lands in one bin, the fringe outside the source in nodata
+    total = np.nansum(np.where(weights.values == -9999.0, np.nan, weights.values))
+    assert got["value"].sum() == pytest.approx(total, rel=1e-12)
+
+
+UNITS = [box(20.1, 52.2, 22.37, 54.61), Polygon([(21.9, 50.3), (24.6, 51.0), (23.1, 53.3)]), box(19.8, 50.9, 20.9, 51.7),
+         box(22.0, 53.0, 23.0, 54.0)]  # the last overlaps the first two: each rule gives overlaps as it does per pixel
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_cells_zonal_equals_per_pixel_zonal(layers, method):
+    import geopandas as gpd
+
+    coarse, weights = layers
+    fine = resample_nearest(weights, coarse)
+    cells = NearestCells.of(weights, coarse)
+    units = gpd.GeoDataFrame({"code": list("abcd"), "label": list("ABCD")}, crs="EPSG:4326", geometry=UNITS)
+    for w in (weights, None):
+        sums = zonal_cell_sums(cells, units, weights=w, id_field="code", method=method)
+        for year in coarse["year"].values:
+            want = zonal_class_areas(fine.sel(year=year), units, codes=CODES, nodata=0, weights=w, id_field="code",
+                                     name_field="label", method=method)
+            got = zonal_class_areas_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, name_field="label")
+            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=1e-12)
+            assert (got.loc[got["level"] == "unit"].groupby("unit")["area_km2"].sum() > 0).all()
+
+
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_cells_land_mask_makes_water_as_per_pixel(layers, method):
+    """``cells.masked(land, water)`` is the fine raster with *water* off the land, as ``fine.where(land, water)``."""
+    import geopandas as gpd
+
+    coarse, weights = layers
+    fine = resample_nearest(weights, coarse)
+    land = xr.zeros_like(weights, dtype=bool).copy(data=np.random.default_rng(3).random(weights.shape) > 0.2)
+    cells = NearestCells.of(weights, coarse).masked(land, 9)
+    units = gpd.GeoDataFrame({"code": list("abcd")}, crs="EPSG:4326", geometry=UNITS)
+    sums = zonal_cell_sums(cells, units, id_field="code", method=method)
+    for year in coarse["year"].values:
+        masked = fine.sel(year=year).where(land, 9).astype(fine.dtype)
+        want = zonal_class_areas(masked, units, codes=CODES, nodata=0, id_field="code", method=method, water_codes=[9])
+        got = zonal_class_areas_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, water_codes=[9])
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=1e-12)
+        assert got.loc[got["kind"] == "water", "area_km2"].sum() > 0
