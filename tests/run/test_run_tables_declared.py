@@ -8,7 +8,7 @@ an optional table is written only with an optional input or parameter, or when t
 gives neither for those; each is asserted to be declared optional and not written). A written table's id is its
 file's stem without the per-period suffix (``SO1-1.T6.baseline`` is ``SO1-1.T6``: a suffix that is one of the
 edition's period ids). The 2022 run is the demo's own configuration (OUT/run-config.yaml, absolute paths) with its
-edition changed: the same data, the other edition's specs.
+edition changed: the same data (SO2-1: the sample series at the 2022 poverty line), the other edition's specs.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ NOT_PRODUCED_BY_THE_DEMO: dict[str, str] = {
 #: indicators with a stage that the demo does not compute, per edition, and why
 NOT_COMPUTED: dict[str, dict[str, str]] = {
     "2026": {"SO5-4": "the sample flows hold no SO5-4 rows"},
-    "2022": {"SO5-4": "the sample flows hold no SO5-4 rows",
-             "SO2-1": "the sample poverty series is at the 2026 line, which the 2022 edition refuses"},
+    "2022": {"SO5-4": "the sample flows hold no SO5-4 rows"},
 }
 
 
@@ -74,8 +73,10 @@ def _computed(out: Path) -> set[str]:
 def demo_2022(demo_output, tmp_path_factory) -> Path:
     cfg = yaml.safe_load((demo_output / "run-config.yaml").read_text())
     cfg["edition"] = "2022"
-    # the sample poverty series is at the 2026 line (USD 3.00/day), which the 2022 edition refuses: SO2-1 is left out
-    cfg["inputs"].pop("so2_1_poverty")
+    # the demo's poverty series is at the 2026 line (USD 3.00/day, 2021 PPP), which the 2022 edition refuses: the
+    # 2022 run reads the sample series at its own line (USD 1.90/day, 2011 PPP), beside it
+    poverty = Path(cfg["inputs"]["so2_1_poverty"]["path"])
+    cfg["inputs"]["so2_1_poverty"]["path"] = str(poverty.with_name("so2_1_poverty_2022.csv"))
     d = tmp_path_factory.mktemp("demo2022")
     (d / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     assert main(["run", str(d / "config.yaml"), "-o", str(d / "out"), "--quiet"]) == 0
