@@ -62,6 +62,17 @@ class Stage:
     #: (loaded, framework) -> {code: reason}. The plan (and so ``--check``) and the run both call it, so what
     #: ``--check`` predicts is what the run does.
     data_skips: Callable[[LoadedConfig, Any], dict[str, str]] | None = None
+    #: every table id the stage can write, under the run's (2022 manual's) ids; a per-period table by its id without
+    #: the period. The registry of builders: ``indicators validate`` refuses a table the specs declare that no stage
+    #: lists and a listed table the specs do not declare (indicators/specs/checks/tables.py), and the run refuses a
+    #: table its stage does not list (:meth:`Context.add_table`), so the list cannot drift from what is written.
+    tables: tuple[str, ...] = ()
+
+    def writes(self, table_id: str) -> bool:
+        """Whether *table_id* (or, for ``<id>.<period>``, its ``<id>``) is one of the stage's tables."""
+        return table_id in self.tables or table_id.rpartition(".")[0] in self.tables
+
+
 def module_missing(modules: Iterable[str]) -> str | None:
     """The first of *modules* that cannot be imported, or None."""
     for m in modules:
@@ -89,6 +100,7 @@ class Context:
         self.skips: dict[str, str] = {}
         self.stores: list[Any] = []
         self.scratch: Path | None = None  # parent directory of intermediate rasters (see execute)
+        self.stage: Stage | None = None  # the running stage (set by the engine): its tables are the ones it may add
 
     # ---- inputs -------------------------------------------------------------------------
     def spec(self, name: str) -> InputSpec:
@@ -227,6 +239,9 @@ class Context:
     def add_table(self, table: Table) -> None:
         if table.id in self.result.tables:
             raise IndicatorsError(f"internal: table {table.id} produced twice")
+        if self.stage is not None and not self.stage.writes(table.id):
+            raise IndicatorsError(f"internal: stage {self.stage.id!r} writes table {table.id}, which it does not list "
+                                  "(Stage.tables); list it there and declare it in the specs")
         if table.declaration is None:  # what the specs declare the table to be (issue 17)
             from .specs.table_model import declaration
 

@@ -47,6 +47,16 @@ def tables() -> None:
         rows.append([y, "affected areas", "below_poverty_line", f"{31.0 - 0.45 * k + 0.5 * ((k % 3) - 1):.1f}", "percent", "3.00", 2021])
     _write("so2_1_poverty.csv", ["year", "scope", "metric", "value", "unit", "poverty_line_usd_per_day", "ppp_year"], rows,
            "SO2-1 fictional country: population below USD 3.00/day (2021 PPP), percent; Gini index 0-100 (unit percent)")
+    # the same country at the 2022 edition's line: the reader refuses a row at another line than the edition's, so a
+    # 2022 run reads its own file (a lower line, fewer people below it; the Gini index does not depend on the line)
+    rows = []
+    for y in YEARS:
+        k = y - 2000
+        rows.append([y, "national", "below_poverty_line", f"{14.5 - 0.38 * k + 0.3 * ((k % 3) - 1):.1f}", "percent", "1.90", 2011])
+        rows.append([y, "national", "gini", f"{36.0 - 0.12 * k + 0.3 * ((k % 4) - 1.5):.1f}", "percent", "", ""])
+        rows.append([y, "affected areas", "below_poverty_line", f"{19.5 - 0.33 * k + 0.4 * ((k % 3) - 1):.1f}", "percent", "1.90", 2011])
+    _write("so2_1_poverty_2022.csv", ["year", "scope", "metric", "value", "unit", "poverty_line_usd_per_day", "ppp_year"], rows,
+           "SO2-1 fictional country: population below USD 1.90/day (2011 PPP; the 2022 edition's line), percent; Gini index 0-100 (unit percent)")
 
     rows = []
     for y in YEARS:

@@ -142,7 +142,9 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
     try:
         for stage in prep.plan.stages:
             with progress.stage(stage.title):
+                ctx.stage = stage
                 stage.run(ctx)
+        ctx.stage = None
     except BaseException:
         # a failed run leaves no scratch file behind (with a cluster they sit beside the output)
         for store in ctx.stores:

@@ -305,4 +305,13 @@ STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, on
               ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
                "indicators.so1.tables"), _so1_needs, _run_so1, check=_so1_check,
               inputs=("land_cover", "land_cover_national", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons",
-                      run_regions.INPUT))
+                      run_regions.INPUT),
+              # the 2022 manual's ids (the engine publishes an edition's renumbered ones, D23); T6, T7, SO1-2.T2 and
+              # SO1-4.T3 per period; CP-1.T1 when the edition declares it
+              tables=("SO1-1.T1", "SO1-1.T2", "SO1-1.T3", "SO1-1.T4a", "SO1-1.T4b", "SO1-1.T5", "SO1-1.T6", "SO1-1.T7",
+                      "SO1-1.T8", "SO1-1.T9", "SO1-1.status", "SO1-1.regions", "SO1-1.regional_matrices",
+                      "SO1-2.T1", "SO1-2.T2", "SO1-2.T3", "SO1-2.T4", "SO1-2.T5", "SO1-2.T6", "SO1-2.status",
+                      "SO1-3.T1", "SO1-3.T2", "SO1-3.T3", "SO1-3.T4", "SO1-3.T5", "SO1-3.summary", "SO1-3.status",
+                      "SO1-4.T1", "SO1-4.T3", "SO1-4.T4", "SO1-4.T5", "SO1-4.status", "SO1-4.period_assessment",
+                      "SO1-4.units", "SO1-4.counterbalancing", "SO1-4.change",
+                      "SO4-1.series", "SO4-1.change", "SO4-1.trend", "CP-1.T1"))

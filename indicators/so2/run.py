@@ -172,9 +172,13 @@ def table_schema(fw: Any, name: str) -> Any:
 #: SO2-1 and SO2-2 from national statistics (tables)
 NATIONAL_STATISTICS = Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",),
                             _so2_needs, _run_so2_tables,
-                            check=tables_check(SO2_TABLES, table_schema, {n: _checked(n) for n in SO2_TABLES}), inputs=SO2_TABLES)
+                            check=tables_check(SO2_TABLES, table_schema, {n: _checked(n) for n in SO2_TABLES}), inputs=SO2_TABLES,
+                            # stage_tables.PRAIS_TABLE_IDS names the frames that have a manual id
+                            tables=("SO2-1.T1", "SO2-1.T2", "SO2-1.T3", "SO2-1.gaps", "SO2-2.T1", "SO2-2.T2", "SO2-2.gaps",
+                                    "SO2-2.checks"))
 
 #: SO2-3 from the SO1 status maps and the population rasters
 LAND_DEGRADATION_EXPOSURE = Stage("so23", "SO2-3 population exposed to land degradation", ("SO2-3",),
                                   ("indicators.so2.land_degradation_exposure",), _so23_needs, _run_so23, after=("so1",),
-                                  inputs=("population_total", "population_female", "population_male"))
+                                  inputs=("population_total", "population_female", "population_male"),
+                                  tables=("SO2-3.T1", "SO2-3.T2", "SO2-3.T3"))

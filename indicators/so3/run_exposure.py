@@ -217,4 +217,6 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
 
 STAGE = Stage("so3_exposure", "SO3-2 population exposed to drought", ("SO3-2",), ("indicators.so3.exposure",),
               _so3_exposure_needs, _run_so3_exposure, after=("so3_hazard",), check=_so3_exposure_check,
-              inputs=("population_total", "population_female", "population_male", "population_national"))
+              inputs=("population_total", "population_female", "population_male", "population_national"),
+              # CP-1.T2 (national population) when the edition declares it
+              tables=("SO3-2.T1", "SO3-2.T2", "SO3-2.T3", "SO3-2.units", "SO3-2.epochs", "SO3-2.trend", "CP-1.T2"))

@@ -310,4 +310,5 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
 
 STAGE = Stage("so3_hazard", "SO3-1 drought hazard (SPI or SPEI, classes, areas)", ("SO3-1",),
               ("indicators.so3.spi", "indicators.so3.hazard", "indicators.summarize"), hazard_needs, _run_so3_hazard,
-              check=hazard_check, inputs=("precipitation", "pet", "drought_index", *Context.GRID_INPUTS, "land_cover_national"))
+              check=hazard_check, inputs=("precipitation", "pet", "drought_index", *Context.GRID_INPUTS, "land_cover_national"),
+              tables=("SO3-1.T1", "SO3-1.T2", "SO3-1.units", "SO3-1.epochs", "SO3-1.trend", "SO3-1.spei"))

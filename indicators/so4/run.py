@@ -160,4 +160,7 @@ def table_schema(fw: Any, name: str) -> Any:
 
 STAGE = Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
               ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables,
-              check=_so4_check, inputs=(*SO4_TABLES, "kba", "protected_areas"))
+              check=_so4_check, inputs=(*SO4_TABLES, "kba", "protected_areas"),
+              # stage_tables.PRAIS_TABLE_IDS names the frames that have a manual id
+              tables=("SO4-2.T1", "SO4-2.T2", "SO4-2.gaps", "SO4-3.T1", "SO4-3.T2", "SO4-3.per_kba", "SO4-3.repairs",
+                      "SO4-3.excluded", "SO4-3.gaps"))

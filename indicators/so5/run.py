@@ -114,4 +114,6 @@ def _so5_check(loaded: LoadedConfig, fw: Any) -> list[str]:
 
 STAGE = Stage("so5", "SO5 resources (USD) and future support", ("SO5-1", "SO5-2", "SO5-3", "SO5-4", "SO5-5"),
               ("indicators.so5.finance",), _so5_indicators_computed, _run_so5, check=_so5_check,
-              inputs=SO5_TABLES, data_skips=_so5_data_skips)
+              inputs=SO5_TABLES, data_skips=_so5_data_skips,
+              tables=(*(f"SO5-{n}.{t}" for n in (1, 2, 3, 4) for t in ("series", "trend")), "SO5-1.tier2_flows",
+                      "SO5-5.narrative"))

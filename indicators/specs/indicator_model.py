@@ -151,7 +151,8 @@ class Indicator(Strict):
     reporting_tables: FrozenMap[EditionId, tuple[str, ...]] = Field(default_factory=dict)
     other_tables: tuple[str, ...] = Field(default=(), description="tables the run writes besides the reporting tables (same in every edition)")
     optional_tables: tuple[str, ...] = Field(default=(), description="tables the run writes only with an optional input "
-                                             "or parameter (e.g. the regional matrices' tables, D28; every edition)")
+                                             "or parameter (e.g. the regional matrices' tables, D28), or when the data call "
+                                             "for them (missing years, repaired geometries); every edition")
     tables: tuple[TableDeclaration, ...] = Field(default=(), description="what each of its tables holds (indicators/specs/table_model.py)")
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()
@@ -164,8 +165,18 @@ class Indicator(Strict):
 
     def other_tables_of(self, edition: str) -> tuple[str, ...]:
         """The tables it writes in *edition* besides its reporting tables: ``other_tables`` and the edition's
-        non-manual ids a declaration writes a renumbered table under (``written_from``, decision D23)."""
+        non-manual ids a declaration writes a renumbered table under (``written_from``, decision D23).
+
+        An ``other_tables`` id that the edition publishes under another id (SO1-4.change is 2026's SO1-4.T2) is
+        not written under its own, so it is left out."""
         manual = set(self.reporting_tables.get(str(edition), ()))
+        renamed = {src for t in self.tables if t.in_edition(edition) for src in t.written_from if src != t.id}
         moved = tuple(t.id for t in self.tables
                       if t.written_from and t.editions and t.in_edition(edition) and t.id not in manual)
-        return self.other_tables + tuple(t for t in moved if t not in self.other_tables)
+        return tuple(t for t in self.other_tables if t not in renamed) + tuple(t for t in moved if t not in self.other_tables)
+
+    def tables_of(self, edition: str) -> tuple[str, ...]:
+        """Every table id it may write in *edition*: its reporting tables, its other tables and its optional
+        tables (written only with an optional input or parameter, or when the data call for them)."""
+        ids = (*self.reporting_tables.get(str(edition), ()), *self.other_tables_of(edition), *self.optional_tables)
+        return tuple(dict.fromkeys(ids))

@@ -25,6 +25,7 @@ from .checks.legends import check_classifications, check_lookup_tables, check_ma
 from .checks.parameters import check_blocks
 from .checks.references import check_references, check_unique
 from .checks.schema import data_loc, schema_problem, schema_problems
+from .checks.tables import check_stage_tables
 from .checks.tiers import check_tiers
 from .checks.units import check_units
 from .loader import BASE_KINDS, Document, Merged, collect_files, merge, read_document, specs_dir
@@ -59,8 +60,8 @@ def check_merged(merged: Merged, *, bindings: bool = True) -> tuple[Framework | 
         return None, dedupe(out)
     ctx = CheckContext(fw, merged)
     for check in CHECKS:
-        if check is check_bindings and not bindings:
-            continue
+        if check in (check_bindings, check_stage_tables) and not bindings:
+            continue  # both import the objective packages
         check(ctx)
     return fw, ctx.problems
 
@@ -75,6 +76,7 @@ CHECKS: tuple[Callable[[CheckContext], None], ...] = (
     check_units,
     check_bindings,
     check_editions,
+    check_stage_tables,
     check_tiers,
     check_blocks,
 )

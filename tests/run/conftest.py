@@ -117,7 +117,8 @@ def _run_test_stage(ctx) -> None:
 
 TEST_STAGES = [
     Stage(id="test", title="SO9-1 test classes", indicators=("SO9-1",), modules=("indicators.classes",),
-          needs=lambda inputs, fw: [Need("values", "raster", "mm", (2001, 2002, 2003))], run=_run_test_stage),
+          needs=lambda inputs, fw: [Need("values", "raster", "mm", (2001, 2002, 2003))], run=_run_test_stage,
+          tables=("SO9-1.T1",)),
     Stage(id="later", title="SO9-2 never", indicators=("SO9-2",), modules=("indicators.no_such_module",),
           needs=lambda inputs, fw: [], run=lambda ctx: None),
 ]

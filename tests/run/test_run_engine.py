@@ -284,3 +284,16 @@ def test_publish_refuses_to_merge_tables_with_different_columns():
               "SO1-3.T5": Table("SO1-3.T5", "b", pd.DataFrame({"period": ["report_1"], "km2": [1.0]}))}
     with pytest.raises(IndicatorsError, match="SO1-3.T4, SO1-3.T5 are published as SO1-3.T2"):
         publish_tables(tables, load_framework("2026"))
+
+
+def test_a_table_the_stage_does_not_list_stops_the_run(country, tmp_path):
+    """``Stage.tables`` is the registry ``indicators validate`` compares with the specs' declarations: a stage that
+    adds a table outside it is refused, so the list cannot drift from what is written."""
+    import dataclasses
+
+    from indicators.errors import IndicatorsError
+
+    stages = [dataclasses.replace(TEST_STAGES[0], tables=()), TEST_STAGES[1]]
+    with pytest.raises(IndicatorsError, match=r"stage 'test' writes table SO9-1\.T1, which it does not list"):
+        run_to_directory(load_config(country / "config.yaml"), tmp_path / "out", stages=stages, framework=fake_framework(),
+                         quiet=True)

@@ -28,6 +28,12 @@ def test_sample_tables_run(sample):
                             poverty_line_usd_per_day=3.0, ppp_year=2021, value_range=(0, 100), **SERIES)
     assert set(pov["series"]["scope"]) == {"national", "affected areas"}
     assert pov["series"].attrs["provenance"]["inputs"]["table"].endswith("so2_1_poverty.csv")
+    # the 2022 edition's series (USD 1.90/day, 2011 PPP): fewer people below the lower line, the same Gini index
+    pov22 = poverty_indicator(read_table(t / "so2_1_poverty_2022.csv", poverty_table_schema((0, 100))), edition="2022",
+                              poverty_line_usd_per_day=1.9, ppp_year=2011, value_range=(0, 100), **SERIES)
+    s26, s22 = (x["series"].set_index(["scope", "year"]).sort_index() for x in (pov, pov22))
+    assert (s22["below_poverty_line_pct"] < s26["below_poverty_line_pct"]).all()
+    assert s22["gini_index"].dropna().equals(s26["gini_index"].dropna())
     wat = drinking_water_indicator(read_table(t / "so2_2_water.csv", water_table_schema((0, 100))), value_range=(0, 100), **SERIES)
     assert wat["checks"].empty  # the sample total is a population-weighted mean of urban and rural
     rli = red_list_index_indicator(read_table(t / "so4_2_red_list.csv", red_list_table_schema((0, 1))), value_range=(0, 1), **SERIES)

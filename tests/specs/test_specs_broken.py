@@ -93,6 +93,19 @@ BREAKAGES = [
      "SO1-2.T5 is written as SO1-2.T3 and as SO1-2.national in edition 2026", "written_from"),
     ("declaration_edition_unknown", "so1_land.yaml", '        editions: ["2026"]\n        written_from: [SO1-4.change]', '        editions: ["2026", "2030"]\n        written_from: [SO1-4.change]',
      "edition 2030 is not defined", "tables[1].editions"),
+    # every table a run writes is declared (id, title, columns): other_tables / optional_tables name declared tables
+    ("other_table_without_declaration", "so5_finance.yaml", "    other_tables: [SO5-5.narrative]\n", "    other_tables: [SO5-5.narrative, SO5-5.answers]\n",
+     "table SO5-5.answers of edition 2022 has no declaration", "other_tables[1]"),
+    ("optional_table_of_another_indicator", "so4_biodiversity.yaml", "    optional_tables: [SO4-2.gaps]\n", "    optional_tables: [SO4-2.gaps, SO4-3.gaps]\n",
+     "table id 'SO4-3.gaps' is not a table of SO4-2", "optional_tables[1]"),
+    # a declared table needs a builder (a stage listing it, Stage.tables) and a stage's table a declaration
+    ("table_without_builder", "so3_drought.yaml", '      "2026": [SO3-1.T1, SO3-1.T2]\n    tables:  # what each table holds: title, columns, units (indicators/specs/table_model.py)\n      - id: SO3-1.T1\n',
+     '      "2026": [SO3-1.T1, SO3-1.T2, SO3-1.T3]\n    tables:\n      - id: SO3-1.T3\n        title: Drought in the dry season\n      - id: SO3-1.T1\n',
+     "table SO3-1.T3 of edition 2026 has no builder: stage indicators.so3.run_hazard:STAGE does not write it", "indicators[0].tables[0].id"),
+    ("stage_table_not_declared", "so5_finance.yaml",
+     "    tables:  # what each table holds: title, columns, units (indicators/specs/table_model.py)\n      - id: SO5-5.narrative\n"
+     "        title: Narrative answers\n        rows: one per sub-item\n        labels: [sub_item, title, text, reported]\n    other_tables: [SO5-5.narrative]\n",
+     "", "stage indicators.so5.run:STAGE writes table SO5-5.narrative, which SO5-5 does not declare in edition 2022", "indicators[4].run"),
     ("country_profile_table_id", "framework.yaml", "      - id: CP-1.T2\n", "      - id: CP-1.summary\n",
      "table id 'CP-1.summary' is not a country-profile table", "country_profile_tables[1]"),
     ("period_leaves_edition", "framework.yaml", "years: [2016, 2019]", "years: [2016, 2020]",

@@ -44,6 +44,7 @@ def check_editions(ctx: CheckContext) -> None:
                 ctx.add(loc + ("tables", k, "id"), f"table {decl.id!r} is declared but is none of {ind.code}'s tables",
                         "list it in reporting_tables, other_tables or optional_tables, or declare one of those", "editions")
         check_renumbering(ctx, loc, ind, ids)
+        check_listed_tables(ctx, loc, ind, ids)
         for fname in ("status", "reporting_tables", "name_by_edition"):
             for eid in getattr(ind, fname):
                 if eid not in ids:
@@ -140,3 +141,21 @@ def check_renumbering(ctx: CheckContext, loc: tuple, ind, ids: list[str]) -> Non
             if tid not in seen and re.fullmatch(re.escape(ind.code) + r"\.T\d+[a-z]?", tid):  # else reported above
                 ctx.add(loc + ("reporting_tables", eid, j), f"reporting table {tid} of edition {eid} has no declaration",
                         f"declare it under tables (with editions: [\"{eid}\"] if its id means another table elsewhere)", "editions")
+
+
+def check_listed_tables(ctx: CheckContext, loc: tuple, ind, ids: list[str]) -> None:
+    """Every id in ``other_tables`` and ``optional_tables`` is one of the indicator's and has a declaration (id,
+    title, columns) in each edition it is written in: a run writes no table that the specs do not describe."""
+    for field in ("other_tables", "optional_tables"):
+        for k, tid in enumerate(getattr(ind, field)):
+            if not tid.startswith(ind.code + "."):
+                ctx.add(loc + (field, k), f"table id {tid!r} is not a table of {ind.code}",
+                        f"name it {ind.code}.<name>", "editions")
+                continue
+            for eid in ids:
+                if field == "other_tables" and tid not in ind.other_tables_of(eid):
+                    continue  # published under another id in this edition (written_from, D23)
+                if not any(d.id == tid and d.in_edition(eid) for d in ind.tables):
+                    ctx.add(loc + (field, k), f"table {tid} of edition {eid} has no declaration",
+                            "declare it under tables (id, title, rows, columns, units)", "editions")
+                    break
