@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import IndicatorsError, InputError
 from .headers import netcdf_years, raster_header
 from .loading import LoadedConfig, join_lines
-from .paths import input_files
+from .paths import input_file_paths, input_files
 from .schema import GRID_INPUTS, INPUT_NAMES, SCALED_INPUTS, InputKind, InputSpec
 
 
@@ -160,17 +160,11 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                          "give values in their units or convert the file, and remove scale_factor")
         # files
         files = input_files(loaded, name, spec)
-        absent = [key for key, p in files.items() if not p.exists()]
-        if len(absent) > 1:
-            # one line per input, not one per year: a mistyped template is one mistake
-            keys = _year_text([int(k) for k in absent]) if all(k.isdigit() for k in absent) else ", ".join(absent)
-            problems.add(f"{label}: {len(absent)} of its {len(files)} files do not exist ({keys}; e.g. {files[absent[0]]}); "
-                         f"correct the path in {src} ({_relative_note(loaded)})")
+        for line in missing_file_lines(label, files, src, loaded.base_dir):
+            problems.add(line)
         for key, p in files.items():
             where = f"{label}{'[' + key + ']' if key else ''}"
             if not p.exists():
-                if len(absent) == 1:
-                    problems.add(f"{where}: file {p} does not exist; correct the path in {src} ({_relative_note(loaded)})")
                 continue
             if kind == "raster":
                 try:
@@ -336,6 +330,45 @@ def polygons_on_header(gdf: Any, ref: Mapping[str, Any], *, label: str) -> None:
 
 def _relative_note(loaded: LoadedConfig) -> str:
     return f"relative paths start from {loaded.base_dir}"
+
+
+def missing_file_lines(label: str, files: Mapping[str, Path], src: str, base_dir: Path) -> list[str]:
+    """The lines for an input's files that do not exist: one per file, or one for the input when several are
+    missing (a mistyped ``{year}`` template is one mistake, listing the years)."""
+    absent = [key for key, p in files.items() if not p.exists()]
+    note = f"relative paths start from {base_dir}"
+    if len(absent) > 1:
+        keys = _year_text([int(k) for k in absent]) if all(k.isdigit() for k in absent) else ", ".join(absent)
+        return [f"{label}: {len(absent)} of its {len(files)} files do not exist ({keys}; e.g. {files[absent[0]]}); "
+                f"correct the path in {src} ({note})"]
+    return [f"{label}{'[' + key + ']' if key else ''}: file {files[key]} does not exist; correct the path in {src} ({note})"
+            for key in absent]
+
+
+def raw_path_problems(data: Mapping[str, Any], src: str, base_dir: Path) -> list[str]:
+    """Files a configuration that failed its schema names but that do not exist, so that one pass reports both
+    (issue 12: schema and input problems together): the boundary, the admin units and each input whose own entry
+    is valid.  Deeper checks (grids, years, units) need a valid configuration and come after it is corrected."""
+    from ..remote import as_input_path
+
+    lines: list[str] = []
+    country = data.get("country") if isinstance(data.get("country"), Mapping) else {}
+    admin = country.get("admin_units")
+    for label, raw in (("country.boundary", country.get("boundary")),
+                       ("country.admin_units", admin.get("path") if isinstance(admin, Mapping) else admin)):
+        if isinstance(raw, str) and raw:
+            p = as_input_path(raw, base_dir)
+            if isinstance(p, Path) and not p.exists():
+                lines.append(f"{label}: file {p} does not exist; correct the path in {src} (relative paths start from {base_dir})")
+    inputs = data.get("inputs") if isinstance(data.get("inputs"), Mapping) else {}
+    for name, raw in inputs.items():
+        try:
+            spec = InputSpec.model_validate(raw)
+        except Exception:  # the schema's own line already names this entry
+            continue
+        files = {k: p for k, p in input_file_paths(spec, lambda q: as_input_path(q, base_dir)).items() if isinstance(p, Path)}
+        lines += missing_file_lines(f"inputs.{name}", files, src, base_dir)
+    return lines
 
 
 def _year_text(years: list[int]) -> str:

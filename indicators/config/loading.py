@@ -74,6 +74,9 @@ def config_from_mapping(data: Any, *, source: str = "<run config>", base_dir: Pa
         for err in exc.errors(include_url=False):
             msg = _schema_message(err)
             lines.append(f"{source}: {_loc(err['loc'])}: {msg}")
+        from .checks import raw_path_problems  # checks import this module
+
+        lines += raw_path_problems(data, source, base_dir or Path.cwd())
         raise SpecError(join_lines(lines, f"{len(lines)} problem(s) in run configuration {source}")) from None
     return LoadedConfig(cfg, None, base_dir or Path.cwd())
 

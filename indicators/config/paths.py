@@ -3,8 +3,9 @@ what an output directory must keep clear of."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -14,11 +15,16 @@ from .schema import InputSpec
 
 def input_files(loaded: LoadedConfig, name: str, spec: InputSpec) -> dict[str, Path]:
     """The file of each year/period key of an input (``{"": path}`` for a single file)."""
+    return input_file_paths(spec, loaded.resolve)
+
+
+def input_file_paths(spec: InputSpec, resolve: Callable[[str], Any]) -> dict[str, Any]:
+    """:func:`input_files` with paths resolved by *resolve* (relative to a configuration's folder)."""
     if isinstance(spec.path, Mapping):
-        return {k: loaded.resolve(p) for k, p in spec.path.items()}
+        return {k: resolve(p) for k, p in spec.path.items()}
     if "{year}" in spec.path:
-        return {str(y): loaded.resolve(spec.path.replace("{year}", str(y))) for y in (spec.years or [])}
-    return {"": loaded.resolve(spec.path)}
+        return {str(y): resolve(spec.path.replace("{year}", str(y))) for y in (spec.years or [])}
+    return {"": resolve(spec.path)}
 
 
 def resolved_config_text(loaded: LoadedConfig, *, header: str = "") -> str:

@@ -123,3 +123,27 @@ def test_so3_exposure_stage_takes_the_public_epoch_population_year_rule(monkeypa
     monkeypatch.setattr(exposure, "epoch_population_year", spy)
     assert _epoch_population_year([2000, 2005, 2010], 2004, 2007, "nearest") == 2005
     assert calls == [(2004, 2007)]
+
+
+def test_schema_and_missing_files_are_reported_in_one_pass(tmp_path, capsys):
+    """A configuration with a schema error and missing files gets every line in one pass (issue 12 item 6), and the
+    missing-file line is the one `--check` gives once the schema error is corrected (one code path)."""
+    def missing(cfg):
+        cfg["inputs"]["soc_reference"]["path"] = str(tmp_path / "no_such_soc.tif")
+        cfg["inputs"]["land_cover"]["path"] = str(tmp_path / "lc" / "esa_lc_{year}.tif")  # a mistyped template
+
+    def both(cfg):
+        missing(cfg)
+        cfg["country"]["iso3"] = "xa"
+
+    assert main(["run", str(_config(tmp_path, both)), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "3 problem(s)" in err, err
+    schema = [ln for ln in err.splitlines() if "country.iso3" in ln]
+    files = sorted(ln.strip() for ln in err.splitlines() if "not exist" in ln)
+    assert len(schema) == 1 and len(files) == 2, err
+    assert "inputs.land_cover: 24 of its 24 files do not exist (2000-2023" in files[0]
+    assert "inputs.soc_reference: file" in files[1] and "no_such_soc.tif" in files[1]
+    assert main(["run", str(_config(tmp_path, missing)), "--check"]) == 2
+    again = sorted(ln.strip() for ln in capsys.readouterr().err.splitlines() if "not exist" in ln)
+    assert again == files
