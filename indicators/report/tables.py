@@ -212,7 +212,9 @@ def write_xlsx(tables: Mapping[str, Table], target: Path | BinaryIO, *, meta: Ma
 
     Values keep the CSV's precision; each column's number format shows the decimals of its quantity.
     ``pandas.read_excel(path, sheet_name=None)`` gives each table back with its columns.  Timestamps are fixed.
-    The sheets are streamed (openpyxl's write-only mode): memory is one row, not a cell object per value.
+    The sheets are streamed (openpyxl's write-only mode): memory is one row, not a cell object per value.  A
+    table's data rows are written as text by :mod:`.xlsx_rows` (the same bytes, without an openpyxl cell per
+    value) into a temporary file and spliced into its sheet when the archive is normalised.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -222,6 +224,7 @@ def write_xlsx(tables: Mapping[str, Table], target: Path | BinaryIO, *, meta: Ma
 
     from .formatting import cf_unit, quantity_of, unit_label
     from .i18n import current_language, translate
+    from .xlsx_rows import NotPlain, rows_xml
 
     lang = language or current_language()
     meta = dict(meta or {})
@@ -271,6 +274,7 @@ def write_xlsx(tables: Mapping[str, Table], target: Path | BinaryIO, *, meta: Ma
                    for i, k in enumerate(head)])
     for row in readme_rows:
         readme.append(row)
+    spliced: dict[Any, Any] = {}  # sheet -> temporary file of its data rows' XML
     for tid in sorted(tables):
         t = tables[tid]
         cols = [str(c) for c in t.frame.columns]
@@ -279,18 +283,32 @@ def write_xlsx(tables: Mapping[str, Table], target: Path | BinaryIO, *, meta: Ma
         ws.append([cell(ws, c, font=bold, comment=Comment(label, "unccd-indicators") if label else None)
                    for c, label in zip(cols, labels)])
         formats = [_NUMBER_FORMATS.get(quantity_of(c, t.units.get(c)).decimals) for c in cols]
-        for row in t.frame.itertuples(index=False, name=None):
-            values = [_cell(v) for v in row]
-            ws.append([cell(ws, v, number_format=fmt) if fmt is not None and isinstance(v, float) else v
-                       for v, fmt in zip(values, formats)])
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as raw:
-        wb.save(raw)
-        raw.seek(0)
-        if isinstance(target, (str, Path)):
-            with open(target, "wb") as out:
-                _normalise_zip(raw, out)
-        else:
-            _normalise_zip(raw, target)
+        rows = tempfile.TemporaryFile("w+", encoding="utf-8")
+        try:  # the rows as openpyxl would write them, spliced into the sheet by _normalise_zip (xlsx_rows)
+            for text in rows_xml(([_cell(v) for v in row] for row in t.frame.itertuples(index=False, name=None)),
+                                 formats, lambda fmt: cell(ws, 0.0, number_format=fmt).style_id):
+                rows.write(text)
+            spliced[ws] = rows
+        except NotPlain:
+            rows.close()
+            for row in t.frame.itertuples(index=False, name=None):
+                values = [_cell(v) for v in row]
+                ws.append([cell(ws, v, number_format=fmt) if fmt is not None and isinstance(v, float) else v
+                           for v, fmt in zip(values, formats)])
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as raw:
+            wb.save(raw)
+            raw.seek(0)
+            # the sheets' archive names, known once saved (openpyxl numbers them as it writes the workbook)
+            rows_of = {ws.path.lstrip("/"): rows for ws, rows in spliced.items()}
+            if isinstance(target, (str, Path)):
+                with open(target, "wb") as out:
+                    _normalise_zip(raw, out, rows_of)
+            else:
+                _normalise_zip(raw, target, rows_of)
+    finally:
+        for rows in spliced.values():
+            rows.close()
 
 
 # the workbook is kept in memory up to this size before it goes to a temporary file
@@ -303,8 +321,13 @@ README_SHEET = "README"
 _NUMBER_FORMATS = {0: "#,##0", 2: "#,##0.00", 3: "0.000"}
 
 
-def _normalise_zip(src_file: BinaryIO, dst_file: BinaryIO) -> None:
-    """Copy an OOXML archive with fixed entry times and document dates, one entry at a time (streamed)."""
+def _normalise_zip(src_file: BinaryIO, dst_file: BinaryIO, rows_of: Mapping[str, Any] | None = None) -> None:
+    """Copy an OOXML archive with fixed entry times and document dates, one entry at a time (streamed).
+
+    *rows_of*: archive name of a sheet -> text file of data rows to put at the end of its ``<sheetData>``
+    (the sheet as openpyxl wrote it holds the header row only, so it is read whole).
+    """
+    rows_of = rows_of or {}
     with zipfile.ZipFile(src_file) as src, zipfile.ZipFile(dst_file, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
@@ -314,6 +337,16 @@ def _normalise_zip(src_file: BinaryIO, dst_file: BinaryIO) -> None:
                 text = src.read(info.filename).decode("utf-8")
                 text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{_FIXED_XML_TIME}\g<3>", text)
                 dst.writestr(zi, text.encode("utf-8"))
+                continue
+            if info.filename in rows_of:
+                head, tail = src.read(info.filename).decode("utf-8").split("</sheetData>", 1)
+                rows = rows_of[info.filename]
+                rows.seek(0)
+                with dst.open(zi, "w") as out:
+                    out.write(head.encode("utf-8"))
+                    while chunk := rows.read(2**20):
+                        out.write(chunk.encode("utf-8"))
+                    out.write(("</sheetData>" + tail).encode("utf-8"))
                 continue
             with src.open(info) as body, dst.open(zi, "w") as out:
                 shutil.copyfileobj(body, out, 2**20)
