@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,7 @@ def _rate(unit: str | None) -> tuple[str | None, bool]:
     return unit, False
 
 
+@lru_cache(maxsize=4096)  # asked per cell of a report's tables (10⁶ cells): the regex rules once per column
 def quantity_of(column: str, unit: str | None = None) -> Quantity:
     """The quantity of *column*, from its declared *unit* first, then its name."""
     unit, _ = _rate(unit)
@@ -169,7 +171,7 @@ def _number(value: float, decimals: int, language: str, *, group: bool = False) 
     """Fixed decimals, the language's decimal mark and digit grouping, never ``-0``."""
     decimal_mark, group_mark = number_format(language)
     text = f"{value:,.{decimals}f}" if group else f"{value:.{decimals}f}"
-    if re.fullmatch(r"-0(\.0+)?", text.replace(",", "")):
+    if text.startswith("-") and re.fullmatch(r"-0(\.0+)?", text.replace(",", "")):
         text = text[1:]
     if text.startswith("-"):
         text = "−" + text[1:]  # a true minus sign reads better in print
