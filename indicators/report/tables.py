@@ -156,6 +156,27 @@ def _pad(level: int) -> str:
     return "  " * level
 
 
+# the values of a row in one call of the C encoder (json's C encoder is not used with an indent), joined by NUL:
+# JSON text never holds a raw NUL (one inside a string is written \u0000), so the text splits back into values
+_VALUES_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str, separators=("\x00", ":"))
+
+
+def _row_texts(frame: pd.DataFrame, level: int) -> Iterator[str]:
+    """``_dumps(row, level)`` of each of :func:`_row_records`' rows, the same text without the indenting encoder
+    (pure Python: 5 s for a 2000² run's 128 000 rows): keys sorted and encoded once, values a row at a time."""
+    cols = [str(c) for c in frame.columns]
+    if not cols or len(set(cols)) < len(cols):  # (a row object would keep one of two equal names)
+        for rec in _row_records(frame):
+            yield _dumps(rec, level)
+        return
+    order = sorted(range(len(cols)), key=lambda j: cols[j])
+    keys = ["\n" + _pad(level + 1) + _dumps(cols[j]) + ": " for j in order]
+    close = "\n" + _pad(level) + "}"
+    for row in frame.itertuples(index=False, name=None):
+        values = _VALUES_ENCODER.encode([_cell(row[j]) for j in order])[1:-1].split("\x00")
+        yield "{" + ",".join([k + v for k, v in zip(keys, values)]) + close
+
+
 def write_tables_json(tables: Mapping[str, Table], path: Path, meta: Mapping[str, Any] | None = None) -> None:
     """Write ``dumps_json(tables_document(tables, meta))`` to *path* without holding the document: the
     structure is written by hand in :func:`dumps_json`'s layout (sorted keys, two-space indent) and each row
@@ -178,8 +199,8 @@ def write_tables_json(tables: Mapping[str, Table], path: Path, meta: Mapping[str
                 w(_pad(4) + '"notes": ' + _dumps(list(t.notes), 4) + ",\n")
                 w(_pad(4) + '"rows": ')
                 n = 0
-                for n, row in enumerate(_row_records(t.frame), start=1):
-                    w(("[" if n == 1 else ",") + "\n" + _pad(5) + _dumps(row, 5))
+                for n, text in enumerate(_row_texts(t.frame, 5), start=1):
+                    w(("[" if n == 1 else ",") + "\n" + _pad(5) + text)
                 w(("\n" + _pad(4) + "]") if n else "[]")
                 w(",\n" + _pad(4) + '"title": ' + _dumps(t.title, 4) + "\n" + _pad(3) + "}")
             w("\n" + _pad(2) + "}")

@@ -5,7 +5,7 @@ cell, ~30 s of a 2000² run's write phase for the 1.3 million cells of its per-u
 writes the very text openpyxl writes for the values :func:`indicators.report.tables.write_xlsx` gives it
 (inline strings, numbers as ``"%.16g"``, the style id of a number format), a row at a time, and
 ``write_xlsx`` splices it into the sheet's ``<sheetData>`` when it normalises the archive.
-``tests/report/test_xlsx_rows.py`` checks the two writers give the same bytes.
+``tests/run/test_run_write_fast_paths.py`` checks the two writers give the same bytes.
 
 Only plain tables take this path: a string openpyxl would store otherwise (a formula ``=…``, an error code, a
 character a worksheet cannot hold, one longer than a cell holds) raises :class:`NotPlain` and the caller leaves

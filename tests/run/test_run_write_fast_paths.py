@@ -1,7 +1,9 @@
-"""The workbook's data rows written as text (indicators.report.xlsx_rows): the same bytes as openpyxl's cells.
+"""The write phase's fast paths give the bytes of the slow ones (issue 16 item 3).
 
-Issue 16 item 3: openpyxl's per-cell objects took ~30 s of a 2000² run's write phase.  The reference is
-write_xlsx with every table left to openpyxl (rows_xml refusing every table, as it does a non-plain one).
+* the workbook's data rows written as text (indicators.report.xlsx_rows): openpyxl's per-cell objects took ~30 s
+  of a 2000² run's write phase; the reference is write_xlsx with every table left to openpyxl (rows_xml refusing
+  every table, as it does a non-plain one);
+* tables.json's rows encoded by the C encoder (tables._row_texts): the reference is the indenting encoder.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 
 from indicators.report import xlsx_rows
-from indicators.report.tables import Table, xlsx_bytes
+from indicators.report.tables import Table, _dumps, _row_records, _row_texts, xlsx_bytes
 
 
 def _all_openpyxl(monkeypatch) -> None:
@@ -57,3 +59,11 @@ def test_a_string_openpyxl_stores_otherwise_leaves_the_table_to_openpyxl(monkeyp
         return
     _all_openpyxl(monkeypatch)
     assert fast == xlsx_bytes({t.id: t})
+
+
+@pytest.mark.parametrize("level", [0, 5])
+def test_json_rows_are_the_indenting_encoders_text(level):
+    f = _tables()["SO3-2.units"].frame.copy()
+    f["nul \x00 and ü"] = ["\x00", "a\x00b", "\"", "\\", "é", "\u2028", "", None, "x", "y", "z", "1", "2"]
+    for frame in (f, f.iloc[:0], f[[]], f.rename(columns={"percent": "name"})):  # no rows, no columns, a name twice
+        assert list(_row_texts(frame, level)) == [_dumps(r, level) for r in _row_records(frame)]
