@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .figures import chart_png, map_png
-from .formatting import column_label, format_value, quantity_of
+from .formatting import column_label, format_value, quantity_of, value_formatter
 from .i18n import current_language, translate
 from .model import RunResult
 from .rasters import nodata_of
@@ -55,7 +55,7 @@ class TableRows:
     formatted cells.
 
     Each row is ``<tr>`` of ``<td>`` cells (``class="num"`` for a number shown), each cell's text formatted by
-    :func:`.formatting.format_value` and escaped as the template would: the rows are joined here, not by a
+    :func:`.formatting.value_formatter` (:func:`.formatting.format_value` of a column) and escaped as the template would: the rows are joined here, not by a
     template loop per cell (which took ~10 s for the 1.3 M cells of a 2000² run's per-unit tables).
     """
 
@@ -68,12 +68,12 @@ class TableRows:
     def __iter__(self) -> Iterator[Markup]:
         t, language = self.table, self.language
         cols = [str(c) for c in t.frame.columns]
-        units = [t.units.get(c) for c in cols]
+        formats = [value_formatter(c, t.units.get(c), language) for c in cols]
         chunk: list[str] = []
         for rec in t.frame.itertuples(index=False):
             row = ["<tr>"]
-            for c, unit, v in zip(cols, units, rec, strict=True):
-                text = format_value(v, c, unit, language)
+            for fmt, v in zip(formats, rec, strict=True):
+                text = fmt(v)
                 numeric = isinstance(v, (int, float)) and not isinstance(v, bool) or hasattr(v, "dtype") and v.dtype.kind in "iuf"
                 row.append('<td class="num">' if numeric and text != "" else "<td>")
                 row.append(escape(text))
