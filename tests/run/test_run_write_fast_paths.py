@@ -67,3 +67,59 @@ def test_json_rows_are_the_indenting_encoders_text(level):
     f["nul \x00 and ü"] = ["\x00", "a\x00b", "\"", "\\", "é", "\u2028", "", None, "x", "y", "z", "1", "2"]
     for frame in (f, f.iloc[:0], f[[]], f.rename(columns={"percent": "name"})):  # no rows, no columns, a name twice
         assert list(_row_texts(frame, level)) == [_dumps(r, level) for r in _row_records(frame)]
+
+
+def _old_png_bytes(fig) -> bytes:
+    """What png_bytes was: savefig with the layout engine on (its hidden first draw lays the figure out)."""
+    import io
+
+    from indicators.report.figures import DPI
+
+    buf = io.BytesIO()
+    tight = None if fig.get_layout_engine() is not None else "tight"
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches=tight)
+    return buf.getvalue()
+
+
+def _old_outlines(ax, layers) -> None:
+    """What the maps drew: GeoPandas' plot of each layer's boundary on each panel (layers: (admin, boundary))."""
+    admin, boundary = layers
+    if admin is not None and len(admin):
+        admin.boundary.plot(ax=ax, color="#555555", linewidth=0.4)
+    if boundary is not None and len(boundary):
+        boundary.boundary.plot(ax=ax, color="black", linewidth=0.9)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3035"])
+@pytest.mark.parametrize("panels", [1, 5])
+def test_maps_are_the_pngs_of_geopandas_outlines_and_savefigs_layout(monkeypatch, crs, panels):
+    import geopandas as gpd
+    import rioxarray  # noqa: F401
+    import xarray as xr
+    from shapely.geometry import MultiPolygon, Polygon, box
+
+    from indicators.report import figures
+
+    geographic = crs == "EPSG:4326"
+    x0, y0, res = (10.0, 45.0, 0.01) if geographic else (4.3e6, 2.6e6, 1000.0)
+    ny, nx = 40, 60
+    values = (np.arange(panels * ny * nx) % 7).reshape(panels, ny, nx).astype("uint8") + 1
+    da = xr.DataArray(values, dims=("year", "y", "x"),
+                      coords={"year": list(range(2000, 2000 + panels)), "y": y0 + ny * res - (np.arange(ny) + 0.5) * res,
+                              "x": x0 + (np.arange(nx) + 0.5) * res}).rio.write_crs(crs)
+    w, h = nx * res, ny * res
+    ring = box(x0 + 0.1 * w, y0 + 0.1 * h, x0 + 0.5 * w, y0 + 0.9 * h).difference(box(x0 + 0.2 * w, y0 + 0.3 * h, x0 + 0.3 * w, y0 + 0.5 * h))
+    admin = gpd.GeoDataFrame({"id": [1, 2, 3]}, crs=crs, geometry=[
+        ring, MultiPolygon([box(x0 + 0.5 * w, y0 + 0.1 * h, x0 + 0.7 * w, y0 + 0.4 * h), box(x0 + 0.75 * w, y0 + 0.5 * h, x0 + 0.9 * w, y0 + 0.9 * h)]),
+        None])
+    boundary = gpd.GeoDataFrame(geometry=[Polygon([(x0 + 0.05 * w, y0 + 0.05 * h), (x0 + 0.95 * w, y0 + 0.05 * h), (x0 + 0.95 * w, y0 + 0.95 * h)])], crs=crs)
+    legend = [figures.LegendEntry(c, f"class {c}", f"#{30 * c:02x}{200 - 20 * c:02x}80") for c in range(1, 8)]
+    kw = dict(title="classes", legend=legend, boundary=boundary, admin=admin, language="en")
+    new = [figures.map_png(da if panels > 1 else da.isel(year=0, drop=True), **kw),
+           figures.map_png(da.astype("float32") - 3.5, title="signed", units="x", boundary=boundary, admin=None, language="en")]
+    monkeypatch.setattr(figures, "png_bytes", _old_png_bytes)
+    monkeypatch.setattr(figures, "_outline_layers", lambda boundary, admin: (admin, boundary))
+    monkeypatch.setattr(figures, "_outlines", _old_outlines)
+    old = [figures.map_png(da if panels > 1 else da.isel(year=0, drop=True), **kw),
+           figures.map_png(da.astype("float32") - 3.5, title="signed", units="x", boundary=boundary, admin=None, language="en")]
+    assert new == old
