@@ -26,7 +26,7 @@ from .i18n import current_language, translate
 from .model import RunResult
 from .rasters import nodata_of
 from .summary import figures
-from .tables import Table
+from .tables import Table, frame_rows
 
 #: tables longer than this are folded in a <details> element
 LONG_TABLE_ROWS = 30
@@ -70,7 +70,7 @@ class TableRows:
         cols = [str(c) for c in t.frame.columns]
         formats = [value_formatter(c, t.units.get(c), language) for c in cols]
         chunk: list[str] = []
-        for rec in t.frame.itertuples(index=False):
+        for rec in frame_rows(t.frame):
             row = ["<tr>"]
             for fmt, v in zip(formats, rec, strict=True):
                 text = fmt(v)

@@ -123,3 +123,19 @@ def test_maps_are_the_pngs_of_geopandas_outlines_and_savefigs_layout(monkeypatch
     old = [figures.map_png(da if panels > 1 else da.isel(year=0, drop=True), **kw),
            figures.map_png(da.astype("float32") - 3.5, title="signed", units="x", boundary=boundary, admin=None, language="en")]
     assert new == old
+
+
+def test_frame_rows_are_itertuples():
+    from indicators.report.tables import frame_rows
+
+    f = pd.DataFrame({"f": [1.5, np.nan, -0.0], "i": np.array([1, 2, 3], dtype="int64"), "b": [True, False, True],
+                      "o": ["a", None, 3], "s": pd.Series(["a", None, "ü"], dtype="str"),
+                      "S": pd.Series(["a", None, "b"], dtype="string"), "c": pd.Series(["x", None, "x"], dtype="category"),
+                      "I": pd.Series([1, None, 3], dtype="Int64"), "t": pd.to_datetime(["2000-01-01", None, "2001-01-01"])})
+    f.columns = ["f", "i", "b", "o", "s", "S", "c", "I", "f"]  # a name twice
+    for frame in (f, f.iloc[:0], f[[]]):
+        got, ref = list(frame_rows(frame)), list(frame.itertuples(index=False, name=None))
+        assert len(got) == len(ref)
+        for g, r in zip(got, ref):
+            assert [type(v) for v in g] == [type(v) for v in r]
+            assert all(a is b or a == b or (a != a and b != b) for a, b in zip(g, r))
