@@ -24,7 +24,8 @@ import xarray as xr
 from .grid import check_same_grid, grid_of, resample_nearest
 from .summarize_bins import _Areas, _legend, _name, _reduce_blocks, _to_bins, _yx
 from .summarize_national import _as_float_weights, weighted_class_frame
-from .summarize_zonal import _exact_extract, _exact_sums, _geodesic_areas_km2, _unit_frame, _unit_table
+from .summarize_exact import _exact_extract, _exact_sums
+from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
 
 
 @dataclass(frozen=True)

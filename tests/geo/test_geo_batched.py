@@ -186,6 +186,7 @@ def test_geo_auto_chunks_bounded_and_same_for_all_dtypes(tmp_path, monkeypatch):
 def test_geo_zonal_many_layers_equal_one_by_one(classes, method, pass_bytes, monkeypatch):
     import geopandas as gpd
 
+    import indicators.summarize_exact as sx
     import indicators.summarize_zonal as sz
     from indicators.summarize import zonal_class_areas_many
 
@@ -193,7 +194,7 @@ def test_geo_zonal_many_layers_equal_one_by_one(classes, method, pass_bytes, mon
     real = sz._exact_tables
     monkeypatch.setattr(sz, "_exact_tables", lambda layers, *a: passes.append(len(layers)) or real(layers, *a))
     if pass_bytes is not None:  # a budget below one layer's strip: one layer per exactextract pass
-        monkeypatch.setattr(sz, "EXACT_PASS_BYTES", pass_bytes)
+        monkeypatch.setattr(sx, "EXACT_PASS_BYTES", pass_bytes)
     _, lazy = classes
     five = (lazy % 5 + 1).astype(np.uint8).rio.write_crs(lazy.rio.crs).rio.write_nodata(0)
     units = gpd.GeoDataFrame({"code": ["a", "b"]}, crs="EPSG:4326",
