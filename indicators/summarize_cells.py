@@ -13,7 +13,7 @@ rounding: relative 1e-15).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numba
@@ -28,6 +28,10 @@ from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
 
 
+#: cells per strip of a block in the pixel-centre sums (their keys, sort and areas: ~40 bytes a cell)
+STRIP_CELLS = 2**20
+
+
 @dataclass(frozen=True)
 class NearestCells:
     """A raster on a finer grid as :func:`~indicators.grid.resample_nearest` puts it there, kept in two factors.
@@ -40,6 +44,9 @@ class NearestCells:
     index: xr.DataArray
     source: xr.DataArray
     water: int | None = None  # set by :meth:`masked`: positions are 2 × (cell + 1) + land, water cells hold this code
+    # computed cell_weight_sums by the weights' dask name, shared by every NearestCells of the same index
+    # (:meth:`with_source`): the years' and the epochs' tables read a population grid once between them
+    sums: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, reference: xr.DataArray, source: xr.DataArray) -> NearestCells:
@@ -52,6 +59,15 @@ class NearestCells:
         ids = ids.rio.write_crs(source.rio.crs).rio.write_transform(source.rio.transform()).rio.write_nodata(-1)
         lead = [d for d in source.dims if d not in (ydim, xdim)]
         return cls(resample_nearest(reference, ids), source.transpose(*lead, ydim, xdim))
+
+    def with_source(self, source: xr.DataArray) -> NearestCells:
+        """Another raster of the same source grid (e.g. the four-year epochs of the years) through the same index
+        and the same store of computed sums."""
+        if source.shape[-2:] != self.source.shape[-2:]:
+            raise ValueError(f"NearestCells.with_source: grid {source.shape[-2:]} is not {self.source.shape[-2:]}")
+        ydim, xdim = source.rio.y_dim, source.rio.x_dim
+        lead = [d for d in source.dims if d not in (ydim, xdim)]
+        return replace(self, source=source.transpose(*lead, ydim, xdim))
 
     @property
     def fill(self) -> Any:
@@ -86,7 +102,7 @@ class NearestCells:
         check_same_grid(self.index, land, names=["classes", "land mask"])
         index = (self.index.astype(np.int32) + 1) * 2 + land.astype(bool).astype(np.int32) - 1
         index = index.rio.write_crs(self.index.rio.crs).rio.write_transform(self.index.rio.transform())
-        return NearestCells(index.rename("source_cell"), self.source, water=int(water))
+        return NearestCells(index.rename("source_cell"), self.source, water=int(water))  # its own positions: own sums
 
 
 @numba.njit(nogil=True, cache=True)
@@ -117,6 +133,21 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
         return _cell_weighted_sums(np.asarray(ix, np.int32), np.asarray(wv, np.float64), ncells)
 
     return _reduce_blocks(block, [cells.index, _as_float_weights(weights)], (2, ncells + 1), compute=compute)
+
+
+def cell_weight_sums_kept(cells: NearestCells, grids: Sequence[xr.DataArray]) -> list[np.ndarray]:
+    """:func:`cell_weight_sums` of several weight grids, in one pass for those not summed before: a dask-backed
+    grid's sums are kept in ``cells.sums`` under its dask name (the same selection of the same file has the same
+    name), so the years' and the epochs' tables read a population grid once between them."""
+    from .summarize_national import compute_tables
+
+    names = [getattr(g.data, "name", None) for g in grids]
+    todo = [i for i, n in enumerate(names) if n is None or n not in cells.sums]
+    done = dict(zip(todo, compute_tables(*(cell_weight_sums(cells, grids[i], compute=False) for i in todo)) if todo else []))
+    for i in todo:
+        if names[i] is not None:
+            cells.sums[names[i]] = done[i]
+    return [done[i] if i in done else cells.sums[names[i]] for i in range(len(grids))]
 
 
 def weighted_class_sum_by_cells(cells: NearestCells, sums: np.ndarray, sel: Mapping[str, Any], *, codes: Sequence[int],
@@ -186,19 +217,30 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
     blocks = [a.data.rechunk(ix.chunks) if isinstance(a.data, dsa.Array) else dsa.from_array(np.asarray(a.data), chunks=ix.chunks)
               for a in arrays]
 
-    def one(rows: slice, cols: slice, index, *rest):
+    def strip(rows: slice, cols: slice, index, pix, w):
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
         inside = zones > 0
         key = zones[inside].astype(np.int64) * npos + (np.asarray(index)[inside].astype(np.int64) + 1)
         area = np.broadcast_to(areas.rows[rows][:, None], zones.shape)
-        rest = list(rest)
-        if areas.pix is not None:
-            area = area * np.asarray(rest.pop(0), np.float64)
+        if pix is not None:
+            area = area * np.asarray(pix, np.float64)
         keys, inverse = np.unique(key, return_inverse=True)
         a = np.bincount(inverse, weights=area[inside], minlength=keys.size)
-        w = None if weights is None else np.bincount(inverse, weights=np.nan_to_num(np.asarray(rest.pop(0), np.float64)[inside]),
-                                                     minlength=keys.size)
-        return keys, a, w
+        ws = None if w is None else np.bincount(inverse, weights=np.nan_to_num(np.asarray(w, np.float64)[inside]),
+                                                minlength=keys.size)
+        return keys, a, ws
+
+    def one(rows: slice, cols: slice, index, *rest):
+        # in strips of about 2**20 cells: the keys, their sort and the areas of a whole block (8 bytes per cell
+        # each) would hold several times the block per thread
+        rest = list(rest)
+        pix = np.asarray(rest.pop(0)) if areas.pix is not None else None
+        w = np.asarray(rest.pop(0)) if weights is not None else None
+        step = max(1, STRIP_CELLS // max(1, cols.stop - cols.start))
+        parts = [strip(slice(rows.start + r, min(rows.stop, rows.start + r + step)), cols, index[r : r + step],
+                       None if pix is None else pix[r : r + step], None if w is None else w[r : r + step])
+                 for r in range(0, rows.stop - rows.start, step)]
+        return _merge(parts, weights is not None)
 
     starts = [np.cumsum((0,) + c) for c in ix.chunks]
     tasks = []
@@ -206,15 +248,18 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
         rows = slice(int(starts[0][bi]), int(starts[0][bi + 1]))
         cols = slice(int(starts[1][bj]), int(starts[1][bj + 1]))
         tasks.append(dask.delayed(one)(rows, cols, *(b.blocks[bi, bj] for b in blocks)))
-    parts = dask.compute(*tasks)
-    keys = np.concatenate([p[0] for p in parts])
-    merged, inverse = np.unique(keys, return_inverse=True)
-    area = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=merged.size)
-    weight = None if weights is None else np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]),
-                                                      minlength=merged.size)
+    merged, area, weight = _merge(dask.compute(*tasks), weights is not None)
     zone, position = np.divmod(merged, npos)
     edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
     return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _merge(parts, weighted: bool):
+    """(keys, area sums, weight sums) of several parts as one, each key once."""
+    keys, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    area = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=keys.size)
+    weight = np.bincount(inverse, weights=np.concatenate([p[2] for p in parts]), minlength=keys.size) if weighted else None
+    return keys, area, weight
 
 
 def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Mapping[str, Any], *,

@@ -29,7 +29,7 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import compute_tables, weighted_class_sum, zonal_class_areas_many
-from ..summarize_cells import (NearestCells, cell_weight_sums, weighted_class_sum_by_cells, zonal_cell_sums,
+from ..summarize_cells import (NearestCells, cell_weight_sums_kept, weighted_class_sum_by_cells, zonal_cell_sums,
                                zonal_class_areas_by_cells)
 from .hazard_tables import land_mask_at
 
@@ -351,7 +351,7 @@ def _sums_by_cells(cells: NearestCells, planned: list[tuple[Any, ...]], dim: str
         by_year.setdefault(key[1], []).append(key)
     sums = {}
     for keys in by_year.values():  # one pass per population year: its groups share the reading of the cell index
-        sums.update(zip(keys, compute_tables(*(cell_weight_sums(cells, grids[k], compute=False) for k in keys))))
+        sums.update(zip(keys, cell_weight_sums_kept(cells, [grids[k] for k in keys])))
     return [weighted_class_sum_by_cells(cells, sums[key], {dim: p[0]}, codes=list(codes), nodata=nodata,
                                         units=p[-1].attrs.get("units", "1"))
             for key, p in zip(key_of, planned)]

@@ -226,7 +226,7 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
     ctx.shared["drought_epochs"] = ep
-    ctx.shared["drought_epoch_cells"] = NearestCells.of(ctx.reference(), epoch_most_severe(
+    ctx.shared["drought_epoch_cells"] = ctx.shared["drought_cells"].with_source(epoch_most_severe(
         classes, epochs=epochs, severity=k["severity"], nodata=k["nodata"]).rio.write_crs(classes.rio.crs))
     labels = [str(v) for v in ep["epoch"].values]
     ep_land = None

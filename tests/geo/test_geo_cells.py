@@ -11,8 +11,8 @@ from shapely.geometry import Polygon, box
 
 from indicators.grid import resample_nearest
 from indicators.summarize import weighted_class_sum, zonal_class_areas
-from indicators.summarize_cells import (NearestCells, cell_weight_sums, weighted_class_sum_by_cells,
-                                        zonal_cell_sums, zonal_class_areas_by_cells)
+from indicators.summarize_cells import (NearestCells, cell_weight_sums, cell_weight_sums_kept,
+                                        weighted_class_sum_by_cells, zonal_cell_sums, zonal_class_areas_by_cells)
 
 # coarse: 8 × 10 cells of 0.5°, from 20°E 55°N; fine: 1/8° cells, offset so that a fringe of the fine grid is outside
 COARSE = (0.5, 0.0, 20.0, 0.0, -0.5, 55.0)
@@ -92,3 +92,34 @@ def test_geo_cells_land_mask_makes_water_as_per_pixel(layers, method):
         got = zonal_class_areas_by_cells(cells, sums, {"year": year}, codes=CODES, nodata=0, water_codes=[9])
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=1e-12)
         assert got.loc[got["kind"] == "water", "area_km2"].sum() > 0
+
+
+def test_geo_cells_centre_sums_in_strips_equal_whole_blocks(layers, monkeypatch):
+    """The pixel-centre sums taken in strips of a few rows (bounded memory) are those of whole blocks."""
+    import geopandas as gpd
+
+    import indicators.summarize_cells as sc
+
+    coarse, weights = layers
+    cells = NearestCells.of(weights, coarse)
+    units = gpd.GeoDataFrame({"code": list("abcd")}, crs="EPSG:4326", geometry=UNITS)
+    whole = zonal_cell_sums(cells, units, weights=weights, id_field="code", method="centre")
+    monkeypatch.setattr(sc, "STRIP_CELLS", 50)  # 2 rows of 20 columns per strip
+    strips = zonal_cell_sums(cells, units, weights=weights, id_field="code", method="centre")
+    for (p1, a1, w1), (p2, a2, w2) in zip(whole.per_unit, strips.per_unit):
+        np.testing.assert_array_equal(p1, p2)
+        np.testing.assert_allclose(a1, a2, rtol=1e-12)
+        np.testing.assert_allclose(w1, w2, rtol=1e-12)
+
+
+def test_geo_cells_sums_are_kept_by_grid_and_shared_with_another_source(layers):
+    """A weight grid summed once is not read again, also through another source of the same grid (the epochs)."""
+    coarse, weights = layers
+    cells = NearestCells.of(weights, coarse)
+    first = cell_weight_sums_kept(cells, [weights])
+    assert list(cells.sums) == [weights.data.name]
+    epochs = cells.with_source(coarse.max("year").expand_dims(epoch=["2001-2003"]))
+    assert epochs.sums is cells.sums
+    cells.sums[weights.data.name] = first[0] * 2  # a marker: a kept value is returned as kept, not recomputed
+    np.testing.assert_array_equal(cell_weight_sums_kept(epochs, [weights])[0], first[0] * 2)
+    np.testing.assert_allclose(first[0], cell_weight_sums(cells, weights), rtol=1e-12)
