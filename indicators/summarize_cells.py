@@ -16,13 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .grid import check_same_grid, grid_of, resample_nearest
-from .summarize_bins import _Areas, _legend, _name, _reduce_blocks, _to_bins, _yx
+from .summarize_bins import _Areas, _bin_weighted_sums, _legend, _name, _reduce_blocks, _to_bins, _yx
 from .summarize_national import _as_float_weights, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
@@ -105,22 +104,6 @@ class NearestCells:
         return NearestCells(index.rename("source_cell"), self.source, water=int(water))  # its own positions: own sums
 
 
-@numba.njit(nogil=True, cache=True)
-def _cell_weighted_sums(index, w, ncells):
-    """Per position index + 1: the sum of w (row 0) and the count of cells without a weight (NaN, row 1)."""
-    ny, nx = index.shape
-    out = np.zeros((2, ncells + 1), np.float64)
-    for r in range(ny):
-        for c in range(nx):
-            i = index[r, c] + 1
-            x = w[r, c]
-            if np.isnan(x):
-                out[1, i] += 1.0
-            else:
-                out[0, i] += x
-    return out
-
-
 def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: bool = True) -> Any:
     """What *weights* (on the fine grid; NaN and ``rio.nodata`` missing) put in each source cell, (2, cells + 1):
     row 0 the weight sums, row 1 the missing-weight cell counts, column 0 the fine cells outside the source.  One
@@ -129,8 +112,10 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
     check_same_grid(cells.index, weights, names=["classes", "weights"])
     ncells = cells.positions - 1
 
+    positions = np.arange(ncells + 1, dtype=np.int32)  # each position its own bin
+
     def block(ix, wv, rows, cols):
-        return _cell_weighted_sums(np.asarray(ix, np.int32), np.asarray(wv, np.float64), ncells)
+        return _bin_weighted_sums(np.asarray(ix, np.int32) + 1, positions, np.asarray(wv, np.float64), ncells + 1)
 
     return _reduce_blocks(block, [cells.index, _as_float_weights(weights)], (2, ncells + 1), compute=compute)
 

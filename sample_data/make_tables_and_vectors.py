@@ -38,24 +38,27 @@ def _write(name: str, header: list[str], rows: list[list[object]], comment: str)
         w.writerows(rows)
 
 
-def tables() -> None:
+def _poverty_rows(line: str, ppp: int, national: tuple[float, float, float], affected: tuple[float, float, float]) -> list:
+    """SO2-1 rows at one poverty line: share below it nationally and in affected areas (base, yearly fall, wobble),
+    and the Gini index, which does not depend on the line."""
     rows = []
     for y in YEARS:
         k = y - 2000
-        rows.append([y, "national", "below_poverty_line", f"{24.0 - 0.55 * k + 0.4 * ((k % 3) - 1):.1f}", "percent", "3.00", 2021])
+        rows.append([y, "national", "below_poverty_line", f"{national[0] - national[1] * k + national[2] * ((k % 3) - 1):.1f}",
+                     "percent", line, ppp])
         rows.append([y, "national", "gini", f"{36.0 - 0.12 * k + 0.3 * ((k % 4) - 1.5):.1f}", "percent", "", ""])
-        rows.append([y, "affected areas", "below_poverty_line", f"{31.0 - 0.45 * k + 0.5 * ((k % 3) - 1):.1f}", "percent", "3.00", 2021])
-    _write("so2_1_poverty.csv", ["year", "scope", "metric", "value", "unit", "poverty_line_usd_per_day", "ppp_year"], rows,
+        rows.append([y, "affected areas", "below_poverty_line", f"{affected[0] - affected[1] * k + affected[2] * ((k % 3) - 1):.1f}",
+                     "percent", line, ppp])
+    return rows
+
+
+def tables() -> None:
+    header = ["year", "scope", "metric", "value", "unit", "poverty_line_usd_per_day", "ppp_year"]
+    _write("so2_1_poverty.csv", header, _poverty_rows("3.00", 2021, (24.0, 0.55, 0.4), (31.0, 0.45, 0.5)),
            "SO2-1 fictional country: population below USD 3.00/day (2021 PPP), percent; Gini index 0-100 (unit percent)")
     # the same country at the 2022 edition's line: the reader refuses a row at another line than the edition's, so a
-    # 2022 run reads its own file (a lower line, fewer people below it; the Gini index does not depend on the line)
-    rows = []
-    for y in YEARS:
-        k = y - 2000
-        rows.append([y, "national", "below_poverty_line", f"{14.5 - 0.38 * k + 0.3 * ((k % 3) - 1):.1f}", "percent", "1.90", 2011])
-        rows.append([y, "national", "gini", f"{36.0 - 0.12 * k + 0.3 * ((k % 4) - 1.5):.1f}", "percent", "", ""])
-        rows.append([y, "affected areas", "below_poverty_line", f"{19.5 - 0.33 * k + 0.4 * ((k % 3) - 1):.1f}", "percent", "1.90", 2011])
-    _write("so2_1_poverty_2022.csv", ["year", "scope", "metric", "value", "unit", "poverty_line_usd_per_day", "ppp_year"], rows,
+    # 2022 run reads its own file (a lower line, fewer people below it)
+    _write("so2_1_poverty_2022.csv", header, _poverty_rows("1.90", 2011, (14.5, 0.38, 0.3), (19.5, 0.33, 0.4)),
            "SO2-1 fictional country: population below USD 1.90/day (2011 PPP; the 2022 edition's line), percent; Gini index 0-100 (unit percent)")
 
     rows = []
