@@ -18,6 +18,9 @@ examples:
       --input population_total:2020=gpw_v4_count:global/gpw_v4_population_count_2020.tif \\
       --input precipitation=chirps_monthly:global/chirps-v2.0.monthly.nc \\
       -o arvelia-inputs
+  indicators prepare --country Arvelia --boundary arvelia/boundary.gpkg \\
+      --input land_cover:2015=esa_cci_lc_netcdf:global/ESACCI-LC-L4-LCCS-Map-300m-P1Y-2015-v2.0.7.nc \\
+      --input drought_index=gmid_spi:global/GMID_SPI_12.nc --drought-months 12 -o arvelia-gmid
   indicators run arvelia-inputs/run-config.yaml --check
   indicators prepare --check-dataset jrc_dvi dvi.tif      is this file the catalogue's dataset?
 
@@ -46,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a dataset file for an input (repeat)")
     parser.add_argument("--climate-factor", type=float, metavar="F",
                         help="constant SOC climate factor (parameters soc.climate_factor) instead of a climate_zones input")
+    parser.add_argument("--drought-months", type=int, default=12, metavar="N",
+                        help="accumulation scale (months) of a drought index published per scale (gmid_spi, gmid_spei): "
+                             "the file must be that scale (default 12: the manuals' December SPI-12)")
     parser.add_argument("--edition", help="reporting edition written in the configuration (e.g. 2026)")
     parser.add_argument("--profile", help="profile written in the configuration (e.g. trends_earth)")
     parser.add_argument("-o", "--output", metavar="OUT", help="output directory, new or empty (written atomically)")
@@ -61,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..config.loading import load_config
     from ..datasets.prepare import dataset_summary, parse_input_argument, prepare_country
+    from ..datasets.catalogue import dataset_entry
+    from ..datasets.drought_index import open_drought_index
     from ..datasets.readers import open_dataset
     from ..errors import InputError
     from ..config.paths import read_file_locations
@@ -69,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.check_dataset:
         dataset, file = args.check_dataset
-        open_dataset(dataset, file)
+        if dataset_entry(dataset).accumulation_months:  # a drought index: its scale and years too
+            open_drought_index(dataset, file, months=args.drought_months)
+        else:
+            open_dataset(dataset, file)
         print(f"{file}: has the structure of {dataset}", file=sys.stderr)
         return 0
     if not args.output:
@@ -90,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                                   boundary=Path(args.boundary) if args.boundary else None,
                                   admin=Path(args.admin) if args.admin else None, admin_id=args.admin_id,
                                   admin_name=args.admin_name, edition=args.edition, profile=args.profile,
-                                  climate_factor=args.climate_factor)
+                                  climate_factor=args.climate_factor, drought_months=args.drought_months)
             header = ["Run configuration written by `indicators prepare` (paths relative to this file).",
                       "Datasets:"] + [f"  {line}" for line in dataset_summary(inputs)]
             text = "\n".join(f"# {h}" for h in header) + "\n" + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)

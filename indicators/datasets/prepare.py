@@ -27,6 +27,7 @@ import xarray as xr
 
 from ..errors import InputError
 from .catalogue import dataset_entry
+from .drought_index import DEFAULT_ACCUMULATION_MONTHS, open_drought_index
 from .readers import check_codes, open_dataset
 
 __all__ = ["PreparedInput", "parse_input_argument", "prepare_country", "GRID_ORDER"]
@@ -90,7 +91,8 @@ def _continuous(da: xr.DataArray, scale: float) -> xr.DataArray:
     out = (da.where(_valid(da)).astype("float64") * scale).astype("float32")
     out = out.rio.write_nodata(np.nan, encoded=False)
     out.attrs = {k: v for k, v in da.attrs.items() if k in ("units", "long_name", "source", "dataset")}
-    return out
+    # the attrs just dropped may hold the file's own grid mapping name (CF "crs" variable): keep the CRS itself
+    return out.rio.write_crs(da.rio.crs) if da.rio.crs is not None else out
 
 
 def _onto(ref: xr.DataArray, da: xr.DataArray, method: str) -> xr.DataArray:
@@ -145,8 +147,12 @@ def prepare_country(
     profile: str | None = None,
     specs: Path | None = None,
     climate_factor: float | None = None,
+    drought_months: int = DEFAULT_ACCUMULATION_MONTHS,
 ) -> dict[str, Any]:
-    """Write clipped, aligned inputs into *out* (an existing, empty directory) and return the run configuration."""
+    """Write clipped, aligned inputs into *out* (an existing, empty directory) and return the run configuration.
+
+    *drought_months* is the accumulation scale of a drought index published per scale (GMID): its file must be
+    that scale, and the configuration records it with the index (``parameters.spi``)."""
     import geopandas as gpd
     from shapely.geometry import box
 
@@ -163,7 +169,8 @@ def prepare_country(
     entries = {}
     for i in inputs:
         entry = dataset_entry(i.dataset, specs)
-        da = open_dataset(entry, i.path, specs=specs)
+        da = (open_drought_index(entry, i.path, months=drought_months, specs=specs) if entry.accumulation_months
+              else open_dataset(entry, i.path, specs=specs))
         if da.rio.crs is None or (entry.crs and da.rio.crs != entry.crs and da.rio.crs.to_string() != entry.crs):
             raise InputError(f"{i.path}: CRS {da.rio.crs} is not the CRS {entry.crs} {entry.name} is published in; "
                              "give the file as distributed (the catalogue's CRS) or reproject it first")
@@ -192,6 +199,7 @@ def prepare_country(
         raise InputError(f"{ref_key[0]}: the grid-defining input must be one map (y, x), it has dims {ref.dims}")
 
     cfg_inputs: dict[str, dict[str, Any]] = {}
+    parameters: dict[str, dict[str, Any]] = {}
     for i in inputs:
         entry, full = entries[i.name, i.key], opened[i.name, i.key]
         where = str(i.path)
@@ -206,6 +214,8 @@ def prepare_country(
             years = sorted({int(y) for y in win["time"].dt.year.values})
             cfg_inputs[i.name] = {"path": f"{stem}.nc", "variable": entry.variable or i.name, "units": entry.units,
                                   "years": f"{years[0]}-{years[-1]}", "align": "nearest", "source": source}
+            if entry.drought_index:  # the run classifies the index it is told it has (spi.index, D5)
+                parameters["spi"] = {"index": entry.drought_index, "scale_months": drought_months}
             continue
         if entry.legend:
             win = win.load()
@@ -251,7 +261,9 @@ def prepare_country(
     if profile:
         cfg["profile"] = profile
     if climate_factor is not None:
-        cfg["parameters"] = {"soc": {"climate_factor": float(climate_factor)}}
+        parameters["soc"] = {"climate_factor": float(climate_factor)}
+    if parameters:
+        cfg["parameters"] = parameters
     cfg["inputs"] = cfg_inputs
     return cfg
 

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..specs.model import DatasetEntry
 from .catalogue import dataset_entry
 
-__all__ = ["open_dataset", "check_codes", "land_cover_7class", "legend_of"]
+__all__ = ["open_dataset", "check_codes", "land_cover_7class", "legend_of", "expect_error"]
 
 
 def legend_of(entry: DatasetEntry, framework: Any = None) -> dict[int, str] | None:
@@ -31,7 +31,8 @@ def legend_of(entry: DatasetEntry, framework: Any = None) -> dict[int, str] | No
     return {c.code: c.name for c in framework.legend(entry.legend).classes}
 
 
-def _expect(path: Path, entry: DatasetEntry, what: str) -> InputError:
+def expect_error(path: Path, entry: DatasetEntry, what: str) -> InputError:
+    """The one-line refusal of a file that is not *entry* as published: the file, what is wrong, the fix."""
     return InputError(f"{path}: not {entry.name} ({entry.version}) as published: {what}; "
                       f"give the file as distributed ({entry.url}) or pick the dataset it is (specs/datasets.yaml)")
 
@@ -40,7 +41,7 @@ def _netcdf_header(path: Path, entry: DatasetEntry) -> dict[str, Any]:
     try:
         with xr.open_dataset(path, mask_and_scale=False, decode_times=False) as ds:
             if entry.variable not in ds.data_vars:
-                raise _expect(path, entry, f"variable {entry.variable!r} is missing (the file has {sorted(ds.data_vars)})")
+                raise expect_error(path, entry, f"variable {entry.variable!r} is missing (the file has {sorted(ds.data_vars)})")
             v = ds[entry.variable]
             attrs = dict(v.attrs)
             attrs.update({k: val for k, val in v.encoding.items() if k in ("_FillValue", "scale_factor", "_Unsigned")})
@@ -71,24 +72,24 @@ def _check_header(path: Path, entry: DatasetEntry, h: dict[str, Any]) -> None:
     unsigned = str(h["attrs"].get("_Unsigned", "")).lower() == "true"
     stored = np.dtype(f"u{dtype.itemsize}") if unsigned and dtype.kind == "i" else dtype
     if stored != np.dtype(entry.dtype):
-        raise _expect(path, entry, f"values are {stored}, expected {entry.dtype}")
+        raise expect_error(path, entry, f"values are {stored}, expected {entry.dtype}")
     if entry.scale_in_file:
         if h["scale"] is None:
-            raise _expect(path, entry, f"the scale factor is absent (expected {entry.scale_factor:g}: stored x "
+            raise expect_error(path, entry, f"the scale factor is absent (expected {entry.scale_factor:g}: stored x "
                                        f"{entry.scale_factor:g} = {entry.units})")
         if not np.isclose(float(h["scale"]), entry.scale_factor, rtol=1e-6):
-            raise _expect(path, entry, f"scale factor {float(h['scale']):g}, expected {entry.scale_factor:g}")
+            raise expect_error(path, entry, f"scale factor {float(h['scale']):g}, expected {entry.scale_factor:g}")
     elif h["scale"] is not None and not np.isclose(float(h["scale"]), entry.scale_factor, rtol=1e-6):
-        raise _expect(path, entry, f"scale factor {float(h['scale']):g}, expected {entry.scale_factor:g}")
+        raise expect_error(path, entry, f"scale factor {float(h['scale']):g}, expected {entry.scale_factor:g}")
     nod = h["nodata"]
     if nod is not None and entry.nodata is not None:
         nod = float(np.asarray(nod).astype(stored).item()) if unsigned else float(nod)
         if not np.isclose(nod, entry.nodata, rtol=1e-6):
-            raise _expect(path, entry, f"nodata {nod:g}, expected {entry.nodata:g}")
+            raise expect_error(path, entry, f"nodata {nod:g}, expected {entry.nodata:g}")
     for key, want in entry.attributes.items():
         have = h["attrs"].get(key)
         if have is None or str(have) != str(want):
-            raise _expect(path, entry, f"attribute {key}={want!r} is {'missing' if have is None else repr(have)}")
+            raise expect_error(path, entry, f"attribute {key}={want!r} is {'missing' if have is None else repr(have)}")
 
 
 def open_dataset(dataset: str | DatasetEntry, path: str | Path, *, chunks: Any = "auto", framework: Any = None,

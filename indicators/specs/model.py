@@ -117,6 +117,16 @@ class DatasetEntry(Strict):
     citation: str
     url: str
     note: str | None = None
+    # a drought-index product published per accumulation scale (GMID): which index, which scales, where a file
+    # says its scale, and the months the published time axis spans (a file outside them is another release)
+    drought_index: Literal["spi", "spei"] | None = Field(
+        None, description="the standardized index a precomputed drought product holds (sets spi.index of the run)")
+    accumulation_months: tuple[int, ...] = Field(
+        (), description="accumulation scales published, in months (one file per scale)")
+    accumulation_attribute: str | None = Field(
+        None, description="attribute of the variable giving a file's accumulation scale in months (checked)")
+    time_coverage: tuple[int, int] | None = Field(
+        None, description="first and last year of the published monthly time axis (a file outside is refused)")
 
 
 class SpecFile(Strict):
