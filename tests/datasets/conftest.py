@@ -74,3 +74,37 @@ def write_geotiff(path: Path, data: np.ndarray, *, nodata, west=10.0, north=46.0
         if scale is not None:
             dst.scales = [scale] * data.shape[0]
     return path
+
+
+def write_gmid_netcdf(path: Path, stored: np.ndarray, *, index="spi", months=12, first_year=1980, west=10.0,
+                      north=47.0, res=0.1, drop_attrs=(), variable=None, crs_wkt=None) -> Path:
+    """GMID as assumed by decision D29 (PRAIS26 Box 5 gives index, scales, grid and years, not the layout): one CF
+    NetCDF per index and accumulation scale; *index* (time, lat, lon) int16 packed x 0.001 with _FillValue -32768,
+    lat descending (the product runs 90N to 90S), monthly times in days since 1980-01-01, the scale in the
+    variable attribute accumulation_period, a latitude_longitude grid mapping (or *crs_wkt*, projected x/y)."""
+    nt, ny, nx = stored.shape
+    lat, lon = lat_lon(west, north, res, ny, nx)
+    months_since = np.arange(nt) + (first_year - 1980) * 12
+    days = [float((np.datetime64(f"{1980 + m // 12}-{m % 12 + 1:02d}-01") - np.datetime64("1980-01-01")).astype(int))
+            for m in months_since]
+    attrs = {"long_name": f"Standardized index {index.upper()}-{months}", "units": "1", "grid_mapping": "crs",
+             "accumulation_period": np.int32(months), "scale_factor": 0.001}  # written packed, as stored
+    attrs = {k: v for k, v in attrs.items() if k not in drop_attrs}
+    y, x = ("lat", "lon") if crs_wkt is None else ("y", "x")
+    from pyproj import CRS
+
+    wgs84 = CRS.from_epsg(4326).to_wkt()
+    mapping = ({"grid_mapping_name": "latitude_longitude", "semi_major_axis": 6378137.0,
+                "inverse_flattening": 298.257223563, "crs_wkt": wgs84} if crs_wkt is None else
+               {"crs_wkt": crs_wkt, "spatial_ref": crs_wkt})
+    ds = xr.Dataset(
+        {variable or index: (("time", y, x), np.asarray(stored, dtype="int16"), attrs),
+         "crs": ((), np.int32(0), mapping)},
+        coords={"time": ("time", days, {"units": "days since 1980-01-01", "calendar": "standard"}),
+                y: (y, lat, {"units": "degrees_north", "standard_name": "latitude"} if crs_wkt is None else {}),
+                x: (x, lon, {"units": "degrees_east", "standard_name": "longitude"} if crs_wkt is None else {})},
+        attrs={"title": "Global Multi-Index Drought (GMID) dataset (synthetic, structure of decision D29)",
+               "Conventions": "CF-1.8"})
+    ds[variable or index].encoding.update(dtype="int16", _FillValue=np.int16(-32768))
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
