@@ -7,11 +7,14 @@
   scale factor absent or different, nodata different, attributes missing); :func:`check_codes` refuses
   class codes outside the entry's legend; :func:`land_cover_7class` nests ESA CCI's 37 classes into the
   7 UNCCD classes with the specs' nesting.
+* :mod:`.drought_index` — :func:`open_drought_index` opens one accumulation scale of a drought index published
+  per scale (GMID), refusing another scale or months outside the release's years.
 """
 
 from __future__ import annotations
 
 from .catalogue import catalogue, dataset_entry
+from .drought_index import open_drought_index
 from .readers import check_codes, land_cover_7class, open_dataset
 
-__all__ = ["catalogue", "dataset_entry", "open_dataset", "check_codes", "land_cover_7class"]
+__all__ = ["catalogue", "dataset_entry", "open_dataset", "open_drought_index", "check_codes", "land_cover_7class"]
