@@ -58,8 +58,8 @@ def test_reader_takes_the_asked_scale_of_spei(tmp_path):
     ({"drop_attrs": ("accumulation_period",)}, 12, r"attribute accumulation_period \(the accumulation scale in months\) is "
                                                    r"missing; expected accumulation_period=12"),
     ({"months": 6}, 12, r"it holds the 6-month scale \(accumulation_period=6\), expected 12 months"),
-    ({"first_year": 1979}, 12, r"the time axis spans 1979-1980, outside 1980-2023 of this release"),
-    ({"first_year": 2023}, 12, r"the time axis spans 2023-2024, outside 1980-2023 of this release"),
+    ({"first_year": 1979}, 12, r"the time axis spans 1979-1980, outside 1980-2024 of this release"),
+    ({"first_year": 2024}, 12, r"the time axis spans 2024-2025, outside 1980-2024 of this release"),
     ({"drop_attrs": ("scale_factor",)}, 12, r"the scale factor is absent \(expected 0.001"),
 ])
 def test_reader_refuses_what_is_not_the_release(tmp_path, kwargs, months, message):
@@ -118,7 +118,7 @@ def test_prepared_gmid_is_the_country_window_in_index_units_and_runs(tmp_path, i
 @pytest.mark.parametrize("gmid, message", [
     ({"variable": "precip"}, "variable 'spi' is missing"),
     ({"months": 3}, "it holds the 3-month scale (accumulation_period=3), expected 12 months"),
-    ({"first_year": 1981}, "the time axis spans 1981-2024, outside 1980-2023 of this release"),
+    ({"first_year": 1982}, "the time axis spans 1982-2025, outside 1980-2024 of this release"),
     ({"crs_wkt": 'PROJCS["WGS 84 / Pseudo-Mercator",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,'
                  '298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Mercator_1SP"],'
                  'PARAMETER["central_meridian",0],PARAMETER["scale_factor",1],PARAMETER["false_easting",0],'
