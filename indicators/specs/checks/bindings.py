@@ -6,27 +6,12 @@ A compute function that does not exist yet is a *planned* finding when the metri
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
+from ..binding import resolve_function
 from ..model import Framework
 from ..parameter_model import PARAMETER_BLOCKS
 from .context import CheckContext
-
-
-def resolve_function(spec: str) -> tuple[Callable[..., Any] | None, str | None]:
-    module_name, _, func_name = spec.partition(":")
-    try:
-        module = import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            return None, f"module {module_name} does not exist yet"
-        raise
-    func = getattr(module, func_name, None)
-    if func is None:
-        return None, f"{module_name} has no function {func_name} yet"
-    return func, None
 
 
 def _names_existing_parameter(fw: Framework, ref: str) -> bool:
