@@ -7,7 +7,8 @@ defaults and are merged section by section (items by id, parameter blocks by
 name, duplicates are problems).  A ``profile`` file and then an ``overlay``
 file are applied on top: their items replace or add items by id, their
 ``parameter_overrides`` and ``edition_overrides`` change single fields; an
-overlay's ``compute_overrides`` replace metrics' compute bindings.  The merged
+overlay's indicators are added (an overlay replaces no indicator of the specs)
+and its ``compute_overrides`` replace metrics' compute bindings.  The merged
 result is validated exactly like the defaults.
 """
 
@@ -265,6 +266,13 @@ def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document
         for i, item in enumerate(items):
             key = _item_key(section, item)
             existing = [j for j, it in enumerate(raw[section]) if _item_key(section, it) == key]
+            if existing and section == "indicators":  # a country adds indicators; it rebinds a metric, never redefines one
+                first_doc, first_loc = origin.get((section, existing[0]), (doc, ()))
+                problems.append(Problem(doc.name, doc.line_of((section, i, "code")), format_path((section, i, "code")),
+                                        f"indicator {key!r} is already defined in {first_doc.name}:{first_doc.line_of(first_loc)}",
+                                        "give the country's indicator a code of its own; change a metric's function with "
+                                        "compute_overrides", "unique_id"))
+                continue
             if existing:
                 raw[section][existing[0]] = copy.deepcopy(item)
                 # drop the origins of the replaced item before recording the new one

@@ -125,8 +125,8 @@ class SpecFile(Strict):
     * ``framework``, ``objective``, ``legends``: the default framework (merged);
     * ``profile``: a named parameter set (``profile:``, replacement items,
       ``parameter_overrides``, ``edition_overrides``);
-    * ``overlay``: a country's changes (``overlay:`` plus the same sections) and ``compute_overrides`` (a metric
-      rebound to another function, D30).
+    * ``overlay``: a country's changes (``overlay:`` plus the same sections), its own indicators (added, never
+      replacing one of the specs') and ``compute_overrides`` (a metric rebound to another function, D30).
     """
 
     spec_version: Literal[1]

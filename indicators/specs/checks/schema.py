@@ -76,7 +76,7 @@ _KIND_SECTIONS = {
     "profile": {"profile", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides"},
     "datasets": {"datasets"},
     "overlay": {"overlay", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides",
-                "compute_overrides"},
+                "indicators", "compute_overrides"},
 }
 
 
