@@ -225,6 +225,14 @@ class Context:
             rec[block] = dumped
         return value
 
+    def metric_function(self, metric_id: str) -> Callable[..., Any]:
+        """Metric *metric_id*'s bound compute function (its spec's ``compute.function``, which an overlay may
+        rebind) with the binding's spec arguments applied: the stage passes the data and any further keywords
+        (:func:`indicators.specs.binding.bound_function`)."""
+        from .specs.binding import bound_function
+
+        return bound_function(self.framework, metric_id)
+
     def record(self, indicator: str, name: str, value: Any) -> None:
         self.result.parameters.setdefault(indicator, {})[name] = value
 

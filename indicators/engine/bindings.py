@@ -1,4 +1,5 @@
-"""Which stages a framework runs: each indicator's spec names its stage (``run: package.module:NAME``).
+"""Which stages a framework runs: each indicator's spec names its stage (``run: package.module:NAME``), or
+``run: generic``: the engine builds the stage from its metrics' bindings (:mod:`indicators.engine.generic`).
 
 The engine knows no indicator by name.  :func:`stages_from_specs` imports the stage each
 indicator's ``run`` binding names, once per stage, and orders them so that a stage comes after
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..stage import Stage
+from .generic import generic_stage
 
 
 def resolve_stage(ref: str, *, indicator: str) -> Stage:
@@ -39,7 +41,7 @@ def stages_from_specs(framework: Any) -> list[Stage]:
         ref = getattr(ind, "run", None)
         if not ref:
             continue
-        stage = resolve_stage(ref, indicator=ind.code)
+        stage = generic_stage(ind) if getattr(ind, "generic", False) else resolve_stage(ref, indicator=ind.code)
         prev = found.setdefault(stage.id, stage)
         if prev is not stage:
             raise SpecError(f"indicator {ind.code}: run {ref}: two different stages have the id {stage.id!r}")

@@ -60,8 +60,6 @@ def _run_so1(ctx: Context) -> None:
 
     from ..so1 import tables as t1
     from ..so1.encoding import NODATA
-    from ..so1.productivity import lpd_to_3class
-    from ..so1.sdg import one_out_all_out, status
 
     fw = ctx.framework
     periods = list(fw.periods())
@@ -112,7 +110,8 @@ def _run_so1(ctx: Context) -> None:
             raise InputError(missing)
         for p in periods:
             lpd_layers[p.id] = lpd.sel(period=p.id, drop=True)
-        prod3 = {k: lpd_to_3class(v, mapping=mapping, nodata_codes=nodata_codes) for k, v in lpd_layers.items()}
+        to_3class = ctx.metric_function("SO1-2.lpd")  # productivity.lpd_to_3class (its spec binding)
+        prod3 = {k: to_3class(v, mapping=mapping, nodata_codes=nodata_codes) for k, v in lpd_layers.items()}
     else:
         nodata_codes = [NODATA]
         lpd_layers, prod3 = lpd_layers_from_ndvi(ctx, periods, lc_sel)
@@ -133,8 +132,8 @@ def _run_so1(ctx: Context) -> None:
         one.table(("SO1-3.summary", p.id), t1.sdg_summary_table(deg_soc[p.id], land_mask=land_of[p.id], compute=False,
                                                                nodata_in_denominator=la.nodata_in_denominator,
                                                                official_land_area_km2=official))
-    sdg = {p.id: clip_to_boundary(one_out_all_out(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id), nodata_rule=oao.nodata_rule), ctx, NODATA)
-           for p in periods}
+    combine = ctx.metric_function("SO1-4.proportion_degraded")  # one_out_all_out, nodata_rule from its binding
+    sdg = {p.id: clip_to_boundary(combine(prod3[p.id], deg_lc[p.id], deg_soc.get(p.id)), ctx, NODATA) for p in periods}
     ctx.choose("SO1-4", "D12", f"One out, all out with nodata rule '{oao.nodata_rule}'.")
     polys = None
     if ctx.has("recode_polygons"):
@@ -152,9 +151,7 @@ def _run_so1(ctx: Context) -> None:
     status_legend = None
     if with_status:
         stp = ctx.params("SO1-4", "status")
-        sargs = fw.binding_arguments("SO1-4.status")
-        matrix_s = sargs["matrix"].model_dump(mode="json")
-        collapse = sargs["collapse"].model_dump(mode="json")
+        status_of = ctx.metric_function("SO1-4.status")  # sdg.status, with the matrix and collapse of its binding
         status_legend = fw.legend(stp.legend)
         status_codes = [c.code for c in status_legend.classes]
         status_names = {c.code: c.name for c in status_legend.classes}
@@ -164,7 +161,7 @@ def _run_so1(ctx: Context) -> None:
             subs += [("SO1-1", "lc", deg_lc), ("SO1-2", "prod", prod3)] + ([("SO1-3", "soc", deg_soc)] if deg_soc else [])
         for code, name, layers in subs:
             for p in reports:
-                ds = status(layers["baseline"], layers[p.id], matrix=matrix_s, collapse=collapse, names=status_names)
+                ds = status_of(layers["baseline"], layers[p.id], names=status_names)
                 one.table(("status", code, p.id), t1.status_area_table(ds["status_expanded"], codes=status_codes,
                                                                       names=status_names, land_mask=land_of[p.id],
                                                                       compute=False))

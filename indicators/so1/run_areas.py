@@ -131,7 +131,6 @@ def lpd_layers_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> t
     """The LPD (5 classes, when the combination table yields them) and the SO1-2 sub-indicator of each period,
     computed from the annual NDVI series with the specs' trajectory, state and performance (D10); lazy."""
     from ..so1.encoding import NODATA
-    from ..so1.productivity import lpd_from_ndvi, lpd_to_3class
     from ..so1.productivity_trajectory import kendall_critical_values
 
     fw = ctx.framework
@@ -149,6 +148,8 @@ def lpd_layers_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> t
                f"combined through {prod.combination_table}); performance units: the 7-class land cover of each period's first year.")
     lpd_layers: dict[str, Any] = {}
     prod3: dict[str, Any] = {}
+    # the metrics' spec bindings (productivity.lpd_from_ndvi, productivity.lpd_to_3class)
+    lpd_from_ndvi, lpd_to_3class = ctx.metric_function("SO1-2.lpd_from_ndvi"), ctx.metric_function("SO1-2.lpd")
     for p in periods:
         w = p.productivity
         if method == "trends_earth":
@@ -178,13 +179,11 @@ def lpd_layers_from_ndvi(ctx: Context, periods: Sequence[Any], lc_sel: Any) -> t
 
 def so4_1_from_stocks(ctx: Context, soc_tab: Any, periods: Sequence[Any]) -> None:
     """SO4-1 (multipurpose, reported through SO1-3): stocks per class and in total, change per period."""
-    from ..so4.carbon import carbon_stock_indicator
-
     t = soc_tab[soc_tab["class"].notna()].rename(columns={"class": "class_code", "name": "class_name", "soc_stock_t": "stock_t"})
     t = t[["class_code", "class_name", "year", "stock_t", "area_km2"]].copy()
     t["class_code"] = t["class_code"].astype("int64")
     p = series_params(ctx, "SO4-1")
     spans = [(int(q.soc.initial), int(q.soc.final)) for q in periods]
     ctx.record("SO4-1", "periods", [list(x) for x in spans])
-    out = carbon_stock_indicator(t, periods=spans, **trend_args(p))
+    out = ctx.metric_function("SO4-1.carbon_stock")(t, periods=spans, **trend_args(p))
     add_frames(ctx, "SO4-1", out)

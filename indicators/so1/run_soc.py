@@ -53,7 +53,6 @@ def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside:
         ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
         return None
     from .soc import period_soc_stocks
-    from .soc_change import soc_degradation
     from .soc_factors import climate_factor_from_zones, climate_factors_by_zone
 
     fw = ctx.framework
@@ -83,14 +82,14 @@ def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside:
     ctx.record("SO1-3", "soc.reference_year", soc.reference_year)
     ctx.record("SO1-3", "soc.period_chain", soc.period_chain)
     dargs = fw.binding_arguments("SO1-3.soc_degradation")
+    degradation = ctx.metric_function("SO1-3.soc_degradation")  # its spec binding, with dargs applied
     for p in periods:
         exclude = None
         if soc.water_is_nodata:
             # inland water has no SOC sub-indicator (Part C §1.4): the water of D3, or of each period's first year
             exclude = ~land_mask(ctx, "SO1-3", year=p.soc.initial)
         # threshold, strictness and the zero-baseline rule come from the spec binding
-        deg_soc[p.id] = soc_degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude,
-                                        **dargs)
+        deg_soc[p.id] = degradation(stocks.sel(year=p.soc.initial), stocks.sel(year=p.soc.final), exclude=exclude)
     ctx.record("SO1-3", "soc.zero_baseline_is_nodata", soc.zero_baseline_is_nodata)
     stock_years = sorted({p.soc.initial for p in periods} | {p.soc.final for p in periods})
     for y in stock_years:

@@ -43,26 +43,26 @@ def _checked(name: str) -> Any:
 
 
 def _run_so2_tables(ctx: Context) -> None:
-    from ..so2.people import drinking_water_indicator, poverty_indicator
-
+    """Each metric through its spec binding (:meth:`~indicators.stage.Context.metric_function`: the bound function
+    with its spec arguments, e.g. SO2-1's poverty line), given the table and the series rule."""
     fw = ctx.framework
     years = edition_span(fw)
     if ctx.has("so2_1_poverty"):
         p = series_params(ctx, "SO2-1")
         args = _table_args(fw, "so2_1_poverty")
-        ctx.record("SO2-1", "poverty_line_usd_per_day", args["poverty_line_usd_per_day"])
-        ctx.record("SO2-1", "ppp_year", args["ppp_year"])
+        for name in ("poverty_line_usd_per_day", "ppp_year"):
+            if name in args:  # (a rebound SO2-1.poverty may take neither)
+                ctx.record("SO2-1", name, args[name])
         ctx.record("SO2-1", "years", list(years))
         table = input_table(ctx.loaded, fw, "so2_1_poverty", table_schema)
-        out = poverty_indicator(table, **args, **trend_args(p))
+        out = ctx.metric_function("SO2-1.poverty")(table, **series_args(fw), **trend_args(p))
         add_frames(ctx, "SO2-1", _split_poverty_gini(out))
         series_chart(ctx, "SO2-1", out["series"], ["below_poverty_line_pct"], "Population below the poverty line", "%", by="scope")
     if ctx.has("so2_2_water"):
         p = series_params(ctx, "SO2-2")
         ctx.record("SO2-2", "years", list(years))
         table = input_table(ctx.loaded, fw, "so2_2_water", table_schema)
-        out = drinking_water_indicator(table, **fw.binding_arguments("SO2-2.safe_drinking_water"),
-                                       **_table_args(fw, "so2_2_water"), **trend_args(p))
+        out = ctx.metric_function("SO2-2.safe_drinking_water")(table, **_table_args(fw, "so2_2_water"), **trend_args(p))
         add_frames(ctx, "SO2-2", out)
         cols = [c for c in ("safely_managed_water_total_pct", "safely_managed_water_urban_pct", "safely_managed_water_rural_pct")
                 if c in out["series"].columns]
@@ -119,8 +119,6 @@ def _population_years(available: Sequence[int], fw: Any) -> dict[str, int]:
 def _run_so23(ctx: Context) -> None:
     import pandas as pd
 
-    from ..so2.land_degradation_exposure import population_exposed_to_degradation
-
     fw = ctx.framework
     exp = ctx.params("SO2-3", "drought_exposure")
     basis = {"share_of_sex_total": "own_total", "share_within_exposed": "exposed"}[
@@ -130,14 +128,14 @@ def _run_so23(ctx: Context) -> None:
     _, admin = ctx.polygons(ctx.reference().rio.crs)
     a = ctx.config.country.admin_units
     frames = []
+    exposed = ctx.metric_function("SO2-3.population_exposed")  # land_degradation_exposure.population_exposed_to_degradation
     used = _population_years([int(v) for v in pops["population_total"]["year"].values], fw)
     for p in ctx.shared["periods"]:
         year = used[p.id]
         layer = {k: mask_nodata(v.sel(year=year, drop=True)).where(inside_boundary(ctx)) for k, v in pops.items()}
-        t = population_exposed_to_degradation(ctx.shared["sdg"][p.id], layer["population_total"],
-                                              population_female=layer.get("population_female"),
-                                              population_male=layer.get("population_male"), sex_percent_basis=basis,
-                                              units=admin, method=coverage_rule(ctx), id_field=a.id_field if a else None)
+        t = exposed(ctx.shared["sdg"][p.id], layer["population_total"], population_female=layer.get("population_female"),
+                    population_male=layer.get("population_male"), sex_percent_basis=basis, units=admin,
+                    method=coverage_rule(ctx), id_field=a.id_field if a else None)
         t.insert(0, "population_year", year)
         t.insert(0, "period", p.id)
         frames.append(t)

@@ -95,8 +95,6 @@ def _national_population(ctx: Context) -> dict[int, dict[str, float]] | None:
 
 
 def _run_so3_exposure(ctx: Context) -> None:
-    from ..so3.exposure import drought_exposure
-
     fw = ctx.framework
     k = ctx.shared["drought"]
     classes = ctx.shared["drought_classes"]
@@ -109,6 +107,7 @@ def _run_so3_exposure(ctx: Context) -> None:
     for v in pops.values():
         v.attrs["units"] = "person"
     codes = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
+    drought_exposure = ctx.metric_function("SO3-2.population_exposed")  # exposure.drought_exposure (its spec binding)
     tab = drought_exposure(classes, pops.get("population_total"), codes=codes, drought_codes=k["drought_codes"],
                            nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                            male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
@@ -190,7 +189,7 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
         one = ep.sel(epoch=[label])
         layer = {n: v.sel(year=year, drop=True) for n, v in pops.items()}
         maps.append(epoch_exposure_map(one, layer["population_total"], drought_codes=k["drought_codes"], nodata=k["nodata"]))
-        t = drought_exposure(one, layer.get("population_total"), codes=codes, drought_codes=k["drought_codes"], nodata=k["nodata"],
+        t = ctx.metric_function("SO3-2.population_exposed")(one, layer.get("population_total"), codes=codes, drought_codes=k["drought_codes"], nodata=k["nodata"],
                              meanings=[k["names"][c] for c in codes], female=layer.get("population_female"),
                              male=layer.get("population_male"), sex_percentage=sex,
                              land_mask=so3_land_mask(ctx, "SO3-2", [str(label)], dim="epoch", first_years={str(label): int(first)}),

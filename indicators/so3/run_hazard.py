@@ -54,11 +54,8 @@ def monthly_water(ctx: Context, name: str) -> Any:
 def compute_spei(ctx: Context, precip: Any) -> Any:
     """SPEI from inputs precipitation and pet with the spec binding SO3-1.spei (the ``spi`` block's scale, month,
     calibration, clip, min_nonzero; :func:`indicators.so3.spei.spei`), lazy."""
-    from ..so3.spei import spei
-
     pet = monthly_water(ctx, "pet")
-    args = ctx.framework.binding_arguments("SO3-1.spei")
-    return spei(precip, pet, **args, units=ctx.spec("precipitation").units, pet_units=ctx.spec("pet").units)
+    return ctx.metric_function("SO3-1.spei")(precip, pet, units=ctx.spec("precipitation").units, pet_units=ctx.spec("pet").units)
 
 
 def _annual_drought_index(ctx: Context, plan: DroughtIndexPlan, args: Mapping[str, Any]) -> tuple[Any, Any, str]:
@@ -109,9 +106,8 @@ def _annual_drought_index(ctx: Context, plan: DroughtIndexPlan, args: Mapping[st
                    f"(inputs precipitation and pet), {dist}, fitted by {fit}; calibration {cal}, clip ±{args['clip']}.")
         ctx.record("SO3-1", "drought index", "SPEI computed from inputs precipitation and pet")
     else:
-        from ..so3.spi import spi as compute_spi
-
-        values = compute_spi(precip, **args, units=ctx.spec("precipitation").units)  # binding SO3-1.spi
+        # the metric's spec binding (spi.spi with the args above, which are its arguments)
+        values = ctx.metric_function("SO3-1.spi")(precip, units=ctx.spec("precipitation").units)
         fit = {"thom": "Thom", "mle": "exact maximum likelihood"}.get(args["fit"], args["fit"])
         zeros = {"mixed": "", "center_of_mass": ", zeros at the centre of their probability mass (H = q/2)"}.get(
             args["zero_handling"], f", zero handling {args['zero_handling']}")
@@ -139,7 +135,7 @@ def _official_denominator(table: Any, official: float, *, dim: str = "year", are
 
 
 def _run_so3_hazard(ctx: Context) -> None:
-    from ..so3.hazard import drought_hazard_classes, epoch_most_severe
+    from ..so3.hazard import epoch_most_severe
     from ..so3.hazard_tables import drought_zonal_area_table
 
     fw = ctx.framework
@@ -160,8 +156,9 @@ def _run_so3_hazard(ctx: Context) -> None:
         ctx.record("SO3-1", "inputs.pet", "not read: the SPEI is computed from precipitation and pet only when "
                    "inputs.precipitation is given and no precomputed SPEI is")
     meanings = [k["names"][c] for c in sorted(k["codes"])]
-    classes = drought_hazard_classes(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"],
-                                     meanings=meanings, nodata=k["nodata"], dtype=k["dtype"])
+    classify = ctx.metric_function("SO3-1.land_under_drought")  # hazard.drought_hazard_classes (its spec binding)
+    classes = classify(annual, breaks=k["breaks"], codes=k["codes"], right_closed=k["right_closed"], meanings=meanings,
+                       nodata=k["nodata"], dtype=k["dtype"])
     classes = classes.rio.write_crs(crs).rio.write_nodata(k["nodata"], encoded=False)
     (classes,) = ctx.compute(classes)  # on the index's own (coarse) grid
     # onto the common grid (the population / land-cover grid), as the manual does for the default data: lazily,

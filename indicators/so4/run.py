@@ -27,8 +27,9 @@ def _so4_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
 
 
 def _run_so4_tables(ctx: Context) -> None:
-    from ..so4.protected_areas import kba_protected_coverage, kba_protected_coverage_from_table
-    from ..so4.red_list import red_list_index_indicator
+    """Each metric through its spec binding (:meth:`~indicators.stage.Context.metric_function`); SO4-3 from a reported
+    coverage table (no polygons) through kba_protected_coverage_from_table, which no metric binds."""
+    from ..so4.protected_areas import kba_protected_coverage_from_table
 
     years = edition_span(ctx.framework)
     if ctx.has("so4_2_red_list"):
@@ -36,7 +37,7 @@ def _run_so4_tables(ctx: Context) -> None:
         ctx.params("SO4-2", "red_list")  # recorded: its value_range is the table's range
         ctx.record("SO4-2", "years", list(years))
         table = input_table(ctx.loaded, ctx.framework, "so4_2_red_list", table_schema)
-        out = red_list_index_indicator(table, **_table_args(ctx.framework, "so4_2_red_list"), **trend_args(p))
+        out = ctx.metric_function("SO4-2.red_list_index")(table, **_table_args(ctx.framework, "so4_2_red_list"), **trend_args(p))
         add_frames(ctx, "SO4-2", out)
         series_chart(ctx, "SO4-2", out["series"], ["rli", "rli_lower", "rli_upper"], "Red List Index", "RLI (0-1)")
     kba_ok = ctx.has("kba") and ctx.has("protected_areas") and "establishment_year" in ctx.spec("protected_areas").fields
@@ -46,7 +47,7 @@ def _run_so4_tables(ctx: Context) -> None:
         ks, ps = ctx.spec("kba"), ctx.spec("protected_areas")
         # all attributes are needed (establishment year); the compute function repairs and reports geometries
         kba, pa = _kba_layers(ctx.loaded)
-        out = kba_protected_coverage(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
+        out = ctx.metric_function("SO4-3.kba_coverage")(kba, pa, years=list(range(years[0], years[1] + 1)), kba_id_field=ks.id_field or "id",
                                      establishment_year_field=ps.fields["establishment_year"], protected_area_id_field=ps.id_field,
                                      unknown_year=kb.unknown_year, unknown_year_values=list(kb.unknown_year_values),
                                      area_crs=None, **_year_check(ctx.framework), **trend_args(p))

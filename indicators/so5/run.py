@@ -29,8 +29,6 @@ def _so5_indicators_computed(inputs: Mapping[str, InputSpec], fw: Any) -> list[N
 
 
 def _run_so5(ctx: Context) -> None:
-    from ..so5.finance import future_support_narrative, resource_flows_indicator
-
     fw = ctx.framework
     if ctx.has("so5_flows"):
         p = series_params(ctx, "SO5-1")
@@ -39,9 +37,12 @@ def _run_so5(ctx: Context) -> None:
         for code, reason in flows_without_rows(flows, ctx.path("so5_flows").name).items():
             ctx.skip(code, reason)
         rates = input_table(ctx.loaded, fw, "exchange_rates", table_schema)
-        out = resource_flows_indicator(flows, exchange_rates=rates, **_weights(fw), **trend_args(p))
-        series, trend = out["series"], out["trend"]
-        for code in sorted(set(series["indicator"])):
+        results = _flow_results(ctx, flows, rates, trend_args(p))
+        for code in FLOW_CODES:
+            out = results[code]
+            series, trend = out["series"], out["trend"]
+            if code not in set(series["indicator"]):
+                continue
             part = {"series": series[series["indicator"] == code], "trend": trend[trend["indicator"] == code]}
             for k, v in part.items():
                 v.attrs = dict(out[k].attrs)
@@ -52,12 +53,28 @@ def _run_so5(ctx: Context) -> None:
                 ctx.add_chart(Chart(code, f"{code} disbursed resources by direction (USD, Rio-marker weighted)", data.sort_index(), ylabel="USD"))
             if code != "SO5-1":
                 ctx.result.parameters.setdefault(code, {}).update(ctx.result.parameters.get("SO5-1", {}))
-        add_frames(ctx, "SO5-1", {"flows": out["flows"]}, prefix="tier2_")
+        add_frames(ctx, "SO5-1", {"flows": results["SO5-1"]["flows"]}, prefix="tier2_")
     if ctx.has("so5_5_narrative"):
         items = {i.code: i.name for i in fw.indicators if i.parent == "SO5-5"}
         ctx.record("SO5-5", "sub_items", sorted(items))
         table = input_table(ctx.loaded, fw, "so5_5_narrative", table_schema)
-        add_frames(ctx, "SO5-5", {"narrative": future_support_narrative(table, sub_items=items)})
+        add_frames(ctx, "SO5-5", {"narrative": ctx.metric_function("SO5-5.future_support")(table, sub_items=items)})
+
+
+def _flow_results(ctx: Context, flows: Any, rates: Any, trend: Mapping[str, Any]) -> dict[str, Any]:
+    """Each flow indicator's result (SO5-1 … SO5-4) from its metric's spec binding
+    (:meth:`~indicators.stage.Context.metric_function`); indicators bound alike (the specs bind all four to
+    resource_flows_indicator) share one call, which computes every indicator's rows of the flows table."""
+    fw = ctx.framework
+    calls: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    for code in FLOW_CODES:
+        metric = next(m for m in fw.indicator(code).metrics if m.compute is not None)
+        key = metric.compute.model_dump_json()
+        if key not in calls:
+            calls[key] = ctx.metric_function(metric.id)(flows, exchange_rates=rates, **_weights(fw), **trend)
+        results[code] = calls[key]
+    return results
 
 
 def flows_without_rows(flows: Any, file_name: str) -> dict[str, str]:

@@ -21,6 +21,9 @@ from .base_model import (
 )
 from .table_model import TableDeclaration
 
+#: an indicator's ``run`` when no Stage code computes it: the engine builds its stage from its metrics' bindings
+GENERIC_RUN = "generic"
+
 
 # --------------------------------------------------------------------------------------------
 # framework metadata (decision 7/COP.13; decision 11/COP.14 and its annex)
@@ -87,11 +90,18 @@ class ComputeBinding(Strict):
     ``legend:<id>``, ``matrix:<id>``, ``classification:<id>``,
     ``lookup_table:<id>``, ``factor_set:<id>``, ``nesting:<id>`` or
     ``edition:<field>``.
+
+    For an indicator with ``run: generic`` (no Stage code, decision D30) the binding also says which
+    run-configuration input feeds each data input (``read``: input → config input) and which of the indicator's
+    declared tables the function returns (``writes``; it returns ``{table id: DataFrame}``).
     """
 
     function: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     inputs: tuple[Identifier, ...] = ()
     arguments: FrozenMap[str, str] = Field(default_factory=dict)
+    read: FrozenMap[Identifier, Identifier] = Field(
+        default_factory=dict, description="run: generic: each data input's run-configuration input (input -> config name)")
+    writes: tuple[str, ...] = Field(default=(), description="run: generic: the declared tables the function returns")
 
 
 Quantity = Literal["area", "fraction", "index", "population", "money", "mass_per_area", "mass", "count", "category", "narrative"]
@@ -156,9 +166,10 @@ class Indicator(Strict):
     tables: tuple[TableDeclaration, ...] = Field(default=(), description="what each of its tables holds (indicators/specs/table_model.py)")
     multipurpose_of: IndicatorCode | None = None
     metrics: tuple[Metric, ...] = ()
-    run: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+    run: str | None = Field(default=None, pattern=r"^(generic|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$",
                             description="the stage that computes the indicator in a run: 'package.module:NAME', "
-                                        "a Stage whose indicators include this one (e.g. indicators.so3.run_hazard:STAGE)")
+                                        "a Stage whose indicators include this one (e.g. indicators.so3.run_hazard:STAGE), "
+                                        "or 'generic': the engine builds the stage from the metrics' bindings (D30)")
     source: str
     evidence: tuple[Evidence, ...] = ()
     note: str | None = None
@@ -180,3 +191,8 @@ class Indicator(Strict):
         tables (written only with an optional input or parameter, or when the data call for them)."""
         ids = (*self.reporting_tables.get(str(edition), ()), *self.other_tables_of(edition), *self.optional_tables)
         return tuple(dict.fromkeys(ids))
+
+    @property
+    def generic(self) -> bool:
+        """Whether the engine builds its stage from its metrics' bindings (``run: generic``, decision D30)."""
+        return self.run == GENERIC_RUN

@@ -6,8 +6,10 @@ says what it is.  ``framework``/``objective``/``legends`` files are the
 defaults and are merged section by section (items by id, parameter blocks by
 name, duplicates are problems).  A ``profile`` file and then an ``overlay``
 file are applied on top: their items replace or add items by id, their
-``parameter_overrides`` and ``edition_overrides`` change single fields.  The
-merged result is validated exactly like the defaults.
+``parameter_overrides`` and ``edition_overrides`` change single fields; an
+overlay's indicators are added (an overlay replaces no indicator of the specs)
+and its ``compute_overrides`` replace metrics' compute bindings.  The merged
+result is validated exactly like the defaults.
 """
 
 from __future__ import annotations
@@ -264,6 +266,13 @@ def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document
         for i, item in enumerate(items):
             key = _item_key(section, item)
             existing = [j for j, it in enumerate(raw[section]) if _item_key(section, it) == key]
+            if existing and section == "indicators":  # a country adds indicators; it rebinds a metric, never redefines one
+                first_doc, first_loc = origin.get((section, existing[0]), (doc, ()))
+                problems.append(Problem(doc.name, doc.line_of((section, i, "code")), format_path((section, i, "code")),
+                                        f"indicator {key!r} is already defined in {first_doc.name}:{first_doc.line_of(first_loc)}",
+                                        "give the country's indicator a code of its own; change a metric's function with "
+                                        "compute_overrides", "unique_id"))
+                continue
             if existing:
                 raw[section][existing[0]] = copy.deepcopy(item)
                 # drop the origins of the replaced item before recording the new one
@@ -287,6 +296,7 @@ def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document
                 continue
             if isinstance(patch, dict):
                 _deep_merge(raw["blocks"][name], patch, ("blocks", name), doc, loc, origin)
+    _apply_compute_overrides(raw, origin, problems, doc)
     ed_over = data.get("edition_overrides") or {}
     if isinstance(ed_over, dict):
         for ed_id, patch in ed_over.items():
@@ -299,6 +309,27 @@ def _apply_layer(raw: dict, origin: dict, problems: list[Problem], doc: Document
                 continue
             if isinstance(patch, dict):
                 _deep_merge(raw["editions"][idx[0]], patch, ("editions", idx[0]), doc, loc, origin)
+
+
+def _apply_compute_overrides(raw: dict, origin: dict, problems: list[Problem], doc: Document) -> None:
+    """An overlay's ``compute_overrides``: each named metric's compute binding replaced by the one given (D30)."""
+    overrides = doc.data.get("compute_overrides") or {}
+    if not isinstance(overrides, dict):
+        return
+    where = {m.get("id"): (i, j) for i, ind in enumerate(raw["indicators"]) if isinstance(ind, dict)
+             for j, m in enumerate(ind.get("metrics") or []) if isinstance(m, dict)}
+    for metric_id, binding in overrides.items():
+        loc = ("compute_overrides", metric_id)
+        if metric_id not in where:
+            problems.append(Problem(doc.name, doc.line_of(loc), format_path(loc), f"metric {metric_id!r} is not defined",
+                                    "use the id of a metric of the specs (indicators[].metrics[].id)", "reference"))
+            continue
+        i, j = where[metric_id]
+        path = ("indicators", i, "metrics", j, "compute")
+        raw["indicators"][i]["metrics"][j]["compute"] = copy.deepcopy(binding)
+        for k in [k for k in origin if k[:5] == path]:
+            del origin[k]
+        _record(binding, path, doc, loc, origin)
 
 
 # ------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from pydantic import Field
 from ..errors import UnknownNameError
 from .base_model import EditionId, Identifier, Strict, canonical_code, field_ref_kind
 from .edition_model import Edition, Period
-from .indicator_model import FrameworkInfo, Indicator, Metric, Objective
+from .indicator_model import ComputeBinding, FrameworkInfo, Indicator, Metric, Objective
 from .legend_model import Classification, FactorSet, Legend, LookupTable, Matrix, Nesting
 from .parameter_model import (
     PARAMETER_BLOCKS,
@@ -135,7 +135,8 @@ class SpecFile(Strict):
     * ``framework``, ``objective``, ``legends``: the default framework (merged);
     * ``profile``: a named parameter set (``profile:``, replacement items,
       ``parameter_overrides``, ``edition_overrides``);
-    * ``overlay``: a country's changes (``overlay:`` plus the same sections).
+    * ``overlay``: a country's changes (``overlay:`` plus the same sections), its own indicators (added, never
+      replacing one of the specs') and ``compute_overrides`` (a metric rebound to another function, D30).
     """
 
     spec_version: Literal[1]
@@ -159,6 +160,9 @@ class SpecFile(Strict):
     )
     edition_overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="profile/overlay: edition id → fields to change; periods are merged by id"
+    )
+    compute_overrides: dict[str, ComputeBinding] = Field(
+        default_factory=dict, description="overlay: metric id → the compute binding that replaces the metric's (D30)"
     )
 
 

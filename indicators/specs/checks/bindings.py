@@ -6,27 +6,12 @@ A compute function that does not exist yet is a *planned* finding when the metri
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
+from ..binding import resolve_function
 from ..model import Framework
 from ..parameter_model import PARAMETER_BLOCKS
 from .context import CheckContext
-
-
-def resolve_function(spec: str) -> tuple[Callable[..., Any] | None, str | None]:
-    module_name, _, func_name = spec.partition(":")
-    try:
-        module = import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            return None, f"module {module_name} does not exist yet"
-        raise
-    func = getattr(module, func_name, None)
-    if func is None:
-        return None, f"{module_name} has no function {func_name} yet"
-    return func, None
 
 
 def _names_existing_parameter(fw: Framework, ref: str) -> bool:
@@ -38,6 +23,9 @@ def _names_existing_parameter(fw: Framework, ref: str) -> bool:
 def check_run_binding(ctx: CheckContext, i: int, ind: Any) -> None:
     """An indicator's ``run`` names a stage (``module:NAME``) that exists and computes the indicator."""
     if ind.run is None:
+        return
+    if ind.generic:
+        check_generic(ctx, i, ind)
         return
     loc = ("indicators", i, "run")
     try:
@@ -57,6 +45,42 @@ def check_run_binding(ctx: CheckContext, i: int, ind: Any) -> None:
                 "bind the indicator to the stage that computes it", "binding")
 
 
+def check_generic(ctx: CheckContext, i: int, ind: Any) -> None:
+    """An indicator with ``run: generic`` (decision D30): each bound metric says which configuration input feeds each
+    of its data inputs (``read``) and which declared tables its function returns (``writes``); every declared table
+    is written by one of them (else it has no builder)."""
+    declared = [t.id for t in ind.tables]
+    written: set[str] = set()
+    bound = [(j, m) for j, m in enumerate(ind.metrics) if m.compute is not None and m.status != "planned"]
+    if not bound:
+        ctx.add(("indicators", i, "run"), f"{ind.code} is 'run: generic' but none of its metrics has a compute binding",
+                "bind a metric to its function (compute: {function, inputs, read, writes}), or name a Stage", "binding")
+    for j, m in bound:
+        loc = ("indicators", i, "metrics", j, "compute")
+        b = m.compute
+        for name in b.inputs:
+            if name not in b.read:
+                ctx.add(loc + ("inputs",), f"input {name!r} of {b.function} is fed by no configuration input",
+                        f"add read: {{{name}: <input name of the run configuration>}}", "binding")
+        for name in b.read:
+            if name not in b.inputs:
+                ctx.add(loc + ("read", name), f"read names {name!r}, which is not one of the binding's inputs "
+                        f"({', '.join(b.inputs) or 'none'})", f"add {name!r} to inputs, or remove it from read", "binding")
+        if not b.writes:
+            ctx.add(loc + ("function",), f"{b.function} writes no table (compute.writes is empty)",
+                    f"list the tables it returns in writes (declared: {', '.join(declared) or 'none'})", "binding")
+        for k, tid in enumerate(b.writes):
+            if tid not in declared:
+                ctx.add(loc + ("writes", k), f"table {tid} is not declared by {ind.code}",
+                        f"declare it under {ind.code}'s tables (declared: {', '.join(declared) or 'none'})", "binding")
+            written.add(tid)
+    for k, t in enumerate(ind.tables):
+        if bound and t.id not in written:
+            ctx.add(("indicators", i, "tables", k, "id"), f"table {t.id} has no builder: no metric of the generic "
+                    f"indicator {ind.code} writes it", "list it in a metric's compute.writes, or remove the declaration",
+                    "tables")
+
+
 def check_bindings(ctx: CheckContext) -> None:
     fw = ctx.fw
     for i, ind in enumerate(fw.indicators):
@@ -65,6 +89,11 @@ def check_bindings(ctx: CheckContext) -> None:
             if m.compute is None:
                 continue
             loc = ("indicators", i, "metrics", j, "compute")
+            if not ind.generic:
+                for key in ("read", "writes"):
+                    if getattr(m.compute, key):
+                        ctx.add(loc + (key,), f"compute.{key} is for an indicator with 'run: generic'; {ind.code} "
+                                f"runs {ind.run}", f"remove {key}, or make the indicator 'run: generic'", "binding")
             for name, ref in m.compute.arguments.items():
                 try:
                     fw.resolve(ref)
@@ -99,3 +128,10 @@ def check_bindings(ctx: CheckContext) -> None:
                     ctx.add(loc + (("inputs",) if name in m.compute.inputs else ("arguments", name)),
                             f"{m.compute.function}{sig} has no parameter {name!r}",
                             f"rename the input to one of ({', '.join(accepted)}) or add '{name}' to the function", "binding")
+            if ind.generic:  # the generic stage passes the inputs and the arguments, nothing else
+                given = {*m.compute.inputs, *m.compute.arguments}
+                for name, p in params.items():
+                    if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and name not in given:
+                        ctx.add(loc + ("function",), f"{m.compute.function} needs {name!r}, which the binding does not "
+                                "give (the generic stage passes only its inputs and arguments)",
+                                f"add {name!r} to inputs (with read) or to arguments, or give it a default", "binding")

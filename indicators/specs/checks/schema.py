@@ -75,7 +75,8 @@ _KIND_SECTIONS = {
     "legends": {"legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameters"},
     "profile": {"profile", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides"},
     "datasets": {"datasets"},
-    "overlay": {"overlay", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides"},
+    "overlay": {"overlay", "legends", "nestings", "matrices", "classifications", "lookup_tables", "factor_sets", "parameter_overrides", "edition_overrides",
+                "indicators", "compute_overrides"},
 }
 
 

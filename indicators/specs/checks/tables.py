@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .bindings import resolve_function
+from ..binding import resolve_function
 from .context import CheckContext
 
 
