@@ -15,6 +15,28 @@ from ..stage import Need, Stage, module_missing
 
 
 
+def unbound_functions(framework: Any, codes: Sequence[str]) -> None:
+    """Refuse, before anything is computed, a metric of *codes* whose ``compute.function`` does not import (an
+    overlay's ``compute_overrides`` misspelt): the run loads the specs without importing bindings, and a stage would
+    otherwise meet it mid-run. Metrics marked ``status: planned`` are not computed and not checked. Part of the
+    plan, so ``--check`` refuses what the run refuses."""
+    from ..specs.binding import resolve_function
+
+    problems = Problems()
+    for code in codes:
+        for m in framework.indicator(code).metrics:
+            if m.compute is None or getattr(m, "status", None) == "planned":
+                continue
+            try:
+                func, why = resolve_function(m.compute.function)
+            except Exception as exc:  # the module's own import error
+                func, why = None, f"importing it failed ({type(exc).__name__}: {exc})"
+            if func is None or not callable(func):
+                problems.add(f"metric {m.id}: compute.function {m.compute.function}: {why or 'not a function'}; correct "
+                             "the binding (indicators validate names the file and line)")
+    problems.raise_if_any("in the compute bindings of the run's indicators", SpecError)
+
+
 @dataclass
 class Plan:
     """What a run will compute: stages in order, requirements per input, skipped indicators."""
@@ -99,6 +121,7 @@ def plan(loaded: LoadedConfig, framework: Any, stages: Sequence[Stage]) -> Plan:
         for sk in list(skipped):
             problems.add(f"indicators: {sk.indicator} cannot be computed: {sk.reason}")
     problems.raise_if_any(f"in the indicator selection of {loaded.path or 'the run config'}", SpecError)
+    unbound_functions(framework, [c for s in chosen for c in s.indicators if c in computed])
 
     reqs: dict[str, Requirement] = {}
     for s in chosen:

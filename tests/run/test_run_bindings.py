@@ -100,6 +100,22 @@ def test_an_override_of_a_metric_the_specs_do_not_hold_is_refused_with_its_line(
     assert "overlay.yaml:" in err and "metric 'SO2-2.no_such_metric' is not defined" in err
 
 
+def test_a_rebinding_to_a_function_that_does_not_exist_is_refused_by_check_and_run_alike(tmp_path, capsys):
+    """The run loads the specs without importing the bindings; the plan (shared by --check and the run) imports the
+    bindings of the indicators it will compute, so the misspelling is one line before anything is computed."""
+    cfg = _config(tmp_path / "c", WATER, ["SO2-2"], {"compute_overrides": {
+        "SO2-2.safe_drinking_water": {"function": "indicators.so2.people:drinking_watr_indicator", "inputs": ["table"]}}})
+    want = "metric SO2-2.safe_drinking_water: compute.function indicators.so2.people:drinking_watr_indicator"
+    assert main(["run", str(cfg), "--check"]) != 0
+    check_err = capsys.readouterr().err
+    assert want in check_err and "has no function drinking_watr_indicator" in check_err
+    out = tmp_path / "out"
+    assert main(["run", str(cfg), "-o", str(out), "--quiet"]) != 0
+    run_err = capsys.readouterr().err
+    assert want in run_err and "Traceback" not in run_err
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------------- B: an indicator with no Stage code
 
 def connection_share(households):
