@@ -24,7 +24,7 @@ def unbound_functions(framework: Any, codes: Sequence[str]) -> None:
 
     problems = Problems()
     for code in codes:
-        for m in framework.indicator(code).metrics:
+        for m in getattr(framework.indicator(code), "metrics", ()):
             if m.compute is None or getattr(m, "status", None) == "planned":
                 continue
             try:
