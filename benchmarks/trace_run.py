@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the heavy imports before tracing starts (fewer traces: cheaper snapshots)
     import dask.array, exactextract, geopandas, matplotlib.figure, rasterio, rioxarray, xarray  # noqa: E401, F401
-    import indicators.runner, indicators.report.page, indicators.summarize  # noqa: E401, F401
+    import indicators.engine, indicators.report.page, indicators.summarize  # noqa: E401, F401
 
     pkg = str(Path(indicators.__file__).resolve().parent)
     tap = _StageTap(sys.stderr)
