@@ -35,13 +35,23 @@ def inside_boundary(ctx: Context) -> Any:
     return ctx._cache["inside"]
 
 
+def area_where_km2(ctx: Context, mask: Any) -> Any:
+    """Area (km², lazy 0-d) of the common grid's cells where *mask* (y, x) is true.
+
+    With one cell area per row (geographic grids) or one for all, the cells are counted per row and the counts
+    multiplied by the row's area: no whole grid of areas is built (a grid-sized float array, 8 bytes per pixel)."""
+    from .grid import cell_area
+
+    ca = cell_area(ctx.reference())
+    if ca.ndim <= 1:
+        return (mask.sum(mask.dims[-1]) * ca).sum()
+    return ca.where(mask, 0.0).sum()
+
+
 def outside_km2(ctx: Context) -> float:
     """Area of the common grid outside the country (pixel-centre rule), km²."""
     if "outside_km2" not in ctx._cache:
-        from .grid import cell_area
-
-        ca = cell_area(ctx.reference())
-        ctx._cache["outside_km2"] = float((ca.broadcast_like(inside_boundary(ctx)).where(~inside_boundary(ctx), 0.0)).sum())
+        ctx._cache["outside_km2"] = float(area_where_km2(ctx, ~inside_boundary(ctx)))
     return ctx._cache["outside_km2"]
 
 

@@ -259,7 +259,23 @@ def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...],
     return total.compute() if compute else total
 
 
-def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int) -> Any:
+def _grid_chunks(arrays: list[xr.DataArray]) -> tuple[tuple[int, ...], int]:
+    """(row chunks, width) of the first dask-backed array: the block structure a blockwise reduction follows."""
+    first = next(a.data for a in arrays if hasattr(a.data, "dask"))
+    return tuple(int(c) for c in first.chunks[0]), int(first.shape[1])
+
+
+def _block_parts(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64) -> Any:
+    """:func:`_reduce_blocks` uncomputed, as a :class:`~indicators.summarize_bands.BlockParts` (the sum computed
+    whole or by bands of rows, :func:`~indicators.summarize_bands.compute_banded`); numpy inputs: the sum."""
+    from .summarize_bands import BlockParts
+
+    parts, lazy = _blockwise(func, arrays, lambda r: r[None, None], lambda yc, xc: (1, 1) + tuple(out_shape), dtype,
+                             list(range(2, 2 + len(out_shape))))
+    return BlockParts(parts, "sum", *_grid_chunks(arrays)) if lazy else parts
+
+
+def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int, *, banded: bool = False) -> Any:
     """Integer counts per (row, bin): ``func(*blocks, rows, cols)`` gives a block's (rows, nbins).
 
     Lazy for dask inputs: the partials stay chunked by rows (summed over column
@@ -267,7 +283,13 @@ def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int) -> Any:
     """
     parts, lazy = _blockwise(func, arrays, lambda r: r[:, None, :], lambda yc, xc: (yc, (1,) * len(xc), (nbins,)),
                              np.int64, [2])
-    return parts.sum(axis=1) if lazy else parts
+    if not lazy:
+        return parts
+    if banded:  # computed whole or by bands of rows (indicators/summarize_bands.py)
+        from .summarize_bands import BlockParts
+
+        return BlockParts(parts, "rows", *_grid_chunks(arrays))
+    return parts.sum(axis=1)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from .grid import check_same_grid, grid_of, resample_nearest
-from .summarize_bins import _Areas, _bin_weighted_sums, _legend, _name, _reduce_blocks, _to_bins, _yx
+from .summarize_bins import _Areas, _bin_weighted_sums, _block_parts, _legend, _name, _reduce_blocks, _to_bins, _yx
 from .summarize_national import _as_float_weights, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
@@ -107,7 +107,8 @@ class NearestCells:
 def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: bool = True) -> Any:
     """What *weights* (on the fine grid; NaN and ``rio.nodata`` missing) put in each source cell, (2, cells + 1):
     row 0 the weight sums, row 1 the missing-weight cell counts, column 0 the fine cells outside the source.  One
-    block-wise pass; ``compute=False`` returns it lazy (several share a pass through :func:`compute_tables`)."""
+    block-wise pass; ``compute=False`` returns it lazy (several share a pass through :func:`compute_tables`, by bands
+    of rows: :mod:`indicators.summarize_bands`)."""
     weights = _yx(weights)
     check_same_grid(cells.index, weights, names=["classes", "weights"])
     ncells = cells.positions - 1
@@ -117,7 +118,10 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
     def block(ix, wv, rows, cols):
         return _bin_weighted_sums(np.asarray(ix, np.int32) + 1, positions, np.asarray(wv, np.float64), ncells + 1)
 
-    return _reduce_blocks(block, [cells.index, _as_float_weights(weights)], (2, ncells + 1), compute=compute)
+    arrays = [cells.index, _as_float_weights(weights)]
+    if not compute:
+        return _block_parts(block, arrays, (2, ncells + 1))
+    return _reduce_blocks(block, arrays, (2, ncells + 1))
 
 
 def cell_weight_sums_kept(cells: NearestCells, grids: Sequence[xr.DataArray]) -> list[np.ndarray]:

@@ -15,8 +15,8 @@ import xarray as xr
 
 from .errors import InputError
 from .grid import check_same_grid
-from .summarize_bins import (_Areas, _Binner, _bin_weighted_sums, _Legend, _legend, _name, _pair_counts, _raise_other,
-                             _reduce_blocks, _row_bin_counts, _row_bin_counts_masked, _row_reduce_blocks, _yx)
+from .summarize_bins import (_Areas, _Binner, _bin_weighted_sums, _block_parts, _Legend, _legend, _name, _pair_counts,
+                             _raise_other, _reduce_blocks, _row_bin_counts, _row_bin_counts_masked, _row_reduce_blocks, _yx)
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,13 @@ def compute_tables(*items: Any) -> list[Any]:
     -----
     dask merges the graphs: every input block is decoded once and feeds every
     table that needs it (PERFORMANCE.md, "Zonal summaries": one streaming pass).
+    When every item allows it (block reductions of one grid, a raster store), the
+    pass runs by bands of rows so that memory does not grow with the grid
+    (:func:`indicators.summarize_bands.compute_banded`).
     """
-    import dask
+    from .summarize_bands import compute_banded
 
-    values = dask.compute(*[it.part if isinstance(it, PendingTable) else it for it in items])
+    values = compute_banded([it.part if isinstance(it, PendingTable) else it for it in items])
     return [it.finish(np.asarray(v)) if isinstance(it, PendingTable) else v for it, v in zip(items, values)]
 
 
@@ -79,7 +82,7 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
 
         # Integer counts per (row, bin), then one fixed-order product with the row areas:
         # the result does not depend on the chunking.
-        part = _row_reduce_blocks(count, arrays, legend.nbins)
+        part = _row_reduce_blocks(count, arrays, legend.nbins, banded=True)
         return part, lambda counts: (areas.rows @ counts, counts.sum(axis=0))
 
     identity = np.arange(legend.nbins, dtype=np.int32)
@@ -93,7 +96,7 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
         counts = np.bincount(b.ravel(), minlength=legend.nbins).astype(np.float64)
         return np.stack([res[0], counts])
 
-    part = _reduce_blocks(weighted, arrays + [areas.pix], (2, legend.nbins), compute=False)
+    part = _block_parts(weighted, arrays + [areas.pix], (2, legend.nbins))
     return part, lambda out: (out[0], out[1].astype(np.int64))
 
 
@@ -326,7 +329,7 @@ def weighted_class_sum(
     def finish(out: np.ndarray) -> pd.DataFrame:
         return weighted_class_frame(out, legend, units, name)
 
-    pending = PendingTable(_reduce_blocks(block, [classes, w], (2, legend.nbins), compute=False), finish)
+    pending = PendingTable(_block_parts(block, [classes, w], (2, legend.nbins)), finish)
     return pending.compute() if compute else pending
 
 

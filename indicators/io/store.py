@@ -71,6 +71,7 @@ class RasterStore:
                 self._datasets.append(ds)
                 targets.append(_WindowWriter(ds, lock))
         self.task = dsa.store(sources, targets, lock=False, compute=False)
+        self.banded = BandedStore(sources, targets)
 
     def _close_writers(self) -> None:
         for ds in self._datasets:
@@ -104,6 +105,43 @@ class RasterStore:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class BandedStore:
+    """The write of a :class:`RasterStore` as an item of :func:`indicators.summarize_bands.compute_banded`: whole,
+    or the rows ``r0:r1`` of every layer (so a banded pass writes each band's blocks with the band)."""
+
+    def __init__(self, sources: list[Any], targets: list[Any]) -> None:
+        self.sources, self.targets = sources, targets
+        found = {tuple(int(c) for c in s.chunks[0]) for s in sources}
+        self.ychunks = found.pop() if len(found) == 1 else None
+        self.width = max((int(s.shape[1]) for s in sources), default=0)
+
+    def whole(self) -> Any:
+        import dask.array as dsa
+
+        return dsa.store(self.sources, self.targets, lock=False, compute=False)
+
+    def band(self, r0: int, r1: int) -> Any:
+        import dask.array as dsa
+
+        return dsa.store([s[r0:r1] for s in self.sources], [_RowOffset(t, r0) for t in self.targets], lock=False,
+                         compute=False)
+
+    def combine(self, values: Any) -> None:
+        return None
+
+
+class _RowOffset:
+    """A store target seen from row *r0* on: the windows of a band land at their rows in the whole file."""
+
+    def __init__(self, target: Any, r0: int) -> None:
+        self.target, self.r0 = target, r0
+
+    def __setitem__(self, key, value) -> None:
+        rows, cols = key
+        self.target[slice((rows.start or 0) + self.r0, (rows.stop if rows.stop is not None else value.shape[0]) + self.r0),
+                    cols] = value
 
 
 class _WindowWriter:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..stage import Context
-from ..stage_helpers import index_scale, inside_boundary, mask_nodata, outside_cells, outside_km2
+from ..stage_helpers import area_where_km2, index_scale, inside_boundary, mask_nodata, outside_cells, outside_km2
 from ..stage_tables import add_frames, series_params, trend_args
 from .land import land_mask
 
@@ -21,11 +21,9 @@ def inland_water(ctx: Context, year: int | None = None) -> tuple[float, int]:
     mask = land_mask(ctx, "SO1-4", year=year)
     key = f"inland_water:{mask.name}:{id(mask)}"
     if key not in ctx._cache:
-        from ..grid import cell_area
-
         water = inside_boundary(ctx) & ~mask
-        ca = cell_area(ctx.reference()).broadcast_like(water)
-        ctx._cache[key] = (float(ca.where(water, 0.0).sum()), int(water.sum()))
+        km2, cells = ctx.compute(area_where_km2(ctx, water), water.sum())
+        ctx._cache[key] = (float(km2), int(cells))
     return ctx._cache[key]
 
 

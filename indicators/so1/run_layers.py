@@ -59,7 +59,7 @@ class OnePass:
         # with a cluster, its workers write the blocks they compute through the file paths (shared=True)
         store = store_rasters(self.layers, shared=ctx.progress.client is not None, scratch=ctx.scratch)
         ctx.keep(store)
-        values = ctx.compute_tables(*self.tables.values(), store.task)
+        values = ctx.compute_tables(*self.tables.values(), store.banded)  # by bands of rows: memory flat in the grid
         # the grid's own coordinates (a file's are recomputed from its transform and may differ in the last bits,
         # which would misalign them with the inputs)
         stored = {k: v.assign_coords({d: self.layers[k][d] for d in ("y", "x")}) for k, v in store.open().items()}

@@ -30,11 +30,15 @@ def shape_pending(pending: PendingTable, shape: Any, compute: bool) -> pd.DataFr
 
 def stack_pending(pendings: Sequence[PendingTable], shape: Any, compute: bool) -> pd.DataFrame | PendingTable:
     """Several pending tables of one grid and legend (equal reductions) as one: ``shape(list of tables)``."""
+    from ..summarize_bands import Stacked, is_banded
+
     parts = [p.part for p in pendings]
-    if all(hasattr(p, "dask") for p in parts):
+    if all(is_banded(p) for p in parts):
+        part: Any = Stacked(tuple(parts))  # computed whole or by bands of rows, with the other tables of a pass
+    elif all(hasattr(p, "dask") for p in parts):
         import dask.array as dsa
 
-        part: Any = dsa.stack(parts)
+        part = dsa.stack(parts)
     else:
         part = np.stack([np.asarray(p) for p in parts])
     out = PendingTable(part, lambda value: shape([p.finish(np.asarray(value)[i]) for i, p in enumerate(pendings)]))
