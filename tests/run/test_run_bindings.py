@@ -192,7 +192,7 @@ def test_validate_refuses_a_generic_binding_the_function_or_the_tables_do_not_fi
     out = capsys.readouterr()
     found = [ln for ln in (out.out + out.err).splitlines() if message in ln]
     assert found, out.out + out.err
-    assert f"overlay.yaml:" in found[0] and where in found[0]
+    assert "overlay.yaml:" in found[0] and where in found[0]
 
 
 def test_validate_accepts_the_generic_overlay(tmp_path, monkeypatch, capsys):
