@@ -241,22 +241,16 @@ def _blockwise(func, arrays: list[xr.DataArray], expand, out_chunks, dtype, new_
     return dsa.map_blocks(_block, *datas, dtype=dtype, new_axis=new_axis, chunks=out_chunks(*first_dask.chunks)), True
 
 
-def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64, *,
-                   compute: bool = True) -> Any:
-    """Sum of ``func(*blocks, rows, cols)`` over the blocks of 2-D arrays on one grid.
+def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64) -> Any:
+    """Sum of ``func(*blocks, rows, cols)`` over the blocks of 2-D arrays on one grid, computed now.
 
     ``rows``/``cols`` are the block's slices in the full grid.  numpy-backed
     inputs are one block; dask inputs are reduced blockwise (map_blocks) and
     the small partials summed as a tree, so no raster is ever loaded whole.
-    ``compute=False`` returns the (small) dask result uncomputed, so several
-    reductions can share one pass over their inputs (:func:`compute_tables`).
+    Uncomputed, to share one pass with other reductions: :func:`_block_parts`.
     """
-    parts, lazy = _blockwise(func, arrays, lambda r: r[None, None], lambda yc, xc: (1, 1) + tuple(out_shape), dtype,
-                             list(range(2, 2 + len(out_shape))))
-    if not lazy:
-        return parts
-    total = parts.sum(axis=(0, 1))
-    return total.compute() if compute else total
+    parts = _block_parts(func, arrays, out_shape, dtype)
+    return parts.whole().compute() if hasattr(parts, "whole") else parts
 
 
 def _grid_chunks(arrays: list[xr.DataArray]) -> tuple[tuple[int, ...], int]:
@@ -266,8 +260,9 @@ def _grid_chunks(arrays: list[xr.DataArray]) -> tuple[tuple[int, ...], int]:
 
 
 def _block_parts(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64) -> Any:
-    """:func:`_reduce_blocks` uncomputed, as a :class:`~indicators.summarize_bands.BlockParts` (the sum computed
-    whole or by bands of rows, :func:`~indicators.summarize_bands.compute_banded`); numpy inputs: the sum."""
+    """The sum of ``func(*blocks, rows, cols)`` over the blocks, uncomputed, as a
+    :class:`~indicators.summarize_bands.BlockParts` (computed whole or by bands of rows with the other reductions of
+    a pass, :func:`~indicators.summarize_bands.compute_banded`); for numpy inputs, the sum itself."""
     from .summarize_bands import BlockParts
 
     parts, lazy = _blockwise(func, arrays, lambda r: r[None, None], lambda yc, xc: (1, 1) + tuple(out_shape), dtype,
@@ -275,21 +270,18 @@ def _block_parts(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], d
     return BlockParts(parts, "sum", *_grid_chunks(arrays)) if lazy else parts
 
 
-def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int, *, banded: bool = False) -> Any:
+def _row_reduce_blocks(func, arrays: list[xr.DataArray], nbins: int) -> Any:
     """Integer counts per (row, bin): ``func(*blocks, rows, cols)`` gives a block's (rows, nbins).
 
-    Lazy for dask inputs: the partials stay chunked by rows (summed over column
-    blocks only), so memory is one (rows, bins) table, not one per block.
+    Lazy for dask inputs, as a :class:`~indicators.summarize_bands.BlockParts` whose partials stay chunked by rows
+    (summed over column blocks only, so memory is one (rows, bins) table, not one per block), computed whole or by
+    bands of rows; numpy inputs: the counts.
     """
+    from .summarize_bands import BlockParts
+
     parts, lazy = _blockwise(func, arrays, lambda r: r[:, None, :], lambda yc, xc: (yc, (1,) * len(xc), (nbins,)),
                              np.int64, [2])
-    if not lazy:
-        return parts
-    if banded:  # computed whole or by bands of rows (indicators/summarize_bands.py)
-        from .summarize_bands import BlockParts
-
-        return BlockParts(parts, "rows", *_grid_chunks(arrays))
-    return parts.sum(axis=1)
+    return BlockParts(parts, "rows", *_grid_chunks(arrays)) if lazy else parts
 
 
 @dataclass(frozen=True)

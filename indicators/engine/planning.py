@@ -20,20 +20,16 @@ def unbound_functions(framework: Any, codes: Sequence[str]) -> None:
     overlay's ``compute_overrides`` misspelt): the run loads the specs without importing bindings, and a stage would
     otherwise meet it mid-run. Metrics marked ``status: planned`` are not computed and not checked. Part of the
     plan, so ``--check`` refuses what the run refuses."""
-    from ..specs.binding import resolve_function
+    from ..specs.binding import metric_function
 
     problems = Problems()
     for code in codes:
         for m in getattr(framework.indicator(code), "metrics", ()):
             if m.compute is None or getattr(m, "status", None) == "planned":
                 continue
-            try:
-                func, why = resolve_function(m.compute.function)
-            except Exception as exc:  # the module's own import error
-                func, why = None, f"importing it failed ({type(exc).__name__}: {exc})"
-            if func is None or not callable(func):
-                problems.add(f"metric {m.id}: compute.function {m.compute.function}: {why or 'not a function'}; correct "
-                             "the binding (indicators validate names the file and line)")
+            func, problem = metric_function(m)
+            if func is None:
+                problems.add(problem)
     problems.raise_if_any("in the compute bindings of the run's indicators", SpecError)
 
 

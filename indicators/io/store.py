@@ -70,8 +70,8 @@ class RasterStore:
                 ds = rasterio.open(path, "w", **profile)
                 self._datasets.append(ds)
                 targets.append(_WindowWriter(ds, lock))
-        self.task = dsa.store(sources, targets, lock=False, compute=False)
         self.banded = BandedStore(sources, targets)
+        self.task = self.banded.whole()
 
     def _close_writers(self) -> None:
         for ds in self._datasets:

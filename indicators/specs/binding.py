@@ -34,6 +34,22 @@ def resolve_function(spec: str) -> tuple[Callable[..., Any] | None, str | None]:
     return func, None
 
 
+def metric_function(metric: Any) -> tuple[Callable[..., Any] | None, str | None]:
+    """The function metric *metric*'s ``compute.function`` names, or None and the one-line problem (the module does
+    not exist or fails to import, the name is missing or not callable): what the plan refuses before computing and
+    :func:`bound_function` raises."""
+    ref = metric.compute.function
+    try:
+        func, why = resolve_function(ref)
+    except Exception as exc:  # the module's own import error: named, with the binding that led to it
+        return None, (f"metric {metric.id}: importing compute.function {ref} failed ({type(exc).__name__}: {exc}); "
+                      "fix the module so that it imports")
+    if func is None or not callable(func):
+        return None, (f"metric {metric.id}: compute.function {ref}: {why or 'not a function'}; correct the binding "
+                      "(indicators validate names the file and line)")
+    return func, None
+
+
 def bound_function(framework: Any, metric_id: str) -> Callable[..., Any]:
     """Metric *metric_id*'s compute function (``compute.function``) with its spec arguments applied
     (``compute.arguments``, resolved by :meth:`~indicators.specs.model.Framework.binding_arguments`).
@@ -44,13 +60,7 @@ def bound_function(framework: Any, metric_id: str) -> Callable[..., Any]:
     metric = framework.metric(metric_id)
     if metric.compute is None:
         raise SpecError(f"metric {metric_id} has no compute binding; add compute: {{function: ...}} to its spec")
-    ref = metric.compute.function
-    try:
-        func, why = resolve_function(ref)
-    except Exception as exc:  # the module's own import error: named, with the binding that led to it
-        raise SpecError(f"metric {metric_id}: importing compute.function {ref} failed ({type(exc).__name__}: {exc}); "
-                        "fix the module so that it imports") from exc
-    if func is None or not callable(func):
-        raise SpecError(f"metric {metric_id}: compute.function {ref}: {why or 'not a function'}; correct the binding "
-                        "(indicators validate names the file and line)")
+    func, problem = metric_function(metric)
+    if func is None:
+        raise SpecError(problem)
     return functools.partial(func, **framework.binding_arguments(metric_id))
