@@ -15,7 +15,7 @@ whole's).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,41 @@ class BlockParts:
         for v in values[1:]:
             total += np.asarray(v)
         return total
+
+
+@dataclass(frozen=True)
+class MergedParts:
+    """A reduction whose per-block partials are Python values of varying size (not arrays of one shape), merged by
+    *merge* (associative: partials → one partial) and turned into the result by *finish*; computed whole or by bands
+    of rows.
+
+    ``parts`` holds one tuple of delayed partials per row of blocks.  A band merges its blocks' partials as soon as
+    they are computed, so a pass holds one band's partials, never one per block of the grid.
+    """
+
+    parts: tuple[tuple[Any, ...], ...]
+    merge: Callable[[list[Any]], Any]
+    finish: Callable[[Any], Any]
+    ychunks: tuple[int, ...]
+    width: int
+
+    def _blocks(self, r0: int, r1: int) -> list[Any]:
+        edges = np.cumsum((0, *self.ychunks))
+        c0, c1 = int(np.searchsorted(edges, r0)), int(np.searchsorted(edges, r1))
+        return [p for row in self.parts[c0:c1] for p in row]
+
+    def whole(self) -> Any:
+        import dask
+
+        return dask.delayed(self.finish)(dask.delayed(self.merge)(self._blocks(0, sum(self.ychunks))))
+
+    def band(self, r0: int, r1: int) -> Any:
+        import dask
+
+        return dask.delayed(self.merge)(self._blocks(r0, r1))
+
+    def combine(self, values: Sequence[Any]) -> Any:
+        return self.finish(self.merge(list(values)))
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,25 @@ def _blockwise(func, arrays: list[xr.DataArray], expand, out_chunks, dtype, new_
     return dsa.map_blocks(_block, *datas, dtype=dtype, new_axis=new_axis, chunks=out_chunks(*first_dask.chunks)), True
 
 
+def _block_tasks(func, arrays: list[xr.DataArray]) -> tuple[list[list[Any]], tuple[int, ...], int]:
+    """``func(*blocks, rows, cols)`` of every block of dask-backed 2-D arrays on one grid, as delayed values (one list
+    per row of blocks), with the grid's (row chunks, width): the partials of a
+    :class:`~indicators.summarize_bands.MergedParts`, for results that are not arrays of one shape."""
+    import dask
+    import dask.array as dsa
+
+    datas = [a.data for a in arrays]
+    first = next(d for d in datas if hasattr(d, "dask"))
+    datas = [(d if hasattr(d, "dask") else dsa.from_array(np.asarray(d), chunks=first.chunks)).rechunk(first.chunks)
+             for d in datas]
+    blocks = [d.to_delayed() for d in datas]
+    ys, xs = (np.cumsum((0, *c)) for c in first.chunks)
+    call = dask.delayed(func)
+    tasks = [[call(*(b[i, j] for b in blocks), slice(int(ys[i]), int(ys[i + 1])), slice(int(xs[j]), int(xs[j + 1])))
+              for j in range(len(xs) - 1)] for i in range(len(ys) - 1)]
+    return tasks, tuple(int(c) for c in first.chunks[0]), int(first.shape[1])
+
+
 def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...], dtype=np.float64) -> Any:
     """Sum of ``func(*blocks, rows, cols)`` over the blocks of 2-D arrays on one grid, computed now.
 

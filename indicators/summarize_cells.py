@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from .grid import check_same_grid, grid_of, resample_nearest
-from .summarize_bins import _Areas, _bin_weighted_sums, _block_parts, _legend, _name, _reduce_blocks, _to_bins, _yx
+from .summarize_bins import _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
 from .summarize_national import _as_float_weights, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
@@ -108,20 +108,53 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
     """What *weights* (on the fine grid; NaN and ``rio.nodata`` missing) put in each source cell, (2, cells + 1):
     row 0 the weight sums, row 1 the missing-weight cell counts, column 0 the fine cells outside the source.  One
     block-wise pass; ``compute=False`` returns it lazy (several share a pass through :func:`compute_tables`, by bands
-    of rows: :mod:`indicators.summarize_bands`)."""
+    of rows: :mod:`indicators.summarize_bands`).
+
+    A block's sums are kept over the window of positions it holds (a block of the fine grid covers a few rows of
+    source cells), not over every position: a dense partial per block was 16 bytes per source cell, 22 MB a block
+    for a 1/20° index under a 20000² grid (issue 16)."""
+    from .summarize_bands import MergedParts, compute_banded
+
     weights = _yx(weights)
     check_same_grid(cells.index, weights, names=["classes", "weights"])
-    ncells = cells.positions - 1
-
-    positions = np.arange(ncells + 1, dtype=np.int32)  # each position its own bin
+    npos = cells.positions
+    head = 2 if cells.water is not None else 1  # positions of fine cells outside the source: kept apart
 
     def block(ix, wv, rows, cols):
-        return _bin_weighted_sums(np.asarray(ix, np.int32) + 1, positions, np.asarray(wv, np.float64), ncells + 1)
+        pos = np.asarray(ix, np.int32) + 1
+        inner = pos[pos >= head]
+        lo, n = (int(inner.min()), int(inner.max()) - int(inner.min()) + 1) if inner.size else (head, 0)
+        # bins: the positions below head, then the window lo..lo+n-1
+        bins = np.where(pos < head, pos, pos - (lo - head)).astype(np.int32)
+        return lo, _bin_weighted_sums(bins, np.arange(head + n, dtype=np.int32), np.asarray(wv, np.float64), head + n)
+
+    def dense(window) -> np.ndarray:
+        lo, sums = window
+        out = np.zeros((2, npos))
+        out[:, :head] = sums[:, :head]
+        out[:, lo : lo + sums.shape[1] - head] = sums[:, head:]
+        return out
 
     arrays = [cells.index, _as_float_weights(weights)]
-    if not compute:
-        return _block_parts(block, arrays, (2, ncells + 1))
-    return _reduce_blocks(block, arrays, (2, ncells + 1))
+    if not any(hasattr(a.data, "dask") for a in arrays):
+        ny, nx = cells.index.shape
+        return dense(block(*(a.data for a in arrays), slice(0, ny), slice(0, nx)))
+    tasks, ychunks, width = _block_tasks(block, arrays)
+    parts = MergedParts(tuple(map(tuple, tasks)), lambda windows: _merge_windows(windows, head), dense, ychunks, width)
+    return compute_banded([parts])[0] if compute else parts
+
+
+def _merge_windows(windows: Sequence[tuple[int, np.ndarray]], head: int) -> tuple[int, np.ndarray]:
+    """Several (lo, sums) windows of :func:`cell_weight_sums` as one, over the union of their positions."""
+    spans = [(lo, lo + s.shape[1] - head) for lo, s in windows if s.shape[1] > head]
+    lo = min((a for a, _ in spans), default=head)
+    hi = max((b for _, b in spans), default=head)
+    out = np.zeros((2, head + hi - lo))
+    for start, s in windows:
+        out[:, :head] += s[:, :head]
+        if s.shape[1] > head:
+            out[:, head + start - lo : head + start - lo + s.shape[1] - head] += s[:, head:]
+    return lo, out
 
 
 def cell_weight_sums_kept(cells: NearestCells, grids: Sequence[xr.DataArray]) -> list[np.ndarray]:
@@ -189,10 +222,9 @@ def zonal_cell_sums(cells: NearestCells, units: Any, *, weights: xr.DataArray | 
 def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | None, grid: Any):
     """Per unit (pixel-centre rule), the positions it holds with their area and weight sums: each block's (unit,
     position) keys summed there, the blocks' short lists merged at the end (never a units × cells table)."""
-    import dask
-    import dask.array as dsa
     from shapely import STRtree
 
+    from .summarize_bands import MergedParts, compute_banded
     from .summarize_zonal import _rasterize_block
 
     geoms = np.asarray(units.geometry.values)
@@ -202,9 +234,6 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
     npos = cells.positions
     arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + (
         [_as_float_weights(weights)] if weights is not None else [])
-    ix = cells.index.data if isinstance(cells.index.data, dsa.Array) else dsa.from_array(cells.index.data, chunks=-1)
-    blocks = [a.data.rechunk(ix.chunks) if isinstance(a.data, dsa.Array) else dsa.from_array(np.asarray(a.data), chunks=ix.chunks)
-              for a in arrays]
 
     def strip(rows: slice, cols: slice, index, pix, w):
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
@@ -219,10 +248,11 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
                                                 minlength=keys.size)
         return keys, a, ws
 
-    def one(rows: slice, cols: slice, index, *rest):
+    def one(index, *rest):
         # in strips of about 2**20 cells: the keys, their sort and the areas of a whole block (8 bytes per cell
         # each) would hold several times the block per thread
         rest = list(rest)
+        cols, rows = rest.pop(), rest.pop()
         pix = np.asarray(rest.pop(0)) if areas.pix is not None else None
         w = np.asarray(rest.pop(0)) if weights is not None else None
         step = max(1, STRIP_CELLS // max(1, cols.stop - cols.start))
@@ -231,13 +261,17 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
                  for r in range(0, rows.stop - rows.start, step)]
         return _merge(parts, weights is not None)
 
-    starts = [np.cumsum((0,) + c) for c in ix.chunks]
-    tasks = []
-    for (bi, bj) in np.ndindex(*ix.numblocks):
-        rows = slice(int(starts[0][bi]), int(starts[0][bi + 1]))
-        cols = slice(int(starts[1][bj]), int(starts[1][bj + 1]))
-        tasks.append(dask.delayed(one)(rows, cols, *(b.blocks[bi, bj] for b in blocks)))
-    merged, area, weight = _merge(dask.compute(*tasks), weights is not None)
+    def merge(parts):
+        return _merge(parts, weights is not None)
+
+    if any(hasattr(a.data, "dask") for a in arrays):
+        # by bands of rows (:mod:`indicators.summarize_bands`), each band's blocks merged as they come: one dask
+        # compute of every block held the inputs of many blocks at once (2.2 GiB at 20000², issue 16)
+        tasks, ychunks, width = _block_tasks(one, arrays)
+        merged, area, weight = compute_banded([MergedParts(tuple(map(tuple, tasks)), merge, lambda m: m, ychunks, width)])[0]
+    else:
+        ny, nx = cells.index.shape
+        merged, area, weight = one(*(np.asarray(a.data) for a in arrays), slice(0, ny), slice(0, nx))
     zone, position = np.divmod(merged, npos)
     edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
     return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]

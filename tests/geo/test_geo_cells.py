@@ -123,3 +123,20 @@ def test_geo_cells_sums_are_kept_by_grid_and_shared_with_another_source(layers):
     cells.sums[weights.data.name] = first[0] * 2  # a marker: a kept value is returned as kept, not recomputed
     np.testing.assert_array_equal(cell_weight_sums_kept(epochs, [weights])[0], first[0] * 2)
     np.testing.assert_allclose(first[0], cell_weight_sums(cells, weights), rtol=1e-12)
+
+
+def test_geo_cells_block_partials_hold_only_their_window(layers):
+    """A block's partial covers the source cells under it, not every source cell (issue 16: a dense partial per block
+    made memory grow with the country); the merged windows still give the dense sums."""
+    import dask
+
+    coarse, weights = layers
+    cells = NearestCells.of(weights, coarse)
+    parts = cell_weight_sums(cells, weights, compute=False)
+    # block (1, 1): fine rows 16-31 (centres 52.81°N … 50.94°N: coarse rows 4-7, the last fine rows outside the
+    # source) and columns 20-39 (22.31°E … 24.69°E: coarse columns 4-9); positions are row × 10 + column + 1
+    lo, window = dask.compute(parts.parts[1][1])[0]
+    assert lo == 4 * 10 + 4 + 1
+    assert window.shape == (2, 1 + (7 * 10 + 9) - (4 * 10 + 4) + 1)  # the outside bin, then positions 45 … 80
+    assert window[0, 0] > 0 and window[0, 1:].sum() > 0  # weights outside the source and inside it
+    np.testing.assert_allclose(dask.compute(parts.whole())[0], cell_weight_sums(cells, weights), rtol=1e-12)
