@@ -218,13 +218,18 @@ def _run_so3_hazard(ctx: Context) -> None:
                             units={"area_km2": "km**2", "percent_of_land": "percent", "unit_land_area_km2": "km**2"}))
     # four-year maps (D7)
     epochs = [tuple(e) for e in drought.epochs]
-    ep = epoch_most_severe(fine, epochs=epochs, severity=k["severity"], nodata=k["nodata"])
+    coarse_ep = epoch_most_severe(classes, epochs=epochs, severity=k["severity"], nodata=k["nodata"])
+    coarse_ep = coarse_ep.rio.write_crs(classes.rio.crs)
+    # the epochs on the common grid are the coarse epochs looked up: the lookup takes each fine cell's source cell and
+    # the most severe class is per cell, so the two commute; one lookup per block instead of one per year of the epoch
+    ep = resample_nearest(ctx.reference(), coarse_ep).assign_coords(
+        {c: ("epoch", coarse_ep[c].values) for c in ("epoch_start", "epoch_end") if c in coarse_ep.coords})
+    ep.attrs = dict(coarse_ep.attrs)  # epoch_most_severe's own (no "aligned_to", as before)
     ep = ep.rio.write_crs(fine.rio.crs)
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
     ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
     ctx.shared["drought_epochs"] = ep
-    ctx.shared["drought_epoch_cells"] = ctx.shared["drought_cells"].with_source(epoch_most_severe(
-        classes, epochs=epochs, severity=k["severity"], nodata=k["nodata"]).rio.write_crs(classes.rio.crs))
+    ctx.shared["drought_epoch_cells"] = ctx.shared["drought_cells"].with_source(coarse_ep)
     labels = [str(v) for v in ep["epoch"].values]
     ep_land = None
     if dc.land_denominator == "land_area":
