@@ -268,8 +268,12 @@ def _reduce_blocks(func, arrays: list[xr.DataArray], out_shape: tuple[int, ...],
     the small partials summed as a tree, so no raster is ever loaded whole.
     Uncomputed, to share one pass with other reductions: :func:`_block_parts`.
     """
+    from .summarize_bands import compute_banded
+
     parts = _block_parts(func, arrays, out_shape, dtype)
-    return parts.whole().compute() if hasattr(parts, "whole") else parts
+    # by bands of rows like a pass of many tables: one dask compute of a lazy chain (e.g. SO1's status layer from its
+    # stored layers) over the whole grid held many blocks at once
+    return compute_banded([parts])[0] if hasattr(parts, "whole") else parts
 
 
 def _grid_chunks(arrays: list[xr.DataArray]) -> tuple[tuple[int, ...], int]:
