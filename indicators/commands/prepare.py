@@ -49,9 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a dataset file for an input (repeat)")
     parser.add_argument("--climate-factor", type=float, metavar="F",
                         help="constant SOC climate factor (parameters soc.climate_factor) instead of a climate_zones input")
-    parser.add_argument("--drought-months", type=int, default=12, metavar="N",
+    parser.add_argument("--drought-months", type=int, metavar="N",
                         help="accumulation scale (months) of a drought index published per scale (gmid_spi, gmid_spei): "
-                             "the file must be that scale (default 12: the manuals' December SPI-12)")
+                             "the file must be that scale (default: the manuals' December SPI-12, "
+                             "indicators.datasets.drought_index.DEFAULT_ACCUMULATION_MONTHS)")
     parser.add_argument("--edition", help="reporting edition written in the configuration (e.g. 2026)")
     parser.add_argument("--profile", help="profile written in the configuration (e.g. trends_earth)")
     parser.add_argument("-o", "--output", metavar="OUT", help="output directory, new or empty (written atomically)")
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check_dataset:
         dataset, file = args.check_dataset
         if dataset_entry(dataset).accumulation_months:  # a drought index: its scale and years too
-            open_drought_index(dataset, file, months=args.drought_months)
+            open_drought_index(dataset, file, months=_drought_months(args))
         else:
             open_dataset(dataset, file)
         print(f"{file}: has the structure of {dataset}", file=sys.stderr)
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                                   boundary=Path(args.boundary) if args.boundary else None,
                                   admin=Path(args.admin) if args.admin else None, admin_id=args.admin_id,
                                   admin_name=args.admin_name, edition=args.edition, profile=args.profile,
-                                  climate_factor=args.climate_factor, drought_months=args.drought_months)
+                                  climate_factor=args.climate_factor, drought_months=_drought_months(args))
             header = ["Run configuration written by `indicators prepare` (paths relative to this file).",
                       "Datasets:"] + [f"  {line}" for line in dataset_summary(inputs)]
             text = "\n".join(f"# {h}" for h in header) + "\n" + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
@@ -113,3 +114,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(cfg['inputs'])} input(s); next: indicators run "
           f"{Path(args.output) / 'run-config.yaml'} -o RESULTS", file=sys.stderr)
     return 0
+
+
+def _drought_months(args: argparse.Namespace) -> int:
+    """The asked accumulation scale, else the reader's default (one home: the manuals' scale, D29)."""
+    from ..datasets.drought_index import DEFAULT_ACCUMULATION_MONTHS
+
+    return DEFAULT_ACCUMULATION_MONTHS if args.drought_months is None else args.drought_months

@@ -140,3 +140,12 @@ def test_check_dataset_checks_the_scale(tmp_path, capsys):
     assert main(["prepare", "--check-dataset", "gmid_spi", str(f), "--drought-months", "6"]) == 0
     assert main(["prepare", "--check-dataset", "gmid_spi", str(f)]) == 2
     assert "expected 12 months" in capsys.readouterr().err
+
+
+def test_gmid_default_scale_is_the_specs_spi_scale():
+    """The reader's default scale (and so `prepare --drought-months`'s) is the scale the specs classify: a drift
+    between them would make a prepared GMID file refused by its own run."""
+    from indicators.datasets.drought_index import DEFAULT_ACCUMULATION_MONTHS
+    from indicators.specs.loader import load_framework
+
+    assert DEFAULT_ACCUMULATION_MONTHS == load_framework().parameters("spi").scale_months
