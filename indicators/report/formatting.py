@@ -171,15 +171,62 @@ def value_formatter(column: str, unit: str | None = None, language: str = "en") 
     return text
 
 
-def _number(value: float, decimals: int, language: str, *, group: bool = False) -> str:
-    """Fixed decimals, the language's decimal mark and digit grouping, never ``-0``."""
-    decimal_mark, group_mark = number_format(language)
-    text = f"{value:,.{decimals}f}" if group else f"{value:.{decimals}f}"
+@lru_cache(maxsize=4096)
+def floats_formatter(column: str, unit: str | None = None, language: str = "en") -> Callable[[list[float]], list[str]]:
+    """``[format_value(v, column, unit, language) for v in values]`` of Python floats only (a float column's
+    values), a column at once: each value formatted by one ``format`` and only the odd texts (a sign, NaN,
+    infinity) looked at again; a 6000² run's report shows ~0.6 M float cells."""
+    q = quantity_of(column, unit)
+    one = value_formatter(column, unit, language)
+    if q is _YEAR or q.decimals is None:  # whole numbers shown as integers: value by value
+        return lambda values: [one(v) for v in values]
+    fixed = f"{{:,.{q.decimals}f}}".format  # _number's text, with grouping
+    marks = number_format(language)
+
+    def texts(values: list[float]) -> list[str]:
+        out = [t if t[0] in _DIGITS else _odd_text(t) for t in map(fixed, values)]
+        if marks != (".", ","):
+            out = [_with_marks(t, marks) for t in out]
+        if q is _P_VALUE:
+            small_p = one(0.0)
+            out = [small_p if 0 <= v < 0.001 else t for v, t in zip(values, out)]
+        return out
+
+    return texts
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _odd_text(text: str) -> str:
+    """A formatted float that does not start with a digit as :func:`value_formatter` shows it: NaN empty,
+    infinities as ``∞``, a negative number with a true minus sign, never ``-0``."""
+    if text == "nan":
+        return ""
+    if text in ("inf", "-inf"):
+        return "∞" if text == "inf" else "−∞"
+    return _signed(text)
+
+
+def _signed(text: str) -> str:
+    """*text* (a number formatted with ``,`` and ``.``) never ``-0``, and a true minus sign."""
     if text.startswith("-") and re.fullmatch(r"-0(\.0+)?", text.replace(",", "")):
         text = text[1:]
     if text.startswith("-"):
         text = "−" + text[1:]  # a true minus sign reads better in print
+    return text
+
+
+def _with_marks(text: str, marks: tuple[str, str]) -> str:
+    """*text* (formatted with ``,`` and ``.``) with the language's (decimal mark, group mark)."""
+    decimal_mark, group_mark = marks
     return text.replace(",", "\x00").replace(".", decimal_mark).replace("\x00", group_mark)
+
+
+def _number(value: float, decimals: int, language: str, *, group: bool = False) -> str:
+    """Fixed decimals, the language's decimal mark and digit grouping, never ``-0``."""
+    text = f"{value:,.{decimals}f}" if group else f"{value:.{decimals}f}"
+    return _with_marks(_signed(text), number_format(language))
 
 
 def column_label(column: str, unit: str | None = None, language: str = "en") -> str:

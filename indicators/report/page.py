@@ -13,20 +13,22 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from markupsafe import Markup, escape
 
 from .figures import chart_png, map_png
-from .formatting import column_label, format_value, quantity_of, value_formatter
-from .i18n import current_language, translate
+from .formatting import column_label, floats_formatter, format_value, quantity_of, value_formatter
+from .i18n import current_language, number_format, translate
 from .model import RunResult
 from .rasters import nodata_of
 from .summary import figures
-from .tables import Table, frame_rows
+from .tables import Table, frame_columns, holds_floats
 
 #: tables longer than this are folded in a <details> element
 LONG_TABLE_ROWS = 30
@@ -55,8 +57,9 @@ class TableRows:
     formatted cells.
 
     Each row is ``<tr>`` of ``<td>`` cells (``class="num"`` for a number shown), each cell's text formatted by
-    :func:`.formatting.value_formatter` (:func:`.formatting.format_value` of a column) and escaped as the template would: the rows are joined here, not by a
-    template loop per cell (which took ~10 s for the 1.3 M cells of a 2000² run's per-unit tables).
+    :func:`.formatting.value_formatter` (:func:`.formatting.format_value` of a column) and escaped as the template
+    would: the rows are joined here, not by a template loop per cell (which took ~10 s for the 1.3 M cells of a
+    2000² run's per-unit tables), and the cells are made a column of a chunk at a time (:func:`_column_cells`).
     """
 
     def __init__(self, t: Table, language: str) -> None:
@@ -66,29 +69,63 @@ class TableRows:
         return len(self.table.frame)
 
     def __iter__(self) -> Iterator[Markup]:
-        t, language = self.table, self.language
-        cols = [str(c) for c in t.frame.columns]
-        formats = [value_formatter(c, t.units.get(c), language) for c in cols]
-        chunk: list[str] = []
-        for rec in frame_rows(t.frame):
-            row = ["<tr>"]
-            for fmt, v in zip(formats, rec, strict=True):
-                text = fmt(v)
-                numeric = isinstance(v, (int, float)) and not isinstance(v, bool) or hasattr(v, "dtype") and v.dtype.kind in "iuf"
-                row.append('<td class="num">' if numeric and text != "" else "<td>")
-                row.append(escape(text))
-                row.append("</td>")
-            row.append("</tr>\n")
-            chunk.append("".join(row))
-            if len(chunk) >= _ROWS_PER_CHUNK:
-                yield Markup("".join(chunk))
-                chunk = []
-        if chunk:
-            yield Markup("".join(chunk))
+        t, frame = self.table, self.table.frame
+        makers = [_column_cells(str(c), t.units.get(str(c)), self.language, holds_floats(frame, k))
+                  for k, c in enumerate(frame.columns)]
+        columns = frame_columns(frame)
+        for a in range(0, len(frame), _ROWS_PER_CHUNK):
+            cells = [make(values[a:a + _ROWS_PER_CHUNK]) for make, values in zip(makers, columns)]
+            rows = zip(*cells) if cells else [()] * len(range(a, min(len(frame), a + _ROWS_PER_CHUNK)))
+            yield Markup("".join(["<tr>" + "".join(row) + "</tr>\n" for row in rows]))
 
 
 #: rows joined per piece of the page
 _ROWS_PER_CHUNK = 500
+
+
+def _cell_html(value: Any, text: Callable[[Any], str]) -> str:
+    """One ``<td>``: *value* shown by *text* (a :func:`.formatting.value_formatter`), escaped."""
+    shown = text(value)
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool) or hasattr(value, "dtype") and value.dtype.kind in "iuf"
+    return ('<td class="num">' if numeric and shown != "" else "<td>") + str(escape(shown)) + "</td>"
+
+
+#: types whose equal values are shown alike (not float: 0.0 == -0.0; not any type: Decimal("1.0") == Decimal("1.00"))
+_SHOWN_ALIKE = frozenset({str, int, bool, type(None), type(pd.NA), np.int8, np.int16, np.int32, np.int64,
+                          np.uint8, np.uint16, np.uint32, np.uint64, np.bool_})
+
+
+def _column_cells(column: str, unit: str | None, language: str, floats: bool) -> Callable[[list[Any]], list[str]]:
+    """The ``<td>`` cells of a chunk of a column's values, as :func:`_cell_html` makes them one by one.
+
+    *floats*: the values are Python floats only (:func:`.tables.holds_floats`), formatted a chunk at once by
+    :func:`.formatting.floats_formatter`; else a value's cell is made once per distinct value (a table's names,
+    classes and years repeat on every row).
+    """
+    if floats:
+        texts = floats_formatter(column, unit, language)
+        if not set("".join(number_format(language))).isdisjoint("&<>\"'"):  # marks the page escapes
+            return lambda values: [_cell_html(v, value_formatter(column, unit, language)) for v in values]
+        # a float's text is digits, marks, "−", "∞" or "< 0.001" (a small p-value): only the last is escaped
+        return lambda values: [("<td></td>" if not x else f'<td class="num">{x}</td>' if x[0] != "<"
+                                else f'<td class="num">{escape(x)}</td>') for x in texts(values)]
+    text = value_formatter(column, unit, language)
+    shown: dict[tuple[type, Any], str] = {}
+
+    def cells(values: list[Any]) -> list[str]:
+        out = []
+        for v in values:
+            if type(v) in _SHOWN_ALIKE:
+                key = (type(v), v)
+                cell = shown.get(key)
+                if cell is None:
+                    cell = shown[key] = _cell_html(v, text)
+                out.append(cell)
+            else:
+                out.append(_cell_html(v, text))
+        return out
+
+    return cells
 
 
 def table_view(t: Table, language: str) -> dict[str, Any]:
