@@ -25,7 +25,8 @@ methodology.md Part A D3/D4, PERFORMANCE.md "Zonal summaries".
 from __future__ import annotations
 
 # one public home; the work lives in summarize_bins (legends, kernels), summarize_national, summarize_zonal
-from .summarize_national import PendingTable, class_area_table, compute_tables, cross_area_table, weighted_class_sum
+from .summarize_national import (PendingTable, PendingTables, class_area_table, compute_tables, cross_area_table,
+                                 weighted_class_sum)
 from .summarize_zonal import national_rows, reproject_units, zonal_class_areas, zonal_class_areas_many
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "national_rows",
     "compute_tables",
     "PendingTable",
+    "PendingTables",
     "reproject_units",
 ]

@@ -16,7 +16,7 @@ import xarray as xr
 from .errors import InputError
 from .grid import check_same_grid
 from .summarize_bins import (_Areas, _Binner, _bin_weighted_sums, _block_parts, _Legend, _legend, _name, _pair_counts,
-                             _raise_other, _reduce_blocks, _row_bin_counts, _row_bin_counts_masked, _row_reduce_blocks, _yx)
+                             _raise_other, _row_bin_counts, _row_bin_counts_masked, _row_reduce_blocks, _yx)
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,52 @@ class PendingTable:
     def compute(self) -> pd.DataFrame:
         return compute_tables(self)[0]
 
+    def then(self, shape: Callable[[Any], Any]) -> PendingTable:
+        """The same reduction, its table passed through ``shape`` when finished."""
+        return PendingTable(self.part, lambda value: shape(self.finish(value)))
+
+
+@dataclass(frozen=True)
+class PendingTables:
+    """One result made of several pending tables (e.g. a stock per class, its area and its area with data):
+    ``finish(list of their tables)``; the reductions share the pass of every other table computed with them.
+    Items may be :class:`PendingTable` or :class:`PendingTables`."""
+
+    items: tuple[Any, ...]
+    finish: Callable[[list[Any]], Any]
+
+    def compute(self) -> Any:
+        return compute_tables(self)[0]
+
+    def then(self, shape: Callable[[Any], Any]) -> PendingTables:
+        return PendingTables(self.items, lambda tables: shape(self.finish(tables)))
+
+
+def _flat(item: Any) -> list[Any]:
+    return [leaf for it in item.items for leaf in _flat(it)] if isinstance(item, PendingTables) else [item]
+
+
+def _rebuild(item: Any, done: Any) -> Any:
+    """*item*'s result from the iterator *done* of its leaves' results, in :func:`_flat`'s order."""
+    if isinstance(item, PendingTables):
+        return item.finish([_rebuild(it, done) for it in item.items])
+    return next(done)
+
 
 def compute_tables(*items: Any) -> list[Any]:
     """Compute pending tables, and any other dask results, in ONE dask computation.
 
     Parameters
     ----------
-    *items : PendingTable or dask collection / delayed
+    *items : PendingTable, PendingTables or dask collection / delayed
         Tables from ``class_area_table(..., compute=False)``; anything else is
         computed along (e.g. the write task of :func:`indicators.io.store_rasters`).
 
     Returns
     -------
     list
-        A DataFrame per PendingTable, the computed value of every other item, in order.
+        A DataFrame per PendingTable (the finished result per PendingTables), the
+        computed value of every other item, in order.
 
     Notes
     -----
@@ -58,8 +90,10 @@ def compute_tables(*items: Any) -> list[Any]:
     """
     from .summarize_bands import compute_banded
 
-    values = compute_banded([it.part if isinstance(it, PendingTable) else it for it in items])
-    return [it.finish(np.asarray(v)) if isinstance(it, PendingTable) else v for it, v in zip(items, values)]
+    leaves = [leaf for it in items for leaf in _flat(it)]
+    values = compute_banded([it.part if isinstance(it, PendingTable) else it for it in leaves])
+    done = iter([it.finish(np.asarray(v)) if isinstance(it, PendingTable) else v for it, v in zip(leaves, values)])
+    return [_rebuild(it, done) for it in items]
 
 
 def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray | None):
@@ -234,7 +268,8 @@ def cross_area_table(
     codes_b: Sequence[int],
     nodata_a: int | Sequence[int] | None = None,
     nodata_b: int | Sequence[int] | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """Area (km²) of each pair (class of *a*, class of *b*): a transition or cross-tabulation matrix.
 
     Parameters
@@ -245,6 +280,9 @@ def cross_area_table(
         Row and column codes, in order.
     nodata_a, nodata_b : optional
         Nodata codes; default each raster's ``rio.nodata``.
+    compute : bool, default True
+        False: a :class:`PendingTable`, computed in one pass with other tables
+        (:func:`compute_tables`).
 
     Returns
     -------
@@ -270,7 +308,15 @@ def cross_area_table(
             return np.bincount(keys.ravel(), weights=np.asarray(rest[0], np.float64).ravel(), minlength=nbins)
         return areas.rows[rows] @ counts
 
-    total = _reduce_blocks(count, arrays, (nbins,)).reshape(la.nbins, lb.nbins)
+    def finish(value: np.ndarray) -> pd.DataFrame:
+        return _cross_frame(np.asarray(value).reshape(la.nbins, lb.nbins), a, b, la, lb)
+
+    pending = PendingTable(_block_parts(count, arrays, (nbins,)), finish)
+    return pending.compute() if compute else pending
+
+
+def _cross_frame(total: np.ndarray, a: xr.DataArray, b: xr.DataArray, la: _Legend, lb: _Legend) -> pd.DataFrame:
+    """:func:`cross_area_table`'s frame from its (bins of a, bins of b) km²; refuses values outside the codes."""
     if total[la.other_bin].sum() > 0 or total[:, lb.other_bin].sum() > 0:
         raise InputError(
             f"{_name(a, 'a')} / {_name(b, 'b')}: cells hold values outside codes_a {list(la.codes)} / codes_b "

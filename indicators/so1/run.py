@@ -19,7 +19,7 @@ from .land import land_cover_7, land_mask, national_land_cover_needs
 from .run_areas import land_area_table, less_outside, lpd_layers_from_ndvi
 from .run_layers import OnePass, So1Frame, period_stack, recoded
 from .run_sdg import add_sdg_outputs
-from .run_soc import add_soc_outputs, soc_layers
+from .run_soc import add_soc_outputs, soc_layers, soc_tables_in_pass
 
 
 def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -56,8 +56,6 @@ def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
 
 
 def _run_so1(ctx: Context) -> None:
-    import pandas as pd
-
     from ..so1 import tables as t1
     from ..so1.encoding import NODATA
 
@@ -121,6 +119,8 @@ def _run_so1(ctx: Context) -> None:
 
     # SO1-3 soil organic carbon (indicators/so1/run_soc.py)
     soc_run = soc_layers(ctx, one, periods, lc7, inside, crs)
+    if soc_run is not None:  # SO1-3.T1-T3 from the stock layers the pass stores, in the pass
+        soc_tables_in_pass(ctx, one, soc_run, periods, lc_sel, lc7, lc_years, codes=codes7, names=names7)
     deg_soc: dict[str, Any] = dict(soc_run.degradation) if soc_run is not None else {}
 
     # SO1-4 SDG 15.3.1: one out, all out, then recodes (D16) and status (D13)
@@ -180,6 +180,25 @@ def _run_so1(ctx: Context) -> None:
         if ("units", k) not in one.layers:
             one.store(("units", k), sdg[k].where(land_of[k], NODATA).astype("uint8"), crs=crs, nodata=NODATA)
 
+    # the transition matrices and the LPD cross tables (SO1-1.T6, SO1-2.T2-T4) in the pass too: their inputs' blocks
+    # are the ones the layers above decode
+    for p in periods:
+        one.table(("SO1-1.T6", p.id), t1.transition_matrix_table(lc_sel.sel(year=p.land_cover.initial),
+                                                                 lc_sel.sel(year=p.land_cover.final), codes=codes7,
+                                                                 names=names7, compute=False))
+    lpd_names = {c.code: c.name for c in lpd_legend.classes}
+    for p in periods if lpd_layers else []:
+        lp = one.layers[("lpd", p.id)] if lpd_from_ndvi else lpd_layers[p.id]
+        # the source's nodata codes become the tables' NODATA first, then the outside of the boundary is NODATA too
+        # (a source code such as -1 or -32768 cannot be stored in the uint8 layer)
+        lp3 = clip_to_boundary(lp.where(~lp.isin(nodata_codes), NODATA).astype("uint8"), ctx, NODATA)
+        ini = lc_sel.sel(year=p.land_cover.initial)
+        one.table(("SO1-2.T2", p.id), t1.cross_table(ini, lp3, codes_a=codes7, codes_b=list(lpd_names), names_a=names7,
+                                                     names_b=lpd_names, compute=False))
+        one.table(("SO1-2.transitions", p.id), run_subtables.lpd_by_transition(
+            ini, lc_sel.sel(year=p.land_cover.final), lp3, codes=codes7, names=names7, lpd_codes=list(lpd_names),
+            lpd_names=lpd_names, outside_km2=lambda: outside_km2(ctx), compute=False))
+
     # ---- the one pass -------------------------------------------------------------------------------------
     tabs, stored = one.run(ctx)
 
@@ -207,7 +226,7 @@ def _run_so1(ctx: Context) -> None:
                                                                        fw.matrix(lcp.transition_matrix))
     for p in periods:
         ini, fin = lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final)
-        tr = t1.transition_matrix_table(ini, fin, codes=codes7, names=names7)
+        tr = tabs[("SO1-1.T6", p.id)].copy()
         tr.loc["no data", "no data"] -= outside_km2(ctx)
         procs = (t1.degradation_process_table(tr, matrix, codes=codes7) if regional is None
                  else regional.processes(p.id, ini, fin))  # each region's transitions under its matrix (D28)
@@ -223,22 +242,13 @@ def _run_so1(ctx: Context) -> None:
         regional.add_tables(periods, target)  # SO1-1.regions, SO1-1.regional_matrices (indicators/so1/run_regions.py)
     lpd_trans: dict[str, Any] = {}  # SO1-2.T3/T4: LPD per land-cover transition (indicators/so1/run_subtables.py)
     for p in periods if lpd_layers else []:
-        lp = layer("lpd", p.id) if lpd_from_ndvi else lpd_layers[p.id]
-        # the source's nodata codes become the tables' NODATA first, then the outside of the boundary is NODATA too
-        # (a source code such as -1 or -32768 cannot be stored in the uint8 layer)
-        lp3 = clip_to_boundary(lp.where(~lp.isin(nodata_codes), NODATA).astype("uint8"), ctx, NODATA)
-        x = t1.cross_table(lc_sel.sel(year=p.land_cover.initial), lp3,
-                           codes_a=codes7, codes_b=[c.code for c in lpd_legend.classes],
-                           names_a=names7, names_b={c.code: c.name for c in lpd_legend.classes})
+        x = tabs[("SO1-2.T2", p.id)].copy()
         x.loc["no data", "no data"] -= outside_km2(ctx)
         x = x.reset_index()
         x.columns = [str(c) for c in x.columns]
         ctx.add_table(Table(f"SO1-2.T2.{p.id}", f"Land productivity dynamics per land-cover class ({p.label}), km²", x,
                             units={c: "km**2" for c in x.columns[1:]}, notes=[out_note]))
-        lpd_trans[p.id] = run_subtables.lpd_by_transition(
-            lc_sel.sel(year=p.land_cover.initial), lc_sel.sel(year=p.land_cover.final), lp3, codes=codes7, names=names7,
-            lpd_codes=[c.code for c in lpd_legend.classes], lpd_names={c.code: c.name for c in lpd_legend.classes},
-            outside_km2=outside_km2(ctx))
+        lpd_trans[p.id] = tabs[("SO1-2.transitions", p.id)]
     run_tables.add_lpd_national_table(ctx, periods, names7[lcp.water_class])  # SO1-2.T1 (indicators/so1/run_tables.py)
     run_subtables.add_lpd_tables(ctx, periods, lpd_trans, tabs, la=la, official=official, water_year=water_year,
                                  total_land=total_land)  # SO1-2.T3-T6

@@ -97,20 +97,37 @@ def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside:
     return SocLayers(soc, args, dargs, deg_soc, stock_years)
 
 
-def add_soc_outputs(ctx: Context, f: So1Frame, s: SocLayers, deg_soc: dict[str, Any]) -> None:
-    """After the pass: SO1-3.T1 (stocks per land-cover class), SO4-1, SO1-3.summary, SO1-3.T2-T5, decision D11 and
-    the SOC degradation map (*deg_soc*: the degradation of each period clipped to the boundary)."""
-    periods, keys, lc_sel, lc7, lc_years = f.periods, f.keys, f.lc_sel, f.lc7, f.lc_years
-    codes7, names7, la, official, water_year, total_land = f.codes7, f.names7, f.la, f.official, f.water_year, f.total_land
-    tabs, layer, out_note = f.tabs, f.layer, f.out_note
-    soc, args, dargs, stock_years = s.soc, s.args, s.dargs, s.stock_years
+def soc_tables_in_pass(ctx: Context, one: OnePass, s: SocLayers, periods: list[Any], lc_sel: Any, lc7: Any,
+                       lc_years: list[int], *, codes: list[int], names: dict[int, str]) -> None:
+    """SO1-3.T1's stocks per land-cover class (each stock year) and the stock change per land-cover transition of
+    each period (T2 / T3), pending in *one*'s pass: from the stock layers it stores, so the inputs are decoded once
+    for the layers and these tables together (keys ``("SO1-3.T1", year)``, ``("SO1-3.transitions", period)``)."""
 
     def lc_at(y: int) -> Any:  # the land cover of a SOC year, inside the boundary
         return lc_sel.sel(year=y) if y in lc_years else clip_to_boundary(lc7.sel(year=y), ctx, NODATA)
 
+    def stock(y: int) -> Any:
+        return one.layers[("stock", y)]
+
+    for y in s.stock_years:
+        one.table(("SO1-3.T1", y), t1.soc_stock_table(stock(y), lc_at(y), codes=codes, names=names, compute=False))
+    for p in periods:
+        one.table(("SO1-3.transitions", p.id), run_subtables.soc_change_by_transition(
+            stock(p.soc.initial), stock(p.soc.final), lc_at(p.soc.initial), lc_at(p.soc.final), codes=codes, names=names,
+            compute=False))
+
+
+def add_soc_outputs(ctx: Context, f: So1Frame, s: SocLayers, deg_soc: dict[str, Any]) -> None:
+    """After the pass: SO1-3.T1 (stocks per land-cover class), SO4-1, SO1-3.summary, SO1-3.T2-T5, decision D11 and
+    the SOC degradation map (*deg_soc*: the degradation of each period clipped to the boundary)."""
+    periods, keys = f.periods, f.keys
+    la, official, water_year, total_land = f.la, f.official, f.water_year, f.total_land
+    tabs, layer, out_note = f.tabs, f.layer, f.out_note
+    soc, args, dargs, stock_years = s.soc, s.args, s.dargs, s.stock_years
+
     frames = []
     for y in stock_years:
-        st = t1.soc_stock_table(layer("stock", y), lc_at(y), codes=codes7, names=names7)
+        st = tabs[("SO1-3.T1", y)].copy()
         st.insert(0, "year", y)
         frames.append(st)
     soc_tab = pd.concat(frames, ignore_index=True)
@@ -128,7 +145,7 @@ def add_soc_outputs(ctx: Context, f: So1Frame, s: SocLayers, deg_soc: dict[str, 
                         "area per period", pd.concat(soc_sum, ignore_index=True),
                         units={"area_km2": "km**2", "percent_of_land": "percent", "percent_of_land_with_data": "percent"},
                         notes=[out_note]))
-    run_subtables.add_soc_tables(ctx, periods, lambda y: layer("stock", y), lc_at, codes=codes7, names=names7)  # SO1-3.T2-T5
+    run_subtables.add_soc_tables(ctx, periods, {p.id: tabs[("SO1-3.transitions", p.id)] for p in periods})  # SO1-3.T2-T5
     ctx.choose("SO1-3", "D11", f"IPCC tier 1 stock change, {args['transition_years']}-year transition; degraded below "
                f"-{dargs['threshold']} %, improved above +{dargs['threshold']} %" + (" (inclusive)" if dargs["inclusive"] else "")
                + "; a transition between two maps at the middle of the interval (t1 - t_mid years of change by t1); periods "

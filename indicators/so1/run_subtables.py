@@ -39,27 +39,33 @@ def split_baseline(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def lpd_by_transition(initial: Any, final: Any, lpd: Any, *, codes: Sequence[int], names: Mapping[int, str],
-                      lpd_codes: Sequence[int], lpd_names: Mapping[int, str], outside_km2: float) -> pd.DataFrame:
+                      lpd_codes: Sequence[int], lpd_names: Mapping[int, str], outside_km2: Any,
+                      compute: bool = True) -> Any:
     """Area (km²) of each LPD class on each land-cover transition of a period.
 
     Rows: every transition between two different classes with an area, largest first, then the land whose class
     did not change (one row) and no data; the rows partition the grid inside the boundary, so the column sums are
-    SO1-2.T2's.
+    SO1-2.T2's.  *outside_km2*: the area outside the boundary, or a function giving it (called when the table is
+    finished).  ``compute=False``: a pending table (one pass with other tables, :func:`indicators.summarize.compute_tables`).
     """
     from .tables import cross_table
 
     pairs = transition_names(codes, names)
-    x = cross_table(transition_layer(initial, final), lpd, codes_a=list(pairs), codes_b=lpd_codes, names_a=pairs,
-                    names_b=lpd_names)
-    x.loc["no data", "no data"] -= outside_km2
-    stable = [pairs[c * 11] for c in codes]
-    changed = x.drop(index=[*stable, "no data"])
-    changed = changed[changed.sum(axis=1) > 0]
-    changed = changed.loc[changed.sum(axis=1).sort_values(ascending=False, kind="stable").index]
-    rows = pd.concat([changed, x.loc[stable].sum().to_frame(UNCHANGED).T, x.loc[["no data"]]])
-    rows.insert(len(rows.columns), "total", rows.sum(axis=1))
-    rows.index.name = "transition"
-    return rows.reset_index()
+
+    def shape(x: pd.DataFrame) -> pd.DataFrame:
+        x.loc["no data", "no data"] -= outside_km2() if callable(outside_km2) else outside_km2
+        stable = [pairs[c * 11] for c in codes]
+        changed = x.drop(index=[*stable, "no data"])
+        changed = changed[changed.sum(axis=1) > 0]
+        changed = changed.loc[changed.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+        rows = pd.concat([changed, x.loc[stable].sum().to_frame(UNCHANGED).T, x.loc[["no data"]]])
+        rows.insert(len(rows.columns), "total", rows.sum(axis=1))
+        rows.index.name = "transition"
+        return rows.reset_index()
+
+    pending = cross_table(transition_layer(initial, final), lpd, codes_a=list(pairs), codes_b=lpd_codes, names_a=pairs,
+                          names_b=lpd_names, compute=False).then(shape)
+    return pending.compute() if compute else pending
 
 
 def add_lpd_transition_tables(ctx: Any, frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str]) -> None:
@@ -91,26 +97,33 @@ def add_degradation_tables(ctx: Any, summary: pd.DataFrame, ids: tuple[str, str]
 
 
 def soc_change_by_transition(stock_initial: Any, stock_final: Any, lc_initial: Any, lc_final: Any, *,
-                             codes: Sequence[int], names: Mapping[int, str]) -> pd.DataFrame:
+                             codes: Sequence[int], names: Mapping[int, str], compute: bool = True) -> Any:
     """SOC stock (t) at the start and the end of a period on each land-cover transition (initial → final class).
 
     Rows: every transition with an area (the unchanged classes included: their stocks still change while an
-    earlier conversion runs its course), ordered by the initial then the final class.
+    earlier conversion runs its course), ordered by the initial then the final class.  ``compute=False``: a pending
+    table (one pass with other tables, :func:`indicators.summarize.compute_tables`).
     """
+    from ..summarize import PendingTables
     from .tables import soc_stock_table
 
     pairs = transition_names(codes, names)
     trans = transition_layer(lc_initial, lc_final)
-    start = soc_stock_table(stock_initial, trans, codes=list(pairs), names=pairs)
-    end = soc_stock_table(stock_final, trans, codes=list(pairs), names=pairs)
-    t = pd.DataFrame({
-        "initial": [names[c // 10] for c in pairs], "final": [names[c % 10] for c in pairs],
-        "area_km2": start["area_km2"].to_numpy(), "soc_initial_t": start["soc_stock_t"].to_numpy(),
-        "soc_final_t": end["soc_stock_t"].to_numpy(),
-    })
-    t["soc_change_t"] = t["soc_final_t"] - t["soc_initial_t"]
-    t["soc_change_percent"] = 100.0 * t["soc_change_t"] / t["soc_initial_t"].where(t["soc_initial_t"] > 0)
-    return t[t["area_km2"] > 0].reset_index(drop=True)
+
+    def finish(tables: list[pd.DataFrame]) -> pd.DataFrame:
+        start, end = tables
+        t = pd.DataFrame({
+            "initial": [names[c // 10] for c in pairs], "final": [names[c % 10] for c in pairs],
+            "area_km2": start["area_km2"].to_numpy(), "soc_initial_t": start["soc_stock_t"].to_numpy(),
+            "soc_final_t": end["soc_stock_t"].to_numpy(),
+        })
+        t["soc_change_t"] = t["soc_final_t"] - t["soc_initial_t"]
+        t["soc_change_percent"] = 100.0 * t["soc_change_t"] / t["soc_initial_t"].where(t["soc_initial_t"] > 0)
+        return t[t["area_km2"] > 0].reset_index(drop=True)
+
+    pending = PendingTables((soc_stock_table(stock_initial, trans, codes=list(pairs), names=pairs, compute=False),
+                             soc_stock_table(stock_final, trans, codes=list(pairs), names=pairs, compute=False)), finish)
+    return pending.compute() if compute else pending
 
 
 def add_soc_transition_tables(ctx: Any, frames: Mapping[str, pd.DataFrame], years: Mapping[str, tuple[int, int]]) -> None:
@@ -147,12 +160,9 @@ def add_lpd_tables(ctx: Any, periods: Sequence[Any], by_transition: Mapping[str,
                                "Land productivity degradation (3 classes)", "D23")
 
 
-def add_soc_tables(ctx: Any, periods: Sequence[Any], stock: Any, land_cover_at: Any, *, codes: Sequence[int],
-                   names: Mapping[int, str]) -> None:
-    """SO1-3.T2 / T3 (SOC stock change per land-cover transition, from the stored stock layers ``stock(year)`` and
-    ``land_cover_at(year)``) and T4 / T5 (the SOC sub-indicator per period: SO1-3.summary split at the baseline)."""
-    frames = {p.id: soc_change_by_transition(stock(p.soc.initial), stock(p.soc.final), land_cover_at(p.soc.initial),
-                                             land_cover_at(p.soc.final), codes=codes, names=names) for p in periods}
+def add_soc_tables(ctx: Any, periods: Sequence[Any], frames: Mapping[str, pd.DataFrame]) -> None:
+    """SO1-3.T2 / T3 (SOC stock change per land-cover transition: *frames*, :func:`soc_change_by_transition` of each
+    period) and T4 / T5 (the SOC sub-indicator per period: SO1-3.summary split at the baseline)."""
     add_soc_transition_tables(ctx, frames, {p.id: (p.soc.initial, p.soc.final) for p in periods})
     summary = ctx.result.tables.get("SO1-3.summary")
     if summary is not None:

@@ -33,7 +33,7 @@ import pandas as pd
 import xarray as xr
 
 from ..grid import cell_area
-from ..summarize import PendingTable, class_area_table, cross_area_table, weighted_class_sum
+from ..summarize import PendingTable, PendingTables, class_area_table, cross_area_table, weighted_class_sum
 from .encoding import NODATA, class_matrix, meaning_code, spec_rows_matrix
 from .land_cover import UNCCD_CLASS_NAMES
 from .sdg_tables import (counterbalancing_table, degraded_area_change_from_summaries, degraded_area_change_table,
@@ -93,16 +93,22 @@ def transition_matrix_table(
     *,
     codes: Sequence[int],
     names: Mapping[int, str] | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
     """SO1-1: the land-cover transition matrix in km² (rows initial class, columns final class, + no data).
 
     Row and column labels are the class names (from *names*, default the UNCCD classes).
+    ``compute=False``: a :class:`~indicators.summarize.PendingTable` (one pass with other tables).
     """
     labels = dict(zip(codes, class_names(codes, names, UNCCD_CLASS_NAMES)))
-    t = cross_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, names_a=labels, names_b=labels,
-                    table="SO1-1 land-cover transition matrix")
-    t.index.name, t.columns.name = "initial", "final"
-    return t
+
+    def shape(t: pd.DataFrame) -> pd.DataFrame:
+        t.index.name, t.columns.name = "initial", "final"
+        return t
+
+    pending = cross_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, names_a=labels, names_b=labels,
+                          table="SO1-1 land-cover transition matrix", compute=False).then(shape)
+    return pending.compute() if compute else pending
 
 
 def degradation_process_table(
@@ -184,13 +190,22 @@ def cross_table(
     names_a: Mapping[int, str] | None = None,
     names_b: Mapping[int, str] | None = None,
     table: str = "",
-) -> pd.DataFrame:
-    """Area (km²) of each (class of a) × (class of b), e.g. land cover × LPD (SO1-2), with no-data row/column."""
-    t = cross_area_table(a, b, codes_a=codes_a, codes_b=codes_b, nodata_a=NODATA, nodata_b=NODATA)
-    t.index = pd.Index([str((names_a or {}).get(int(c), c)) for c in codes_a] + ["no data"], name=a.name or "a")
-    t.columns = pd.Index([str((names_b or {}).get(int(c), c)) for c in codes_b] + ["no data"], name=b.name or "b")
-    t.attrs.update(units="km2", table=table)
-    return t
+    compute: bool = True,
+) -> pd.DataFrame | PendingTable:
+    """Area (km²) of each (class of a) × (class of b), e.g. land cover × LPD (SO1-2), with no-data row/column.
+
+    ``compute=False``: a :class:`~indicators.summarize.PendingTable` (one pass with other tables)."""
+    a_name, b_name = a.name or "a", b.name or "b"
+
+    def shape(t: pd.DataFrame) -> pd.DataFrame:
+        t.index = pd.Index([str((names_a or {}).get(int(c), c)) for c in codes_a] + ["no data"], name=a_name)
+        t.columns = pd.Index([str((names_b or {}).get(int(c), c)) for c in codes_b] + ["no data"], name=b_name)
+        t.attrs.update(units="km2", table=table)
+        return t
+
+    pending = cross_area_table(a, b, codes_a=codes_a, codes_b=codes_b, nodata_a=NODATA, nodata_b=NODATA,
+                               compute=False).then(shape)
+    return pending.compute() if compute else pending
 
 
 def soc_stock_table(
@@ -199,34 +214,43 @@ def soc_stock_table(
     *,
     codes: Sequence[int],
     names: Mapping[int, str] | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTables:
     """SO1-3: SOC stock (tonnes) per land-cover class: Σ SOC [t/ha] × cell area [km²] × 100 [ha/km²].
 
     Cells with missing SOC are left out of the stock (their count is in
     ``attrs["missing_soc_cells"]``); ``area_km2`` is the class area, ``area_with_soc_km2``
     the part of it that has a stock, and the mean stock divides by the latter (a class
     partly without SOC is not diluted by the cells that have none).
+    ``compute=False``: a :class:`~indicators.summarize.PendingTables` (its three sums in one pass with other tables).
     """
     ca = cell_area(land_cover)
     tonnes = (soc.astype("float64") * ca * 100.0).transpose(*soc.dims)
     tonnes.attrs["units"] = "t"
-    stock = weighted_class_sum(land_cover, tonnes, codes=codes, nodata=NODATA)
-    area = class_area_table(land_cover, codes=codes, nodata=NODATA)
-    with_soc = class_area_table(land_cover.where(soc.notnull(), NODATA).astype(land_cover.dtype), codes=codes, nodata=NODATA)
-    st = stock[stock["kind"] == "class"]["value"].to_numpy()
-    ar = area[area["kind"] == "class"]["area_km2"].to_numpy()
-    ar_soc = with_soc[with_soc["kind"] == "class"]["area_km2"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(ar_soc > 0, st / (ar_soc * 100.0), np.nan)
-    df = pd.DataFrame({
-        "class": pd.array(list(codes), dtype="Int64"),
-        "name": class_names(codes, names, UNCCD_CLASS_NAMES),
-        "soc_stock_t": st,
-        "area_km2": ar,
-        "area_with_soc_km2": ar_soc,
-        "soc_mean_t_per_ha": mean,
-    })
-    df.attrs.update(units={"soc_stock_t": "t", "area_km2": "km2", "area_with_soc_km2": "km2", "soc_mean_t_per_ha": "t ha-1"},
-                    missing_soc_cells=stock.attrs.get("missing_weight_cells", 0),
-                    table="SO1-3 SOC stock per land-cover class")
-    return df
+    parts = (weighted_class_sum(land_cover, tonnes, codes=codes, nodata=NODATA, compute=False),
+             class_area_table(land_cover, codes=codes, nodata=NODATA, compute=False),
+             class_area_table(land_cover.where(soc.notnull(), NODATA).astype(land_cover.dtype), codes=codes, nodata=NODATA,
+                              compute=False))
+
+    def finish(tables: list[pd.DataFrame]) -> pd.DataFrame:
+        stock, area, with_soc = tables
+        st = stock[stock["kind"] == "class"]["value"].to_numpy()
+        ar = area[area["kind"] == "class"]["area_km2"].to_numpy()
+        ar_soc = with_soc[with_soc["kind"] == "class"]["area_km2"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(ar_soc > 0, st / (ar_soc * 100.0), np.nan)
+        df = pd.DataFrame({
+            "class": pd.array(list(codes), dtype="Int64"),
+            "name": class_names(codes, names, UNCCD_CLASS_NAMES),
+            "soc_stock_t": st,
+            "area_km2": ar,
+            "area_with_soc_km2": ar_soc,
+            "soc_mean_t_per_ha": mean,
+        })
+        df.attrs.update(units={"soc_stock_t": "t", "area_km2": "km2", "area_with_soc_km2": "km2", "soc_mean_t_per_ha": "t ha-1"},
+                        missing_soc_cells=stock.attrs.get("missing_weight_cells", 0),
+                        table="SO1-3 SOC stock per land-cover class")
+        return df
+
+    pending = PendingTables(parts, finish)
+    return pending.compute() if compute else pending

@@ -67,6 +67,54 @@ def test_geo_compute_tables_reads_each_block_once(make_raster):
     assert len(calls) == 4  # 4 blocks, each decoded once for both tables
 
 
+def test_geo_pending_groups_share_one_pass_and_finish_in_order(make_raster):
+    """SO1's tables after its pass (SOC stock per class: three sums; stock change per transition: two of those; the
+    transition and cross tables) are pending in the pass: each block is decoded once for all of them, and each
+    finishes into the table computed alone."""
+    from indicators.so1.run_subtables import soc_change_by_transition
+    from indicators.so1.tables import cross_table, soc_stock_table
+    from indicators.summarize import PendingTables
+
+    calls = []
+
+    def decode(block):
+        if block.size:
+            calls.append(block.shape)
+        return block
+
+    rng = np.random.default_rng(3)
+    lc_a = rng.integers(1, 4, (40, 24)).astype(np.uint8)
+    lc_b = np.where(rng.random((40, 24)) < 0.2, 0, lc_a).astype(np.uint8)  # 0: the SO1 layers' nodata
+    soc = np.where(rng.random((40, 24)) < 0.1, np.nan, rng.uniform(20, 80, (40, 24))).astype(np.float32)
+    ra = make_raster(lc_a, transform=tuple(T)[:6], nodata=0, chunks={"y": 10, "x": -1})
+    counted = ra.copy(data=dsa.map_blocks(decode, ra.data, dtype=np.uint8))
+    rb = make_raster(lc_b, transform=tuple(T)[:6], nodata=0, chunks={"y": 10, "x": -1})
+    rs = make_raster(soc, transform=tuple(T)[:6], chunks={"y": 10, "x": -1})
+    names = {1: "one", 2: "two", 3: "three"}
+    pending = [soc_stock_table(rs, counted, codes=[1, 2, 3], names=names, compute=False),
+               soc_change_by_transition(rs, rs * 2, counted, rb, codes=[1, 2, 3], names=names, compute=False),
+               cross_table(counted, rb, codes_a=[1, 2, 3], codes_b=[1, 2, 3], compute=False)]
+    assert isinstance(pending[0], PendingTables) and isinstance(pending[1], PendingTables)
+    stock, change, cross = compute_tables(*pending)
+    assert len(calls) == 4  # 4 blocks, each decoded once for the 3 + 6 sums and the cross table
+    pd.testing.assert_frame_equal(stock, soc_stock_table(rs, ra, codes=[1, 2, 3], names=names))
+    pd.testing.assert_frame_equal(change, soc_change_by_transition(rs, rs * 2, ra, rb, codes=[1, 2, 3], names=names))
+    pd.testing.assert_frame_equal(cross, cross_table(ra, rb, codes_a=[1, 2, 3], codes_b=[1, 2, 3]))
+    # by hand: the stock of class 2 is Σ SOC × cell area × 100 over its cells with SOC; its area counts every cell
+    from indicators.grid import cell_area
+
+    ca = np.broadcast_to(np.asarray(cell_area(ra).values, dtype=np.float64).reshape(-1, 1), lc_a.shape)
+    two = lc_a == 2
+    row = stock.set_index("class").loc[2]
+    assert row["soc_stock_t"] == pytest.approx(np.nansum(np.where(two, soc.astype(np.float64) * ca * 100, 0)), rel=1e-12)
+    assert row["area_km2"] == pytest.approx(ca[two].sum(), rel=1e-12)
+    assert row["area_with_soc_km2"] == pytest.approx(ca[two & ~np.isnan(soc)].sum(), rel=1e-12)
+    # the final stocks are twice the initial ones on every transition (same cells, SOC doubled)
+    np.testing.assert_allclose(change["soc_final_t"], 2 * change["soc_initial_t"], rtol=1e-12)
+    # the cross table's total is the grid's area
+    assert cross.to_numpy().sum() == pytest.approx(ca.sum(), rel=1e-12)
+
+
 def test_geo_zonal_exact_same_from_numpy_file_and_lazy_layer(classes, make_raster):
     data, lazy = classes
     eager = make_raster(data, transform=tuple(T)[:6], nodata=0)
