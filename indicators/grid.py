@@ -470,6 +470,36 @@ def resample_nearest(reference: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
     return out.rio.write_nodata(nodata, encoded=False)
 
 
+def covering_cells(da: xr.DataArray, reference: Any) -> xr.DataArray:
+    """The smallest rectangle of *da*'s cells (on its own grid and CRS) that covers the extent of *reference*.
+
+    A coarse raster (a climate grid) written for a country keeps its own cells, without those beyond the country's
+    grid: every cell :func:`resample_nearest` can look up from *reference* is inside the rectangle (the extent is
+    transformed to *da*'s CRS along its edges).  An extent that misses *da* keeps one cell, so the result is never
+    empty.
+    """
+    from rasterio.warp import transform_bounds
+
+    src, ref = grid_of(da), grid_of(reference)
+    ny, nx = ref.shape
+    xs = [ref.transform.c, ref.transform.c + ref.transform.a * nx]
+    ys = [ref.transform.f, ref.transform.f + ref.transform.e * ny]
+    bounds = (min(xs), min(ys), max(xs), max(ys))
+    if CRS.from_user_input(src.crs) != CRS.from_user_input(ref.crs):
+        bounds = transform_bounds(ref.crs, src.crs, *bounds, densify_pts=21)
+    inverse = ~src.transform
+    corners = [inverse * (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])]
+    cols = [c for c, _ in corners]
+    rows = [r for _, r in corners]
+    srows, scols = src.shape
+    r0 = min(max(math.floor(min(rows)), 0), srows - 1)
+    c0 = min(max(math.floor(min(cols)), 0), scols - 1)
+    r1 = max(min(math.ceil(max(rows)), srows), r0 + 1)
+    c1 = max(min(math.ceil(max(cols)), scols), c0 + 1)
+    out = da.isel({da.rio.y_dim: slice(r0, r1), da.rio.x_dim: slice(c0, c1)})
+    return out.rio.write_crs(src.crs).rio.write_transform(src.transform * Affine.translation(c0, r0))
+
+
 def _yx_chunks(reference: xr.DataArray, ny: int, nx: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The reference's (y, x) chunks, or blocks of about 4 M cells for an in-memory reference."""
     if reference.chunks is not None:

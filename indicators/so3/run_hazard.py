@@ -196,7 +196,10 @@ def _run_so3_hazard(ctx: Context) -> None:
     ctx.shared["drought_classes"] = fine
     ctx.shared["drought"] = k
     legend = legend_entries(k["legend"])
-    ctx.add_raster(RasterOutput("SO3-1", "drought_class", f"Drought intensity class per year ({what})", fine, legend=legend))
+    # the maps keep the index's own cells (over the common grid's extent): each is one class per climate cell, and the
+    # common grid's copy of it holds nothing more (D32)
+    ctx.add_raster(RasterOutput("SO3-1", "drought_class", f"Drought intensity class per year ({what}), on its own grid",
+                                _own_cells(classes, fine, ctx.reference()), legend=legend))
     note = [f"Drought classes of the {what}."]
     t1 = national[national["kind"].isin(["class", "water", "nodata", "official land area"])][["year", "kind", "class", "class_name", "area_km2", "percent_of_land"]]
     ctx.add_table(Table("SO3-1.T1", "Land area per drought intensity class (km² and % of land)", t1,
@@ -227,7 +230,8 @@ def _run_so3_hazard(ctx: Context) -> None:
     ep.attrs = dict(coarse_ep.attrs)  # epoch_most_severe's own (no "aligned_to", as before)
     ep = ep.rio.write_crs(fine.rio.crs)
     ctx.choose("SO3-1", "D7", "Four-year maps: the most severe class of each cell over all four years of each epoch.")
-    ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch", ep, legend=legend))
+    ctx.add_raster(RasterOutput("SO3-1", "drought_class_epochs", "Most severe drought class per four-year epoch, on the "
+                                "index's own grid", _own_cells(coarse_ep, ep, ctx.reference()), legend=legend))
     ctx.shared["drought_epochs"] = ep
     ctx.shared["drought_epoch_cells"] = ctx.shared["drought_cells"].with_source(coarse_ep)
     labels = [str(v) for v in ep["epoch"].values]
@@ -256,6 +260,16 @@ def _run_so3_hazard(ctx: Context) -> None:
                         colors=colors))
     if plan.extension:
         _so3_spei_extension(ctx, args, years, land)
+
+
+def _own_cells(coarse: Any, fine: Any, reference: Any) -> Any:
+    """A map of SO3-1 on the drought index's own grid, over the common grid's extent (D32), with the attributes of its
+    copy on the common grid (legend, long name, nodata)."""
+    from ..grid import covering_cells
+
+    out = covering_cells(coarse, reference)
+    out.attrs = {k: v for k, v in fine.attrs.items() if k != "aligned_to"}
+    return out.rio.write_nodata(fine.rio.nodata, encoded=False)
 
 
 def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[int], land: Any) -> None:

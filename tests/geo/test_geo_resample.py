@@ -89,3 +89,31 @@ def test_integer_without_nodata_is_refused():
     ref = _grid(np.zeros((2, 4)), left=0, top=1, res=0.5, crs="EPSG:3035")
     with pytest.raises(InputError, match="nodata"):
         resample_nearest(ref, src)
+
+
+# --------------------------------------------------------------------------- covering_cells (D32: SO3-1's maps)
+def test_covering_cells_by_hand():
+    """A 1° grid 10-20°E, 40-50°N and a 0.1° country grid 12.35-14.05°E, 44.95-46.55°N: the columns 12-15°E and
+    the rows 47-44°N cover it (floor/ceil of its edges in source cells), on the source's own grid."""
+    from indicators.grid import covering_cells
+
+    src = _grid(np.arange(100).reshape(10, 10).astype("int16"), left=10.0, top=50.0, res=1.0, crs="EPSG:4326", nodata=-1)
+    ref = _grid(np.zeros((16, 17)), left=12.35, top=46.55, res=0.1, crs="EPSG:4326")
+    out = covering_cells(src, ref)
+    np.testing.assert_array_equal(out.values, np.arange(100).reshape(10, 10)[3:6, 2:5])
+    assert tuple(out.rio.transform())[:6] == (1.0, 0.0, 12.0, 0.0, -1.0, 47.0)
+    assert out.rio.nodata == -1 and out.rio.crs.to_epsg() == 4326
+    # what the country grid looks up is the same from the rectangle as from the whole source
+    np.testing.assert_array_equal(resample_nearest(ref, out).values, resample_nearest(ref, src).values)
+
+
+def test_covering_cells_other_crs_and_outside():
+    from indicators.grid import covering_cells
+
+    classes, src = _classes()
+    ref = _grid(np.zeros((20, 30), "float32"), left=4_400_000.0, top=3_200_000.0, res=5_000.0, crs="EPSG:3035")
+    out = covering_cells(src, ref)
+    assert out.shape[-2] * out.shape[-1] < src.shape[-2] * src.shape[-1]  # a part of the source
+    np.testing.assert_array_equal(resample_nearest(ref, out).values, resample_nearest(ref, src).values)
+    far = _grid(np.zeros((4, 4)), left=100.0, top=10.0, res=0.1, crs="EPSG:4326")  # nowhere near the source
+    assert covering_cells(src, far).shape[-2:] == (1, 1)

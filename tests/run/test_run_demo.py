@@ -545,3 +545,32 @@ def test_demo_drought_has_a_spatial_pattern(demo):
     cls = units[units["kind"] == "class"]
     top = cls.loc[cls.groupby(["year", "unit"])["area_km2"].idxmax()].pivot(index="year", columns="unit", values="class")
     assert (top.nunique(axis=1) >= 3).any(), top
+
+
+def test_drought_class_maps_are_on_the_index_grid_over_the_country(demo):
+    """D32: SO3-1's maps keep the precipitation grid's own cells (1/8°) over the common grid's extent, less than a
+    cell beyond it on each side; where SO3-2's fine exposure map counts people exposed, the epoch map looked up at
+    that cell's centre holds a drought class (1-4): the written map is where the run's classes were."""
+    import xarray as xr
+
+    from indicators.grid import resample_nearest
+    from indicators.io import open_raster
+
+    with xr.open_dataset(Path(__file__).resolve().parents[2] / "sample_data" / "climate" / "precip_monthly.nc") as nc:
+        lon, lat = np.asarray(nc["lon"].values), np.asarray(nc["lat"].values)
+    res = float(abs(lon[1] - lon[0]))
+    exposed_path = demo / "SO3-2" / "population_exposed_epochs_2020-2023.tif"
+    with rasterio.open(demo / "SO3-1" / "drought_class_epochs_2020-2023.tif") as cls, rasterio.open(exposed_path) as fine:
+        t, b, fb = cls.transform, cls.bounds, fine.bounds
+        assert t.a == pytest.approx(res) and -t.e == pytest.approx(res)
+        # the cell edges are the netCDF's (centres ± half a cell)
+        assert min(abs(lon - res / 2 - t.c)) < 1e-9 and min(abs(lat + res / 2 - t.f)) < 1e-9
+        assert b.left <= fb.left < b.left + res and b.right - res < fb.right <= b.right
+        assert b.bottom <= fb.bottom < b.bottom + res and b.top - res < fb.top <= b.top
+        assert cls.width * cls.height < fine.width * fine.height / 100
+    epoch = open_raster(demo / "SO3-1" / "drought_class_epochs_2020-2023.tif")
+    people = open_raster(exposed_path).squeeze(drop=True)
+    looked_up = resample_nearest(people, epoch.squeeze(drop=True)).values
+    where = np.nan_to_num(people.values) > 0
+    assert where.sum() > 100
+    assert np.isin(looked_up[where], [1, 2, 3, 4]).all()
