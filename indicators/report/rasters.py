@@ -16,6 +16,19 @@ from .layer_metadata import describe_layer
 #: layers compress to 1-3 % of their size either way; float layers +3 %): writing was half of a run's wall time
 #: (issue 16, D31).  Any DEFLATE reader reads them; the values are the same.
 COG_DEFLATE_LEVEL = 1
+#: side of a COG tile; the overviews halve the grid until its longer side fits in one
+COG_BLOCKSIZE = 256
+
+
+def overview_factors(height: int, width: int, blocksize: int = COG_BLOCKSIZE) -> list[int]:
+    """The decimation factors of a COG's overviews: 2, 4, 8, … until the longer side fits in one tile (the levels
+    GDAL's COG driver makes)."""
+    factors: list[int] = []
+    side = max(int(height), int(width))
+    while side > blocksize:
+        side //= 2
+        factors.append(2 ** (len(factors) + 1))
+    return factors
 
 # attributes copied to the GeoTIFF's dataset tags (GDAL metadata), CF names kept
 _CF_TAGS = ("long_name", "standard_name", "units", "flag_values", "flag_meanings", "comment", "references",
@@ -193,10 +206,17 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
         if cmap and is_class:
             dst.write_colormap(1, {code: _hex_to_rgba(c) for code, c in cmap.items()})
 
+    def with_overviews(dst) -> None:
+        # the overviews are built in the uncompressed GeoTIFF that the COG driver then copies with them (D31): its own
+        # overviews, made into a compressed temporary file, took twice the CPU of this for a float layer
+        from rasterio.enums import Resampling
+
+        dst.build_overviews(overview_factors(dst.height, dst.width), Resampling.nearest if is_class else Resampling.average)
+
     def to_cog(src) -> None:
         # NUM_THREADS: GDAL compresses the tiles on every core (the write phase runs nothing else meanwhile); the
         # tiles and so the file are the same as with one thread
-        rio_copy(src, path, driver="COG", compress="DEFLATE", level=COG_DEFLATE_LEVEL, blocksize=256,
+        rio_copy(src, path, driver="COG", compress="DEFLATE", level=COG_DEFLATE_LEVEL, blocksize=COG_BLOCKSIZE,
                  num_threads="ALL_CPUS", overview_resampling="nearest" if is_class else "average")
 
     if lazy:
@@ -213,6 +233,7 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
                                BIGTIFF="IF_SAFER") as dst:
                 describe(dst)
                 store_blocks(data, _BandWindowWriter(dst))
+                with_overviews(dst)
             with rasterio.open(staging) as src:
                 to_cog(src)
         finally:
@@ -222,6 +243,7 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
         with mem.open(**mem_profile) as dst:
             dst.write(data)
             describe(dst)
+            with_overviews(dst)
         with mem.open() as src:
             to_cog(src)
     return path

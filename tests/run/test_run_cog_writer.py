@@ -109,3 +109,29 @@ def test_continuous_layer_has_unit_and_description(tmp_path):
         assert src.units == ("person",) and src.descriptions == ("population exposed",)
     assert cog_problems(path) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pop.tif"]  # no side file for a continuous layer
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_overviews_by_hand(lazy, tmp_path):
+    """The overviews (D31): 2, 4, … until the longer side fits a 256-px tile; at level 2 a pixel of a continuous
+    layer is the mean of the valid full-resolution pixels of its 2 × 2 block (NaN left out), a pixel of a class layer
+    one of the block's own codes (nearest: never a mix of classes)."""
+    rng = np.random.default_rng(7)
+    cont = rng.normal(50, 10, size=(600, 512)).astype("float32")
+    cont[rng.random(cont.shape) < 0.1] = np.nan
+    classes = rng.integers(1, 4, size=(600, 512)).astype("uint8")
+    for values, flags, nodata in ((cont, False, np.nan), (classes, True, 0)):
+        da = _layer(values, nodata=nodata, flags=flags)
+        path = write_cog(da.chunk({"y": 200, "x": 300}) if lazy else da, tmp_path / f"l{int(flags)}.tif")
+        with rasterio.open(path) as src:
+            assert src.overviews(1) == [2, 4]  # 600 -> 300 -> 150: fits a tile after two halvings
+        with rasterio.open(path, overview_level=0) as src:
+            level = src.read(1)
+        assert level.shape == (300, 256)
+        blocks = values.reshape(300, 2, 256, 2).transpose(0, 2, 1, 3).reshape(300, 256, 4)
+        if flags:
+            assert (blocks == level[..., None]).any(axis=-1).all()
+        else:
+            with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+                want = np.nanmean(blocks.astype("float64"), axis=-1)
+            np.testing.assert_allclose(level, want, rtol=1e-6)
