@@ -94,7 +94,7 @@ def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None
     if high is not None:
         bad |= check & (values > high)
     if codes is not None:
-        bad |= check & ~np.isin(values, codes)
+        bad |= check & ~_is_code(values, codes)
     first_bad = first_nan = None
     value = None
     if bad.any():
@@ -105,6 +105,18 @@ def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None
         idx = np.unravel_index(int(np.flatnonzero(nan_bad)[0]), values.shape)
         first_nan = tuple(int(i + o) for i, o in zip(idx, offset))
     return int(bad.sum()), int(nan_bad.sum()), first_bad, value, first_nan, int(check.sum())
+
+
+def _is_code(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``np.isin(values, codes)``; for 8- and 16-bit integer values by a table over the dtype's range (np.isin sorts
+    or widens every block: the input check's largest cost on class maps)."""
+    if values.dtype.kind in "ui" and values.dtype.itemsize <= 2:
+        info = np.iinfo(values.dtype)
+        whole = codes[np.isfinite(codes) & (codes == np.round(codes)) & (codes >= info.min) & (codes <= info.max)]
+        table = np.zeros(int(info.max) - int(info.min) + 1, dtype=bool)
+        table[whole.astype(np.int64) - int(info.min)] = True
+        return table[values] if info.min == 0 else table[values.astype(np.int32) - int(info.min)]
+    return np.isin(values, codes)
 
 
 def _combine(parts: Sequence[tuple], sampled: bool = False) -> Finding:

@@ -22,17 +22,39 @@ def inside_boundary(ctx: Context) -> Any:
         ref = ctx.reference()
         boundary, _ = ctx.polygons(ref.rio.crs)
         if ref.chunks is not None:
-            # block by block, like the rasters it masks: no whole-grid mask in memory
+            # block by block, like the rasters it masks: no whole-grid mask in memory; rasterized once into a scratch
+            # file, which every later pass reads (rasterizing the boundary again for each block of each pass was a
+            # few per cent of a run: issue 16)
             from .rasterize import rasterize_polygons
 
             bare = ref.drop_vars([c for c in ref.coords if c not in ref.dims])
-            da = (rasterize_polygons(boundary, bare) > 0).rename("inside")
+            da = _stored_once(ctx, (rasterize_polygons(boundary, bare) > 0).astype("uint8").rename("inside"), ref)
         else:
             g = grid_of(ref)
             mask = ~geometry_mask(boundary.geometry.values, out_shape=g.shape, transform=g.transform, all_touched=False)
             da = xr.DataArray(np.asarray(mask), dims=("y", "x"), coords={"y": ref["y"], "x": ref["x"]}, name="inside")
         ctx._cache["inside"] = da.rio.write_crs(ref.rio.crs)
     return ctx._cache["inside"]
+
+
+def _stored_once(ctx: Context, layer: Any, ref: Any) -> Any:
+    """*layer* (0/1, lazy, on the grid of *ref*) computed once into a scratch GeoTIFF, as a lazy boolean raster that
+    reads it, chunked like *ref* (the file lives as long as the run's result: :meth:`Context.keep`)."""
+    import xarray as xr
+
+    from .io import store_rasters
+
+    # a bare array: no nodata or encoding of the grid's input may come along (0 is a value here, not missing)
+    ydim, xdim = ref.rio.y_dim, ref.rio.x_dim
+    bare = xr.DataArray(layer.data, dims=(ydim, xdim), coords={ydim: ref[ydim].values, xdim: ref[xdim].values},
+                        name=layer.name).rio.write_crs(ref.rio.crs)
+    store = store_rasters({"layer": bare}, shared=ctx.progress.client is not None, scratch=ctx.scratch)
+    ctx.keep(store)
+    ctx.compute_tables(store.banded)
+    stored = store.open()["layer"]
+    stored = stored.chunk({stored.rio.y_dim: ref.chunks[ref.get_axis_num(ref.rio.y_dim)],
+                           stored.rio.x_dim: ref.chunks[ref.get_axis_num(ref.rio.x_dim)]})
+    return (stored.assign_coords({d: ref[d] for d in (ref.rio.y_dim, ref.rio.x_dim)}) > 0).rename(layer.name)
 
 
 def area_where_km2(ctx: Context, mask: Any) -> Any:

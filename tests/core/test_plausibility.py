@@ -151,3 +151,15 @@ def test_red_list_swapped_bounds_and_a_year_outside_the_edition(fw):
         check_table(_table([[2099, 0.8, 0.7, 0.9]], cols), rule, label="r", years=(2016, 2023))
     with pytest.raises(InputError, match=r"column 'rli': value 1.5 is above 1"):
         check_table(_table([[2016, 1.5, 0.7, 1.6]], cols), rule, label="r", years=(2016, 2023))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16", "int32", "float32"])
+def test_code_membership_by_table_equals_isin(dtype):
+    """The input check's class-code test (a table over an 8- or 16-bit dtype's range) is np.isin's answer, codes that
+    cannot occur in the dtype (fractional, out of range) included."""
+    from indicators.plausibility import _is_code
+
+    values = np.random.default_rng(1).integers(-100, 200, (30, 40)).astype(dtype)
+    for codes in ([1, 2, 3, -5, 150], [1.0, 2.5, 199.0], [], [70000, -1]):
+        codes = np.asarray(codes, dtype=float if any(isinstance(c, float) for c in codes) or not codes else int)
+        np.testing.assert_array_equal(_is_code(values, codes), np.isin(values, codes))

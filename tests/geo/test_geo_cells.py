@@ -140,3 +140,22 @@ def test_geo_cells_block_partials_hold_only_their_window(layers):
     assert window.shape == (2, 1 + (7 * 10 + 9) - (4 * 10 + 4) + 1)  # the outside bin, then positions 45 … 80
     assert window[0, 0] > 0 and window[0, 1:].sum() > 0  # weights outside the source and inside it
     np.testing.assert_allclose(dask.compute(parts.whole())[0], cell_weight_sums(cells, weights), rtol=1e-12)
+
+
+@pytest.mark.parametrize("span", [50, 10**12])
+def test_sums_by_key_equal_unique_and_bincount(span):
+    """The per-strip (unit, cell) sums: a narrow key range is counted in dense bins, a wide one sorted; both give
+    np.unique's keys and np.bincount's sums bit for bit (each bin adds its values in input order)."""
+    from indicators.summarize_cells import _sums_by_key
+
+    rng = np.random.default_rng(11)
+    key = rng.integers(0, span, 5000).astype(np.int64) + 123_456
+    w1, w2 = rng.random(5000), rng.normal(size=5000)
+    keys, a, b = _sums_by_key(key, [w1, w2])
+    want, inverse = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(keys, want)
+    np.testing.assert_array_equal(a, np.bincount(inverse, weights=w1))
+    np.testing.assert_array_equal(b, np.bincount(inverse, weights=w2))
+    # by hand on a small case
+    k, s = _sums_by_key(np.array([7, 3, 7, 9]), [np.array([1.0, 2.0, 4.0, 8.0])])
+    assert k.tolist() == [3, 7, 9] and s.tolist() == [2.0, 5.0, 8.0]
