@@ -13,6 +13,7 @@ from typing import Any
 from ..config.checks import Problems, check_inputs
 from ..config.loading import LoadedConfig, parameter_overrides
 from ..errors import InputError
+from ..heap import trim_heap
 from ..plausibility import CHECK_BLOCKS, InputWarning, check_input_rasters
 from ..progress import Progress
 from ..report.model import RunResult, Skipped
@@ -144,6 +145,7 @@ def execute(prep: Prepared, *, quiet: bool = False, client: Any = None, stream: 
             with progress.stage(stage.title):
                 ctx.stage = stage
                 stage.run(ctx)
+            trim_heap()  # the next stage starts from what this one still holds, not from its peak
         ctx.stage = None
     except BaseException:
         # a failed run leaves no scratch file behind (with a cluster they sit beside the output)

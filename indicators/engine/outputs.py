@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config.paths import input_files
 from ..errors import ComputeError
+from ..heap import trim_heap
 from ..report.model import RunResult
 from .executing import Prepared, default_specs_dir
 
@@ -49,6 +50,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     from ..report.tables import write_tables
 
     t0 = time.perf_counter()
+    trim_heap()  # writing starts from what the run holds, not from its compute peak (indicators/heap.py)
     written: list[Path] = []
     mapped = []  # the rasters as the report maps them: lazy layers from the COGs just written (decode only)
     for r in result.rasters:
@@ -59,6 +61,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
                            labels={e.code: e.label for e in r.legend} if r.legend else None, inputs_root=prep.loaded.base_dir)
         written += [p.relative_to(out_dir) for p in paths]
         mapped.append(_from_written(r, paths, deferred=not report))
+        trim_heap()  # each map's blocks freed before the next: 1125 -> 861 MiB for the write phase at 10000²
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
     written += write_tables(result.tables, out_dir, meta=meta)
     written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
