@@ -49,6 +49,7 @@ def lpd_by_transition(initial: Any, final: Any, lpd: Any, *, codes: Sequence[int
     finished).  ``compute=False``: a pending table (one pass with other tables, :func:`indicators.summarize.compute_tables`).
     """
     from .tables import cross_table
+    from .tables_common import shape_pending
 
     pairs = transition_names(codes, names)
 
@@ -63,9 +64,8 @@ def lpd_by_transition(initial: Any, final: Any, lpd: Any, *, codes: Sequence[int
         rows.index.name = "transition"
         return rows.reset_index()
 
-    pending = cross_table(transition_layer(initial, final), lpd, codes_a=list(pairs), codes_b=lpd_codes, names_a=pairs,
-                          names_b=lpd_names, compute=False).then(shape)
-    return pending.compute() if compute else pending
+    return shape_pending(cross_table(transition_layer(initial, final), lpd, codes_a=list(pairs), codes_b=lpd_codes,
+                                     names_a=pairs, names_b=lpd_names, compute=False), shape, compute)
 
 
 def add_lpd_transition_tables(ctx: Any, frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str]) -> None:

@@ -39,7 +39,7 @@ from .land_cover import UNCCD_CLASS_NAMES
 from .sdg_tables import (counterbalancing_table, degraded_area_change_from_summaries, degraded_area_change_table,
                          land_mask_from_land_cover, recode_table, sdg_summary_by_unit, sdg_summary_by_unit_from_zonal,
                          sdg_summary_from_area_table, sdg_summary_table, status_area_table)
-from .tables_common import THREE_NAMES, class_names, stack_pending
+from .tables_common import THREE_NAMES, class_names, shape_pending, stack_pending
 
 __all__ = ["counterbalancing_table", "cross_table", "degradation_process_table", "degraded_area_change_from_summaries",
            "degraded_area_change_table", "land_cover_area_table", "land_mask_from_land_cover", "recode_table",
@@ -106,9 +106,8 @@ def transition_matrix_table(
         t.index.name, t.columns.name = "initial", "final"
         return t
 
-    pending = cross_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, names_a=labels, names_b=labels,
-                          table="SO1-1 land-cover transition matrix", compute=False).then(shape)
-    return pending.compute() if compute else pending
+    return shape_pending(cross_table(lc_initial, lc_final, codes_a=codes, codes_b=codes, names_a=labels, names_b=labels,
+                                     table="SO1-1 land-cover transition matrix", compute=False), shape, compute)
 
 
 def degradation_process_table(
@@ -203,9 +202,8 @@ def cross_table(
         t.attrs.update(units="km2", table=table)
         return t
 
-    pending = cross_area_table(a, b, codes_a=codes_a, codes_b=codes_b, nodata_a=NODATA, nodata_b=NODATA,
-                               compute=False).then(shape)
-    return pending.compute() if compute else pending
+    return shape_pending(cross_area_table(a, b, codes_a=codes_a, codes_b=codes_b, nodata_a=NODATA, nodata_b=NODATA,
+                                          compute=False), shape, compute)
 
 
 def soc_stock_table(

@@ -24,7 +24,7 @@ def class_names(codes: Sequence[int], names: Mapping[int, str] | None, default: 
 
 def shape_pending(pending: PendingTable, shape: Any, compute: bool) -> pd.DataFrame | PendingTable:
     """*pending* shaped by ``shape(table)``: computed now, or still pending (one pass with others, compute_tables)."""
-    out = PendingTable(pending.part, lambda value: shape(pending.finish(value)))
+    out = pending.then(shape)
     return out.compute() if compute else out
 
 
