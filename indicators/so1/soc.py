@@ -149,9 +149,9 @@ def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
             a = int(np.float64(maps[i, idx[k]]))
             b = int(np.float64(maps[i, idx[k + 1]]))
             changed = a != b
-            p = power[a, b]
-            fl = coef[a, b] * (1.0 if p == 0 else fv ** np.float64(p))
-            if changed or k == 0:
+            if changed or k == 0:  # the factor only where the delta restarts (the power is most of the time)
+                p = power[a, b]
+                fl = coef[a, b] * (1.0 if p == 0 else fv ** np.float64(p))
                 delta = soc * (1.0 - fl) / transition_years
             if changed:
                 since = 1
