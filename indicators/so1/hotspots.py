@@ -6,10 +6,12 @@ when the class covers at least ``min_share`` of the block's valid area; 8-connec
 (:func:`scipy.ndimage.label` on the block grid) form a candidate, kept when its class area reaches
 ``min_area_km2``. Decision: docs/decisions.md#d18.
 
-Memory stays flat in the size of the grid: two passes over the (dask-chunked) maps, chunk by chunk. The first
-keeps one byte per block (which classes are dense there), the second sums each chunk's blocks straight into
-per-candidate totals (areas, centroid moments, the sub-indicator areas), so no block-grid array of floats is ever
-held; what stays is the block grid's labels (4 bytes per block and class searched, 1/16 of a byte per cell each).
+Memory: passes over the (dask-chunked) maps, chunk by chunk. The first keeps one byte per block (which classes
+are dense there); then, one class at a time, the block grid is labelled and a second pass sums each chunk's
+labelled blocks straight into per-candidate totals (areas, centroid moments, the sub-indicator areas), reading only
+the chunks that hold a candidate. No block-grid array of floats is held; what grows with the grid is the byte per
+block and one class's labels (4 bytes per block: 1/4 of a byte per cell for 4 x 4 blocks). Both passes are numba
+kernels over a chunk's cells (the numpy formulation's block sums and temporaries were a tenth of a run's CPU).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import dask
 import dask.array as da
+import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -31,43 +34,95 @@ MIN_AREA_KM2 = 5.0
 _BATCH = 8
 
 
-def _block_sums(a: np.ndarray, block: int) -> np.ndarray:
-    """Sum of each ``block`` x ``block`` block of a 2-D chunk (padded with zeros at the grid's far edges)."""
-    h, w = a.shape
-    ph, pw = -h % block, -w % block
-    if ph or pw:
-        a = np.pad(a, ((0, ph), (0, pw)))
-    return a.reshape((h + ph) // block, block, (w + pw) // block, block).sum(axis=(1, 3))
+@numba.njit(nogil=True, cache=True)
+def _dense_bits_kernel(status, area, codes, block, min_share, bits):  # pragma: no cover - compiled
+    """Pass 1 on one chunk: bit *k* of each block set when ``codes[k]`` covers at least *min_share* of its valid
+    area.  A block's area is the sum of its rows' sums, each row summed left to right (the order of numpy's
+    ``reshape(...).sum(axis=(1, 3))``, which this replaced: the same floats, so the same ties of the share)."""
+    h, w = status.shape
+    nk = codes.size
+    row_cls = np.zeros(nk)
+    cls = np.zeros(nk)
+    for bi in range(bits.shape[0]):
+        for bj in range(bits.shape[1]):
+            valid = 0.0
+            cls[:] = 0.0
+            for i in range(bi * block, min(h, (bi + 1) * block)):
+                row_valid = 0.0
+                row_cls[:] = 0.0
+                for j in range(bj * block, min(w, (bj + 1) * block)):
+                    st = status[i, j]
+                    if st != 0:
+                        a = area[i, j]
+                        row_valid += a
+                        for k in range(nk):
+                            if st == codes[k]:
+                                row_cls[k] += a
+                valid += row_valid
+                for k in range(nk):
+                    cls[k] += row_cls[k]
+            b = 0
+            if valid > 0:
+                for k in range(nk):
+                    if cls[k] >= min_share * valid:
+                        b |= 1 << k
+            bits[bi, bj] = b
+
+
+@numba.njit(nogil=True, cache=True)
+def _candidate_sums_kernel(status, area, x, y, also, labels, code, block):  # pragma: no cover - compiled
+    """Pass 2 on one chunk, for one code: the labelled blocks' ids (row-major) and their sums, rows: class area,
+    valid area, area-weighted x and y, the class area in each *also* map (summed as in :func:`_dense_bits_kernel`)."""
+    h, w = status.shape
+    na = also.shape[0]
+    n = 0
+    for bi in range(labels.shape[0]):
+        for bj in range(labels.shape[1]):
+            if labels[bi, bj] > 0:
+                n += 1
+    ids = np.empty(n, dtype=labels.dtype)
+    sums = np.zeros((4 + na, n))
+    row = np.zeros(4 + na)
+    t = 0
+    for bi in range(labels.shape[0]):
+        for bj in range(labels.shape[1]):
+            if labels[bi, bj] <= 0:
+                continue
+            ids[t] = labels[bi, bj]
+            for i in range(bi * block, min(h, (bi + 1) * block)):
+                row[:] = 0.0
+                for j in range(bj * block, min(w, (bj + 1) * block)):
+                    st = status[i, j]
+                    a = area[i, j]
+                    if st != 0:
+                        row[1] += a
+                    if st == code:
+                        row[0] += a
+                        row[2] += a * x[j]
+                        row[3] += a * y[i]
+                    for m in range(na):  # a sub-indicator's class counts wherever its map has it
+                        if also[m, i, j] == code:
+                            row[4 + m] += a
+                for r in range(4 + na):
+                    sums[r, t] += row[r]
+            t += 1
+    return ids, sums
 
 
 def _dense_bits(status: np.ndarray, area: np.ndarray, *, codes: Sequence[int], block: int, min_share: float) -> np.ndarray:
-    """Pass 1 on one chunk: bit *i* of each block set when ``codes[i]`` covers at least *min_share* of its valid area."""
-    area = np.broadcast_to(area, status.shape)
-    valid = _block_sums(np.where(status != 0, area, 0.0), block)
-    bits = np.zeros(valid.shape, dtype="uint8")
-    for i, code in enumerate(codes):
-        cls = _block_sums(np.where(status == code, area, 0.0), block)
-        bits |= (((valid > 0) & (cls >= min_share * valid)).astype("uint8") << i)
+    """Pass 1 on one chunk (:func:`_dense_bits_kernel`)."""
+    bits = np.zeros((-(-status.shape[0] // block), -(-status.shape[1] // block)), dtype="uint8")
+    _dense_bits_kernel(status, np.broadcast_to(area, status.shape), np.asarray(codes, dtype=status.dtype), block,
+                       float(min_share), bits)
     return bits
 
 
 def _candidate_sums(status: np.ndarray, area: np.ndarray, x: np.ndarray, y: np.ndarray, also: Sequence[np.ndarray],
-                    labels: Sequence[np.ndarray], *, codes: Sequence[int], block: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pass 2 on one chunk: for each code, the labelled blocks' ids and their sums (class area, valid area,
-    area-weighted x and y, the class area in each *also* map), rows ``(4 + len(also), n_labelled_blocks)``."""
-    area = np.broadcast_to(area, status.shape)
-    out = []
-    for code, lab in zip(codes, labels):
-        hit = lab > 0
-        if not hit.any():
-            out.append((np.zeros(0, dtype=lab.dtype), np.zeros((4 + len(also), 0))))
-            continue
-        cls_area = np.where(status == code, area, 0.0)
-        sums = [_block_sums(cls_area, block), _block_sums(np.where(status != 0, area, 0.0), block),
-                _block_sums(cls_area * x[None, :], block), _block_sums(cls_area * y[:, None], block),
-                *(_block_sums(np.where(m == code, area, 0.0), block) for m in also)]
-        out.append((lab[hit], np.stack([s[hit] for s in sums])))
-    return out
+                    labels: np.ndarray, *, code: int, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 2 on one chunk for one code (:func:`_candidate_sums_kernel`): ids ``(n,)`` and sums ``(4 + len(also), n)``."""
+    stacked = np.stack([np.asarray(m) for m in also]) if also else np.zeros((0,) + status.shape, dtype=status.dtype)
+    return _candidate_sums_kernel(status, np.broadcast_to(area, status.shape), np.asarray(x, dtype="float64"),
+                                  np.asarray(y, dtype="float64"), stacked, labels, status.dtype.type(code), block)
 
 
 def _aligned(arrays: Sequence[Any], shape: tuple[int, int], block: int) -> tuple[list[da.Array], tuple[int, int]]:
@@ -88,41 +143,55 @@ def candidate_search(
     min_share: float = MIN_SHARE,
     min_area_km2: float = MIN_AREA_KM2,
 ) -> dict[int, pd.DataFrame]:
-    """The candidates of each class in *codes* (see :func:`connected_candidates`), found in two passes over the maps."""
+    """The candidates of each class in *codes* (see :func:`connected_candidates`): one pass over the maps for the
+    dense blocks of every class, then, one class at a time (one block grid of labels held), a pass for its sums."""
     from scipy import ndimage
 
     also = dict(also or {})
-    shape = (three_class.sizes[three_class.dims[0]], three_class.sizes[three_class.dims[1]])
-    area = xr.ones_like(three_class, dtype="float64") * cell_km2
-    area = area.transpose(*three_class.dims)
-    arrays, (cy, cx) = _aligned([three_class.data, area.data, *(m.transpose(*three_class.dims).data for m in also.values())],
-                                shape, block)
-    status, area_d, also_d = arrays[0], arrays[1], arrays[2:]
+    ydim, xdim = three_class.dims
+    shape = (three_class.sizes[ydim], three_class.sizes[xdim])
+    cell = cell_km2 if isinstance(cell_km2, xr.DataArray) else xr.DataArray(np.asarray(cell_km2, dtype="float64"))
+    rows = None  # the usual case: one area per row (a geographic grid) or a constant, sliced per chunk, not a layer
+    if set(cell.dims) <= {ydim}:
+        rows = np.broadcast_to(np.asarray(cell.transpose(*[d for d in (ydim,) if d in cell.dims]).values,
+                                          dtype="float64"), (shape[0],))[:, None]
+    layers = [three_class.data, *(m.transpose(ydim, xdim).data for m in also.values())]
+    if rows is None:
+        layers.append(xr.broadcast(cell.astype("float64"), three_class)[0].transpose(ydim, xdim).data)
+    arrays, (cy, cx) = _aligned(layers, shape, block)
+    status = arrays[0]
+    # a (y, 1) column of row areas, broadcast against each chunk, or the 2-D layer of areas
+    area_d = da.from_array(rows, chunks=(status.chunks[0], (1,))) if rows is not None else arrays[-1]
+    x = np.asarray(three_class[xdim].values, dtype="float64")
+    y = np.asarray(three_class[ydim].values, dtype="float64")
     bits = da.map_blocks(_dense_bits, status, area_d, codes=tuple(codes), block=block, min_share=min_share,
-                         dtype="uint8", chunks=tuple(tuple(-(-c // block) for c in ch) for ch in status.chunks)).compute()
+                         dtype="uint8", chunks=tuple(tuple(-(-c // block) for c in ch) for ch in status.chunks))
+    bits = bits.compute()
+    delayed = [a.to_delayed() for a in arrays]
     structure = np.ones((3, 3), dtype=bool)
-    labelled = [ndimage.label((bits >> i) & 1, structure=structure, output=np.int32) for i in range(len(codes))]
-    del bits
-    labels = [lab for lab, _ in labelled]
-    totals = [np.zeros((4 + len(also), n + 1)) for _, n in labelled]
-    x = np.asarray(three_class[three_class.dims[1]].values, dtype="float64")
-    y = np.asarray(three_class[three_class.dims[0]].values, dtype="float64")
-    if any(n for _, n in labelled):
-        delayed = [a.to_delayed() for a in arrays]
-        tasks = []
-        for iy in range(delayed[0].shape[0]):
-            for ix in range(delayed[0].shape[1]):
-                ys, xs = slice(iy * cy, (iy + 1) * cy), slice(ix * cx, (ix + 1) * cx)
-                bys, bxs = slice(iy * cy // block, -(-(iy + 1) * cy // block)), slice(ix * cx // block, -(-(ix + 1) * cx // block))
-                tasks.append(dask.delayed(_candidate_sums)(
-                    delayed[0][iy, ix], delayed[1][iy, ix], x[xs], y[ys], [d[iy, ix] for d in delayed[2:]],
-                    [lab[bys, bxs] for lab in labels], codes=tuple(codes), block=block))
-        for start in range(0, len(tasks), _BATCH):
-            for chunk_result in dask.compute(*tasks[start:start + _BATCH]):
-                for total, (ids, sums) in zip(totals, chunk_result):
-                    for row in range(total.shape[0]):
-                        total[row] += np.bincount(ids, weights=sums[row], minlength=total.shape[1])
-    return {code: _frame(code, total[:, 1:], list(also), min_area_km2) for code, total in zip(codes, totals)}
+    found = {}
+    for k, code in enumerate(codes):
+        labels, n = ndimage.label((bits >> k) & 1, structure=structure, output=np.int32)
+        total = np.zeros((4 + len(also), n + 1))
+        if n:
+            tasks = []
+            for iy in range(delayed[0].shape[0]):
+                for ix in range(delayed[0].shape[1]):
+                    ys, xs = slice(iy * cy, (iy + 1) * cy), slice(ix * cx, (ix + 1) * cx)
+                    bys = slice(iy * cy // block, -(-(iy + 1) * cy // block))
+                    bxs = slice(ix * cx // block, -(-(ix + 1) * cx // block))
+                    if not labels[bys, bxs].any():
+                        continue  # no candidate here: the chunk is not read
+                    tasks.append(dask.delayed(_candidate_sums)(
+                        delayed[0][iy, ix], rows[ys] if rows is not None else delayed[-1][iy, ix], x[xs], y[ys],
+                        [d[iy, ix] for d in delayed[1:1 + len(also)]], labels[bys, bxs], code=code, block=block))
+            for start in range(0, len(tasks), _BATCH):
+                for ids, sums in dask.compute(*tasks[start:start + _BATCH]):
+                    for r in range(total.shape[0]):
+                        total[r] += np.bincount(ids, weights=sums[r], minlength=total.shape[1])
+        del labels
+        found[code] = _frame(code, total[:, 1:], list(also), min_area_km2)
+    return found
 
 
 def _frame(code: int, total: np.ndarray, also_names: list[str], min_area_km2: float) -> pd.DataFrame:

@@ -78,3 +78,12 @@ def test_chunked_search_equals_the_whole_grid_reference(chunks):
         np.testing.assert_allclose(got["extent_km2"], [r[1] for r in ref], rtol=1e-12)
     # the land-cover map degrades exactly where the status does: its class area inside each hotspot is the hotspot's
     np.testing.assert_allclose(found[1]["lc_km2"], found[1]["area_km2"], rtol=1e-12)
+
+
+def test_sub_indicator_area_counts_its_class_where_the_status_has_no_data():
+    """Inside a candidate's blocks, a sub-indicator's class area is its map's, cell for cell, also where the status
+    map itself is nodata (by hand: 16 cells of 2 km², the status missing in one)."""
+    a = np.full((4, 4), 3)
+    a[0, 0] = 0
+    t = connected_candidates(_map(a), 2.0, 3, also={"land_cover": _map(np.full((4, 4), 3))}, block=4, min_area_km2=0.0)
+    assert list(t["area_km2"]) == [30.0] and list(t["extent_km2"]) == [30.0] and list(t["land_cover_km2"]) == [32.0]
