@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -237,13 +238,7 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
 
     def strip(rows: slice, cols: slice, index, pix, w):
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
-        inside = zones > 0
-        key = zones[inside].astype(np.int64) * npos + (np.asarray(index)[inside].astype(np.int64) + 1)
-        area = np.broadcast_to(areas.rows[rows][:, None], zones.shape)
-        if pix is not None:
-            area = area * np.asarray(pix, np.float64)
-        sums = _sums_by_key(key, [area[inside]] + ([] if w is None else [np.nan_to_num(np.asarray(w, np.float64)[inside])]))
-        return sums[0], sums[1], (None if w is None else sums[2])
+        return _strip_sums(zones, np.asarray(index), areas.rows[rows], pix, w, npos)
 
     def one(index, *rest):
         # in strips of about 2**20 cells: the keys, their sort and the areas of a whole block (8 bytes per cell
@@ -272,6 +267,111 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
     zone, position = np.divmod(merged, npos)
     edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
     return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix: np.ndarray | None,
+                w: np.ndarray | None, npos: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One strip's (key, area sum, weight sum) per key ``zone × npos + index + 1`` over the cells inside a zone:
+    :func:`_sums_by_key` of the cells' keys, areas (row area × *pix*) and weights (NaN as 0), in numba passes over
+    the strip instead of numpy temporaries of every inside cell (the same sums: each key adds its cells in row-major
+    order, as ``np.bincount`` does)."""
+    weighted = w is not None
+    pix_a = np.ones((1, 1)) if pix is None else np.asarray(pix, np.float64)
+    w_a = np.zeros((1, 1)) if w is None else np.asarray(w, np.float64)
+    n, lo, hi = _strip_key_range(zones, index, npos)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0), (np.zeros(0) if weighted else None)
+    if hi - lo < 4 * n + 1024:  # the dense bins of _sums_by_key
+        keys, area, weight = _strip_dense_sums(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos, lo,
+                                               hi - lo + 1)
+        return keys, area, (weight if weighted else None)
+    key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos, n)
+    sums = _sums_by_key(key, [area] + ([weight] if weighted else []))
+    return sums[0], sums[1], (sums[2] if weighted else None)
+
+
+@numba.njit(nogil=True, cache=True)
+def _strip_key_range(zones, index, npos):  # pragma: no cover - compiled
+    n, lo, hi = 0, np.int64(0), np.int64(0)
+    for i in range(zones.shape[0]):
+        for j in range(zones.shape[1]):
+            z = np.int64(zones[i, j])
+            if z > 0:
+                k = z * npos + np.int64(index[i, j]) + 1
+                if n == 0 or k < lo:
+                    lo = k
+                if n == 0 or k > hi:
+                    hi = k
+                n += 1
+    return n, lo, hi
+
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
+@numba.njit(inline="always")
+def _cell_values(i, j, row_areas, pix, has_pix, w, weighted):  # pragma: no cover - compiled
+    a = row_areas[i] * pix[i, j] if has_pix else row_areas[i]
+    v = 0.0
+    if weighted:
+        v = w[i, j]
+        if np.isnan(v):  # np.nan_to_num: NaN -> 0, ±inf -> the largest finite float
+            v = 0.0
+        elif np.isinf(v):
+            v = _FLOAT_MAX if v > 0 else -_FLOAT_MAX
+    return a, v
+
+
+@numba.njit(nogil=True, cache=True)
+def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, weighted, npos, lo, size):  # pragma: no cover
+    counts = np.zeros(size, np.int64)
+    area = np.zeros(size)
+    weight = np.zeros(size if weighted else 0)
+    for i in range(zones.shape[0]):
+        for j in range(zones.shape[1]):
+            z = np.int64(zones[i, j])
+            if z > 0:
+                b = z * npos + np.int64(index[i, j]) + 1 - lo
+                a, v = _cell_values(i, j, row_areas, pix, has_pix, w, weighted)
+                counts[b] += 1
+                area[b] += a
+                if weighted:
+                    weight[b] += v
+    m = 0
+    for b in range(size):
+        if counts[b] > 0:
+            m += 1
+    keys = np.empty(m, np.int64)
+    out_area = np.empty(m)
+    out_weight = np.empty(m if weighted else 0)
+    t = 0
+    for b in range(size):
+        if counts[b] > 0:
+            keys[t] = b + lo
+            out_area[t] = area[b]
+            if weighted:
+                out_weight[t] = weight[b]
+            t += 1
+    return keys, out_area, out_weight
+
+
+@numba.njit(nogil=True, cache=True)
+def _strip_cells(zones, index, row_areas, pix, has_pix, w, weighted, npos, n):  # pragma: no cover - compiled
+    key = np.empty(n, np.int64)
+    area = np.empty(n)
+    weight = np.empty(n if weighted else 0)
+    t = 0
+    for i in range(zones.shape[0]):
+        for j in range(zones.shape[1]):
+            z = np.int64(zones[i, j])
+            if z > 0:
+                key[t] = z * npos + np.int64(index[i, j]) + 1
+                a, v = _cell_values(i, j, row_areas, pix, has_pix, w, weighted)
+                area[t] = a
+                if weighted:
+                    weight[t] = v
+                t += 1
+    return key, area, weight
 
 
 def _sums_by_key(key: np.ndarray, weights: list[np.ndarray]) -> list[np.ndarray]:
