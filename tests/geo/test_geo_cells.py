@@ -159,3 +159,32 @@ def test_sums_by_key_equal_unique_and_bincount(span):
     # by hand on a small case
     k, s = _sums_by_key(np.array([7, 3, 7, 9]), [np.array([1.0, 2.0, 4.0, 8.0])])
     assert k.tolist() == [3, 7, 9] and s.tolist() == [2.0, 5.0, 8.0]
+
+
+@pytest.mark.parametrize("npos", [40, 10**9])
+@pytest.mark.parametrize("with_pix", [False, True])
+def test_strip_sums_equal_the_cells_summed_by_key(npos, with_pix):
+    """A strip's numba sums (dense bins for a narrow key range, else the cells sorted by key) give, bit for bit, the
+    keys zone × npos + index + 1 of the cells inside a zone and np.bincount's sums of their areas (row area × pix)
+    and weights (NaN as 0, inf as the largest float); by hand on a 2 × 3 strip."""
+    from indicators.summarize_cells import _strip_sums
+
+    rng = np.random.default_rng(5)
+    zones = (rng.integers(1, 9, (60, 700)) * (rng.random((60, 700)) < 0.7)).astype(np.uint16)
+    index = np.sort(rng.integers(-1, min(npos, 2**31 - 1) - 1, (60, 700)), axis=1).astype(np.int32)
+    rows = rng.random(60) * 3.0
+    pix = rng.random((60, 700)) if with_pix else None
+    w = (rng.random((60, 700)) * 100).astype(np.float32)
+    w[rng.random((60, 700)) < 0.1] = np.nan
+    w[0, 0] = np.inf
+    inside = zones > 0
+    key = zones[inside].astype(np.int64) * npos + index[inside].astype(np.int64) + 1
+    area = np.broadcast_to(rows[:, None], zones.shape) * (pix if with_pix else 1.0)
+    want, inverse = np.unique(key, return_inverse=True)
+    keys, areas, weights = _strip_sums(zones, index, rows, pix, w, npos)
+    np.testing.assert_array_equal(keys, want)
+    assert areas.tobytes() == np.bincount(inverse, weights=area[inside]).tobytes()
+    assert weights.tobytes() == np.bincount(inverse, weights=np.nan_to_num(w[inside].astype(np.float64))).tobytes()
+    k, a, none = _strip_sums(np.array([[1, 0, 2], [1, 1, 0]], np.uint16), np.array([[0, 5, -1], [0, 3, 1]], np.int32),
+                             np.array([1.0, 2.0]), None, None, 10)
+    assert k.tolist() == [11, 14, 20] and a.tolist() == [3.0, 2.0, 1.0] and none is None
