@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     from .errors import IndicatorsError
+    from .heap import limit_arenas
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"indicators: error: the '{args._missing}' command is not available in this version", file=sys.stderr)
         return 2
     previous = _handle_termination()
+    limit_arenas()  # before the run's threads start (indicators/heap.py)
     try:
         return int(args._run(args) or 0)
     except IndicatorsError as exc:

@@ -31,3 +31,38 @@ def test_trim_heap_gives_freed_blocks_back():
 def test_trim_heap_is_safe_to_call_anytime():
     for _ in range(3):
         heap.trim_heap()  # no memory freed: nothing happens, and a libc without malloc_trim is a no-op
+
+
+_ARENAS_SCRIPT = """
+import ctypes, ctypes.util, sys, threading
+from indicators import heap
+if sys.argv[1] == "limit":
+    assert heap.limit_arenas(2)
+barrier = threading.Barrier(6)
+held = []
+def work():
+    barrier.wait()  # the six threads allocate at the same time: each takes an arena of its own if it may
+    held.append([bytearray(4096) for _ in range(2000)])
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+ctypes.CDLL(ctypes.util.find_library("c")).malloc_stats()  # one "Arena n:" block per arena, on stderr
+"""
+
+
+def _arenas(mode: str) -> int:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    proc = subprocess.run([sys.executable, "-c", _ARENAS_SCRIPT, mode], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr.count("Arena ")
+
+
+def test_limit_arenas_caps_the_arenas_threads_allocate_from():
+    if not sys.platform.startswith("linux") or heap._libc_function("mallopt") is None:
+        pytest.skip("needs glibc's mallopt (Linux with glibc)")
+    assert _arenas("limit") <= 2
+    assert _arenas("free") > 2  # without the limit the same threads make more: the count above is the limit's
