@@ -189,6 +189,9 @@ def candidate_search(
                 for ids, sums in dask.compute(*tasks[start:start + _BATCH]):
                     for r in range(total.shape[0]):
                         total[r] += np.bincount(ids, weights=sums[r], minlength=total.shape[1])
+            # the tasks hold views of this class's labels: drop both before the next class is labelled, or two
+            # block grids of labels are live at once (2 x 95 MiB at 20000² px)
+            del tasks
         del labels
         found[code] = _frame(code, total[:, 1:], list(also), min_area_km2)
     return found
