@@ -19,13 +19,18 @@ from .errors import InputError
 SPURIOUS_GEOTRANSFORM_WARNING = r"Dataset has no geotransform"
 
 
-def _ignore_spurious_geotransform_warning() -> None:
-    """Installed on import (a worker process imports this module too) and again before each mask is built, in case
-    an enclosing ``catch_warnings`` dropped it; installing it twice keeps one filter."""
+def ignore_spurious_geotransform_warning() -> None:
+    """Installed on import (a worker process imports this module too) and again before each burn (the boundary mask
+    here, the zones of :mod:`indicators.summarize_zonal`), in case an enclosing ``catch_warnings`` dropped it;
+    installed, it is left as it is (the filter list is not rewritten while other threads warn)."""
+    for action, message, _category, module, _lineno in warnings.filters:
+        if action == "ignore" and getattr(message, "pattern", None) == SPURIOUS_GEOTRANSFORM_WARNING \
+                and getattr(module, "pattern", None) == r"rasterio\.features":
+            return
     warnings.filterwarnings("ignore", message=SPURIOUS_GEOTRANSFORM_WARNING, module=r"rasterio\.features")
 
 
-_ignore_spurious_geotransform_warning()
+ignore_spurious_geotransform_warning()
 
 
 def _grid_transform(da: xr.DataArray) -> tuple[float, float, float, float]:
@@ -51,7 +56,7 @@ def rasterize_polygons(polygons: Any, template: xr.DataArray) -> xr.DataArray:
     from affine import Affine
     from rasterio.features import rasterize
 
-    _ignore_spurious_geotransform_warning()
+    ignore_spurious_geotransform_warning()
     gdf = polygons
     crs = None
     try:

@@ -132,6 +132,9 @@ def _rasterize_block(geoms, tree, grid: Grid, rows: slice, cols: slice, dtype) -
     from rasterio.features import rasterize
     from shapely.geometry import box
 
+    from .rasterize import ignore_spurious_geotransform_warning
+
+    ignore_spurious_geotransform_warning()  # the same spurious warning as the boundary mask's, on worker threads
     t = grid.transform
     bt = _block_transform(t, rows.start, cols.start)
     shape = (rows.stop - rows.start, cols.stop - cols.start)
