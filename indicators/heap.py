@@ -4,7 +4,9 @@ Why: a run allocates many block-sized arrays (several MB each) from several thre
 its arenas, and raises its mmap threshold to the largest block freed, so later blocks come from the arenas too; the
 process's resident memory then stays at its highest, and each phase adds its own working set on top of what the
 previous one left (issue 16: the write phase added ~300 MiB above the compute peak at 10000² px). ``malloc_trim``
-returns the arenas' free pages between phases. Fixing the mmap threshold instead (every block mapped and unmapped)
+returns the arenas' free pages between phases, and after each band of rows of a pass
+(:func:`indicators.summarize_bands.compute_banded`): within one long pass the fragments pile up too (SO1 alone at
+20000² px peaked at 1209 MiB, 1017 with a trim per band, in the same time). Fixing the mmap threshold instead (every block mapped and unmapped)
 kept memory lower still, but took a third more time (page faults on every new block).
 
 And :func:`limit_arenas`, once at the command's start: by default glibc gives each new thread its own arena (up to

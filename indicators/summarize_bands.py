@@ -164,7 +164,10 @@ def compute_banded(items: Sequence[Any], band_pixels: int | None = None) -> list
     if bands is None:
         return list(dask.compute(*[whole(it) for it in items]))
     got: list[list[Any]] = [[] for _ in items]
+    from .heap import trim_heap
+
     for r0, r1 in bands:
         for acc, value in zip(got, dask.compute(*[it.band(r0, r1) for it in items])):
             acc.append(value)
+        trim_heap()  # the band's freed blocks back to the system, not piled up over the pass (indicators/heap.py)
     return [it.combine(values) for it, values in zip(items, got)]

@@ -66,3 +66,32 @@ def test_limit_arenas_caps_the_arenas_threads_allocate_from():
         pytest.skip("needs glibc's mallopt (Linux with glibc)")
     assert _arenas("limit") <= 2
     assert _arenas("free") > 2  # without the limit the same threads make more: the count above is the limit's
+
+
+def test_banded_pass_trims_the_heap_after_each_band(monkeypatch):
+    """A pass by bands gives freed memory back after every band, not once at the stage's end: the fragments a band's
+    blocks leave otherwise pile up over a long pass (SO1 at 20000² px: 1209 -> 1017 MiB peak)."""
+    import dask.array as da
+    import numpy as np
+
+    from indicators.summarize_bands import compute_banded
+
+    calls = []
+    monkeypatch.setattr(heap, "trim_heap", lambda: calls.append(len(calls)))
+    grid = da.ones((12, 4), chunks=(4, 4))
+
+    class Rows:  # a banded item (duck-typed, as indicators.summarize_bands documents): row sums
+        ychunks, width = grid.chunks[0], 4
+
+        def whole(self):
+            return grid.sum(axis=1)
+
+        def band(self, r0, r1):
+            return grid[r0:r1].sum(axis=1)
+
+        def combine(self, values):
+            return np.concatenate(values)
+
+    (sums,) = compute_banded([Rows()], band_pixels=16)  # one 4 x 4 chunk per band: three bands
+    assert sums.tolist() == [4.0] * 12
+    assert len(calls) == 3
