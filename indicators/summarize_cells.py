@@ -251,10 +251,10 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
         parts = [strip(slice(rows.start + r, min(rows.stop, rows.start + r + step)), cols, index[r : r + step],
                        None if pix is None else pix[r : r + step], None if w is None else w[r : r + step])
                  for r in range(0, rows.stop - rows.start, step)]
-        return _merge(parts, weights is not None)
+        return _merge(parts, weights is not None, npos)
 
     def merge(parts):
-        return _merge(parts, weights is not None)
+        return _merge(parts, weights is not None, npos)
 
     if any(hasattr(a.data, "dask") for a in arrays):
         # by bands of rows (:mod:`indicators.summarize_bands`), each band's blocks merged as they come: one dask
@@ -286,7 +286,7 @@ def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix
                                                hi - lo + 1)
         return keys, area, (weight if weighted else None)
     key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos, n)
-    sums = _sums_by_key(key, [area] + ([weight] if weighted else []))
+    sums = _sums_by_key(key, [area] + ([weight] if weighted else []), npos)
     return sums[0], sums[1], (sums[2] if weighted else None)
 
 
@@ -374,29 +374,94 @@ def _strip_cells(zones, index, row_areas, pix, has_pix, w, weighted, npos, n):  
     return key, area, weight
 
 
-def _sums_by_key(key: np.ndarray, weights: list[np.ndarray]) -> list[np.ndarray]:
+def _sums_by_key(key: np.ndarray, weights: list[np.ndarray], npos: int | None = None) -> list[np.ndarray]:
     """``[the distinct keys, sorted; then the sum of each of *weights* per key]``, as ``np.unique(key,
     return_inverse=True)`` and ``np.bincount`` give them (the same sums: each bin adds its values in their order).
 
     A strip's keys (unit × source cell) span a small range: counted in a dense range of bins, without the sort of
-    np.unique (most of SO2-3's and SO3-2's per-unit time at 6000², issue 16); a wide range falls back to the sort.
+    np.unique (most of SO2-3's and SO3-2's per-unit time at 6000², issue 16). Keys ``zone × npos + position + 1``
+    over several units (a strip across a border, a band's merge) span many units' ranges: given *npos*, each unit's
+    own range of positions is binned densely (:func:`_zoned_sums_kernel`; the sort was the largest own cost of the
+    run at 10000²). What is still too sparse for bins is sorted.
     """
     if key.size == 0:
         return [key[:0]] + [np.zeros(0) for _ in weights]
     lo, hi = int(key.min()), int(key.max())
-    if hi - lo < 4 * key.size + 1024:
+    limit = 4 * key.size + 1024
+    if hi - lo < limit:
         local = key - lo
         counts = np.bincount(local, minlength=hi - lo + 1)
         present = np.flatnonzero(counts)
         return [present + lo] + [np.bincount(local, weights=w, minlength=hi - lo + 1)[present] for w in weights]
+    if npos is not None and lo >= 1:
+        stacked = np.stack([np.asarray(w, np.float64) for w in weights]) if weights else np.zeros((0, key.size))
+        ok, keys, sums = _zoned_sums_kernel(np.asarray(key, np.int64), stacked, np.int64(npos), limit)
+        if ok:
+            return [keys] + list(sums)
     keys, inverse = np.unique(key, return_inverse=True)
     return [keys] + [np.bincount(inverse, weights=w, minlength=keys.size) for w in weights]
 
 
-def _merge(parts, weighted: bool):
+@numba.njit(nogil=True, cache=True)
+def _zoned_sums_kernel(key, values, npos, limit):  # pragma: no cover - compiled
+    """Keys ``zone × npos + position + 1`` (>= 1) summed in dense bins per zone, each zone's bins spanning its own
+    positions; emitted in key order with each bin's values added in input order (np.bincount's). Not done (False)
+    when the zones' ranges together exceed *limit* bins."""
+    n = key.size
+    zmax = np.int64(0)
+    for t in range(n):
+        z = (key[t] - 1) // npos
+        if z > zmax:
+            zmax = z
+    lo = np.full(zmax + 1, npos, np.int64)
+    hi = np.full(zmax + 1, -1, np.int64)
+    for t in range(n):
+        z = (key[t] - 1) // npos
+        p = (key[t] - 1) - z * npos
+        if p < lo[z]:
+            lo[z] = p
+        if p > hi[z]:
+            hi[z] = p
+    offset = np.zeros(zmax + 1, np.int64)
+    total = np.int64(0)
+    for z in range(zmax + 1):
+        offset[z] = total
+        if hi[z] >= 0:
+            total += hi[z] - lo[z] + 1
+    if total > limit:
+        return False, key[:0], np.zeros((values.shape[0], 0))
+    counts = np.zeros(total, np.int64)
+    bins = np.zeros((values.shape[0], total))
+    for t in range(n):
+        z = (key[t] - 1) // npos
+        b = offset[z] + (key[t] - 1) - z * npos - lo[z]
+        counts[b] += 1
+        for r in range(values.shape[0]):
+            bins[r, b] += values[r, t]
+    m = 0
+    for b in range(total):
+        if counts[b] > 0:
+            m += 1
+    keys = np.empty(m, np.int64)
+    sums = np.empty((values.shape[0], m))
+    t = 0
+    for z in range(zmax + 1):
+        if hi[z] < 0:
+            continue
+        for p in range(lo[z], hi[z] + 1):
+            b = offset[z] + p - lo[z]
+            if counts[b] > 0:
+                keys[t] = z * npos + p + 1
+                for r in range(values.shape[0]):
+                    sums[r, t] = bins[r, b]
+                t += 1
+    return True, keys, sums
+
+
+def _merge(parts, weighted: bool, npos: int | None = None):
     """(keys, area sums, weight sums) of several parts as one, each key once."""
     sums = _sums_by_key(np.concatenate([p[0] for p in parts]),
-                        [np.concatenate([p[i] for p in parts]) for i in ((1, 2) if weighted else (1,))])
+                        [np.concatenate([p[i] for p in parts]) for i in ((1, 2) if weighted else (1,))], npos)
     return sums[0], sums[1], (sums[2] if weighted else None)
 
 

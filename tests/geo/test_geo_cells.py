@@ -161,6 +161,28 @@ def test_sums_by_key_equal_unique_and_bincount(span):
     assert k.tolist() == [3, 7, 9] and s.tolist() == [2.0, 5.0, 8.0]
 
 
+@pytest.mark.parametrize("spread", [300, 10**7])
+def test_sums_by_key_bins_each_units_positions(spread):
+    """Keys zone × npos + position + 1 across units (a strip over a border, a band's merge): each unit's positions
+    binned on their own range (or, too sparse, sorted) give np.unique's keys and np.bincount's sums bit for bit."""
+    from indicators.summarize_cells import _sums_by_key
+
+    rng = np.random.default_rng(3)
+    npos = 10**8  # units' ranges far apart: one dense range over all of them would be 10^8 bins per unit
+    zone = rng.choice([1, 2, 7, 40], 20000).astype(np.int64)
+    position = rng.integers(0, spread, 20000) + zone * 1000
+    key = zone * npos + position + 1
+    w1, w2 = rng.random(20000), rng.normal(size=20000) * 1e6
+    keys, a, b = _sums_by_key(key, [w1, w2], npos)
+    want, inverse = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(keys, want)
+    assert a.tobytes() == np.bincount(inverse, weights=w1).tobytes()
+    assert b.tobytes() == np.bincount(inverse, weights=w2).tobytes()
+    # by hand: units 1 and 3 of npos 1000; position 999 of unit 1 (key 2000) before unit 3's
+    k, s = _sums_by_key(np.array([3006, 2000, 1001, 3006, 1001]), [np.array([1.0, 2.0, 4.0, 8.0, 16.0])], 1000)
+    assert k.tolist() == [1001, 2000, 3006] and s.tolist() == [20.0, 2.0, 9.0]
+
+
 @pytest.mark.parametrize("npos", [40, 10**9])
 @pytest.mark.parametrize("with_pix", [False, True])
 def test_strip_sums_equal_the_cells_summed_by_key(npos, with_pix):
