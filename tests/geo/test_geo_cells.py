@@ -146,7 +146,7 @@ def test_geo_cells_block_partials_hold_only_their_window(layers):
 def test_sums_by_key_equal_unique_and_bincount(span):
     """The per-strip (unit, cell) sums: a narrow key range is counted in dense bins, a wide one sorted; both give
     np.unique's keys and np.bincount's sums bit for bit (each bin adds its values in input order)."""
-    from indicators.summarize_cells import _sums_by_key
+    from indicators.summarize_keys import _sums_by_key
 
     rng = np.random.default_rng(11)
     key = rng.integers(0, span, 5000).astype(np.int64) + 123_456
@@ -165,7 +165,7 @@ def test_sums_by_key_equal_unique_and_bincount(span):
 def test_sums_by_key_bins_each_units_positions(spread):
     """Keys zone × npos + position + 1 across units (a strip over a border, a band's merge): each unit's positions
     binned on their own range (or, too sparse, sorted) give np.unique's keys and np.bincount's sums bit for bit."""
-    from indicators.summarize_cells import _sums_by_key
+    from indicators.summarize_keys import _sums_by_key
 
     rng = np.random.default_rng(3)
     npos = 10**8  # units' ranges far apart: one dense range over all of them would be 10^8 bins per unit
@@ -183,17 +183,21 @@ def test_sums_by_key_bins_each_units_positions(spread):
     assert k.tolist() == [1001, 2000, 3006] and s.tolist() == [20.0, 2.0, 9.0]
 
 
-@pytest.mark.parametrize("npos", [40, 10**9])
+@pytest.mark.parametrize("npos, span", [(40, 40), (10**9, 10**9), (10**6, 300)])
 @pytest.mark.parametrize("with_pix", [False, True])
-def test_strip_sums_equal_the_cells_summed_by_key(npos, with_pix):
-    """A strip's numba sums (dense bins for a narrow key range, else the cells sorted by key) give, bit for bit, the
-    keys zone × npos + index + 1 of the cells inside a zone and np.bincount's sums of their areas (row area × pix)
-    and weights (NaN as 0, inf as the largest float); by hand on a 2 × 3 strip."""
-    from indicators.summarize_cells import _strip_sums
+def test_strip_sums_equal_the_cells_summed_by_key(npos, span, with_pix, monkeypatch):
+    """A strip's numba sums (dense bins for a narrow key range, bins per unit when each unit's source cells span a
+    narrow range, else the cells sorted by key) give, bit for bit, the keys zone × npos + index + 1 of the cells
+    inside a zone and np.bincount's sums of their areas (row area × pix) and weights (NaN as 0, inf as the largest
+    float); by hand on a 2 × 3 strip."""
+    from indicators import summarize_keys
+    from indicators.summarize_keys import _strip_sums
 
+    if span == 300:  # eight units' ranges of 300 cells, 10^6 apart: the bins per unit, not the sort
+        monkeypatch.setattr(summarize_keys, "_strip_cells", None)
     rng = np.random.default_rng(5)
     zones = (rng.integers(1, 9, (60, 700)) * (rng.random((60, 700)) < 0.7)).astype(np.uint16)
-    index = np.sort(rng.integers(-1, min(npos, 2**31 - 1) - 1, (60, 700)), axis=1).astype(np.int32)
+    index = np.sort(rng.integers(-1, min(span, 2**31 - 1) - 1, (60, 700)), axis=1).astype(np.int32)
     rows = rng.random(60) * 3.0
     pix = rng.random((60, 700)) if with_pix else None
     w = (rng.random((60, 700)) * 100).astype(np.float32)
