@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numba
+import numpy as np
+
 from .stage import Context
 
 
 def inside_boundary(ctx: Context) -> Any:
     """True for cells of the common grid whose centre lies inside the country boundary (cached)."""
     if "inside" not in ctx._cache:
-        import numpy as np
         import xarray as xr
         from rasterio.features import geometry_mask
 
@@ -94,6 +96,41 @@ def mask_nodata(da: Any) -> Any:
     nod = da.rio.nodata
     out = da.where(da != nod) if nod is not None else da
     return out.rio.write_crs(da.rio.crs)
+
+
+def inside_values(ctx: Context, da: Any) -> Any:
+    """Continuous raster with its nodata and the cells outside the country as NaN: ``mask_nodata(da).where(
+    inside_boundary(ctx))``, the same values, attributes and coordinates, in one pass per block for a float raster
+    (the two ``where`` passes, each a new array, were 8 % of a run's CPU at 10000²: every population pass masks
+    three grids)."""
+    import xarray as xr
+
+    inside = inside_boundary(ctx)
+    if da.dtype.kind != "f":  # an integer raster becomes float as xarray promotes it: left to xarray
+        return mask_nodata(da).where(inside)
+    nod = da.rio.nodata
+    nodata = da.dtype.type(np.nan if nod is None else nod)
+    out = xr.apply_ufunc(_nan_outside_block, da, inside, kwargs={"nodata": nodata}, dask="parallelized",
+                         output_dtypes=[da.dtype], keep_attrs=True)
+    out.encoding = {}
+    return out.rio.write_crs(da.rio.crs)
+
+
+def _nan_outside_block(values: np.ndarray, inside: np.ndarray, *, nodata: Any) -> np.ndarray:
+    values = np.asarray(values)
+    out = np.empty(values.shape, values.dtype)
+    width = values.shape[-1]
+    _nan_outside_kernel(values.reshape(-1, width), np.broadcast_to(np.asarray(inside), values.shape).reshape(-1, width),
+                        nodata, out.reshape(-1, width))
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _nan_outside_kernel(values, inside, nodata, out):  # pragma: no cover - compiled
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            out[i, j] = v if inside[i, j] and v != nodata else np.nan
 
 
 def legend_entries(legend: Any, codes: Sequence[int] | None = None) -> list[Any]:

@@ -12,7 +12,7 @@ from ..report.model import Chart
 from ..report.tables import Table
 from . import run_tables
 from ..stage import Context, Need, Stage
-from ..stage_helpers import coverage_rule, inside_boundary, mask_nodata
+from ..stage_helpers import coverage_rule, inside_values
 from ..stage_tables import (add_frames, edition_span, input_table, series_args, series_chart, series_params, tables_check,
                             trend_args)
 
@@ -132,7 +132,7 @@ def _run_so23(ctx: Context) -> None:
     used = _population_years([int(v) for v in pops["population_total"]["year"].values], fw)
     for p in ctx.shared["periods"]:
         year = used[p.id]
-        layer = {k: mask_nodata(v.sel(year=year, drop=True)).where(inside_boundary(ctx)) for k, v in pops.items()}
+        layer = {k: inside_values(ctx, v.sel(year=year, drop=True)) for k, v in pops.items()}
         t = exposed(ctx.shared["sdg"][p.id], layer["population_total"], population_female=layer.get("population_female"),
                     population_male=layer.get("population_male"), sex_percent_basis=basis, units=admin,
                     method=coverage_rule(ctx), id_field=a.id_field if a else None)

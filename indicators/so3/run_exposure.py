@@ -15,7 +15,7 @@ from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Need, Stage
-from ..stage_helpers import coverage_rule, inside_boundary, legend_entries, mask_nodata
+from ..stage_helpers import coverage_rule, inside_boundary, inside_values, legend_entries
 from .run_common import so3_land_mask, so3_trend_table
 
 
@@ -102,7 +102,7 @@ def _run_so3_exposure(ctx: Context) -> None:
     key = fw.edition_spec().sex_percentage if exp.sex_percentage == "edition" else exp.sex_percentage
     sex = {"share_of_sex_total": "2026", "share_within_exposed": "2022"}[key]
     ctx.record("SO3-2", "sex_percentage", sex)
-    pops = {n: mask_nodata(ctx.raster(n)).where(inside_boundary(ctx)) for n in ("population_total", "population_female", "population_male")
+    pops = {n: inside_values(ctx, ctx.raster(n)) for n in ("population_total", "population_female", "population_male")
             if ctx.has(n)}
     for v in pops.values():
         v.attrs["units"] = "person"
@@ -178,7 +178,7 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
     import pandas as pd
     import xarray as xr
 
-    from ..so3.exposure import drought_exposure, epoch_exposure_map
+    from ..so3.exposure import epoch_exposure_map
 
     available = [int(v) for v in pops["population_total"]["year"].values]
     maps, frames, used = [], [], {}
