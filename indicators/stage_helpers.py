@@ -103,17 +103,27 @@ def inside_values(ctx: Context, da: Any) -> Any:
     inside_boundary(ctx))``, the same values, attributes and coordinates, in one pass per block for a float raster
     (the two ``where`` passes, each a new array, were 8 % of a run's CPU at 10000²: every population pass masks
     three grids)."""
+    if da.dtype.kind != "f":  # an integer raster becomes float as xarray promotes it: left to xarray
+        return mask_nodata(da).where(inside_boundary(ctx))
+    nod = da.rio.nodata
+    return _nan_outside(da, inside_boundary(ctx), np.nan if nod is None else nod)
+
+
+def outside_as_nan(ctx: Context, da: Any) -> Any:
+    """A float raster with the cells outside the country as NaN: ``da.where(inside_boundary(ctx))`` in one pass per
+    block (an integer raster: xarray's ``where``, which promotes it)."""
+    if da.dtype.kind != "f":
+        return da.where(inside_boundary(ctx))
+    return _nan_outside(da, inside_boundary(ctx), np.nan)
+
+
+def _nan_outside(da: Any, inside: Any, nodata: float) -> Any:
     import xarray as xr
 
-    inside = inside_boundary(ctx)
-    if da.dtype.kind != "f":  # an integer raster becomes float as xarray promotes it: left to xarray
-        return mask_nodata(da).where(inside)
-    nod = da.rio.nodata
-    nodata = da.dtype.type(np.nan if nod is None else nod)
-    out = xr.apply_ufunc(_nan_outside_block, da, inside, kwargs={"nodata": nodata}, dask="parallelized",
+    out = xr.apply_ufunc(_nan_outside_block, da, inside, kwargs={"nodata": da.dtype.type(nodata)}, dask="parallelized",
                          output_dtypes=[da.dtype], keep_attrs=True)
     out.encoding = {}
-    return out.rio.write_crs(da.rio.crs)
+    return out.rio.write_crs(da.rio.crs) if da.rio.crs is not None else out
 
 
 def _nan_outside_block(values: np.ndarray, inside: np.ndarray, *, nodata: Any) -> np.ndarray:

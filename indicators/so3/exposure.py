@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -429,9 +430,11 @@ def epoch_exposure_map(
         cls = epoch_classes.sel(epoch=label)
         grid, used, how = _grid_for(population, target, epoch)
         notes.append(f"{label}: population of {used} ({how})" if used is not None else f"{label}: {how}")
-        exposed = xr.where(cls.isin([int(c) for c in drought_codes]), grid, 0.0)
-        exposed = exposed.where(cls != nodata)
-        maps.append(exposed.astype("float32"))
+        # xr.where(cls in drought codes, grid, 0).where(cls != nodata) as float32, in one pass per block
+        exposed = xr.apply_ufunc(_exposed_block, cls, grid, dask="parallelized", output_dtypes=[np.float32],
+                                 kwargs={"codes": np.asarray(sorted({int(c) for c in drought_codes}), np.int64),
+                                         "nodata": int(nodata)})
+        maps.append(exposed)
         years.append(target if used is None else used)
     out = xr.concat(maps, dim="epoch", coords="minimal", compat="override")
     out = out.assign_coords(epoch=epoch_classes["epoch"].values, population_year=("epoch", years))
@@ -446,3 +449,29 @@ def epoch_exposure_map(
         "population_years_filled": "; ".join(notes),
     }
     return out
+
+
+def _exposed_block(cls: np.ndarray, grid: np.ndarray, *, codes: np.ndarray, nodata: int) -> np.ndarray:
+    """A block of :func:`epoch_exposure_map`: the population where the class is a drought code, 0 where it is
+    another class, NaN where it is *nodata* (float32)."""
+    cls, grid = np.broadcast_arrays(np.asarray(cls), np.asarray(grid))
+    out = np.empty(cls.shape, np.float32)
+    width = cls.shape[-1] if cls.ndim else 1
+    _exposed_kernel(cls.reshape(-1, width), grid.reshape(-1, width), codes, nodata, out.reshape(-1, width))
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _exposed_kernel(cls, grid, codes, nodata, out):  # pragma: no cover - compiled
+    for i in range(cls.shape[0]):
+        for j in range(cls.shape[1]):
+            c = np.int64(cls[i, j])
+            if c == nodata:
+                out[i, j] = np.nan
+                continue
+            v = 0.0
+            for k in range(codes.size):
+                if c == codes[k]:
+                    v = grid[i, j]
+                    break
+            out[i, j] = v

@@ -15,7 +15,7 @@ from ..errors import IndicatorsError, InputError
 from ..report.model import Chart, RasterOutput
 from ..report.tables import Table
 from ..stage import Context, Need, Stage
-from ..stage_helpers import coverage_rule, inside_boundary, inside_values, legend_entries
+from ..stage_helpers import coverage_rule, inside_values, legend_entries, outside_as_nan
 from .run_common import so3_land_mask, so3_trend_table
 
 
@@ -198,7 +198,7 @@ def _so3_epoch_exposure(ctx: Context, ep: Any, pops: Mapping[str, Any], k: Mappi
         frames.append(t)
     emap = xr.concat(maps, dim="epoch", coords="minimal", compat="override").drop_vars("population_year", errors="ignore")
     # lazy: the writer computes one epoch's map at a time (the whole stack of a fine grid would not fit)
-    emap = emap.where(inside_boundary(ctx)).astype("float32").rio.write_crs(ep.rio.crs)
+    emap = outside_as_nan(ctx, emap).astype("float32").rio.write_crs(ep.rio.crs)
     emap.attrs.update(long_name="population exposed to drought (most severe class of the epoch)", units="person")
     ctx.record("SO3-2", "epoch population years", used)
     ctx.add_raster(RasterOutput("SO3-2", "population_exposed_epochs",

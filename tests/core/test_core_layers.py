@@ -128,7 +128,7 @@ def test_inside_values_equal_mask_nodata_then_where_inside(nodata):
     import rioxarray  # noqa: F401
     import xarray as xr
 
-    from indicators.stage_helpers import inside_values, mask_nodata
+    from indicators.stage_helpers import inside_values, mask_nodata, outside_as_nan
 
     rng = np.random.default_rng(2)
     values = (rng.random((2, 6, 7)) * 100).astype(np.float32)
@@ -147,6 +147,8 @@ def test_inside_values_equal_mask_nodata_then_where_inside(nodata):
         assert got.dtype == want.dtype == np.float32
         assert got.values.tobytes() == want.values.tobytes()
         assert got.attrs == want.attrs and list(got.coords) == list(want.coords) and got.rio.crs == want.rio.crs
+        plain = layer.where(ctx._cache["inside"])  # outside_as_nan: the boundary only, nodata values kept
+        assert outside_as_nan(ctx, layer).values.tobytes() == plain.values.tobytes()
     # by hand: the nodata cell and an outside cell are NaN, an inside value is kept
     got = inside_values(ctx, da.sel(year=2015, drop=True)).values
     assert np.isnan(got[3, 3])  # NaN stays NaN

@@ -221,3 +221,32 @@ def test_no_fill_refuses_a_year_without_its_grid(grids):
     with pytest.raises(InputError, match=r"no population grid for 2001 \(available: \[2000, 2002\]\)"):
         drought_exposure(classes, None, female=female, male=male, codes=CODES, drought_codes=DROUGHT, nodata=NODATA,
                          sex_percentage="2026", population_year_fill="none")
+
+
+def test_epoch_exposure_map_equals_the_where_formulation_bit_for_bit():
+    """The fused block kernel gives what ``xr.where(cls in drought, pop, 0).where(cls != nodata)`` as float32 gives:
+    NaN population stays NaN in drought cells, 0 in other classes, NaN where the class is nodata; dask or not."""
+    import numpy as np
+    import xarray as xr
+
+    from indicators.so3.exposure import epoch_exposure_map
+
+    rng = np.random.default_rng(8)
+    cls = rng.choice(np.array([0, 1, 2, 3, 4, 255], np.uint8), (2, 9, 11))
+    pop = (rng.random((9, 11)) * 50).astype(np.float32)
+    pop[rng.random((9, 11)) < 0.2] = np.nan
+    coords = {"y": np.arange(9.0), "x": np.arange(11.0)}
+    classes = xr.DataArray(cls, dims=("epoch", "y", "x"), coords={"epoch": ["2000-2003", "2004-2007"], **coords,
+                                                                   "epoch_start": ("epoch", [2000, 2004]),
+                                                                   "epoch_end": ("epoch", [2003, 2007])})
+    population = xr.DataArray(pop, dims=("y", "x"), coords=coords, attrs={"units": "person"})
+    for c, p in ((classes, population), (classes.chunk({"y": 4, "x": 5}), population.chunk({"y": 3, "x": 11}))):
+        got = epoch_exposure_map(c, p, drought_codes=[3, 2], nodata=255)
+        for k in range(2):
+            one = classes.isel(epoch=k, drop=True)
+            want = xr.where(one.isin([2, 3]), population, 0.0).where(one != 255).astype("float32")
+            assert got.isel(epoch=k).values.dtype == np.float32
+            assert got.isel(epoch=k).values.tobytes() == want.values.tobytes()
+    by_hand = epoch_exposure_map(classes[:, :1, :3], population[:1, :3], drought_codes=[2, 3], nodata=255).values[0, 0]
+    expect = [(pop[0, j] if cls[0, 0, j] in (2, 3) else 0.0) if cls[0, 0, j] != 255 else np.nan for j in range(3)]
+    np.testing.assert_array_equal(by_hand, np.asarray(expect, np.float32))
