@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .plausibility_blocks import _block_summary
 
 __all__ = ["InputWarning", "Finding", "rule_for", "legend_codes", "raster_findings", "check_raster", "check_table",
            "year_problem", "check_input_rasters", "CHECK_BLOCKS"]
@@ -75,48 +76,6 @@ class Finding:
     first_value: float | None
     valid: int = 0  # cells holding a value (neither nodata nor NaN), in the blocks read
     sampled: bool = False  # True when only some blocks were read
-
-
-def _block_summary(block: np.ndarray, offset: tuple[int, ...], low: float | None, low_exclusive: bool,
-                   high: float | None, codes: np.ndarray | None, nodata: float | None) -> tuple:
-    """(outside, nan, first outside flat-free index, its value, first NaN index) of one block."""
-    values = np.asarray(block)
-    valid = np.ones(values.shape, dtype=bool)
-    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-        valid &= values != nodata
-    is_nan = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, dtype=bool)
-    nan_declared = nodata is not None and isinstance(nodata, float) and math.isnan(nodata)
-    nan_bad = np.zeros(values.shape, dtype=bool) if nan_declared else is_nan
-    check = valid & ~is_nan
-    bad = np.zeros(values.shape, dtype=bool)
-    if low is not None:
-        bad |= check & ((values <= low) if low_exclusive else (values < low))
-    if high is not None:
-        bad |= check & (values > high)
-    if codes is not None:
-        bad |= check & ~_is_code(values, codes)
-    first_bad = first_nan = None
-    value = None
-    if bad.any():
-        idx = np.unravel_index(int(np.flatnonzero(bad)[0]), values.shape)
-        first_bad = tuple(int(i + o) for i, o in zip(idx, offset))
-        value = float(values[idx])
-    if nan_bad.any():
-        idx = np.unravel_index(int(np.flatnonzero(nan_bad)[0]), values.shape)
-        first_nan = tuple(int(i + o) for i, o in zip(idx, offset))
-    return int(bad.sum()), int(nan_bad.sum()), first_bad, value, first_nan, int(check.sum())
-
-
-def _is_code(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``np.isin(values, codes)``; for 8- and 16-bit integer values by a table over the dtype's range (np.isin sorts
-    or widens every block: the input check's largest cost on class maps)."""
-    if values.dtype.kind in "ui" and values.dtype.itemsize <= 2:
-        info = np.iinfo(values.dtype)
-        whole = codes[np.isfinite(codes) & (codes == np.round(codes)) & (codes >= info.min) & (codes <= info.max)]
-        table = np.zeros(int(info.max) - int(info.min) + 1, dtype=bool)
-        table[whole.astype(np.int64) - int(info.min)] = True
-        return table[values] if info.min == 0 else table[values.astype(np.int32) - int(info.min)]
-    return np.isin(values, codes)
 
 
 def _combine(parts: Sequence[tuple], sampled: bool = False) -> Finding:

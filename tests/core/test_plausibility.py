@@ -157,9 +157,42 @@ def test_red_list_swapped_bounds_and_a_year_outside_the_edition(fw):
 def test_code_membership_by_table_equals_isin(dtype):
     """The input check's class-code test (a table over an 8- or 16-bit dtype's range) is np.isin's answer, codes that
     cannot occur in the dtype (fractional, out of range) included."""
-    from indicators.plausibility import _is_code
+    from indicators.plausibility_blocks import _is_code
 
     values = np.random.default_rng(1).integers(-100, 200, (30, 40)).astype(dtype)
     for codes in ([1, 2, 3, -5, 150], [1.0, 2.5, 199.0], [], [70000, -1]):
         codes = np.asarray(codes, dtype=float if any(isinstance(c, float) for c in codes) or not codes else int)
         np.testing.assert_array_equal(_is_code(values, codes), np.isin(values, codes))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "uint16", "int32", "float32", "float64"])
+def test_block_summary_kernel_equals_numpy_formulation(dtype):
+    """The one-pass kernel of an input block's check gives what the numpy formulation gives (counts, first cell, its
+    value, first NaN, cells checked) for every rule shape: bounds inclusive or not, codes, nodata (a value, NaN or
+    none), bounds the dtype does not hold exactly (those go to numpy's own promotion)."""
+    from indicators.plausibility_blocks import _block_summary, _block_summary_numpy
+
+    rng = np.random.default_rng(4)
+    info = np.iinfo(dtype) if dtype[0] in "ui" else None
+    top = min(int(info.max), 300) if info else 300.0
+    bottom = max(int(info.min), -20) if info else -20.0
+    values = rng.uniform(bottom, top, (37, 41))
+    values = values.astype(dtype) if info else values.round(1).astype(dtype)
+    if not info:
+        values[rng.random(values.shape) < 0.05] = np.nan
+    values[3, 4] = -20 if bottom < 0 else 0
+    rules = [dict(low=0, low_exclusive=False, high=250, codes=None),
+             dict(low=0, low_exclusive=True, high=None, codes=None),
+             dict(low=None, low_exclusive=False, high=99.5, codes=None),
+             dict(low=0.1, low_exclusive=False, high=200.3, codes=None)]
+    if info:
+        rules.append(dict(low=None, low_exclusive=False, high=None, codes=np.array([1.0, 2.0, 3.0, 255.0, 7.5])))
+    for rule in rules:
+        for nodata in (None, 0, 255.0, float("nan"), -20):
+            args = ((5, 7), rule["low"], rule["low_exclusive"], rule["high"], rule["codes"], nodata)
+            got = _block_summary(values, *args)
+            want = _block_summary_numpy(values, *args)
+            assert got == want, (rule, nodata, got, want)
+    # by hand: a 2 x 3 block, 0..100 exclusive of 0, nodata 9: 0 and 101 are out, the first at (0, 1) + offset
+    block = np.array([[5, 0, 9], [101, 50, 9]], dtype="int16")
+    assert _block_summary(block, (10, 20), 0, True, 100, None, 9) == (2, 0, (10, 21), 0.0, None, 4)
