@@ -18,8 +18,6 @@ from .layer_metadata import describe_layer
 COG_DEFLATE_LEVEL = 1
 #: side of a COG tile; the overviews halve the grid until its longer side fits in one
 COG_BLOCKSIZE = 256
-#: layers of a lazy stack written at once (threads; each writes its own file)
-COG_LAYERS_AT_ONCE = 2
 
 
 def overview_factors(height: int, width: int, blocksize: int = COG_BLOCKSIZE) -> list[int]:
@@ -126,26 +124,17 @@ def write_cogs(da, path: str | Path, *, colors: Mapping[int, str] | None = None,
         return [_with_sidecars(write_cog(da, path, colors=colors, extra_tags=extra_tags), da, colors, labels)]
     if len(lead) != 1:
         raise ComputeError(f"cannot write {da.name!r}: dims {da.dims} need to be (<layer>, y, x)")
+    out = []
     long_name = da.attrs.get("long_name") or (str(da.name) if da.name is not None else "")
-
-    def one(i: int) -> Path:
+    for i in range(da.sizes[lead[0]]):
         layer = da.isel({lead[0]: i})
         label = band_label(da[lead[0]].values[i]) if lead[0] in da.coords else str(i + 1)
         tags = {**(extra_tags or {}), lead[0]: label}
         layer = layer.drop_vars(lead[0], errors="ignore")
         layer = layer.assign_attrs({BAND_DESCRIPTION_ATTR: f"{long_name} ({lead[0]} {label})" if long_name else f"{lead[0]} {label}"})
         target = write_cog(layer, path.with_name(f"{path.stem}_{label}{path.suffix}"), colors=colors, extra_tags=tags)
-        return _with_sidecars(target, layer, colors, labels)
-
-    n = da.sizes[lead[0]]
-    if n < 2 or getattr(da.data, "dask", None) is None:
-        return [one(i) for i in range(n)]
-    # two lazy layers at a time: one layer's single-threaded steps (GDAL's overviews, the COG's headers) overlap the
-    # other's computing and compressing (each file is still written by one thread)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=COG_LAYERS_AT_ONCE) as pool:
-        return list(pool.map(one, range(n)))
+        out.append(_with_sidecars(target, layer, colors, labels))
+    return out
 
 
 def _with_sidecars(path: Path, da, colors: Mapping[int, str] | None, labels: Mapping[int, str] | None) -> Path:

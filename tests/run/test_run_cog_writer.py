@@ -135,21 +135,3 @@ def test_overviews_by_hand(lazy, tmp_path):
             with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning, match="Mean of empty slice"):
                 want = np.nanmean(blocks.astype("float64"), axis=-1)
             np.testing.assert_allclose(level, want, rtol=1e-6)
-
-
-def test_lazy_stack_written_two_layers_at_a_time_equals_one_at_a_time(tmp_path, monkeypatch):
-    """A lazy (year, y, x) stack's COGs, written two layers at a time on threads, are the files written one layer at
-    a time, byte for byte, returned in the stack's order."""
-    from indicators.report import rasters
-
-    rng = np.random.default_rng(9)
-    values = rng.normal(50, 10, size=(4, 300, 400)).astype("float32")
-    values[:, :3, :3] = np.nan
-    stack = _layer(values, nodata=np.nan).chunk({"y": 128, "x": 128})
-    together = rasters.write_cogs(stack, tmp_path / "a" / "stock.tif")
-    monkeypatch.setattr(rasters, "COG_LAYERS_AT_ONCE", 1)
-    alone = rasters.write_cogs(stack, tmp_path / "b" / "stock.tif")
-    assert [p.name for p in together] == [f"stock_{y}.tif" for y in (2000, 2001, 2002, 2003)]
-    assert [p.name for p in alone] == [p.name for p in together]
-    for p, q in zip(together, alone):
-        assert p.read_bytes() == q.read_bytes(), p.name
