@@ -6,13 +6,15 @@ process's resident memory then stays at its highest, and each phase adds its own
 previous one left (issue 16: the write phase added ~300 MiB above the compute peak at 10000² px). ``malloc_trim``
 returns the arenas' free pages between phases, and after each band of rows of a pass
 (:func:`indicators.summarize_bands.compute_banded`): within one long pass the fragments pile up too (SO1 alone at
-20000² px peaked at 1209 MiB, 1017 with a trim per band, in the same time). Fixing the mmap threshold instead (every block mapped and unmapped)
-kept memory lower still, but took a third more time (page faults on every new block).
+20000² px peaked at 1209 MiB, 1017 with a trim per band, in the same time). Fixing the mmap threshold instead
+(every block mapped and unmapped) kept memory lower still, but took a third more time (page faults on every new
+block).
 
 And :func:`limit_arenas`, once at the command's start: by default glibc gives each new thread its own arena (up to
 8 per core), and a block freed in one arena is of no use to a thread allocating from another, so every thread's
-arena grows to its own high-water mark. Two arenas shared by every thread (the main one, dask's, GDAL's) kept SO1's peak at 20000² px at 1220 instead of 1350 MiB, in the same time (``MALLOC_ARENA_MAX=2``, measured
-on ``indicators run`` with SO1 only; a fixed 4 MiB mmap threshold gave 1226 MiB but took 11 % more).
+arena grows to its own high-water mark. Two arenas shared by every thread (the main one, dask's, GDAL's) kept SO1's
+peak at 20000² px at 1220 instead of 1350 MB, in the same time (``MALLOC_ARENA_MAX=2``, measured on ``indicators
+run`` with SO1 only; a fixed 4 MiB mmap threshold gave 1226 MB but took 11 % more).
 """
 
 from __future__ import annotations
