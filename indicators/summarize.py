@@ -10,7 +10,8 @@ Every raster indicator ends in one of these tables:
   1-column raster of exact row areas) or by the pixel-centre rule (rasterize
   once, one fused numba pass); optional weights (population) give
   "people per class per unit"; each unit's geodesic area beside its pixel total;
-  national rows are the sums of the unit rows.
+  national rows are the sums of the unit rows; :func:`zonal_class_weights` gives
+  one class layer's tables for several weights (total, female, male) in one pass.
 * :func:`cross_area_table` — km² per (class of a) × (class of b): transition
   matrices, land cover × LPD.
 * :func:`weighted_class_sum` — sum of a weight raster (population) per class.
@@ -27,12 +28,13 @@ from __future__ import annotations
 # one public home; the work lives in summarize_bins (legends, kernels), summarize_national, summarize_zonal
 from .summarize_national import (PendingTable, PendingTables, class_area_table, compute_tables, cross_area_table,
                                  weighted_class_sum)
-from .summarize_zonal import national_rows, reproject_units, zonal_class_areas, zonal_class_areas_many
+from .summarize_zonal import national_rows, reproject_units, zonal_class_areas, zonal_class_areas_many, zonal_class_weights
 
 __all__ = [
     "class_area_table",
     "zonal_class_areas",
     "zonal_class_areas_many",
+    "zonal_class_weights",
     "cross_area_table",
     "weighted_class_sum",
     "national_rows",

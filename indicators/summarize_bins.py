@@ -199,6 +199,31 @@ def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, w, use_w,
     return out
 
 
+@numba.njit(nogil=True, cache=True)
+def _zone_bin_sums_many(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nzones, nbins):
+    """:func:`_zone_bin_sums` with several weight layers *ws* (k, y, x): per (zone, bin) the area, then the sum of each
+    layer (NaN skipped), each added in the same cell order as one layer alone."""
+    ny, nx = vals.shape
+    nw = ws.shape[0]
+    out = np.zeros((1 + nw, nzones + 1, nbins), np.float64)
+    for r in range(ny):
+        ra = row_area[r]
+        for c in range(nx):
+            z = zones[r, c]
+            if z == 0:
+                continue
+            b = lut[vals[r, c]]
+            if use_pix_area:
+                out[0, z, b] += ra * pix_area[r, c]
+            else:
+                out[0, z, b] += ra
+            for k in range(nw):
+                x = ws[k, r, c]
+                if not np.isnan(x):
+                    out[1 + k, z, b] += x
+    return out
+
+
 def _yx(da: xr.DataArray) -> xr.DataArray:
     if not isinstance(da, xr.DataArray):
         raise ArgumentError(f"expected an xarray.DataArray (y, x) of classes, got {type(da).__name__}; "

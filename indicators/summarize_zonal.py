@@ -14,7 +14,8 @@ import xarray as xr
 
 from .errors import GridMismatchError, InputError
 from .grid import Grid, check_same_grid, grid_of
-from .summarize_bins import _Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums
+from .summarize_bins import (_Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums,
+                             _zone_bin_sums_many)
 from .summarize_exact import _exact_extract, _exact_sums, _layers_per_pass
 from .summarize_national import _as_float_weights
 
@@ -154,7 +155,10 @@ def _block_transform(t, row0: int, col0: int):
 
 
 def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
-    """Per (zone, bin): area and weight sums, centre-of-pixel rule, one fused pass per block."""
+    """Per (zone, bin): area and weight sums, centre-of-pixel rule, one fused pass per block.
+
+    *weights*: None, one DataArray, or a list of several (then the result is ``(1 + len, zones + 1, bins)``: the
+    area, then each layer's sums, all from one burn of the zones and one read of the classes per block)."""
     from shapely import STRtree
 
     geoms = np.asarray(units.geometry.values)
@@ -162,25 +166,67 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
     binner = _Binner(classes.dtype, legend)
     nz, nb = len(geoms), legend.nbins
+    many = isinstance(weights, (list, tuple))
+    layers = list(weights) if many else ([] if weights is None else [weights])
     arrays = [classes]
     if areas.pix is not None:
         arrays.append(areas.pix)
-    if weights is not None:
-        arrays.append(_as_float_weights(weights))
+    arrays += [_as_float_weights(w) for w in layers]
     empty = np.zeros((0, 0))
 
     def block(v, *rest):
         rows, cols = rest[-2:]
         extra = list(rest[:-2])
         pa = np.asarray(extra.pop(0), np.float64) if areas.pix is not None else empty
-        w = np.asarray(extra.pop(0), np.float64) if weights is not None else empty
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
+        if many:
+            ws = np.stack([np.asarray(w, np.float64) for w in extra]) if extra else np.zeros((0,) + np.shape(v))
+            return _zone_bin_sums_many(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa,
+                                       areas.pix is not None, ws, nz, nb)
+        w = np.asarray(extra.pop(0), np.float64) if layers else empty
         return _zone_bin_sums(
             zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None,
-            w, weights is not None, nz, nb,
+            w, bool(layers), nz, nb,
         )
 
-    return _reduce_blocks(block, arrays, (2, nz + 1, nb))
+    return _reduce_blocks(block, arrays, ((1 + len(layers)) if many else 2, nz + 1, nb))
+
+
+def zonal_class_weights(
+    classes: xr.DataArray,
+    units,
+    weights: Mapping[Any, xr.DataArray],
+    *,
+    codes: Sequence[int],
+    method: str = "exact",
+    id_field: str | None = None,
+    name_field: str | None = None,
+    nodata: int | Sequence[int] | None = None,
+    water_codes: Sequence[int] = (),
+) -> dict[Any, pd.DataFrame]:
+    """:func:`zonal_class_areas` of one class layer with each of several weight layers (e.g. population total,
+    female, male): ``{key: the table with weights[key]}``, each exactly what :func:`zonal_class_areas` returns.
+
+    With ``method="centre"`` the units are burnt and the classes read once per block for all the weights (one pass,
+    not one per weight); ``"exact"``: one :func:`zonal_class_areas` per weight.
+    """
+    keys = list(weights)
+    if method != "centre" or len(keys) < 2:
+        return {k: zonal_class_areas(classes, units, codes=codes, method=method, weights=weights[k], id_field=id_field,
+                                     name_field=name_field, nodata=nodata, water_codes=water_codes) for k in keys}
+    first = _yx(classes)
+    layers = [_yx(weights[k]) for k in keys]
+    check_same_grid(first, *layers)
+    units, id_field = _unit_frame(units, first, id_field)
+    if name_field is not None and name_field not in units.columns:
+        raise InputError(f"units have no name field {name_field!r}")
+    legend = _legend(first, codes, nodata, water_codes, "classes")
+    grid = grid_of(first)
+    acc = _centre_tables(first, units, legend, layers, grid, _Areas.of(first))
+    geodesic = _geodesic_areas_km2(units, grid)
+    return {k: _unit_table(acc[[0, 1 + i]], legend, _name(first, "classes"), units, id_field, name_field, geodesic,
+                           method, layers[i])
+            for i, k in enumerate(keys)}
 
 
 def zonal_class_areas(

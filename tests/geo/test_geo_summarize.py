@@ -262,3 +262,30 @@ def test_geo_units_by_centre_add_up_to_the_national_table(make_raster, classes, 
         got = z[(z.level == "unit") & (z.kind == "class") & (z["class"] == code)].area_km2.sum()
         want = float(national[(national.kind == "class") & (national["class"] == code)].area_km2.iloc[0])
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("chunks", [None, {"y": 13, "x": 17}])
+def test_geo_zonal_class_weights_equal_one_table_per_weight(make_raster, chunks):
+    """Several weight layers per unit in one centre-rule pass: each table is, bit for bit, the one
+    zonal_class_areas gives for that weight alone (NaN and nodata weights count as zero); exact: the same call."""
+    from indicators.summarize import zonal_class_weights
+
+    rng = np.random.default_rng(12)
+    t = (0.1, 0, 20.0, 0, -0.1, 63.0)
+    cls = make_raster(rng.choice(np.array([1, 2, 3, 255], np.uint8), (40, 50)), transform=t, nodata=255,
+                      name="sdg", chunks=chunks)
+    weights = {}
+    for k, name in enumerate(("total", "female", "male")):
+        w = (rng.random((40, 50)) * 30).astype("float32")
+        w[rng.random((40, 50)) < 0.1] = -1.0
+        w[k, :] = np.nan
+        weights[name] = make_raster(w, transform=t, nodata=-1.0, chunks=chunks)
+        weights[name].attrs["units"] = "person"
+    units = units_of([box(20.0, 60.0, 22.0, 63.0), box(21.5, 59.0, 25.0, 61.7), box(23.0, 61.0, 26.0, 63.0)])
+    for method in ("centre", "exact"):
+        got = zonal_class_weights(cls, units, weights, codes=[1, 2, 3], method=method)
+        assert list(got) == ["total", "female", "male"]
+        for name, w in weights.items():
+            want = zonal_class_areas(cls, units, codes=[1, 2, 3], weights=w, method=method)
+            pd.testing.assert_frame_equal(got[name], want, check_exact=True)
+            assert got[name].attrs == want.attrs
