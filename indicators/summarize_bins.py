@@ -177,32 +177,9 @@ def _bin_weighted_sums(vals, lut, w, nbins):
 
 
 @numba.njit(nogil=True, cache=True)
-def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, w, use_w, nzones, nbins):
-    """Per (zone, bin): area (row area × optional per-pixel area) and the sum of w (NaN skipped)."""
-    ny, nx = vals.shape
-    out = np.zeros((2, nzones + 1, nbins), np.float64)
-    for r in range(ny):
-        ra = row_area[r]
-        for c in range(nx):
-            z = zones[r, c]
-            if z == 0:
-                continue
-            b = lut[vals[r, c]]
-            if use_pix_area:
-                out[0, z, b] += ra * pix_area[r, c]
-            else:
-                out[0, z, b] += ra
-            if use_w:
-                x = w[r, c]
-                if not np.isnan(x):
-                    out[1, z, b] += x
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _zone_bin_sums_many(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nzones, nbins):
-    """:func:`_zone_bin_sums` with several weight layers *ws* (k, y, x): per (zone, bin) the area, then the sum of each
-    layer (NaN skipped), each added in the same cell order as one layer alone."""
+def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nzones, nbins):
+    """Per (zone, bin): the area (row area × optional per-pixel area), then the sum of each weight layer of *ws*
+    (k, y, x; k may be 0), NaN skipped; every sum adds its cells in row-major order, whatever k."""
     ny, nx = vals.shape
     nw = ws.shape[0]
     out = np.zeros((1 + nw, nzones + 1, nbins), np.float64)

@@ -14,8 +14,7 @@ import xarray as xr
 
 from .errors import GridMismatchError, InputError
 from .grid import Grid, check_same_grid, grid_of
-from .summarize_bins import (_Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums,
-                             _zone_bin_sums_many)
+from .summarize_bins import _Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums
 from .summarize_exact import _exact_extract, _exact_sums, _layers_per_pass
 from .summarize_national import _as_float_weights
 
@@ -157,8 +156,8 @@ def _block_transform(t, row0: int, col0: int):
 def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     """Per (zone, bin): area and weight sums, centre-of-pixel rule, one fused pass per block.
 
-    *weights*: None, one DataArray, or a list of several (then the result is ``(1 + len, zones + 1, bins)``: the
-    area, then each layer's sums, all from one burn of the zones and one read of the classes per block)."""
+    *weights*: None, one DataArray, or a list of several: the result is ``(1 + layers, zones + 1, bins)``, the area
+    then each layer's sums, all from one burn of the zones and one read of the classes per block."""
     from shapely import STRtree
 
     geoms = np.asarray(units.geometry.values)
@@ -166,8 +165,7 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
     binner = _Binner(classes.dtype, legend)
     nz, nb = len(geoms), legend.nbins
-    many = isinstance(weights, (list, tuple))
-    layers = list(weights) if many else ([] if weights is None else [weights])
+    layers = list(weights) if isinstance(weights, (list, tuple)) else ([] if weights is None else [weights])
     arrays = [classes]
     if areas.pix is not None:
         arrays.append(areas.pix)
@@ -179,17 +177,14 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
         extra = list(rest[:-2])
         pa = np.asarray(extra.pop(0), np.float64) if areas.pix is not None else empty
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
-        if many:
+        if len(extra) == 1:
+            ws = np.asarray(extra[0], np.float64)[None]  # a view, not a copy
+        else:
             ws = np.stack([np.asarray(w, np.float64) for w in extra]) if extra else np.zeros((0,) + np.shape(v))
-            return _zone_bin_sums_many(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa,
-                                       areas.pix is not None, ws, nz, nb)
-        w = np.asarray(extra.pop(0), np.float64) if layers else empty
-        return _zone_bin_sums(
-            zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None,
-            w, bool(layers), nz, nb,
-        )
+        return _zone_bin_sums(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None, ws,
+                              nz, nb)
 
-    return _reduce_blocks(block, arrays, ((1 + len(layers)) if many else 2, nz + 1, nb))
+    return _reduce_blocks(block, arrays, (1 + len(layers), nz + 1, nb))
 
 
 def zonal_class_weights(
