@@ -104,7 +104,7 @@ def inside_values(ctx: Context, da: Any) -> Any:
     (the two ``where`` passes, each a new array, were 8 % of a run's CPU at 10000²: every population pass masks
     three grids)."""
     if da.dtype.kind != "f":  # an integer raster becomes float as xarray promotes it: left to xarray
-        return mask_nodata(da).where(inside_boundary(ctx))
+        return mask_nodata(da).where(inside_boundary(ctx)).rio.write_crs(da.rio.crs)
     nod = da.rio.nodata
     return _nan_outside(da, inside_boundary(ctx), np.nan if nod is None else nod)
 
