@@ -209,9 +209,13 @@ def write_cog(da, path: str | Path, *, colors: Mapping[int, str] | None = None, 
     def with_overviews(dst) -> None:
         # the overviews are built in the uncompressed GeoTIFF that the COG driver then copies with them (D31): its own
         # overviews, made into a compressed temporary file, took twice the CPU of this for a float layer
+        import rasterio
         from rasterio.enums import Resampling
 
-        dst.build_overviews(overview_factors(dst.height, dst.width), Resampling.nearest if is_class else Resampling.average)
+        # GDAL_NUM_THREADS: GDAL computes the overviews on every core (a float layer of 10^8 px 0.50 -> 0.35 s); each
+        # level holds the same values as with one thread
+        with rasterio.Env(GDAL_NUM_THREADS="ALL_CPUS"):
+            dst.build_overviews(overview_factors(dst.height, dst.width), Resampling.nearest if is_class else Resampling.average)
 
     def to_cog(src) -> None:
         # NUM_THREADS: GDAL compresses the tiles on every core (the write phase runs nothing else meanwhile); the
