@@ -202,27 +202,44 @@ def zonal_cell_sums(cells: NearestCells, units: Any, *, weights: xr.DataArray | 
     """One pass of *units* over the fine grid: per unit, area and weight per source cell, by exact coverage
     (exactextract) or the pixel-centre rule (``method="centre"``, as :func:`~indicators.summarize.zonal_class_areas`).
     Each layer's per-unit table is then :func:`zonal_class_areas_by_cells`, a lookup."""
+    return zonal_cell_sums_many(cells, units, [weights], id_field=id_field, method=method)[0]
+
+
+def zonal_cell_sums_many(cells: NearestCells, units: Any, weights: Sequence[xr.DataArray | None], *,
+                         id_field: str | None = None, method: str = "exact") -> list[ZonalCellSums]:
+    """:func:`zonal_cell_sums` of each of *weights* (None: areas only), each bit for bit what it gives alone.  By the
+    pixel-centre rule one pass serves them all (the units burnt and the index read once per strip: SO3-2's total,
+    female and male grids); exact coverage makes one exactextract pass per weight."""
     from .errors import InputError
 
     index = cells.index
     units, id_field = _unit_frame(units, index, id_field)
-    if weights is not None:
-        weights = _yx(weights)
-        check_same_grid(index, weights, names=["classes", "weights"])
+    weights = [None if w is None else _yx(w) for w in weights]
+    for w in weights:
+        if w is not None:
+            check_same_grid(index, w, names=["classes", "weights"])
     grid = grid_of(index)
     if method == "exact":
-        out = _exact_extract([index], units, weights, grid, _Areas.of(index))
-        per_unit = [(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, weights is not None)]
+        per_weight = []
+        for w in weights:
+            out = _exact_extract([index], units, w, grid, _Areas.of(index))
+            per_weight.append([(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, w is not None)])
     elif method == "centre":
-        per_unit = _centre_cell_sums(cells, units, weights, grid)
+        layers = [w for w in weights if w is not None]
+        per_unit = _centre_cell_sums(cells, units, layers, grid)
+        layer_of = np.cumsum([w is not None for w in weights]) - 1  # each weight's row among the layers
+        per_weight = [[(pos, area, None if w is None else sums[r]) for pos, area, sums in per_unit]
+                      for w, r in zip(weights, layer_of)]
     else:
         raise InputError(f"method must be 'exact' or 'centre', got {method!r}")
-    return ZonalCellSums(units, id_field, per_unit, _geodesic_areas_km2(units, grid), weights, method)
+    geodesic = _geodesic_areas_km2(units, grid)
+    return [ZonalCellSums(units, id_field, pu, geodesic, w, method) for pu, w in zip(per_weight, weights)]
 
 
-def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | None, grid: Any):
-    """Per unit (pixel-centre rule), the positions it holds with their area and weight sums: each block's (unit,
-    position) keys summed there, the blocks' short lists merged at the end (never a units × cells table)."""
+def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.DataArray], grid: Any):
+    """Per unit (pixel-centre rule), the positions it holds with their area sums and the sums of each of *weights*
+    (layers × positions): each block's (unit, position) keys summed there, the blocks' short lists merged at the end
+    (never a units × cells table)."""
     from shapely import STRtree
 
     from .summarize_bands import MergedParts, compute_banded
@@ -233,12 +250,11 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
     zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
     areas = _Areas.of(cells.index)
     npos = cells.positions
-    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + (
-        [_as_float_weights(weights)] if weights is not None else [])
+    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + [_as_float_weights(w) for w in weights]
 
-    def strip(rows: slice, cols: slice, index, pix, w):
+    def strip(rows: slice, cols: slice, index, pix, ws):
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
-        return _strip_sums(zones, np.asarray(index), areas.rows[rows], pix, w, npos)
+        return _strip_sums(zones, np.asarray(index), areas.rows[rows], pix, ws, npos)
 
     def one(index, *rest):
         # in strips of about 2**20 cells: the keys, their sort and the areas of a whole block (8 bytes per cell
@@ -246,15 +262,15 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
         rest = list(rest)
         cols, rows = rest.pop(), rest.pop()
         pix = np.asarray(rest.pop(0)) if areas.pix is not None else None
-        w = np.asarray(rest.pop(0)) if weights is not None else None
+        ws = [np.asarray(w) for w in rest]
         step = max(1, STRIP_CELLS // max(1, cols.stop - cols.start))
         parts = [strip(slice(rows.start + r, min(rows.stop, rows.start + r + step)), cols, index[r : r + step],
-                       None if pix is None else pix[r : r + step], None if w is None else w[r : r + step])
+                       None if pix is None else pix[r : r + step], [w[r : r + step] for w in ws])
                  for r in range(0, rows.stop - rows.start, step)]
-        return _merge(parts, weights is not None, npos)
+        return _merge(parts, npos)
 
     def merge(parts):
-        return _merge(parts, weights is not None, npos)
+        return _merge(parts, npos)
 
     if any(hasattr(a.data, "dask") for a in arrays):
         # by bands of rows (:mod:`indicators.summarize_bands`), each band's blocks merged as they come: one dask
@@ -266,7 +282,7 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: xr.DataArray | N
         merged, area, weight = one(*(np.asarray(a.data) for a in arrays), slice(0, ny), slice(0, nx))
     zone, position = np.divmod(merged, npos)
     edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
-    return [(position[a:b], area[a:b], None if weight is None else weight[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    return [(position[a:b], area[a:b], weight[:, a:b]) for a, b in zip(edges[:-1], edges[1:])]
 
 
 def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Mapping[str, Any], *,

@@ -10,34 +10,34 @@ key adds its cells in row-major (input) order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 
 
 def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix: np.ndarray | None,
-                w: np.ndarray | None, npos: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """One strip's (key, area sum, weight sum) per key ``zone × npos + index + 1`` over the cells inside a zone:
-    :func:`_sums_by_key` of the cells' keys, areas (row area × *pix*) and weights (NaN as 0), in numba passes over
-    the strip instead of numpy temporaries of every inside cell (the same sums: each key adds its cells in row-major
-    order, as ``np.bincount`` does)."""
-    weighted = w is not None
+                weights: Sequence[np.ndarray], npos: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One strip's (keys, area sums, weight sums (one row per layer of *weights*)) per key ``zone × npos + index + 1``
+    over the cells inside a zone: :func:`_sums_by_key` of the cells' keys, areas (row area × *pix*) and weights (NaN
+    as 0), in numba passes over the strip instead of numpy temporaries of every inside cell (the same sums: each key
+    adds its cells in row-major order, as ``np.bincount`` does).  Several weight layers (total, female, male) share
+    the strip's keys and areas: one pass for all of them, each layer's sums as if it were alone."""
     pix_a = np.ones((1, 1)) if pix is None else np.asarray(pix, np.float64)
-    w_a = np.zeros((1, 1)) if w is None else np.asarray(w, np.float64)
+    w_a = (np.stack([np.asarray(w, np.float64) for w in weights]) if len(weights)
+           else np.zeros((0,) + zones.shape))
     n, lo, hi = _strip_key_range(zones, index, npos)
     if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0), (np.zeros(0) if weighted else None)
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros((len(weights), 0))
     if hi - lo < 4 * n + 1024:  # the dense bins of _sums_by_key
-        keys, area, weight = _strip_dense_sums(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos, lo,
-                                               hi - lo + 1)
-        return keys, area, (weight if weighted else None)
+        return _strip_dense_sums(zones, index, row_areas, pix_a, pix is not None, w_a, npos, lo, hi - lo + 1)
     # a strip across units: each unit's source cells binned on their own range
-    ok, keys, area, weight = _strip_zoned_sums(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos,
-                                               4 * n + 1024)
+    ok, keys, area, weight = _strip_zoned_sums(zones, index, row_areas, pix_a, pix is not None, w_a, npos, 4 * n + 1024)
     if ok:
-        return keys, area, (weight if weighted else None)
-    key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_a, weighted, npos, n)
-    sums = _sums_by_key(key, [area] + ([weight] if weighted else []))
-    return sums[0], sums[1], (sums[2] if weighted else None)
+        return keys, area, weight
+    key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_a, npos, n)
+    sums = _sums_by_key(key, [area] + list(weight))
+    return sums[0], sums[1], np.asarray(sums[2:]).reshape(len(weights), sums[0].size)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -60,57 +60,60 @@ _FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 @numba.njit(inline="always")
-def _cell_values(i, j, row_areas, pix, has_pix, w, weighted):  # pragma: no cover - compiled
-    a = row_areas[i] * pix[i, j] if has_pix else row_areas[i]
-    v = 0.0
-    if weighted:
-        v = w[i, j]
-        if np.isnan(v):  # np.nan_to_num: NaN -> 0, ±inf -> the largest finite float
-            v = 0.0
-        elif np.isinf(v):
-            v = _FLOAT_MAX if v > 0 else -_FLOAT_MAX
-    return a, v
+def _cell_area(i, j, row_areas, pix, has_pix):  # pragma: no cover - compiled
+    return row_areas[i] * pix[i, j] if has_pix else row_areas[i]
+
+
+@numba.njit(inline="always")
+def _weight_value(w, r, i, j):  # pragma: no cover - compiled
+    v = w[r, i, j]
+    if np.isnan(v):  # np.nan_to_num: NaN -> 0, ±inf -> the largest finite float
+        return 0.0
+    if np.isinf(v):
+        return _FLOAT_MAX if v > 0 else -_FLOAT_MAX
+    return v
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, weighted, npos, lo, size):  # pragma: no cover
+def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, npos, lo, size):  # pragma: no cover
+    k = w.shape[0]
     counts = np.zeros(size, np.int64)
     area = np.zeros(size)
-    weight = np.zeros(size if weighted else 0)
+    weight = np.zeros((k, size))
     for i in range(zones.shape[0]):
         for j in range(zones.shape[1]):
             z = np.int64(zones[i, j])
             if z > 0:
                 b = z * npos + np.int64(index[i, j]) + 1 - lo
-                a, v = _cell_values(i, j, row_areas, pix, has_pix, w, weighted)
                 counts[b] += 1
-                area[b] += a
-                if weighted:
-                    weight[b] += v
+                area[b] += _cell_area(i, j, row_areas, pix, has_pix)
+                for r in range(k):
+                    weight[r, b] += _weight_value(w, r, i, j)
     m = 0
     for b in range(size):
         if counts[b] > 0:
             m += 1
     keys = np.empty(m, np.int64)
     out_area = np.empty(m)
-    out_weight = np.empty(m if weighted else 0)
+    out_weight = np.empty((k, m))
     t = 0
     for b in range(size):
         if counts[b] > 0:
             keys[t] = b + lo
             out_area[t] = area[b]
-            if weighted:
-                out_weight[t] = weight[b]
+            for r in range(k):
+                out_weight[r, t] = weight[r, b]
             t += 1
     return keys, out_area, out_weight
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, weighted, npos, limit):  # pragma: no cover
+def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, npos, limit):  # pragma: no cover
     """:func:`_strip_dense_sums` with bins per zone, each over the zone's own range of positions (``index + 1``):
     keys ``zone × npos + position`` in order, each bin's cells added in row-major order. Not done (False) when the
     zones' ranges together exceed *limit* bins."""
     h, wd = zones.shape
+    k = w.shape[0]
     zmax = 0
     for i in range(h):
         for j in range(wd):
@@ -134,27 +137,26 @@ def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, weighted, npos, 
         if hi[z] >= 0:
             total += hi[z] - lo[z] + 1
     if total > limit:
-        return False, np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        return False, np.zeros(0, np.int64), np.zeros(0), np.zeros((k, 0))
     counts = np.zeros(total, np.int64)
     area = np.zeros(total)
-    weight = np.zeros(total if weighted else 0)
+    weight = np.zeros((k, total))
     for i in range(h):
         for j in range(wd):
             z = zones[i, j]
             if z > 0:
                 b = offset[z] + np.int64(index[i, j]) + 1 - lo[z]
-                a, v = _cell_values(i, j, row_areas, pix, has_pix, w, weighted)
                 counts[b] += 1
-                area[b] += a
-                if weighted:
-                    weight[b] += v
+                area[b] += _cell_area(i, j, row_areas, pix, has_pix)
+                for r in range(k):
+                    weight[r, b] += _weight_value(w, r, i, j)
     m = 0
     for b in range(total):
         if counts[b] > 0:
             m += 1
     keys = np.empty(m, np.int64)
     out_area = np.empty(m)
-    out_weight = np.empty(m if weighted else 0)
+    out_weight = np.empty((k, m))
     t = 0
     for z in range(zmax + 1):
         for p in range(lo[z], hi[z] + 1):
@@ -162,27 +164,27 @@ def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, weighted, npos, 
             if counts[b] > 0:
                 keys[t] = np.int64(z) * npos + p
                 out_area[t] = area[b]
-                if weighted:
-                    out_weight[t] = weight[b]
+                for r in range(k):
+                    out_weight[r, t] = weight[r, b]
                 t += 1
     return True, keys, out_area, out_weight
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_cells(zones, index, row_areas, pix, has_pix, w, weighted, npos, n):  # pragma: no cover - compiled
+def _strip_cells(zones, index, row_areas, pix, has_pix, w, npos, n):  # pragma: no cover - compiled
+    k = w.shape[0]
     key = np.empty(n, np.int64)
     area = np.empty(n)
-    weight = np.empty(n if weighted else 0)
+    weight = np.empty((k, n))
     t = 0
     for i in range(zones.shape[0]):
         for j in range(zones.shape[1]):
             z = np.int64(zones[i, j])
             if z > 0:
                 key[t] = z * npos + np.int64(index[i, j]) + 1
-                a, v = _cell_values(i, j, row_areas, pix, has_pix, w, weighted)
-                area[t] = a
-                if weighted:
-                    weight[t] = v
+                area[t] = _cell_area(i, j, row_areas, pix, has_pix)
+                for r in range(k):
+                    weight[r, t] = _weight_value(w, r, i, j)
                 t += 1
     return key, area, weight
 
@@ -271,8 +273,10 @@ def _zoned_sums_kernel(key, values, npos, limit):  # pragma: no cover - compiled
     return True, keys, sums
 
 
-def _merge(parts, weighted: bool, npos: int | None = None):
-    """(keys, area sums, weight sums) of several parts as one, each key once."""
+def _merge(parts, npos: int | None = None):
+    """(keys, area sums, weight sums (layers × keys)) of several parts as one, each key once."""
+    k = parts[0][2].shape[0]
     sums = _sums_by_key(np.concatenate([p[0] for p in parts]),
-                        [np.concatenate([p[i] for p in parts]) for i in ((1, 2) if weighted else (1,))], npos)
-    return sums[0], sums[1], (sums[2] if weighted else None)
+                        [np.concatenate([p[1] for p in parts])] + [np.concatenate([p[2][r] for p in parts]) for r in range(k)],
+                        npos)
+    return sums[0], sums[1], np.asarray(sums[2:]).reshape(k, sums[0].size)

@@ -30,7 +30,7 @@ import xarray as xr
 from ..errors import InputError
 from ..grid import check_same_grid
 from ..summarize import compute_tables, weighted_class_sum, zonal_class_areas_many
-from ..summarize_cells import (NearestCells, cell_weight_sums_kept, weighted_class_sum_by_cells, zonal_cell_sums,
+from ..summarize_cells import (NearestCells, cell_weight_sums_kept, weighted_class_sum_by_cells, zonal_cell_sums_many,
                                zonal_class_areas_by_cells)
 from .hazard_tables import land_mask_at
 from .population_years import _grid_for, epoch_population_year, nearest_population_year
@@ -344,20 +344,29 @@ def drought_exposure_zonal(
             _, used, _ = _grid_for(pop, target, epoch, population_year_fill)
             per_label_mask = land_mask is not None and dim in land_mask.dims
             batches.setdefault((group, used, label if per_label_mask else None), []).append((label, target, epoch))
+    # with cells, the groups of a batch's grid year and members (total, female, male) share one pass of the units
+    shared: dict[tuple[Any, ...], list[tuple[str, Any, Any]]] = {}
+    for (group, used, masked), members in batches.items():
+        together = (used, masked, tuple(label for label, _, _ in members)) if cells is not None else (group, used, masked)
+        shared.setdefault(together, []).append((group, used, members))
     tables = {}
-    for (group, used, _), members in batches.items():
-        label0, target0, epoch0 = members[0]
-        grid, _, _ = _grid_for(groups[group], target0, epoch0, population_year_fill)
-        grid = _prepare(grid, land_mask_at(land_mask, dim, label0), water_population)
+    for batch in shared.values():
+        grids = []
+        for group, _, members in batch:
+            label0, target0, epoch0 = members[0]
+            grid, _, _ = _grid_for(groups[group], target0, epoch0, population_year_fill)
+            grids.append(_prepare(grid, land_mask_at(land_mask, dim, label0), water_population))
         if cells is not None:
-            zs = zonal_cell_sums(cells, units, weights=grid, id_field=id_field, method=method)
-            many = {label: zonal_class_areas_by_cells(cells, zs, {dim: label}, codes=list(codes), nodata=nodata,
-                                                      name_field=name_field) for label, _, _ in members}
-        else:
-            many = zonal_class_areas_many({label: drought_class.sel({dim: label}) for label, _, _ in members}, units,
-                                          codes=list(codes), method=method, weights=grid, id_field=id_field,
-                                          name_field=name_field, nodata=nodata)
-        tables.update({(label, group): (target, used, many[label]) for label, target, _ in members})
+            per_group = zonal_cell_sums_many(cells, units, grids, id_field=id_field, method=method)
+        for i, (group, used, members) in enumerate(batch):
+            if cells is not None:
+                many = {label: zonal_class_areas_by_cells(cells, per_group[i], {dim: label}, codes=list(codes),
+                                                          nodata=nodata, name_field=name_field) for label, _, _ in members}
+            else:
+                many = zonal_class_areas_many({label: drought_class.sel({dim: label}) for label, _, _ in members}, units,
+                                              codes=list(codes), method=method, weights=grids[i], id_field=id_field,
+                                              name_field=name_field, nodata=nodata)
+            tables.update({(label, group): (target, used, many[label]) for label, target, _ in members})
     frames = []
     for label, target, epoch in _years_of(drought_class, dim):
         for group in groups:

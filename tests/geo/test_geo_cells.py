@@ -12,7 +12,8 @@ from shapely.geometry import Polygon, box
 from indicators.grid import resample_nearest
 from indicators.summarize import weighted_class_sum, zonal_class_areas
 from indicators.summarize_cells import (NearestCells, cell_weight_sums, cell_weight_sums_kept,
-                                        weighted_class_sum_by_cells, zonal_cell_sums, zonal_class_areas_by_cells)
+                                        weighted_class_sum_by_cells, zonal_cell_sums, zonal_cell_sums_many,
+                                        zonal_class_areas_by_cells)
 
 # coarse: 8 × 10 cells of 0.5°, from 20°E 55°N; fine: 1/8° cells, offset so that a fringe of the fine grid is outside
 COARSE = (0.5, 0.0, 20.0, 0.0, -0.5, 55.0)
@@ -112,6 +113,29 @@ def test_geo_cells_centre_sums_in_strips_equal_whole_blocks(layers, monkeypatch)
         np.testing.assert_allclose(w1, w2, rtol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["exact", "centre"])
+def test_geo_cells_several_weights_in_one_pass_equal_each_alone(layers, method):
+    """zonal_cell_sums_many (SO3-2's total, female and male grids in one pass) gives, for each weight (or none),
+    bit for bit the sums of zonal_cell_sums with that weight alone."""
+    import geopandas as gpd
+
+    coarse, weights = layers
+    cells = NearestCells.of(weights, coarse)
+    units = gpd.GeoDataFrame({"code": list("abcd")}, crs="EPSG:4326", geometry=UNITS)
+    female = weights.copy(data=weights.values * 0.48)
+    female.attrs["units"] = "person"
+    layers_ = [weights, None, female]
+    many = zonal_cell_sums_many(cells, units, layers_, id_field="code", method=method)
+    assert len(many) == 3
+    for w, got in zip(layers_, many):
+        alone = zonal_cell_sums(cells, units, weights=w, id_field="code", method=method)
+        assert (got.weights is None) == (w is None)
+        for (p1, a1, w1), (p2, a2, w2) in zip(alone.per_unit, got.per_unit):
+            np.testing.assert_array_equal(p1, p2)
+            assert a1.tobytes() == a2.tobytes()
+            assert (w1 is None and w2 is None) or w1.tobytes() == w2.tobytes()
+
+
 def test_geo_cells_sums_are_kept_by_grid_and_shared_with_another_source(layers):
     """A weight grid summed once is not read again, also through another source of the same grid (the epochs)."""
     coarse, weights = layers
@@ -207,10 +231,13 @@ def test_strip_sums_equal_the_cells_summed_by_key(npos, span, with_pix, monkeypa
     key = zones[inside].astype(np.int64) * npos + index[inside].astype(np.int64) + 1
     area = np.broadcast_to(rows[:, None], zones.shape) * (pix if with_pix else 1.0)
     want, inverse = np.unique(key, return_inverse=True)
-    keys, areas, weights = _strip_sums(zones, index, rows, pix, w, npos)
+    w2 = np.where(np.isnan(w), 1.5, w[::-1] * 3)
+    keys, areas, weights = _strip_sums(zones, index, rows, pix, [w, w2], npos)
     np.testing.assert_array_equal(keys, want)
     assert areas.tobytes() == np.bincount(inverse, weights=area[inside]).tobytes()
-    assert weights.tobytes() == np.bincount(inverse, weights=np.nan_to_num(w[inside].astype(np.float64))).tobytes()
+    # each layer of a stack of weights summed as if it were alone
+    for layer, got in zip((w, w2), weights):
+        assert got.tobytes() == np.bincount(inverse, weights=np.nan_to_num(layer[inside].astype(np.float64))).tobytes()
     k, a, none = _strip_sums(np.array([[1, 0, 2], [1, 1, 0]], np.uint16), np.array([[0, 5, -1], [0, 3, 1]], np.int32),
-                             np.array([1.0, 2.0]), None, None, 10)
-    assert k.tolist() == [11, 14, 20] and a.tolist() == [3.0, 2.0, 1.0] and none is None
+                             np.array([1.0, 2.0]), None, [], 10)
+    assert k.tolist() == [11, 14, 20] and a.tolist() == [3.0, 2.0, 1.0] and none.shape == (0, 3)
