@@ -7,16 +7,17 @@ when the class covers at least ``min_share`` of the block's valid area; 8-connec
 ``min_area_km2``. Decision: docs/decisions.md#d18.
 
 Memory: passes over the (dask-chunked) maps, chunk by chunk. The first keeps one byte per block (which classes
-are dense there); then, one class at a time, the block grid is labelled and a second pass sums each chunk's
-labelled blocks straight into per-candidate totals (areas, centroid moments, the sub-indicator areas), reading only
-the chunks that hold a candidate. No block-grid array of floats is held; what grows with the grid is the byte per
-block and one class's labels (4 bytes per block: 1/4 of a byte per cell for 4 x 4 blocks). Both passes are numba
+are dense there); then, one class at a time, the block grid is labelled strip by strip (the strips' pieces joined
+where they touch) and a second pass sums each chunk's labelled blocks straight into per-candidate totals (areas,
+centroid moments, the sub-indicator areas), reading only the chunks that hold a candidate. No block-grid array of
+floats or labels is held; what grows with the grid is the byte per block (1/16 of a byte per cell for 4 x 4 blocks). Both passes are numba
 kernels over a chunk's cells (the numpy formulation's block sums and temporaries were a tenth of a run's CPU).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dask
@@ -144,9 +145,8 @@ def candidate_search(
     min_area_km2: float = MIN_AREA_KM2,
 ) -> dict[int, pd.DataFrame]:
     """The candidates of each class in *codes* (see :func:`connected_candidates`): one pass over the maps for the
-    dense blocks of every class, then, one class at a time (one block grid of labels held), a pass for its sums."""
-    from scipy import ndimage
-
+    dense blocks of every class, then, one class at a time, a pass for its sums (its labels made a chunk row at a
+    time: :func:`_labels_by_strips`)."""
     also = dict(also or {})
     ydim, xdim = three_class.dims
     shape = (three_class.sizes[ydim], three_class.sizes[xdim])
@@ -168,33 +168,87 @@ def candidate_search(
                          dtype="uint8", chunks=tuple(tuple(-(-c // block) for c in ch) for ch in status.chunks))
     bits = bits.compute()
     delayed = [a.to_delayed() for a in arrays]
-    structure = np.ones((3, 3), dtype=bool)
+    strip = -(-cy // block)  # the block rows of one chunk row (its edges fall on block edges, or it is the only one)
     found = {}
     for k, code in enumerate(codes):
-        labels, n = ndimage.label((bits >> k) & 1, structure=structure, output=np.int32)
+        n, strips = _labels_by_strips(bits, k, strip)
         total = np.zeros((4 + len(also), n + 1))
-        if n:
-            tasks = []
-            for iy in range(delayed[0].shape[0]):
+
+        def tasks():
+            # one chunk row's labels at a time (held while its tasks wait): never the whole block grid of labels
+            for iy, labels in enumerate(strips):
+                ys = slice(iy * cy, (iy + 1) * cy)
                 for ix in range(delayed[0].shape[1]):
-                    ys, xs = slice(iy * cy, (iy + 1) * cy), slice(ix * cx, (ix + 1) * cx)
-                    bys = slice(iy * cy // block, -(-(iy + 1) * cy // block))
-                    bxs = slice(ix * cx // block, -(-(ix + 1) * cx // block))
-                    if not labels[bys, bxs].any():
+                    xs = slice(ix * cx, (ix + 1) * cx)
+                    window = labels[:, ix * cx // block : -(-(ix + 1) * cx // block)]
+                    if not window.any():
                         continue  # no candidate here: the chunk is not read
-                    tasks.append(dask.delayed(_candidate_sums)(
+                    yield dask.delayed(_candidate_sums)(
                         delayed[0][iy, ix], rows[ys] if rows is not None else delayed[-1][iy, ix], x[xs], y[ys],
-                        [d[iy, ix] for d in delayed[1:1 + len(also)]], labels[bys, bxs], code=code, block=block))
-            for start in range(0, len(tasks), _BATCH):
-                for ids, sums in dask.compute(*tasks[start:start + _BATCH]):
+                        [d[iy, ix] for d in delayed[1:1 + len(also)]], window, code=code, block=block)
+
+        if n:
+            pending = tasks()
+            while batch := list(itertools.islice(pending, _BATCH)):
+                for ids, sums in dask.compute(*batch):
                     for r in range(total.shape[0]):
                         total[r] += np.bincount(ids, weights=sums[r], minlength=total.shape[1])
-            # the tasks hold views of this class's labels: drop both before the next class is labelled, or two
-            # block grids of labels are live at once (2 x 95 MiB at 20000² px)
-            del tasks
-        del labels
+                del batch  # the batch's tasks hold views of their strip's labels
         found[code] = _frame(code, total[:, 1:], list(also), min_area_km2)
     return found
+
+
+_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+def _labels_by_strips(bits: np.ndarray, k: int, strip: int) -> tuple[int, Iterator[np.ndarray]]:
+    """``scipy.ndimage.label`` of bit *k* of *bits* (8-connected), as the number of components and the labels of each
+    strip of *strip* rows in turn (a generator): the same labels, numbered as the whole grid's labelling numbers them,
+    without holding the grid's labels (4 bytes per block: 95 MiB at 20000² px and 4 × 4 blocks, issue 16).
+
+    Each strip is labelled on its own; pieces touching across a strip edge (8-connected) are one component
+    (:func:`scipy.sparse.csgraph.connected_components` over those contacts), and components are numbered by their
+    first piece, so in the order of their first block in row-major order, as ``ndimage.label`` numbers them."""
+    from scipy import ndimage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    def label(r0: int) -> tuple[np.ndarray, int]:
+        return ndimage.label((bits[r0 : r0 + strip] >> k) & 1, structure=_EIGHT_CONNECTED, output=np.int32)
+
+    starts = list(range(0, bits.shape[0], strip))
+    offsets, edges, pieces, previous = [], [], 0, None
+    for r0 in starts:
+        labels, n = label(r0)
+        first = np.where(labels[0] > 0, labels[0] + pieces, 0)
+        if previous is not None:
+            for shift in (-1, 0, 1):  # a block touches the three below it
+                above = previous[max(0, -shift) : previous.size - max(0, shift)]
+                below = first[max(0, shift) : first.size - max(0, -shift)]
+                touch = (above > 0) & (below > 0)
+                edges.append((above[touch], below[touch]))
+        previous = np.where(labels[-1] > 0, labels[-1] + pieces, 0)
+        offsets.append(pieces)
+        pieces += n
+    a = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, np.int64)
+    b = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, np.int64)
+    graph = coo_matrix((np.ones(a.size, np.int8), (a, b)), shape=(pieces + 1, pieces + 1))
+    ncomp, component = connected_components(graph, directed=False)
+    # each component's first piece (the smallest id: strips and their pieces come in row-major order)
+    first_piece = np.full(ncomp, pieces + 1, np.int64)
+    np.minimum.at(first_piece, component[1:], np.arange(1, pieces + 1))
+    real = np.unique(component[1:])  # the background (piece 0) is a component of its own
+    number = np.zeros(ncomp, np.int32)
+    number[real[np.argsort(first_piece[real], kind="stable")]] = np.arange(1, real.size + 1, dtype=np.int32)
+    final = number[component]
+    final[0] = 0
+
+    def strips() -> Iterator[np.ndarray]:
+        for r0, offset in zip(starts, offsets):
+            labels, _ = label(r0)
+            yield final[np.where(labels > 0, labels + offset, 0)]
+
+    return int(real.size), strips()
 
 
 def _frame(code: int, total: np.ndarray, also_names: list[str], min_area_km2: float) -> pd.DataFrame:

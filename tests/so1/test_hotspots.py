@@ -87,3 +87,24 @@ def test_sub_indicator_area_counts_its_class_where_the_status_has_no_data():
     a[0, 0] = 0
     t = connected_candidates(_map(a), 2.0, 3, also={"land_cover": _map(np.full((4, 4), 3))}, block=4, min_area_km2=0.0)
     assert list(t["area_km2"]) == [30.0] and list(t["extent_km2"]) == [30.0] and list(t["land_cover_km2"]) == [32.0]
+
+
+@pytest.mark.parametrize("strip", [1, 2, 3, 7, 64])
+def test_labels_by_strips_equal_the_whole_grids_labels(strip):
+    """The block grid labelled strip by strip (pieces joined where they touch across a strip edge, diagonals
+    included) gives ndimage.label's labels of the whole grid, numbered the same (first block in row-major order):
+    random grids of each density, both bits."""
+    from scipy import ndimage
+
+    from indicators.so1.hotspots import _labels_by_strips
+
+    rng = np.random.default_rng(strip)
+    for density in (0.0, 0.2, 0.45, 0.6, 1.0):
+        bits = (rng.random((41, 29)) < density).astype(np.uint8) | ((rng.random((41, 29)) < 0.5).astype(np.uint8) << 1)
+        for k in (0, 1):
+            want, n = ndimage.label((bits >> k) & 1, structure=np.ones((3, 3), dtype=bool), output=np.int32)
+            got_n, strips = _labels_by_strips(bits, k, strip)
+            got = list(strips)
+            assert got_n == n
+            assert all(s.shape[0] <= strip for s in got)
+            np.testing.assert_array_equal(np.concatenate(got), want)
