@@ -117,7 +117,7 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
         # Integer counts per (row, bin), then one fixed-order product with the row areas:
         # the result does not depend on the chunking.
         part = _row_reduce_blocks(count, arrays, legend.nbins)
-        return part, lambda counts: (areas.rows @ counts, counts.sum(axis=0))
+        return part, lambda counts: (areas.rows @ counts, counts.sum(axis=0, dtype=np.int64))
 
     identity = np.arange(legend.nbins, dtype=np.int32)
 
