@@ -24,20 +24,24 @@ def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix
     adds its cells in row-major order, as ``np.bincount`` does).  Several weight layers (total, female, male) share
     the strip's keys and areas: one pass for all of them, each layer's sums as if it were alone."""
     pix_a = np.ones((1, 1)) if pix is None else np.asarray(pix, np.float64)
-    w_a = (np.stack([np.asarray(w, np.float64) for w in weights]) if len(weights)
-           else np.zeros((0,) + zones.shape))
+    k = len(weights)
+    # the layers as a tuple of arrays, not stacked: a stack was a copy of the strip per layer (issue 16)
+    w_t = tuple(np.ascontiguousarray(w, np.float64) for w in weights) if k else (np.zeros((1, 1)),)
     n, lo, hi = _strip_key_range(zones, index, npos)
     if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0), np.zeros((len(weights), 0))
-    if hi - lo < 4 * n + 1024:  # the dense bins of _sums_by_key
-        return _strip_dense_sums(zones, index, row_areas, pix_a, pix is not None, w_a, npos, lo, hi - lo + 1)
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros((k, 0))
+    # bins: (2 + layers) × 8 bytes each, at most about one per cell of the strip (a range of 4 per cell across units
+    # held 160 MB of bins per thread for three layers at 20000², issue 16)
+    limit = n + 1024
+    if hi - lo < limit:  # the dense bins of _sums_by_key
+        return _strip_dense_sums(zones, index, row_areas, pix_a, pix is not None, w_t, k, npos, lo, hi - lo + 1)
     # a strip across units: each unit's source cells binned on their own range
-    ok, keys, area, weight = _strip_zoned_sums(zones, index, row_areas, pix_a, pix is not None, w_a, npos, 4 * n + 1024)
+    ok, keys, area, weight = _strip_zoned_sums(zones, index, row_areas, pix_a, pix is not None, w_t, k, npos, limit)
     if ok:
         return keys, area, weight
-    key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_a, npos, n)
+    key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_t, k, npos, n)
     sums = _sums_by_key(key, [area] + list(weight))
-    return sums[0], sums[1], np.asarray(sums[2:]).reshape(len(weights), sums[0].size)
+    return sums[0], sums[1], np.asarray(sums[2:]).reshape(k, sums[0].size)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -66,7 +70,7 @@ def _cell_area(i, j, row_areas, pix, has_pix):  # pragma: no cover - compiled
 
 @numba.njit(inline="always")
 def _weight_value(w, r, i, j):  # pragma: no cover - compiled
-    v = w[r, i, j]
+    v = w[r][i, j]
     if np.isnan(v):  # np.nan_to_num: NaN -> 0, ±inf -> the largest finite float
         return 0.0
     if np.isinf(v):
@@ -75,8 +79,7 @@ def _weight_value(w, r, i, j):  # pragma: no cover - compiled
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, npos, lo, size):  # pragma: no cover
-    k = w.shape[0]
+def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, k, npos, lo, size):  # pragma: no cover
     counts = np.zeros(size, np.int64)
     area = np.zeros(size)
     weight = np.zeros((k, size))
@@ -108,12 +111,11 @@ def _strip_dense_sums(zones, index, row_areas, pix, has_pix, w, npos, lo, size):
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, npos, limit):  # pragma: no cover
+def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, k, npos, limit):  # pragma: no cover
     """:func:`_strip_dense_sums` with bins per zone, each over the zone's own range of positions (``index + 1``):
     keys ``zone × npos + position`` in order, each bin's cells added in row-major order. Not done (False) when the
     zones' ranges together exceed *limit* bins."""
     h, wd = zones.shape
-    k = w.shape[0]
     zmax = 0
     for i in range(h):
         for j in range(wd):
@@ -171,8 +173,7 @@ def _strip_zoned_sums(zones, index, row_areas, pix, has_pix, w, npos, limit):  #
 
 
 @numba.njit(nogil=True, cache=True)
-def _strip_cells(zones, index, row_areas, pix, has_pix, w, npos, n):  # pragma: no cover - compiled
-    k = w.shape[0]
+def _strip_cells(zones, index, row_areas, pix, has_pix, w, k, npos, n):  # pragma: no cover - compiled
     key = np.empty(n, np.int64)
     area = np.empty(n)
     weight = np.empty((k, n))
