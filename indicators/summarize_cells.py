@@ -22,7 +22,7 @@ import xarray as xr
 
 from .grid import check_same_grid, grid_of, resample_nearest
 from .summarize_bins import _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
-from .summarize_national import _as_float_weights, weighted_class_frame
+from .summarize_national import _as_float_weights, _weights_block_as_float, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_keys import _merge, _strip_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
@@ -250,7 +250,12 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.Data
     zdtype = np.uint16 if len(geoms) < np.iinfo(np.uint16).max else np.uint32
     areas = _Areas.of(cells.index)
     npos = cells.positions
-    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + [_as_float_weights(w) for w in weights]
+    # the weights as they are (float32 population): each strip's cells become float64 with their nodata as NaN where
+    # they are summed (:func:`_weights_block_as_float`), not as float64 blocks in the graph (three population grids'
+    # float64 blocks were held at once, issue 16)
+    weights = [_yx(w) for w in weights]
+    nodata = [w.rio.nodata for w in weights]
+    arrays = [cells.index] + ([areas.pix] if areas.pix is not None else []) + weights
 
     def strip(rows: slice, cols: slice, index, pix, ws):
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
@@ -265,7 +270,8 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.Data
         ws = [np.asarray(w) for w in rest]
         step = max(1, STRIP_CELLS // max(1, cols.stop - cols.start))
         parts = [strip(slice(rows.start + r, min(rows.stop, rows.start + r + step)), cols, index[r : r + step],
-                       None if pix is None else pix[r : r + step], [w[r : r + step] for w in ws])
+                       None if pix is None else pix[r : r + step],
+                       [_weights_block_as_float(w[r : r + step], nd) for w, nd in zip(ws, nodata)])
                  for r in range(0, rows.stop - rows.start, step)]
         return _merge(parts, npos)
 

@@ -394,6 +394,20 @@ def _as_float_weights(weights: xr.DataArray) -> xr.DataArray:
     """Weights as float64 with NaN where missing (nodata)."""
     nd = weights.rio.nodata
     w = weights.astype(np.float64)
-    if nd is not None and not (isinstance(nd, float) and np.isnan(nd)):
+    if _declared(nd):
         w = w.where(weights != nd)
     return w
+
+
+def _declared(nodata: Any) -> bool:
+    return nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata))
+
+
+def _weights_block_as_float(block: np.ndarray, nodata: Any) -> np.ndarray:
+    """:func:`_as_float_weights` of one block of the weights (their ``rio.nodata`` given): float64, NaN where the
+    block holds *nodata*, by the same comparison (``block != nodata``), so converted where it is used rather than as
+    a float64 copy of every block in the graph."""
+    out = np.asarray(block, dtype=np.float64)
+    if _declared(nodata):
+        out = np.where(block != nodata, out, np.nan)
+    return out
