@@ -177,11 +177,11 @@ def _bin_weighted_sums(vals, lut, w, nbins):
 
 
 @numba.njit(nogil=True, cache=True)
-def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nzones, nbins):
-    """Per (zone, bin): the area (row area × optional per-pixel area), then the sum of each weight layer of *ws*
-    (k, y, x; k may be 0), NaN skipped; every sum adds its cells in row-major order, whatever k."""
+def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nw, nzones, nbins):
+    """Per (zone, bin): the area (row area × optional per-pixel area), then the sum of each weight layer of *ws* (a
+    tuple of k (y, x) arrays, k >= 1; *nw* = 0 uses none), NaN skipped; every sum adds its cells in row-major order,
+    whatever k."""
     ny, nx = vals.shape
-    nw = ws.shape[0]
     out = np.zeros((1 + nw, nzones + 1, nbins), np.float64)
     for r in range(ny):
         ra = row_area[r]
@@ -195,7 +195,7 @@ def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nzone
             else:
                 out[0, z, b] += ra
             for k in range(nw):
-                x = ws[k, r, c]
+                x = ws[k][r, c]
                 if not np.isnan(x):
                     out[1 + k, z, b] += x
     return out

@@ -25,8 +25,7 @@ def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix
     the strip's keys and areas: one pass for all of them, each layer's sums as if it were alone."""
     pix_a = np.ones((1, 1)) if pix is None else np.asarray(pix, np.float64)
     k = len(weights)
-    # the layers as a tuple of arrays, not stacked: a stack was a copy of the strip per layer (issue 16)
-    w_t = tuple(np.ascontiguousarray(w, np.float64) for w in weights) if k else (np.zeros((1, 1)),)
+    w_t = layer_tuple(weights)
     n, lo, hi = _strip_key_range(zones, index, npos)
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros((k, 0))
@@ -42,6 +41,17 @@ def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix
     key, area, weight = _strip_cells(zones, index, row_areas, pix_a, pix is not None, w_t, k, npos, n)
     sums = _sums_by_key(key, [area] + list(weight))
     return sums[0], sums[1], np.asarray(sums[2:]).reshape(k, sums[0].size)
+
+
+def layer_tuple(layers: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Weight layers for a numba kernel as a tuple of float64 (y, x) arrays, not stacked (a stack is a copy of the
+    block per layer, issue 16): each C-contiguous and writeable, so the tuple has one numba type; one empty array
+    stands for no layers (the kernels take the count apart)."""
+    out = []
+    for layer in layers:
+        a = np.ascontiguousarray(layer, np.float64)
+        out.append(a if a.flags.writeable else a.copy())
+    return tuple(out) if out else (np.zeros((0, 0)),)
 
 
 @numba.njit(nogil=True, cache=True)

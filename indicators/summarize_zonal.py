@@ -16,7 +16,8 @@ from .errors import GridMismatchError, InputError
 from .grid import Grid, check_same_grid, grid_of
 from .summarize_bins import _Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums
 from .summarize_exact import _exact_extract, _exact_sums, _layers_per_pass
-from .summarize_national import _as_float_weights
+from .summarize_keys import layer_tuple
+from .summarize_national import _weights_block_as_float
 
 
 def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
@@ -169,7 +170,11 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
     arrays = [classes]
     if areas.pix is not None:
         arrays.append(areas.pix)
-    arrays += [_as_float_weights(w) for w in layers]
+    # the weights as they are: each block becomes float64 with its nodata as NaN in the task that sums it
+    # (_weights_block_as_float), not a float64 copy of every block in the graph (issue 16)
+    layers = [_yx(w) for w in layers]
+    nodata = [w.rio.nodata for w in layers]
+    arrays += layers
     empty = np.zeros((0, 0))
 
     def block(v, *rest):
@@ -177,12 +182,9 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
         extra = list(rest[:-2])
         pa = np.asarray(extra.pop(0), np.float64) if areas.pix is not None else empty
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
-        if len(extra) == 1:
-            ws = np.asarray(extra[0], np.float64)[None]  # a view, not a copy
-        else:
-            ws = np.stack([np.asarray(w, np.float64) for w in extra]) if extra else np.zeros((0,) + np.shape(v))
+        ws = layer_tuple([_weights_block_as_float(w, nd) for w, nd in zip(extra, nodata)])
         return _zone_bin_sums(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None, ws,
-                              nz, nb)
+                              len(extra), nz, nb)
 
     return _reduce_blocks(block, arrays, (1 + len(layers), nz + 1, nb))
 
