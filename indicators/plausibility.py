@@ -198,7 +198,8 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
         How to compute the lazy finding (default ``dask.compute``; pass the run's
         ``Context.compute`` to use its scheduler).
     max_blocks : int, optional
-        Read only this many blocks, evenly spread (a sample, for ``--check``); default every block.
+        Read only this many blocks, evenly spread (a sample, for ``--check``); default every block; 0 reads none
+        (everything but the values: the run's first look, whose every-cell check follows before any stage).
 
     Returns
     -------
@@ -232,6 +233,8 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
         density = da / cell_area(da)
         data = density if nodata is None else xr.where(da == nodata, nodata, density)
         what = f"{units or ''}/km2"
+    if max_blocks == 0:
+        return []  # the file, its units and its rule checked; its values are read by the run's every-cell check
     allowed = None if codes is None else tuple(int(c) for c in codes)
     lazy = raster_findings(getattr(data, "data", data), low=low, low_exclusive=rule.min_exclusive, high=high,
                            codes=allowed, nodata=nodata, max_blocks=max_blocks)
@@ -386,9 +389,11 @@ def check_input_rasters(loaded: Any, framework: Any, names: Iterable[str], *, ma
     """Check every file of the raster inputs *names* that have a declared rule; the one raster checker.
 
     ``--check`` (engine ``prepare``) calls it with ``max_blocks=CHECK_BLOCKS`` (a block sample: cheap on a
-    national raster); the run (engine ``execute``) with ``max_blocks=None`` (every cell, before any stage).
-    Each file is checked on its own, so both name the same file, pixel and value.  Returns warning lines;
-    raises InputError on a refusal.
+    national raster); the run's ``prepare`` with ``max_blocks=0`` (the files, units and rules, no values) and its
+    ``execute`` with ``max_blocks=None`` (every cell, before any stage): the sample was a second read of every input,
+    a whole raster up to 64 blocks (issue 16).  Each file is checked on its own, so both name the same file, pixel and
+    value when the sample holds the file's first implausible block (a raster of up to 64 blocks: always).  Returns
+    warning lines; raises InputError on a refusal.
     """
     from .config.paths import input_files
     from .io import open_raster

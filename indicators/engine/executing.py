@@ -68,14 +68,21 @@ def load_run_framework(loaded: LoadedConfig) -> Any:
     return fw
 
 
-def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None) -> Prepared:
-    """Every check before computing: specs, selection, inputs (all problems raised together)."""
+def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, framework: Any = None,
+            sample_rasters: bool = True) -> Prepared:
+    """Every check before computing: specs, selection, inputs (all problems raised together).  *sample_rasters*:
+    check the raster inputs' values on a block sample (``--check``); a run leaves it to :func:`execute`'s every-cell
+    check, the same checker."""
     fw = framework if framework is not None else load_run_framework(loaded)
     stages = stages_from_specs(fw) if stages is None else stages
     p = plan(loaded, fw, stages)
     headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
-    # plausible values: a block sample here (cheap on a national raster); execute() reads every block
-    raster_warnings = check_input_rasters(loaded, fw, _raster_inputs(p), max_blocks=CHECK_BLOCKS)
+    # plausible values: a block sample here, for --check (cheap on a national raster); a run passes
+    # sample_rasters=False: the same checker on the files, units and rules, no values, as execute() reads every block
+    # with it before any stage computes (the sample was a second read of every input: 64 blocks are a whole raster up
+    # to about 10^8 px, issue 16)
+    raster_warnings = check_input_rasters(loaded, fw, _raster_inputs(p),
+                                          max_blocks=CHECK_BLOCKS if sample_rasters else 0)
     problems = Problems()
     warnings: list[str] = []
     for stage in p.stages:

@@ -120,7 +120,8 @@ def compute_run(loaded: LoadedConfig, *, quiet: bool = False, client: Any = None
 
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     with gdal_cache():
-        prep = prepare(loaded, stages=stages, framework=framework)
+        # the inputs' values: every cell in execute(), before any stage; not a block sample here as well
+        prep = prepare(loaded, stages=stages, framework=framework, sample_rasters=False)
         try:
             result = execute(prep, quiet=quiet, client=client, stream=stream, scratch=scratch)
         except Exception as exc:

@@ -204,3 +204,30 @@ def test_check_refuses_what_the_run_refuses(case, country, capsys):
     at_check = problem_line(checked, *words)
     at_run = problem_line(ran, *words)
     assert at_check == at_run
+
+
+def test_the_run_reads_each_raster_inputs_values_once(country, monkeypatch):
+    """The run's checks before computing read no raster values (``prepare(sample_rasters=False)``: files, units and
+    rules only), its every-cell check reads each configured raster once; ``--check`` (``prepare``) reads a block
+    sample of each. Counted on the sample country through the one value checker, plausibility.raster_findings."""
+    from indicators import plausibility
+    from indicators.config.loading import load_config
+    from indicators.engine import compute_run, prepare
+
+    calls: list[int | None] = []
+    real = plausibility.raster_findings
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("max_blocks"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plausibility, "raster_findings", counting)
+    loaded = load_config(country.save())
+    prepare(loaded, sample_rasters=False)
+    assert calls == []
+    prepare(loaded)
+    sampled = len(calls)
+    assert sampled > 0 and set(calls) == {plausibility.CHECK_BLOCKS}
+    calls.clear()
+    compute_run(loaded, quiet=True)
+    assert len(calls) == sampled and set(calls) == {None}  # every raster file once, every cell
