@@ -10,8 +10,9 @@ Memory: passes over the (dask-chunked) maps, chunk by chunk. The first keeps one
 are dense there); then, one class at a time, the block grid is labelled strip by strip (the strips' pieces joined
 where they touch) and a second pass sums each chunk's labelled blocks straight into per-candidate totals (areas,
 centroid moments, the sub-indicator areas), reading only the chunks that hold a candidate. No block-grid array of
-floats or labels is held; what grows with the grid is the byte per block (1/16 of a byte per cell for 4 x 4 blocks). Both passes are numba
-kernels over a chunk's cells (the numpy formulation's block sums and temporaries were a tenth of a run's CPU).
+floats or labels is held; what grows with the grid is the byte per block (1/16 of a byte per cell for 4 x 4
+blocks). Both passes are numba kernels over a chunk's cells (the numpy formulation's block sums and temporaries were
+a tenth of a run's CPU).
 """
 
 from __future__ import annotations
