@@ -115,6 +115,10 @@ def _soc_kernel(soc0: np.ndarray, lc: np.ndarray, f: np.ndarray, coef: np.ndarra
     return out
 
 
+#: pixels a kernel call walks through the years together (their state fits in the L1 cache)
+_SOC_TILE = 512
+
+
 @numba.njit(nogil=True, cache=True)
 def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
     """The last year of :func:`_soc_kernel`'s series, per pixel, without the (pixel × year) stack.
@@ -122,47 +126,75 @@ def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
     *maps* (pixels, n_maps) are the mapped years' classes and *idx* the map holding in each
     year (:func:`_annual_map_index`); the same float64 steps in the same order as
     :func:`_soc_kernel`, so the float32 result is identical.
+
+    The years are walked for a tile of pixels at a time, not one pixel's whole series after another: a
+    pixel's yearly subtractions form one chain of dependent steps, and the tile's independent chains keep
+    the core busy. Between two years of the same map nothing can change (no class lookup, no factor), so
+    those years are a plain loop over the tile. A power of f is reused while f and the exponent repeat.
     """
     size = coef.shape[0]
     n = idx.size
-    for i in range(out.size):
-        ok = True
-        for j in range(maps.shape[1]):  # every map is used by some year of the series
-            v = np.float64(maps[i, j])
-            if not (np.isfinite(v) and v >= 0 and v < size):
-                ok = False
-                break
-            c = int(v)
-            if not np.isfinite(coef[c, c]):
-                ok = False
-                break
-        if not ok:
-            out[i] = np.nan
-            continue
-        fv = np.float64(f[i])
-        if not fv > 0:
-            fv = np.nan
-        soc = np.float64(soc0[i])
-        delta = 0.0
-        since = 0
+    npx = out.size
+    ok = np.empty(_SOC_TILE, dtype=np.bool_)
+    fv = np.empty(_SOC_TILE, dtype=np.float64)
+    soc = np.empty(_SOC_TILE, dtype=np.float64)
+    delta = np.empty(_SOC_TILE, dtype=np.float64)
+    since = np.empty(_SOC_TILE, dtype=np.int64)
+    # the last power computed (f ** p is most of a step's time, and f is one value per climate zone)
+    last_f, last_p, last_pow = np.nan, 0, np.nan
+    for t0 in range(0, npx, _SOC_TILE):
+        m = min(_SOC_TILE, npx - t0)
+        for t in range(m):
+            i = t0 + t
+            good = True
+            for j in range(maps.shape[1]):  # every map is used by some year of the series
+                v = np.float64(maps[i, j])
+                if not (np.isfinite(v) and v >= 0 and v < size):
+                    good = False
+                    break
+                c = int(v)
+                if not np.isfinite(coef[c, c]):
+                    good = False
+                    break
+            ok[t] = good
+            x = np.float64(f[i])
+            fv[t] = x if x > 0 else np.nan
+            soc[t] = np.float64(soc0[i])
+            delta[t] = 0.0
+            since[t] = 0
         for k in range(n - 1):
-            a = int(np.float64(maps[i, idx[k]]))
-            b = int(np.float64(maps[i, idx[k + 1]]))
-            changed = a != b
-            if changed or k == 0:  # the factor only where the delta restarts (the power is most of the time)
-                p = power[a, b]
-                fl = coef[a, b] * (1.0 if p == 0 else fv ** np.float64(p))
-                delta = soc * (1.0 - fl) / transition_years
-            if changed:
-                since = 1
-            elif k == 0:
-                since = 2
-            else:
-                since += 1
-            if since > transition_years:
-                delta = 0.0
-            soc = soc - delta
-        out[i] = np.float32(soc)
+            if k == 0 or idx[k] != idx[k + 1]:  # a year where the class may change: the whole step
+                for t in range(m):
+                    if not ok[t]:
+                        continue
+                    i = t0 + t
+                    a = int(np.float64(maps[i, idx[k]]))
+                    b = int(np.float64(maps[i, idx[k + 1]]))
+                    changed = a != b
+                    if changed or k == 0:  # the factor only where the delta restarts
+                        p = power[a, b]
+                        if p != 0 and not (fv[t] == last_f and p == last_p):  # f is constant over whole zones
+                            last_f, last_p, last_pow = fv[t], p, fv[t] ** np.float64(p)
+                        fl = coef[a, b] * (1.0 if p == 0 else last_pow)
+                        delta[t] = soc[t] * (1.0 - fl) / transition_years
+                    if changed:
+                        since[t] = 1
+                    elif k == 0:
+                        since[t] = 2
+                    else:
+                        since[t] += 1
+                    if since[t] > transition_years:
+                        delta[t] = 0.0
+                    soc[t] = soc[t] - delta[t]
+            else:  # the same map in both years: no change, the delta runs on until the transition ends
+                for t in range(m):  # branch-free, so that it runs on vectors
+                    st = since[t] + 1
+                    since[t] = st
+                    d = delta[t] if st <= transition_years else 0.0
+                    delta[t] = d
+                    soc[t] = soc[t] - d
+        for t in range(m):
+            out[t0 + t] = np.float32(soc[t]) if ok[t] else np.float32(np.nan)
 
 
 def _soc_final(soc0: np.ndarray, maps: np.ndarray, f: np.ndarray, *, idx: np.ndarray, coef: np.ndarray,
