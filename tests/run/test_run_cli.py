@@ -30,6 +30,26 @@ def test_cli_reports_every_problem_and_exits_2(country, tmp_path, capsys, monkey
     assert not out.exists()
 
 
+def test_a_failing_table_writer_stops_the_run_with_its_message(country, tmp_path, capsys, monkeypatch):
+    """The tables are written beside the COGs (indicators.engine.outputs): a refusal there still ends the run
+    with exit 2, its one line, and no output directory."""
+    import indicators.engine.executing as executing
+    import indicators.report.tables as tables
+    from indicators.errors import ComputeError
+
+    def refuse(*args, **kwargs):
+        raise ComputeError("SO9-1.T1: a table writer refused")
+
+    monkeypatch.setattr(executing, "stages_from_specs", lambda fw: TEST_STAGES)
+    monkeypatch.setattr(executing, "load_run_framework", lambda loaded: fake_framework())
+    monkeypatch.setattr(tables, "write_tables", refuse)
+    out = tmp_path / "out"
+    assert main(["run", str(country / "config.yaml"), "-o", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == "indicators: error: SO9-1.T1: a table writer refused"
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
 def test_cli_missing_config_exits_2(tmp_path, capsys):
     assert main(["run", str(tmp_path / "none.yaml"), "-o", str(tmp_path / "o")]) == 2
     assert "does not exist" in capsys.readouterr().err
