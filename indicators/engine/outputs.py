@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,50 +43,30 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     it shows is computed): every map is then read back from the written COGs (``result.report_rasters``), so
     nothing of the run is held in memory but the tables; provenance.json lists report.html all the same.
     """
-    from ..report.i18n import current_language
-    from ..report.page import raster_map_png, write_report
+    from ..report.page import write_report
     from ..report.provenance import write_json
     from ..report.rasters import write_cogs
+    from ..report.reporting_package import write_reporting_package
+    from ..report.tables import write_tables
 
     t0 = time.perf_counter()
     trim_heap()  # writing starts from what the run holds, not from its compute peak (indicators/heap.py)
     written: list[Path] = []
     mapped = []  # the rasters as the report maps them: lazy layers from the COGs just written (decode only)
-    language = current_language()
+    for r in result.rasters:
+        if r.legend:
+            check_legend_matches_flags(r)
+        colors = {e.code: e.color for e in r.legend} if r.legend else None
+        paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors, extra_tags={"indicator": r.indicator},
+                           labels={e.code: e.label for e in r.legend} if r.legend else None, inputs_root=prep.loaded.base_dir)
+        written += [p.relative_to(out_dir) for p in paths]
+        mapped.append(_from_written(r, paths, deferred=not report))
+        trim_heap()  # each map's blocks freed before the next: 1125 -> 861 MiB for the write phase at 10000²
     meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
-    # Two lanes: this thread writes the COGs (GDAL compresses on every core, without the GIL) while one writer
-    # thread writes the tables and renders each written layer's map (Python, one core): at 10000² the COGs take
-    # ~15 s at ~1.7 cores and the tables and maps ~8 s at one core, one after the other before.  One writer thread,
-    # so matplotlib and the table writers never run twice at once.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="indicators-writer") as lane:
-        def beside(fn: Callable[..., Any], *args: Any) -> Future:
-            return lane.submit(contextvars.copy_context().run, fn, *args)  # the caller's language and settings
-
-        jobs = [beside(_write_table_files, result, out_dir, meta)]
-        maps: list[Future] = []
-        try:
-            for r in result.rasters:
-                if r.legend:
-                    check_legend_matches_flags(r)
-                colors = {e.code: e.color for e in r.legend} if r.legend else None
-                paths = write_cogs(r.data, out_dir / r.indicator / f"{r.name}.tif", colors=colors,
-                                   extra_tags={"indicator": r.indicator},
-                                   labels={e.code: e.label for e in r.legend} if r.legend else None,
-                                   inputs_root=prep.loaded.base_dir)
-                written += [p.relative_to(out_dir) for p in paths]
-                mapped.append(_from_written(r, paths, deferred=not report))
-                if report:
-                    maps.append(beside(raster_map_png, mapped[-1], result, language))
-                    jobs.append(maps[-1])
-                trim_heap()  # each map's blocks freed before the next: 1125 -> 861 MiB for the write phase at 10000²
-            written += jobs[0].result()
-            mapped = [dataclasses.replace(m, rendered_map=j.result()) for m, j in zip(mapped, maps)] if report else mapped
-        except BaseException:
-            for j in jobs:
-                j.cancel()  # what has not started yet: the run has failed
-            raise
+    written += write_tables(result.tables, out_dir, meta=meta)
+    written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
     if report:
-        write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html", language=language)
+        write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
     else:  # the caller renders it from these (in memory, at the maps' size: the files move with the directory)
         result.report_rasters = mapped
     written.append(Path("report.html"))
@@ -100,14 +78,6 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     write_json(prov, out_dir / "provenance.json")
     written.append(Path("provenance.json"))
     return written
-
-
-def _write_table_files(result: RunResult, out_dir: Path, meta: Mapping[str, Any]) -> list[Path]:
-    """The reporting tables (CSV, workbook, tables.json) and the reporting package: what they wrote."""
-    from ..report.reporting_package import write_reporting_package
-    from ..report.tables import write_tables
-
-    return [*write_tables(result.tables, out_dir, meta=meta), *write_reporting_package(result.tables, out_dir, meta)]
 
 
 def _from_written(r: Any, paths: Sequence[Path], *, deferred: bool = False) -> Any:

@@ -19,8 +19,6 @@ class RasterOutput:
     data: Any  # xarray.DataArray, computed (numpy-backed)
     legend: list[LegendEntry] | None = None  # None: continuous raster
     units: str | None = None
-    #: the report's map of it (PNG), rendered beside the writing of the next layers; None: rendered with the page
-    rendered_map: bytes | None = None
 
     @property
     def key(self) -> str:

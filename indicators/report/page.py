@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from .figures import chart_png, map_png
 from .formatting import column_label, floats_formatter, format_value, quantity_of, value_formatter
 from .i18n import current_language, number_format, translate
-from .model import RasterOutput, RunResult
+from .model import RunResult
 from .rasters import nodata_of
 from .summary import figures
 from .tables import Table, frame_columns, holds_floats
@@ -214,12 +214,6 @@ def _period_label(period: str, language: str) -> str:
     return period
 
 
-def raster_map_png(r: RasterOutput, result: RunResult, language: str) -> bytes:
-    """The report's map of raster *r* of *result* (PNG): the boundary and admin units outlined, in *language*."""
-    return map_png(r.data, title=r.title, legend=r.legend, units=r.units, boundary=result.boundary,
-                   admin=result.admin, nodata=nodata_of(r.data), language=language)
-
-
 def report_context(result: RunResult, language: str, decisions: dict[str, tuple[str, str]],
                    comparison: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the template shows, computed here (the template only lays it out).
@@ -232,7 +226,8 @@ def report_context(result: RunResult, language: str, decisions: dict[str, tuple[
     for ind in computed:
         maps = []
         for r in (r for r in result.rasters if r.indicator == ind):
-            png = r.rendered_map if r.rendered_map is not None else raster_map_png(r, result, language)
+            png = map_png(r.data, title=r.title, legend=r.legend, units=r.units, boundary=result.boundary,
+                          admin=result.admin, nodata=nodata_of(r.data), language=language)
             lead = [d for d in r.data.dims if d not in ("y", "x")]
             maps.append({"title": r.title, "png": _b64(png), "lead": lead[0] if lead else None,
                          "files": f"{r.key}_<{lead[0]}>.tif" if lead else f"{r.key}.tif", "is_class": bool(r.legend)})

@@ -31,8 +31,8 @@ def test_cli_reports_every_problem_and_exits_2(country, tmp_path, capsys, monkey
 
 
 def test_a_failing_table_writer_stops_the_run_with_its_message(country, tmp_path, capsys, monkeypatch):
-    """The tables are written beside the COGs (indicators.engine.outputs): a refusal there still ends the run
-    with exit 2, its one line, and no output directory."""
+    """A refusal while the outputs are written (after every stage has run) ends the run with exit 2, its one
+    line, and no output directory or staging left beside it."""
     import indicators.engine.executing as executing
     import indicators.report.tables as tables
     from indicators.errors import ComputeError
