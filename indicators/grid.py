@@ -488,7 +488,7 @@ def covering_cells(da: xr.DataArray, reference: Any) -> xr.DataArray:
     if CRS.from_user_input(src.crs) != CRS.from_user_input(ref.crs):
         bounds = transform_bounds(ref.crs, src.crs, *bounds, densify_pts=21)
     inverse = ~src.transform
-    corners = [inverse * (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])]
+    corners = [inverse @ (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])]
     cols = [c for c, _ in corners]
     rows = [r for _, r in corners]
     srows, scols = src.shape
@@ -497,7 +497,7 @@ def covering_cells(da: xr.DataArray, reference: Any) -> xr.DataArray:
     r1 = max(min(math.ceil(max(rows)), srows), r0 + 1)
     c1 = max(min(math.ceil(max(cols)), scols), c0 + 1)
     out = da.isel({da.rio.y_dim: slice(r0, r1), da.rio.x_dim: slice(c0, c1)})
-    return out.rio.write_crs(src.crs).rio.write_transform(src.transform * Affine.translation(c0, r0))
+    return out.rio.write_crs(src.crs).rio.write_transform(src.transform @ Affine.translation(c0, r0))
 
 
 def _yx_chunks(reference: xr.DataArray, ny: int, nx: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
