@@ -3,6 +3,7 @@ check that they overlap the rasters (:func:`check_polygons_on_grid`)."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,26 @@ def _polygonal_part(geom):
     if not parts:
         return shapely.Polygon()
     return shapely.unary_union(parts)
+
+
+#: characters a spreadsheet cell (XML 1.0) cannot hold: the C0 controls but tab, line feed and carriage return
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _refuse_control_characters(gdf: Any, ids: Any, fields: list[str], where: str, id_field: str) -> None:
+    """Refuse a text field (id, name, kept field) holding a control character: the ids and names go into every
+    per-unit table, and the workbook cannot store such a character (the run would fail after computing)."""
+    for field in fields:
+        col = gdf[field]
+        if col.dtype != object and not str(col.dtype).startswith("str"):
+            continue
+        bad = col.map(lambda v: isinstance(v, str) and CONTROL_CHARACTERS.search(v) is not None).to_numpy(dtype=bool)
+        if bad.any():
+            first = str(col[bad].iloc[0])
+            char = CONTROL_CHARACTERS.search(first).group()
+            raise InputError(f"{where}: {field!r} of features {_ids_text(ids[bad])} ({id_field}) holds the control "
+                             f"character U+{ord(char):04X} ({first[:60]!r}); the reporting tables cannot hold it: "
+                             "remove it from the field")
 
 
 def read_polygons(
@@ -102,6 +123,7 @@ def read_polygons(
     if dup:
         raise InputError(f"{where}: {id_field!r} is not unique (repeated: {dup[:10]}); give every feature its own id "
                          "or dissolve the duplicates into one feature")
+    _refuse_control_characters(gdf, ids, [f for f in (id_field, name_field, *extra) if f is not None], where, id_field)
 
     geoms = gdf.geometry
     missing = ids[geoms.isna() | geoms.is_empty]

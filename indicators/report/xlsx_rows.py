@@ -15,12 +15,14 @@ the table to openpyxl, before any style is numbered, so openpyxl numbers them in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-# what openpyxl.cell.cell refuses or stores other than as a string (its ILLEGAL_CHARACTERS_RE, ERROR_CODES)
-_ILLEGAL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f]")
+from ..io.polygons import CONTROL_CHARACTERS
+
+# what openpyxl.cell.cell refuses (its ILLEGAL_CHARACTERS_RE: the control characters that admin unit names are
+# refused for, indicators.io.polygons) or stores other than as a string (its ERROR_CODES)
+_ILLEGAL = CONTROL_CHARACTERS
 _ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 _MAX_STRING = 32767
 #: rows joined per chunk written

@@ -6,7 +6,7 @@ import geopandas as gpd
 import shapely
 from shapely import affinity
 
-from .conftest import problem_line
+from .conftest import problem_line, refused_alike
 
 
 def _edit(path, layer=None, **change):
@@ -62,6 +62,22 @@ def test_admin_units_with_duplicate_ids(country, capsys):
     _edit(p, layer="admin_units", ids=dup)
     _, err = country.run(capsys)
     problem_line(err, "country.admin_units", "'unit_id' is not unique")
+
+
+def test_admin_unit_name_with_a_control_character(country, capsys):
+    """A name the workbook cannot store (openpyxl refused it after the whole run, with a traceback) is refused
+    before computing, by the run and --check alike, naming the file, the field, the unit and the character."""
+    p = country.data / "vectors" / "admin_units.gpkg"
+
+    def bell(g):
+        g = g.copy()
+        g.loc[g.index[2], "name"] = "North\x07ern"
+        return g
+
+    _edit(p, layer="admin_units", names=bell)
+    unit = gpd.read_file(p, layer="admin_units")["unit_id"].iloc[2]
+    refused_alike(country, capsys, "country.admin_units", "admin_units.gpkg", "'name'", repr(unit), "U+0007",
+                  "remove it from the field")
 
 
 def test_boundary_off_the_rasters(country, capsys):
