@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
+from .text import control_character
 
 #: largest YAML file read, bytes (a national overlay or configuration is a few kB; the shipped specs ~100 kB)
 MAX_YAML_BYTES = 32 * 2**20
@@ -173,11 +174,15 @@ def _inspect(root: yaml.Node, name: str) -> tuple[dict[tuple[Any, ...], int], li
     while walk:
         node, loc = walk.pop()
         lines.setdefault(loc, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.ScalarNode):
+            _refuse_control_character(node, loc, name)
+        elif isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
                 k = _scalar_key(key_node)
                 line = key_node.start_mark.line + 1
+                if isinstance(key_node, yaml.ScalarNode):
+                    _refuse_control_character(key_node, loc, name)
                 try:
                     first = seen.get(k)
                 except TypeError:  # an unhashable key: the constructor reports it
@@ -194,6 +199,18 @@ def _inspect(root: yaml.Node, name: str) -> tuple[dict[tuple[Any, ...], int], li
                 walk.append((item, loc + (i,)))
     duplicates.sort(key=lambda d: d[1])
     return lines, duplicates
+
+
+def _refuse_control_character(node: yaml.ScalarNode, loc: tuple[Any, ...], name: str) -> None:
+    """Refuse a text holding a control character (:mod:`indicators.text`): the names and titles of a YAML file go
+    into the tables, the workbook and the report, which cannot hold one."""
+    char = control_character(node.value)
+    if char is not None:
+        where = ".".join(str(k) for k in loc)
+        raise YamlReadError(f"{name}:{node.start_mark.line + 1}: {where + ': ' if where else ''}the text "
+                            f"{node.value[:60]!r} holds the control character {char}, which the tables, the workbook "
+                            "and the report cannot hold; remove it (in a double-quoted text an escape such as \\a "
+                            "makes one)")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -3,7 +3,6 @@ check that they overlap the rasters (:func:`check_polygons_on_grid`)."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InputError
+from ..text import control_character
 from .paths import require_file
 
 
@@ -29,10 +29,6 @@ def _polygonal_part(geom):
     return shapely.unary_union(parts)
 
 
-#: characters a spreadsheet cell (XML 1.0) cannot hold: the C0 controls but tab, line feed and carriage return
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _refuse_control_characters(gdf: Any, ids: Any, fields: list[str], where: str, id_field: str) -> None:
     """Refuse a text field (id, name, kept field) holding a control character: the ids and names go into every
     per-unit table, and the workbook cannot store such a character (the run would fail after computing)."""
@@ -40,12 +36,11 @@ def _refuse_control_characters(gdf: Any, ids: Any, fields: list[str], where: str
         col = gdf[field]
         if col.dtype != object and not str(col.dtype).startswith("str"):
             continue
-        bad = col.map(lambda v: isinstance(v, str) and CONTROL_CHARACTERS.search(v) is not None).to_numpy(dtype=bool)
+        bad = col.map(lambda v: control_character(v) is not None).to_numpy(dtype=bool)
         if bad.any():
             first = str(col[bad].iloc[0])
-            char = CONTROL_CHARACTERS.search(first).group()
             raise InputError(f"{where}: {field!r} of features {_ids_text(ids[bad])} ({id_field}) holds the control "
-                             f"character U+{ord(char):04X} ({first[:60]!r}); the reporting tables cannot hold it: "
+                             f"character {control_character(first)} ({first[:60]!r}); the reporting tables cannot hold it: "
                              "remove it from the field")
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..io.polygons import CONTROL_CHARACTERS
+from ..text import CONTROL_CHARACTERS
 
 # what openpyxl.cell.cell refuses (its ILLEGAL_CHARACTERS_RE: the control characters that admin unit names are
-# refused for, indicators.io.polygons) or stores other than as a string (its ERROR_CODES)
+# refused for where they come in, indicators.text) or stores other than as a string (its ERROR_CODES)
 _ILLEGAL = CONTROL_CHARACTERS
 _ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 _MAX_STRING = 32767

@@ -23,6 +23,10 @@ CONFIG_CASES = {
     "recursive alias": (lambda t: t + "loop: &l [1, *l]\n", ["demo_config.yaml:", "refers to the block that contains it"]),
     "syntax error": (lambda t: t + "inputs: [\n", ["demo_config.yaml:", "YAML does not parse"]),
     "not a mapping": (lambda t: "- just\n- a list\n", ["demo_config.yaml", "YAML mapping"]),
+    # a control character from a double-quoted escape: written into the workbook's properties it made a file no
+    # reader opens (and the report's HTML held it)
+    "control character in a name": (lambda t: t.replace("  name: Arvelia\n", '  name: "Arv\\aelia"\n', 1),
+                                    ["demo_config.yaml:", "country.name", "control character U+0007", "remove it"]),
 }
 
 
@@ -53,6 +57,8 @@ OVERLAY_CASES = {
     "alias bomb": (lambda t: t + BOMB, ["overlay_arvelia.yaml", "alias bomb"]),
     "duplicate key": (lambda t: t + "kind: overlay\n", ["overlay_arvelia.yaml:", "'kind' appears twice"]),
     "python tag": (lambda t: t + "x: !!python/name:os.system\n", ["overlay_arvelia.yaml:", "tags are not allowed"]),
+    "control character in a text": (lambda t: t + 'description: "national\\x01legend"\n',
+                                    ["overlay_arvelia.yaml:", "description", "control character U+0001"]),
 }
 
 
