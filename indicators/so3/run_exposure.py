@@ -41,6 +41,10 @@ def _so3_exposure_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] 
     return needs
 
 
+#: the values of population_national's sex column (any case, spaces around allowed)
+_SEXES = ("total", "female", "male")
+
+
 def _read_national_population(loaded: LoadedConfig, fw: Any) -> tuple[Any, Path]:
     """Input population_national as read (columns checked, values against the declared plausibility)."""
     import pandas as pd
@@ -62,6 +66,19 @@ def _read_national_population(loaded: LoadedConfig, fw: Any) -> tuple[Any, Path]
                              f"column {col!r}: {t[col].iloc[i]!r} is not a number; enter a plain number (no units or "
                              "thousands separators)")
         t[col] = num
+    sex = t["sex"].map(lambda v: str(v).strip().lower() if isinstance(v, str) else v)
+    bad = ~sex.isin(_SEXES)
+    if bad.any():  # an unknown value would be left out of CP-1.T2 and the percentages by sex without a word
+        i = int(bad.to_numpy().argmax())
+        raise InputError(f"inputs.population_national: {path.name}, data row {i + 1} (year {t['year'].iloc[i]:g}), "
+                         f"column 'sex': {t['sex'].iloc[i]!r} is not one of {list(_SEXES)}; write the row's sex as "
+                         "one of them")
+    twice = pd.DataFrame({"year": t["year"], "sex": sex}).duplicated()
+    if twice.any():  # the later row would replace the earlier one
+        i = int(twice.to_numpy().argmax())
+        raise InputError(f"inputs.population_national: {path.name}, data row {i + 1}: year {t['year'].iloc[i]:g} and "
+                         f"sex {sex.iloc[i]!r} appear twice; keep one row for each year and sex")
+    t["sex"] = sex
     values = t[["year", "population"]].copy()
     values.attrs["source"] = str(path)
     t.attrs["warnings"] = check_input_table(loaded, fw, "population_national", values)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, UnitError
+from ..text import control_character
 from ..units import conversion_factor
 from .schema import Column, TableSchema, cell_error, line_of, source_of
 
@@ -108,6 +109,23 @@ def _type_cell(table: pd.DataFrame, i: int, col: Column, value: Any) -> Any:
     return number
 
 
+def _refuse_control_characters(table: pd.DataFrame, src: str) -> None:
+    """Refuse a column name or text cell holding a control character (:mod:`indicators.text`): the texts of an input
+    table go into the reporting tables, the workbook and the report, which cannot hold one."""
+    for name in table.columns:
+        char = control_character(name)
+        if char is not None:
+            raise InputError(f"{src}: the column name {str(name)!r} holds the control character {char}; remove it")
+    for name in table.columns:
+        if table[name].dtype != object:
+            continue
+        for i, value in enumerate(table[name].tolist()):
+            char = control_character(value)
+            if char is not None:
+                raise cell_error(table, i, str(name), f"{value[:60]!r} holds the control character {char}",
+                                 "remove it (the reporting tables, the workbook and the report cannot hold it)")
+
+
 def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | None = None) -> pd.DataFrame:
     """Check *table* against *schema* and return a typed copy.
 
@@ -142,6 +160,7 @@ def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | No
         if col.name not in present:
             out[col.name] = col.default
     out = out.reset_index(drop=True)
+    _refuse_control_characters(out, src)
 
     # types and emptiness
     for col in schema.columns:

@@ -150,6 +150,19 @@ CASES = {
                                                       "XAV-99,2000,literacy_rate,78.1,percent,total"),
                                                  ["inputs.dvi_factors_units", "dvi_factors_units.csv", "XAV-99",
                                                   "not ids of the admin units", "correct the id"]),
+    # a control character in a free text (a flow's title): openpyxl refused it after the whole run (traceback, exit 1)
+    "flow title with a control character": (_csv("so5_flows.csv", "SO5-1,received,2016,Donor A",
+                                                 "SO5-1,received,2016,Donor A,Rangeland\x07restoration,,1200000,USD,principal,"
+                                                 "agriculture,bilateral,ODA,grant,"),
+                                            ["inputs.so5_flows", "so5_flows.csv", "line 3", "column 'title'",
+                                             "control character U+0007", "remove it"]),
+    # an unknown sex was left out of CP-1.T2 and the percentages by sex without a word
+    "national population of an unknown sex": (_csv("population_national.csv", "2000,female", "2000,femme,1255574,persons"),
+                                              ["inputs.population_national", "population_national.csv", "data row 1",
+                                               "(year 2000)", "'femme' is not one of ['total', 'female', 'male']"]),
+    "national population of a year and sex twice": (_csv("population_national.csv", "2000,male", "2000,Female,1184304,persons"),
+                                                     ["inputs.population_national", "population_national.csv",
+                                                      "year 2000 and sex 'female' appear twice"]),
 }
 
 
