@@ -135,6 +135,7 @@ def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
     size = coef.shape[0]
     n = idx.size
     npx = out.size
+    fstep = 1 if f.size > 1 else 0  # one climate factor for every pixel: given once
     ok = np.empty(_SOC_TILE, dtype=np.bool_)
     fv = np.empty(_SOC_TILE, dtype=np.float64)
     soc = np.empty(_SOC_TILE, dtype=np.float64)
@@ -157,7 +158,7 @@ def _soc_final_kernel(soc0, maps, f, idx, coef, power, transition_years, out):
                     good = False
                     break
             ok[t] = good
-            x = np.float64(f[i])
+            x = np.float64(f[i * fstep])
             fv[t] = x if x > 0 else np.nan
             soc[t] = np.float64(soc0[i])
             delta[t] = 0.0
@@ -202,7 +203,9 @@ def _soc_final(soc0: np.ndarray, maps: np.ndarray, f: np.ndarray, *, idx: np.nda
     shape = np.broadcast_shapes(np.shape(soc0), maps.shape[:-1], np.shape(f))
     m = np.ascontiguousarray(np.broadcast_to(maps, shape + maps.shape[-1:])).reshape(-1, maps.shape[-1])
     s = np.ascontiguousarray(np.broadcast_to(soc0, shape)).reshape(-1)
-    fv = np.ascontiguousarray(np.broadcast_to(np.asarray(f, dtype="float64"), shape)).reshape(-1)
+    f = np.asarray(f, dtype="float64")
+    # a single factor stays one value (not a float64 copy of the block's size)
+    fv = f.reshape(-1) if f.size == 1 else np.ascontiguousarray(np.broadcast_to(f, shape)).reshape(-1)
     out = np.empty(m.shape[0], dtype="float32")
     _soc_final_kernel(s, m, fv, idx, coef, power, int(transition_years), out)
     return out.reshape(shape)

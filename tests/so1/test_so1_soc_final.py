@@ -35,3 +35,20 @@ def test_final_stock_equals_last_year_of_the_annual_series(years, transition_yea
         assert final.dtype == np.float32
         np.testing.assert_array_equal(final, series[:, -1])  # NaN where NaN, bit-identical elsewhere
         assert np.isnan(final).any() and np.isfinite(final).any()
+
+
+def test_one_climate_factor_equals_the_same_factor_in_every_pixel():
+    """A single climate factor (the run's ``soc.climate_factor``) is given to the kernel once, not as a block of
+    copies: the stocks are those of the factor repeated per pixel, bit for bit."""
+    rng = np.random.default_rng(7)
+    coef = rng.uniform(0.5, 1.5, (8, 8))
+    power = rng.integers(-1, 2, (8, 8)).astype("int8")
+    maps = rng.integers(0, 8, (3000, 3)).astype("uint8")
+    soc0 = rng.uniform(0, 100, 3000).astype("float32")
+    _, idx = soc._annual_map_index(np.array([2000, 2015, 2019]))
+    kw = dict(idx=idx, coef=coef, power=power, transition_years=20)
+    for f in (0.69, 1.0, 0.0):
+        one = soc._soc_final(soc0, maps, np.float64(f), **kw)
+        every = soc._soc_final(soc0, maps, np.full(3000, f), **kw)
+        np.testing.assert_array_equal(one, every)
+        assert one.shape == (3000,)
