@@ -1,4 +1,5 @@
-"""Text the outputs can hold: what every text taken from the user (YAML, vector attributes) is checked against.
+"""Text the outputs can hold: what every text taken from the user (YAML, vector attributes, input tables) is
+checked against.
 
 The workbook's cells and properties are XML 1.0, which cannot hold the C0 control characters other than tab,
 line feed and carriage return (openpyxl refuses them in a cell and writes them into the properties as a file no
