@@ -174,3 +174,21 @@ def read_all_fields(path: Path) -> Any:
 def coverage_rule(ctx: Context) -> str:
     """The polygon-coverage rule of the specs (area.polygon_coverage) in the summarize spelling."""
     return {"fractional": "exact", "centre": "centre"}[ctx.framework.parameters("area").polygon_coverage]
+
+
+def pending_call(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, compute=False, **kwargs)``: a metric's result pending, to be computed in one pass with others
+    (:func:`indicators.summarize.compute_tables`).  A function without a ``compute`` keyword (an overlay may bind
+    its own) runs now; its result comes back as a finished pending table, so the caller's pass is the same."""
+    import inspect
+
+    from .summarize import PendingTables
+
+    try:
+        takes = "compute" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        takes = False
+    if takes:
+        return func(*args, compute=False, **kwargs)
+    result = func(*args, **kwargs)
+    return PendingTables((), lambda _: result)

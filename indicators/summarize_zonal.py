@@ -14,10 +14,11 @@ import xarray as xr
 
 from .errors import GridMismatchError, InputError
 from .grid import Grid, check_same_grid, grid_of
-from .summarize_bins import _Areas, _Binner, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx, _zone_bin_sums
+from .summarize_bins import (_Areas, _Binner, _block_parts, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx,
+                             _zone_bin_sums)
 from .summarize_exact import _exact_extract, _exact_sums, _layers_per_pass
 from .summarize_keys import layer_tuple
-from .summarize_national import _weights_block_as_float
+from .summarize_national import PendingTable, PendingTables, _weights_block_as_float
 
 
 def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
@@ -154,11 +155,12 @@ def _block_transform(t, row0: int, col0: int):
     return Affine(t.a, t.b, t.c + t.a * col0 + t.b * row0, t.d, t.e, t.f + t.d * col0 + t.e * row0)
 
 
-def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
+def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas, *, compute: bool = True):
     """Per (zone, bin): area and weight sums, centre-of-pixel rule, one fused pass per block.
 
     *weights*: None, one DataArray, or a list of several: the result is ``(1 + layers, zones + 1, bins)``, the area
-    then each layer's sums, all from one burn of the zones and one read of the classes per block."""
+    then each layer's sums, all from one burn of the zones and one read of the classes per block.  ``compute=False``:
+    the block partials uncomputed (:func:`~indicators.summarize_bins._block_parts`), to share a pass."""
     from shapely import STRtree
 
     geoms = np.asarray(units.geometry.values)
@@ -186,7 +188,7 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas):
         return _zone_bin_sums(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None, ws,
                               len(extra), nz, nb)
 
-    return _reduce_blocks(block, arrays, (1 + len(layers), nz + 1, nb))
+    return (_reduce_blocks if compute else _block_parts)(block, arrays, (1 + len(layers), nz + 1, nb))
 
 
 def zonal_class_weights(
@@ -200,17 +202,21 @@ def zonal_class_weights(
     name_field: str | None = None,
     nodata: int | Sequence[int] | None = None,
     water_codes: Sequence[int] = (),
-) -> dict[Any, pd.DataFrame]:
+    compute: bool = True,
+) -> dict[Any, pd.DataFrame] | PendingTable | PendingTables:
     """:func:`zonal_class_areas` of one class layer with each of several weight layers (e.g. population total,
     female, male): ``{key: the table with weights[key]}``, each exactly what :func:`zonal_class_areas` returns.
 
     With ``method="centre"`` the units are burnt and the classes read once per block for all the weights (one pass,
-    not one per weight); ``"exact"``: one :func:`zonal_class_areas` per weight.
+    not one per weight); ``"exact"``: one :func:`zonal_class_areas` per weight.  ``compute=False``: that dict pending
+    (:func:`~indicators.summarize.compute_tables` computes it in one pass with other tables, e.g. the national sums
+    of the same layers); with ``"exact"`` the tables are computed at once (exactextract reads the files itself).
     """
     keys = list(weights)
-    if method != "centre" or len(keys) < 2:
-        return {k: zonal_class_areas(classes, units, codes=codes, method=method, weights=weights[k], id_field=id_field,
-                                     name_field=name_field, nodata=nodata, water_codes=water_codes) for k in keys}
+    if method != "centre" or (compute and len(keys) < 2):
+        tables = {k: zonal_class_areas(classes, units, codes=codes, method=method, weights=weights[k], id_field=id_field,
+                                       name_field=name_field, nodata=nodata, water_codes=water_codes) for k in keys}
+        return tables if compute else PendingTables((), lambda _: tables)
     first = _yx(classes)
     layers = [_yx(weights[k]) for k in keys]
     check_same_grid(first, *layers)
@@ -219,11 +225,16 @@ def zonal_class_weights(
         raise InputError(f"units have no name field {name_field!r}")
     legend = _legend(first, codes, nodata, water_codes, "classes")
     grid = grid_of(first)
-    acc = _centre_tables(first, units, legend, layers, grid, _Areas.of(first))
+    parts = _centre_tables(first, units, legend, layers, grid, _Areas.of(first), compute=compute)
     geodesic = _geodesic_areas_km2(units, grid)
-    return {k: _unit_table(acc[[0, 1 + i]], legend, _name(first, "classes"), units, id_field, name_field, geodesic,
-                           method, layers[i])
-            for i, k in enumerate(keys)}
+
+    def finish(acc: np.ndarray) -> dict[Any, pd.DataFrame]:
+        # a single weight's tables are zonal_class_areas' own: the same fused pass with one layer
+        return {k: _unit_table(acc[[0, 1 + i]], legend, _name(first, "classes"), units, id_field, name_field, geodesic,
+                               method, layers[i])
+                for i, k in enumerate(keys)}
+
+    return finish(parts) if compute else PendingTable(parts, finish)
 
 
 def zonal_class_areas(

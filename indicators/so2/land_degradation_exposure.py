@@ -19,7 +19,7 @@ import xarray as xr
 
 from ..errors import SpecError
 from ..so1.encoding import DEGRADED, IMPROVED, NODATA, STABLE
-from ..summarize import compute_tables, weighted_class_sum, zonal_class_weights
+from ..summarize import PendingTables, compute_tables, weighted_class_sum, zonal_class_weights
 
 _ROWS = {DEGRADED: "degraded", STABLE: "stable", IMPROVED: "improved"}
 
@@ -40,7 +40,8 @@ def population_exposed_to_degradation(
     units: Any = None,
     method: str = "exact",
     id_field: str | None = None,
-) -> pd.DataFrame:
+    compute: bool = True,
+) -> pd.DataFrame | PendingTables:
     """SO2-3: people living on degraded, stable, improved and no-data land.
 
     Parameters
@@ -58,6 +59,9 @@ def population_exposed_to_degradation(
         Admin units: adds per-unit rows (``zonal_class_areas`` with population weights).
     method : "exact" | "centre"
         Coverage rule of the per-unit rows.
+    compute : bool, default True
+        False: the table pending (:func:`indicators.summarize.compute_tables`): the periods' tables over one
+        population grid then share one pass, each population block decoded once.
 
     Returns
     -------
@@ -74,22 +78,29 @@ def population_exposed_to_degradation(
         layers["female"] = population_female
     if population_male is not None:
         layers["male"] = population_male
-    classes = list(_ROWS.values()) + ["no data"]
+    # the total, female and male sums, national and per unit, in one pass over the SDG layer (each block decoded once)
+    items = [weighted_class_sum(sdg, layer, codes=list(_ROWS), nodata=NODATA, compute=False) for layer in layers.values()]
+    if units is not None:
+        # per unit: with the centre rule the units are burnt once per block for the three layers
+        items.append(zonal_class_weights(sdg, units, layers, codes=list(_ROWS), method=method, nodata=NODATA,
+                                         id_field=id_field, compute=False))
+    pending = PendingTables(tuple(items), lambda tables: _exposure_table(list(layers), tables, sex_percent_basis))
+    return compute_tables(pending)[0] if compute else pending
 
+
+def _exposure_table(names: list[str], tables: list[Any], sex_percent_basis: str) -> pd.DataFrame:
+    """SO2-3's table from the national sums of each population layer (*names*' order) and, when there are units,
+    the per-unit tables of the layers (the last item)."""
+    classes = list(_ROWS.values()) + ["no data"]
     national: dict[str, dict[str, float]] = {}
     missing: dict[str, int] = {}
-    # the total, female and male sums in one pass over the SDG layer (each block decoded once)
-    sums = compute_tables(*(weighted_class_sum(sdg, layer, codes=list(_ROWS), nodata=NODATA, compute=False)
-                            for layer in layers.values()))
-    for name, t in zip(layers, sums):
+    for name, t in zip(names, tables):
         national[name], missing[name] = _national(t)
-    frames = [_shape({cls: {k: national[k][cls] for k in layers} for cls in classes}, "national", None,
+    frames = [_shape({cls: {k: national[k][cls] for k in names} for cls in classes}, "national", None,
                      sex_percent_basis)]
-    if units is not None:
+    if len(tables) > len(names):
         per_unit: dict[Any, dict[str, dict[str, float]]] = {}
-        # the total, female and male per unit: with the centre rule in one pass (the units burnt once per block)
-        for name, z in zonal_class_weights(sdg, units, layers, codes=list(_ROWS), method=method, nodata=NODATA,
-                                           id_field=id_field).items():
+        for name, z in tables[-1].items():
             z = z[z["level"] == "unit"]
             for _, r in z.iterrows():
                 cls = _ROWS[int(r["class"])] if r["kind"] == "class" else "no data"

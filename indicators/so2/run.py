@@ -12,7 +12,7 @@ from ..report.model import Chart
 from ..report.tables import Table
 from . import run_tables
 from ..stage import Context, Need, Stage
-from ..stage_helpers import coverage_rule, inside_values
+from ..stage_helpers import coverage_rule, inside_values, pending_call
 from ..stage_tables import (add_frames, edition_span, input_table, series_args, series_chart, series_params, tables_check,
                             trend_args)
 
@@ -119,6 +119,8 @@ def _population_years(available: Sequence[int], fw: Any) -> dict[str, int]:
 def _run_so23(ctx: Context) -> None:
     import pandas as pd
 
+    from ..summarize import compute_tables
+
     fw = ctx.framework
     exp = ctx.params("SO2-3", "drought_exposure")
     basis = {"share_of_sex_total": "own_total", "share_within_exposed": "exposed"}[
@@ -130,13 +132,18 @@ def _run_so23(ctx: Context) -> None:
     frames = []
     exposed = ctx.metric_function("SO2-3.population_exposed")  # land_degradation_exposure.population_exposed_to_degradation
     used = _population_years([int(v) for v in pops["population_total"]["year"].values], fw)
+    # every period's table in one pass: periods that read the same population year decode its grids once
+    layers: dict[int, dict[str, Any]] = {}
+    pending = []
     for p in ctx.shared["periods"]:
         year = used[p.id]
-        layer = {k: inside_values(ctx, v.sel(year=year, drop=True)) for k, v in pops.items()}
-        t = exposed(ctx.shared["sdg"][p.id], layer["population_total"], population_female=layer.get("population_female"),
-                    population_male=layer.get("population_male"), sex_percent_basis=basis, units=admin,
-                    method=coverage_rule(ctx), id_field=a.id_field if a else None)
-        t.insert(0, "population_year", year)
+        layer = layers.setdefault(year, {k: inside_values(ctx, v.sel(year=year, drop=True)) for k, v in pops.items()})
+        pending.append(pending_call(exposed, ctx.shared["sdg"][p.id], layer["population_total"],
+                                    population_female=layer.get("population_female"),
+                                    population_male=layer.get("population_male"), sex_percent_basis=basis, units=admin,
+                                    method=coverage_rule(ctx), id_field=a.id_field if a else None))
+    for p, t in zip(ctx.shared["periods"], compute_tables(*pending)):
+        t.insert(0, "population_year", used[p.id])
         t.insert(0, "period", p.id)
         frames.append(t)
     tab = pd.concat(frames, ignore_index=True)

@@ -268,7 +268,7 @@ def test_geo_units_by_centre_add_up_to_the_national_table(make_raster, classes, 
 def test_geo_zonal_class_weights_equal_one_table_per_weight(make_raster, chunks):
     """Several weight layers per unit in one centre-rule pass: each table is, bit for bit, the one
     zonal_class_areas gives for that weight alone (NaN and nodata weights count as zero); exact: the same call."""
-    from indicators.summarize import zonal_class_weights
+    from indicators.summarize import compute_tables, zonal_class_weights
 
     rng = np.random.default_rng(12)
     t = (0.1, 0, 20.0, 0, -0.1, 63.0)
@@ -289,3 +289,12 @@ def test_geo_zonal_class_weights_equal_one_table_per_weight(make_raster, chunks)
             want = zonal_class_areas(cls, units, codes=[1, 2, 3], weights=w, method=method)
             pd.testing.assert_frame_equal(got[name], want, check_exact=True)
             assert got[name].attrs == want.attrs
+        # pending (compute=False), computed in one pass with another table of the same layer: the same tables
+        pending = zonal_class_weights(cls, units, weights, codes=[1, 2, 3], method=method, compute=False)
+        single = zonal_class_weights(cls, units, {"total": weights["total"]}, codes=[1, 2, 3], method=method,
+                                     compute=False)
+        late, late_single = compute_tables(pending, single)
+        for name in weights:
+            pd.testing.assert_frame_equal(late[name], got[name], check_exact=True)
+            assert late[name].attrs == got[name].attrs
+        pd.testing.assert_frame_equal(late_single["total"], got["total"], check_exact=True)
