@@ -28,6 +28,9 @@ DECIMALS = 6
 # A fixed date for the XLSX archive and document properties: tables carry no timestamp.
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_XML_TIME = "1980-01-01T00:00:00Z"
+#: zlib effort of the XLSX archive's entries (Python's default is 6).  Level 1: the archive of the 10000² benchmark's
+#: tables in 0.34 s instead of 0.91 s, 12.1 MB instead of 9.4 MB (issue 16; every spreadsheet reads either)
+XLSX_ZIP_LEVEL = 1
 
 
 @dataclass
@@ -430,6 +433,8 @@ def _normalise_zip(src_file: BinaryIO, dst_file: BinaryIO, rows_of: Mapping[str,
         for info in src.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
+            # the entry's own level (ZipFile.open(zi, "w") reads it there): compress_level from Python 3.13 on
+            setattr(zi, "compress_level" if hasattr(zi, "compress_level") else "_compresslevel", XLSX_ZIP_LEVEL)
             zi.external_attr = 0o644 << 16
             if info.filename == "docProps/core.xml":
                 text = src.read(info.filename).decode("utf-8")
