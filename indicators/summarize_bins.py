@@ -160,16 +160,23 @@ def _pair_counts(a, lut_a, b, lut_b, nb_b, nbins):
     return out
 
 
+#: *valid* of :func:`_bin_weighted_sums` when every cell is valid
+EVERY_CELL = np.zeros((0, 0), np.bool_)
+
+
 @numba.njit(nogil=True, cache=True)
-def _bin_weighted_sums(vals, lut, w, nbins):
-    """Sum of w per bin; w NaN counts as missing (second row holds the missing-weight cell count)."""
+def _bin_weighted_sums(vals, lut, w, valid, nbins):
+    """Sum of w per bin, each value added as float64 (w float32 or float64: no float64 copy of the block); a cell where
+    w is NaN, or where *valid* is False (bool, w's shape; :data:`EVERY_CELL`: no such mask), counts as missing (the
+    second row holds the missing-weight cell count)."""
     ny, nx = vals.shape
+    check = valid.shape[0] > 0
     out = np.zeros((2, nbins), np.float64)
     for r in range(ny):
         for c in range(nx):
             b = lut[vals[r, c]]
             x = w[r, c]
-            if np.isnan(x):
+            if (check and not valid[r, c]) or np.isnan(x):
                 out[1, b] += 1.0
             else:
                 out[0, b] += x
@@ -177,10 +184,11 @@ def _bin_weighted_sums(vals, lut, w, nbins):
 
 
 @numba.njit(nogil=True, cache=True)
-def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nw, nzones, nbins):
+def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, valid, nw, nzones, nbins):
     """Per (zone, bin): the area (row area × optional per-pixel area), then the sum of each weight layer of *ws* (a
-    tuple of k (y, x) arrays, k >= 1; *nw* = 0 uses none), NaN skipped; every sum adds its cells in row-major order,
-    whatever k."""
+    tuple of k (y, x) arrays, k >= 1; *nw* = 0 uses none; each value added as float64), NaN skipped, and cells where
+    the layer's *valid* (bool; an empty (0, 0) array: every cell) is False; every sum adds its cells in row-major
+    order, whatever k (:func:`indicators.summarize_keys.weight_tuples`)."""
     ny, nx = vals.shape
     out = np.zeros((1 + nw, nzones + 1, nbins), np.float64)
     for r in range(ny):
@@ -195,6 +203,8 @@ def _zone_bin_sums(zones, vals, lut, row_area, pix_area, use_pix_area, ws, nw, n
             else:
                 out[0, z, b] += ra
             for k in range(nw):
+                if valid[k].shape[0] > 0 and not valid[k][r, c]:
+                    continue
                 x = ws[k][r, c]
                 if not np.isnan(x):
                     out[1 + k, z, b] += x

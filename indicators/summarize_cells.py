@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 
 from .grid import check_same_grid, grid_of, resample_nearest
-from .summarize_bins import _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
+from .summarize_bins import EVERY_CELL, _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
 from .summarize_national import _as_float_weights, _weights_block_as_float, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_keys import _merge, _strip_sums
@@ -127,7 +127,7 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
         lo, n = (int(inner.min()), int(inner.max()) - int(inner.min()) + 1) if inner.size else (head, 0)
         # bins: the positions below head, then the window lo..lo+n-1
         bins = np.where(pos < head, pos, pos - (lo - head)).astype(np.int32)
-        return lo, _bin_weighted_sums(bins, np.arange(head + n, dtype=np.int32), np.asarray(wv, np.float64), head + n)
+        return lo, _bin_weighted_sums(bins, np.arange(head + n, dtype=np.int32), np.asarray(wv, np.float64), EVERY_CELL, head + n)
 
     def dense(window) -> np.ndarray:
         lo, sums = window

@@ -15,7 +15,7 @@ import xarray as xr
 
 from .errors import InputError
 from .grid import check_same_grid
-from .summarize_bins import (_Areas, _Binner, _bin_weighted_sums, _block_parts, _Legend, _legend, _name, _pair_counts,
+from .summarize_bins import (EVERY_CELL, _Areas, _Binner, _bin_weighted_sums, _block_parts, _Legend, _legend, _name, _pair_counts,
                              _raise_other, _row_bin_counts, _row_bin_counts_masked, _row_reduce_blocks, _yx)
 
 
@@ -126,7 +126,7 @@ def _bin_areas(classes: xr.DataArray, legend: _Legend, land_mask: xr.DataArray |
         b = binner.lut[binner.prepare(v)]
         if land_mask is not None:
             b = np.where((b < legend.n_class) & ~np.asarray(rest[0], bool), legend.water_bin, b)
-        res = _bin_weighted_sums(b, identity, np.asarray(rest[-3], np.float64), legend.nbins)
+        res = _bin_weighted_sums(b, identity, np.asarray(rest[-3], np.float64), EVERY_CELL, legend.nbins)
         counts = np.bincount(b.ravel(), minlength=legend.nbins).astype(np.float64)
         return np.stack([res[0], counts])
 
@@ -364,10 +364,13 @@ def weighted_class_sum(
     check_same_grid(classes, weights)
     legend = _legend(classes, codes, nodata, water_codes, "classes")
     binner = _Binner(classes.dtype, legend)
-    w = _as_float_weights(weights)
+    nd = weights.rio.nodata
 
     def block(v, wv, rows, cols):
-        return _bin_weighted_sums(binner.prepare(v), binner.lut, wv, legend.nbins)
+        # the weights as they are, their nodata by the comparison _as_float_weights makes (block != nodata): no float64
+        # copy of each block in the graph, held until every table of a pass has read it (issue 16)
+        w, valid = _weights_and_valid(wv, nd)
+        return _bin_weighted_sums(binner.prepare(v), binner.lut, w, valid, legend.nbins)
 
     units = weights.attrs.get("units", "1")
     name = _name(classes, "classes")
@@ -375,7 +378,7 @@ def weighted_class_sum(
     def finish(out: np.ndarray) -> pd.DataFrame:
         return weighted_class_frame(out, legend, units, name)
 
-    pending = PendingTable(_block_parts(block, [classes, w], (2, legend.nbins)), finish)
+    pending = PendingTable(_block_parts(block, [classes, weights], (2, legend.nbins)), finish)
     return pending.compute() if compute else pending
 
 
@@ -397,6 +400,15 @@ def _as_float_weights(weights: xr.DataArray) -> xr.DataArray:
     if _declared(nd):
         w = w.where(weights != nd)
     return w
+
+
+def _weights_and_valid(block: np.ndarray, nodata: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A block of weights for :func:`~indicators.summarize_bins._bin_weighted_sums`: float32 or float64 as it is (other
+    types as float64), and where it holds a value (``block != nodata``, the comparison of :func:`_as_float_weights`;
+    ``EVERY_CELL`` without a declared nodata)."""
+    block = np.asarray(block)
+    w = block if block.dtype in (np.float32, np.float64) else block.astype(np.float64)
+    return w, (block != nodata) if _declared(nodata) else EVERY_CELL
 
 
 def _declared(nodata: Any) -> bool:

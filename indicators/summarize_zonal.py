@@ -17,8 +17,8 @@ from .grid import Grid, check_same_grid, grid_of
 from .summarize_bins import (_Areas, _Binner, _block_parts, _Legend, _legend, _name, _raise_other, _reduce_blocks, _yx,
                              _zone_bin_sums)
 from .summarize_exact import _exact_extract, _exact_sums, _layers_per_pass
-from .summarize_keys import layer_tuple
-from .summarize_national import PendingTable, PendingTables, _weights_block_as_float
+from .summarize_keys import weight_tuples
+from .summarize_national import PendingTable, PendingTables
 
 
 def _unit_frame(units, raster: xr.DataArray, id_field: str | None):
@@ -172,8 +172,8 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas, *
     arrays = [classes]
     if areas.pix is not None:
         arrays.append(areas.pix)
-    # the weights as they are: each block becomes float64 with its nodata as NaN in the task that sums it
-    # (_weights_block_as_float), not a float64 copy of every block in the graph (issue 16)
+    # the weights as they are: the kernel adds each value as float64 and skips their nodata (weight_tuples), no float64
+    # copy of a block in the graph or in the task (three population layers: 24 bytes per pixel of a block, issue 16)
     layers = [_yx(w) for w in layers]
     nodata = [w.rio.nodata for w in layers]
     arrays += layers
@@ -184,9 +184,9 @@ def _centre_tables(classes, units, legend, weights, grid: Grid, areas: _Areas, *
         extra = list(rest[:-2])
         pa = np.asarray(extra.pop(0), np.float64) if areas.pix is not None else empty
         zones = _rasterize_block(geoms, tree, grid, rows, cols, zdtype)
-        ws = layer_tuple([_weights_block_as_float(w, nd) for w, nd in zip(extra, nodata)])
+        ws, valid = weight_tuples(extra, nodata)
         return _zone_bin_sums(zones, binner.prepare(v), binner.lut, areas.rows[rows], pa, areas.pix is not None, ws,
-                              len(extra), nz, nb)
+                              valid, len(extra), nz, nb)
 
     return (_reduce_blocks if compute else _block_parts)(block, arrays, (1 + len(layers), nz + 1, nb))
 
