@@ -2,7 +2,7 @@
 
 SO3-1 and SO3-2 take a coarse monthly precipitation grid (small), classify the
 December SPI-12 of each year on it, map the classes onto a fine population grid
-(``grid.resample_nearest``, lazily) and sum land area and people per class per
+(``grid_resample.resample_nearest``, lazily) and sum land area and people per class per
 year, nationally and per admin unit, plus four-year epoch maps.  This script
 measures wall time and peak memory of that pipeline at several sizes of the
 fine grid, against a single streaming pass over the same population file
@@ -31,7 +31,7 @@ Cases, each in a fresh process (``GDAL_CACHEMAX`` 64 MiB everywhere):
    it, without the report: ``open_raster`` of the precipitation →
    ``so3.spi.spi`` (binding SO3-1.spi: December SPI-12, calibration 1981–2010)
    → ``annual_spi`` → ``drought_hazard_classes`` computed on the coarse grid →
-   ``grid.resample_nearest`` onto the lazily opened population grid (the
+   ``grid_resample.resample_nearest`` onto the lazily opened population grid (the
    common grid) → SO3-1: ``drought_zonal_area_table`` with the boundary
    (national, exact coverage) and with the admin units (per unit) → SO3-2:
    population (nodata → NaN, outside the boundary → NaN by ``rasterize_polygons``
@@ -345,7 +345,7 @@ PARTS = ("so3_1_national", "so3_1_units", "so3_2_years", "so3_2_units", "epochs"
 
 
 def run_ours(size: int, p: dict, boundary, admin, timings: dict, parts=PARTS) -> dict:
-    from indicators.grid import resample_nearest
+    from indicators.grid_resample import resample_nearest
     from indicators.so3.exposure import drought_exposure, drought_exposure_zonal, epoch_exposure_map, epoch_population_year
     from indicators.so3.hazard import drought_zonal_area_table, epoch_most_severe
 
@@ -397,7 +397,7 @@ def run_runner_emap(size: int, p: dict, boundary) -> float:
     """The epoch exposure maps as ``indicators.so3.run_exposure._so3_epoch_exposure`` computes them: the whole (epoch, y, x) stack."""
     import xarray as xr
 
-    from indicators.grid import resample_nearest
+    from indicators.grid_resample import resample_nearest
     from indicators.so3.exposure import epoch_exposure_map, epoch_population_year
     from indicators.so3.hazard import epoch_most_severe
 

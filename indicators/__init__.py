@@ -30,7 +30,7 @@ _LAZY: dict[str, str] = {
     "zonal_class_areas": "indicators.summarize",
     "cross_area_table": "indicators.summarize",
     "weighted_class_sum": "indicators.summarize",
-    "align_to": "indicators.grid",
+    "align_to": "indicators.grid_resample",
     "classify_by_breaks": "indicators.classes",
     # one indicator from DataArrays
     "compute": "indicators.api",
@@ -75,7 +75,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers (py.typed): keep
     from .specs.loader import load_framework
     from .specs.model import Framework
     from .specs.validate import validate_paths
-    from .grid import align_to, cell_area, check_same_grid
+    from .grid import cell_area, check_same_grid
+    from .grid_resample import align_to
     from .io import open_raster, read_polygons
     from .summarize import class_area_table, cross_area_table, weighted_class_sum, zonal_class_areas
     from .classes import classify_by_breaks

@@ -152,7 +152,7 @@ class Context:
             elif da.ndim == 2 and spec.years and len(spec.years) == 1:
                 da = da.expand_dims({year_dim: list(spec.years)})
         if spec.align and not native:
-            from .grid import align_to
+            from .grid_resample import align_to
 
             da = align_to(self.reference(), da, kind="class" if legend is not None else "continuous")
         elif self._reference is None and spec.align is None and not native and "time" not in da.dims:

@@ -2,7 +2,7 @@
 
 Part of :mod:`indicators.summarize`.  A drought class map lives on its climate grid (1/20° in the product benchmark,
 0.05–0.5° in the default data) and reaches the population / land-cover grid by nearest lookup
-(:func:`indicators.grid.resample_nearest`): each fine cell takes the class of the source cell holding its centre.  A
+(:func:`indicators.grid_resample.resample_nearest`): each fine cell takes the class of the source cell holding its centre.  A
 weighted table of such a layer (persons per class, nationally or per unit) is a sum over source cells,
 Σ_c w_c · [class(c) = k], with w_c what the fine grid puts in source cell c (per unit: Σ coverage × weight).  So the
 fine grid is read once per weight grid, for the w_c, and each year of classes is a lookup on the source grid, instead
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import check_same_grid, grid_of, resample_nearest
+from .grid import check_same_grid, grid_of
+from .grid_resample import resample_nearest
 from .summarize_bins import EVERY_CELL, _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
 from .summarize_national import _as_float_weights, _weights_block_as_float, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
@@ -34,7 +35,7 @@ STRIP_CELLS = 2**20
 
 @dataclass(frozen=True)
 class NearestCells:
-    """A raster on a finer grid as :func:`~indicators.grid.resample_nearest` puts it there, kept in two factors.
+    """A raster on a finer grid as :func:`~indicators.grid_resample.resample_nearest` puts it there, kept in two factors.
 
     ``index`` (y, x, int32, lazy, on the fine grid) is the row-major position of the source cell each fine cell takes
     (-1 where its centre is outside the source); ``source`` (…, y, x) is the source raster, in memory.  The fine

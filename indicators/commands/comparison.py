@@ -126,7 +126,8 @@ def inside_of(da: xr.DataArray, geoms: Sequence[Any]) -> xr.DataArray:
 
 def on_grid_of(ref: xr.DataArray, da: xr.DataArray) -> xr.DataArray:
     """*da* (a class layer) on *ref*'s grid: as is when the grids match, else nearest-neighbour."""
-    from ..grid import align_to, grid_of
+    from ..grid import grid_of
+    from ..grid_resample import align_to
 
     try:
         same = grid_of(ref) == grid_of(da)

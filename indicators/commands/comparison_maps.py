@@ -102,7 +102,8 @@ def sdg_crosstab(cat_a: xr.DataArray, cat_b: xr.DataArray) -> pd.DataFrame:
 def land_of(loaded: Any, lc7: xr.DataArray, period: str, like: xr.DataArray) -> xr.DataArray:
     """The run's land (D3) of *period* on *like*'s grid: not the specs' water class in the water year."""
     from ..engine.executing import load_run_framework
-    from ..grid import align_to, grid_of
+    from ..grid import grid_of
+    from ..grid_resample import align_to
 
     fw = load_run_framework(loaded)
     la = fw.parameters("land_area")

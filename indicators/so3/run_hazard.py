@@ -163,7 +163,7 @@ def _run_so3_hazard(ctx: Context) -> None:
     (classes,) = ctx.compute(classes)  # on the index's own (coarse) grid
     # onto the common grid (the population / land-cover grid), as the manual does for the default data: lazily,
     # block by block, so a fine national grid is never held whole (drought_exposure.resampling: nearest)
-    from ..grid import resample_nearest
+    from ..grid_resample import resample_nearest
 
     fine = resample_nearest(ctx.reference(), classes)
     # the same classes as their factors (climate cell of each fine cell, classes per climate cell): SO3-2 sums each
@@ -265,7 +265,7 @@ def _run_so3_hazard(ctx: Context) -> None:
 def _own_cells(coarse: Any, fine: Any, reference: Any) -> Any:
     """A map of SO3-1 on the drought index's own grid, over the common grid's extent (D32), with the attributes of its
     copy on the common grid (legend, long name, nodata)."""
-    from ..grid import covering_cells
+    from ..grid_resample import covering_cells
 
     out = covering_cells(coarse, reference)
     out.attrs = {k: v for k, v in fine.attrs.items() if k != "aligned_to"}
@@ -284,7 +284,8 @@ def _so3_spei_extension(ctx: Context, args: Mapping[str, Any], years: Sequence[i
     import numpy as np
     import pandas as pd
 
-    from ..grid import cell_area, resample_nearest
+    from ..grid import cell_area
+    from ..grid_resample import resample_nearest
     from ..so3.hazard import annual_spi
 
     if module_missing(["indicators.so3.spei"]):

@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 from shapely.geometry import Polygon, box
 
-from indicators.grid import resample_nearest
+from indicators.grid_resample import resample_nearest
 from indicators.summarize import weighted_class_sum, zonal_class_areas
 from indicators.summarize_cells import (NearestCells, cell_weight_sums, cell_weight_sums_kept,
                                         weighted_class_sum_by_cells, zonal_cell_sums, zonal_cell_sums_many,

@@ -9,7 +9,8 @@ from affine import Affine
 from pyproj import CRS, Geod, Transformer
 
 from indicators.errors import GridMismatchError, InputError, UnitError
-from indicators.grid import Grid, align_to, cell_area, check_same_grid, row_areas
+from indicators.grid import Grid, cell_area, check_same_grid, row_areas
+from indicators.grid_resample import align_to
 
 GEOD = Geod(ellps="WGS84")
 

@@ -1,4 +1,4 @@
-"""grid.resample_nearest: lazy nearest-neighbour resampling of a small (coarse) raster onto a reference grid."""
+"""grid_resample.resample_nearest: lazy nearest-neighbour resampling of a small (coarse) raster onto a reference grid."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import xarray as xr
 from rasterio.enums import Resampling
 
 from indicators.errors import InputError
-from indicators.grid import resample_nearest
+from indicators.grid_resample import resample_nearest
 
 
 def _grid(values, *, left, top, res, crs, dims=("y", "x"), nodata=None, lead=None):
@@ -95,7 +95,7 @@ def test_integer_without_nodata_is_refused():
 def test_covering_cells_by_hand():
     """A 1° grid 10-20°E, 40-50°N and a 0.1° country grid 12.35-14.05°E, 44.95-46.55°N: the columns 12-15°E and
     the rows 47-44°N cover it (floor/ceil of its edges in source cells), on the source's own grid."""
-    from indicators.grid import covering_cells
+    from indicators.grid_resample import covering_cells
 
     src = _grid(np.arange(100).reshape(10, 10).astype("int16"), left=10.0, top=50.0, res=1.0, crs="EPSG:4326", nodata=-1)
     ref = _grid(np.zeros((16, 17)), left=12.35, top=46.55, res=0.1, crs="EPSG:4326")
@@ -108,7 +108,7 @@ def test_covering_cells_by_hand():
 
 
 def test_covering_cells_other_crs_and_outside():
-    from indicators.grid import covering_cells
+    from indicators.grid_resample import covering_cells
 
     classes, src = _classes()
     ref = _grid(np.zeros((20, 30), "float32"), left=4_400_000.0, top=3_200_000.0, res=5_000.0, crs="EPSG:3035")

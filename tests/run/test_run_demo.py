@@ -133,7 +133,7 @@ def test_drought_table_equals_the_python_api(demo):
     import yaml
 
     from indicators import load_framework, open_raster, read_polygons
-    from indicators.grid import align_to
+    from indicators.grid_resample import align_to
     from indicators.so3.hazard import annual_spi, drought_hazard_classes, drought_zonal_area_table
     from indicators.so3.spi import spi
 
@@ -553,7 +553,7 @@ def test_drought_class_maps_are_on_the_index_grid_over_the_country(demo):
     that cell's centre holds a drought class (1-4): the written map is where the run's classes were."""
     import xarray as xr
 
-    from indicators.grid import resample_nearest
+    from indicators.grid_resample import resample_nearest
     from indicators.io import open_raster
 
     with xr.open_dataset(Path(__file__).resolve().parents[2] / "sample_data" / "climate" / "precip_monthly.nc") as nc:

@@ -18,7 +18,7 @@ import xarray as xr
 from dask.callbacks import Callback
 from shapely.geometry import box
 
-from indicators.grid import resample_nearest
+from indicators.grid_resample import resample_nearest
 from indicators.so3.exposure import drought_exposure, drought_exposure_zonal, epoch_exposure_map
 from indicators.so3.hazard import (
     drought_area_table,
