@@ -10,9 +10,8 @@ key adds its cells in row-major (input) order.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Sequence
+from typing import Any
 
 import numba
 import numpy as np
@@ -47,24 +46,21 @@ def _strip_sums(zones: np.ndarray, index: np.ndarray, row_areas: np.ndarray, pix
 
 def weight_tuples(blocks: Sequence[np.ndarray], nodata: Sequence[Any]) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
     """Weight layers for a numba kernel as they are and where each holds a value, without a float64 copy per layer:
-    (layers, valid).  The layers keep their float32 or float64 type when all share it (else float64, as
-    :func:`layer_tuple`); *valid* per layer is ``block != nodata`` (the comparison of
-    :func:`~indicators.summarize_national._weights_block_as_float`), or an empty (0, 0) array for a layer without a
-    declared nodata.  A kernel adds each value as float64: the sums are bit for bit those of the float64 copies."""
-    from .summarize_national import _declared
+    (layers, valid), each block as :func:`~indicators.summarize_national._weights_and_valid` gives it.  The layers
+    keep their float32 or float64 type when all share it (else float64, as :func:`layer_tuple`), so the tuple has one
+    numba type.  A kernel adds each value as float64: the sums are bit for bit those of the float64 copies."""
+    from .summarize_bins import EVERY_CELL
+    from .summarize_national import _weights_and_valid
 
-    blocks = [np.asarray(b) for b in blocks]
-    kinds = {b.dtype for b in blocks}
-    same = len(kinds) == 1 and kinds.pop() in (np.float32, np.float64)
+    if not blocks:
+        return (np.zeros((0, 0)),), (EVERY_CELL,)
+    pairs = [_weights_and_valid(b, nd) for b, nd in zip(blocks, nodata)]
+    same = len({w.dtype for w, _ in pairs}) == 1
     layers = []
-    for b in blocks:
-        a = np.ascontiguousarray(b) if same else np.ascontiguousarray(b, np.float64)
+    for w, _ in pairs:
+        a = np.ascontiguousarray(w) if same else np.ascontiguousarray(w, np.float64)
         layers.append(a if a.flags.writeable else a.copy())
-    valid = tuple(np.ascontiguousarray(b != nd) if _declared(nd) else np.zeros((0, 0), np.bool_)
-                  for b, nd in zip(blocks, nodata))
-    if not layers:
-        return (np.zeros((0, 0)),), (np.zeros((0, 0), np.bool_),)
-    return tuple(layers), valid
+    return tuple(layers), tuple(np.ascontiguousarray(v) for _, v in pairs)
 
 
 def layer_tuple(layers: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
