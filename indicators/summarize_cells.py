@@ -22,8 +22,8 @@ import xarray as xr
 
 from .grid import check_same_grid, grid_of
 from .grid_resample import resample_nearest
-from .summarize_bins import EVERY_CELL, _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
-from .summarize_national import _as_float_weights, _weights_block_as_float, weighted_class_frame
+from .summarize_bins import _Areas, _block_tasks, _legend, _name, _bin_weighted_sums, _to_bins, _yx
+from .summarize_national import _weights_and_valid, _weights_block_as_float, weighted_class_frame
 from .summarize_exact import _exact_extract, _exact_sums
 from .summarize_keys import _merge, _strip_sums
 from .summarize_zonal import _geodesic_areas_km2, _unit_frame, _unit_table
@@ -121,6 +121,7 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
     check_same_grid(cells.index, weights, names=["classes", "weights"])
     npos = cells.positions
     head = 2 if cells.water is not None else 1  # positions of fine cells outside the source: kept apart
+    nd = weights.rio.nodata
 
     def block(ix, wv, rows, cols):
         pos = np.asarray(ix, np.int32) + 1
@@ -128,7 +129,10 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
         lo, n = (int(inner.min()), int(inner.max()) - int(inner.min()) + 1) if inner.size else (head, 0)
         # bins: the positions below head, then the window lo..lo+n-1
         bins = np.where(pos < head, pos, pos - (lo - head)).astype(np.int32)
-        return lo, _bin_weighted_sums(bins, np.arange(head + n, dtype=np.int32), np.asarray(wv, np.float64), EVERY_CELL, head + n)
+        # the weights as they are with their nodata mask (as weighted_class_sum's): no float64 copy of each
+        # population block in the graph (issue 16)
+        w, valid = _weights_and_valid(wv, nd)
+        return lo, _bin_weighted_sums(bins, np.arange(head + n, dtype=np.int32), w, valid, head + n)
 
     def dense(window) -> np.ndarray:
         lo, sums = window
@@ -137,7 +141,7 @@ def cell_weight_sums(cells: NearestCells, weights: xr.DataArray, *, compute: boo
         out[:, lo : lo + sums.shape[1] - head] = sums[:, head:]
         return out
 
-    arrays = [cells.index, _as_float_weights(weights)]
+    arrays = [cells.index, weights]
     if not any(hasattr(a.data, "dask") for a in arrays):
         ny, nx = cells.index.shape
         return dense(block(*(a.data for a in arrays), slice(0, ny), slice(0, nx)))

@@ -367,8 +367,8 @@ def weighted_class_sum(
     nd = weights.rio.nodata
 
     def block(v, wv, rows, cols):
-        # the weights as they are, their nodata by the comparison _as_float_weights makes (block != nodata): no float64
-        # copy of each block in the graph, held until every table of a pass has read it (issue 16)
+        # the weights as they are, their nodata by the comparison block != nodata: no float64 copy of each block in
+        # the graph, held until every table of a pass has read it (issue 16)
         w, valid = _weights_and_valid(wv, nd)
         return _bin_weighted_sums(binner.prepare(v), binner.lut, w, valid, legend.nbins)
 
@@ -393,18 +393,9 @@ def weighted_class_frame(out: np.ndarray, legend: Any, units: str, name: str) ->
     return df
 
 
-def _as_float_weights(weights: xr.DataArray) -> xr.DataArray:
-    """Weights as float64 with NaN where missing (nodata)."""
-    nd = weights.rio.nodata
-    w = weights.astype(np.float64)
-    if _declared(nd):
-        w = w.where(weights != nd)
-    return w
-
-
 def _weights_and_valid(block: np.ndarray, nodata: Any) -> tuple[np.ndarray, np.ndarray]:
     """A block of weights for :func:`~indicators.summarize_bins._bin_weighted_sums`: float32 or float64 as it is (other
-    types as float64), and where it holds a value (``block != nodata``, the comparison of :func:`_as_float_weights`;
+    types as float64), and where it holds a value (``block != nodata``;
     ``EVERY_CELL`` without a declared nodata)."""
     block = np.asarray(block)
     w = block if block.dtype in (np.float32, np.float64) else block.astype(np.float64)
@@ -416,9 +407,9 @@ def _declared(nodata: Any) -> bool:
 
 
 def _weights_block_as_float(block: np.ndarray, nodata: Any) -> np.ndarray:
-    """:func:`_as_float_weights` of one block of the weights (their ``rio.nodata`` given): float64, NaN where the
-    block holds *nodata*, by the same comparison (``block != nodata``), so converted where it is used rather than as
-    a float64 copy of every block in the graph."""
+    """One block of the weights (their ``rio.nodata`` given) as float64, NaN where the block holds *nodata* (the
+    comparison of :func:`_weights_and_valid`), converted where it is used rather than as a float64 copy of every block
+    in the graph."""
     out = np.asarray(block, dtype=np.float64)
     if _declared(nodata):
         out = np.where(block != nodata, out, np.nan)
