@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
     nothing of the run is held in memory but the tables; provenance.json lists report.html all the same.
     """
     from ..report.page import write_report
-    from ..report.provenance import write_json
+    from ..report.provenance import Checksums, write_json
     from ..report.rasters import write_cogs
     from ..report.reporting_package import write_reporting_package
     from ..report.tables import write_tables
@@ -62,19 +62,24 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         written += [p.relative_to(out_dir) for p in paths]
         mapped.append(_from_written(r, paths, deferred=not report))
         trim_heap()  # each map's blocks freed before the next: 1125 -> 861 MiB for the write phase at 10000²
-    meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
-    written += write_tables(result.tables, out_dir, meta=meta)
-    written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
-    if report:
-        write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
-    else:  # the caller renders it from these (in memory, at the maps' size: the files move with the directory)
-        result.report_rasters = mapped
-    written.append(Path("report.html"))
-    if config_text is not None:
-        (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
-        written.append(Path("run-config.yaml"))
-    result.timings["write outputs"] = round(time.perf_counter() - t0, 3)
-    prov = provenance(result, prep, written)
+    # the inputs' checksums beside the tables and the report, which run Python on one core (Checksums)
+    checksums = Checksums(hashed_inputs(prep))
+    try:
+        meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
+        written += write_tables(result.tables, out_dir, meta=meta)
+        written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
+        if report:
+            write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
+        else:  # the caller renders it from these (in memory, at the maps' size: the files move with the directory)
+            result.report_rasters = mapped
+        written.append(Path("report.html"))
+        if config_text is not None:
+            (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
+            written.append(Path("run-config.yaml"))
+        result.timings["write outputs"] = round(time.perf_counter() - t0, 3)
+        prov = provenance(result, prep, written, checksum=checksums)
+    finally:
+        checksums.close()
     write_json(prov, out_dir / "provenance.json")
     written.append(Path("provenance.json"))
     return written
@@ -96,10 +101,34 @@ def _from_written(r: Any, paths: Sequence[Path], *, deferred: bool = False) -> A
     return dataclasses.replace(r, data=data.load() if deferred else data)
 
 
-def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> dict[str, Any]:
-    """The provenance record: software, specs hash, parameters, inputs with checksums, timings."""
+def _country_files(prep: Prepared) -> dict[str, Path]:
+    loaded = prep.loaded
+    cfg = loaded.config
+    geo = {"boundary": loaded.resolve(cfg.country.boundary)}
+    if cfg.country.admin_units:
+        geo["admin_units"] = loaded.resolve(cfg.country.admin_units.path)
+    return {k: p for k, p in geo.items() if p.is_file()}
+
+
+def hashed_inputs(prep: Prepared) -> list[Path]:
+    """The files whose SHA-256 :func:`provenance` records: the run's inputs, its country files and its configuration."""
+    loaded = prep.loaded
+    paths = [p for name in sorted(prep.plan.requirements)
+             for p in input_files(loaded, name, loaded.config.inputs[name]).values() if p.is_file()]
+    paths += _country_files(prep).values()
+    if loaded.path and loaded.path.is_file():
+        paths.append(loaded.path)
+    return paths
+
+
+def provenance(result: RunResult, prep: Prepared, written: Sequence[Path], *,
+               checksum: Callable[[Path], str] | None = None) -> dict[str, Any]:
+    """The provenance record: software, specs hash, parameters, inputs with checksums, timings.  *checksum* gives a
+    file's SHA-256 (default :func:`~indicators.report.provenance.sha256_file`; the run passes its
+    :class:`~indicators.report.provenance.Checksums`, started before the tables)."""
     from ..report.provenance import sha256_file, sha256_files, software_versions
 
+    checksum = checksum or sha256_file
     loaded, fw = prep.loaded, prep.framework
     cfg = loaded.config
     inputs: dict[str, Any] = {}
@@ -107,17 +136,13 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
         spec = cfg.inputs[name]
         files = input_files(loaded, name, spec)
         inputs[name] = {
-            "files": {k or name: {"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size}
+            "files": {k or name: {"path": str(p), "sha256": checksum(p), "bytes": p.stat().st_size}
                       for k, p in files.items() if p.is_file()},
             "units": spec.units, "years": spec.years, "source": spec.source,
             "needed_by": list(prep.plan.requirements[name].needed_by),
         }
-    geo = {"boundary": loaded.resolve(cfg.country.boundary)}
-    if cfg.country.admin_units:
-        geo["admin_units"] = loaded.resolve(cfg.country.admin_units.path)
-    for k, p in geo.items():
-        if p.is_file():
-            inputs[f"country.{k}"] = {"files": {k: {"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size}}}
+    for k, p in _country_files(prep).items():
+        inputs[f"country.{k}"] = {"files": {k: {"path": str(p), "sha256": checksum(p), "bytes": p.stat().st_size}}}
     specs_dir = loaded.resolve(cfg.specs) if cfg.specs else default_specs_dir()
     spec_files = sorted(specs_dir.rglob("*.yaml")) if specs_dir.is_dir() else []
     overlay_file = loaded.resolve(cfg.overlay) if cfg.overlay else None
@@ -125,7 +150,7 @@ def provenance(result: RunResult, prep: Prepared, written: Sequence[Path]) -> di
         "software": software_versions(),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else None,
         "config": {"path": str(loaded.path) if loaded.path else None,
-                   "sha256": sha256_file(loaded.path) if loaded.path and loaded.path.is_file() else None,
+                   "sha256": checksum(loaded.path) if loaded.path and loaded.path.is_file() else None,
                    "content": cfg.model_dump(mode="json", exclude_none=True)},
         "specs": {
             "framework_hash": fw.spec_hash() if hasattr(fw, "spec_hash") else None,

@@ -144,3 +144,25 @@ def test_frame_rows_are_itertuples():
         for g, r in zip(got, ref):
             assert [type(v) for v in g] == [type(v) for v in r]
             assert all(a is b or a == b or (a != a and b != b) for a, b in zip(g, r))
+
+
+def test_checksums_in_a_thread_are_the_files_own(tmp_path):
+    """The inputs' checksums computed beside the tables (report.provenance.Checksums) are hashlib's of the files'
+    bytes, including a file read in several chunks and one asked for that was never started."""
+    from indicators.report.provenance import Checksums, sha256_file
+
+    rng = np.random.default_rng(7)
+    files = []
+    for i, size in enumerate((0, 1, 5000, 3 * 4096 + 17)):
+        p = tmp_path / f"f{i}.bin"
+        p.write_bytes(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
+        files.append(p)
+    expected = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    assert {str(p): sha256_file(p, chunk=4096) for p in files} == expected  # several reads into one buffer
+    sums = Checksums(files[:3] + [files[0]])  # a path twice: hashed once
+    try:
+        assert {str(p): sums(p) for p in files} == expected  # files[3] was not started: hashed when asked
+    finally:
+        sums.close()
+    sums.close()  # closing twice is harmless
+    assert sums(files[2]) == expected[str(files[2])]  # after close: what was computed, or hashed on demand
