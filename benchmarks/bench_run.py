@@ -30,7 +30,8 @@ temperate moist) instead of a climate-zone raster.  Indicators: SO1-1 … SO1-4,
 SO2-3, SO3-1, SO3-2, with per-unit tables, COG maps, the HTML report and the workbook.
 
 Printed per size: wall time; the stages from ``provenance.json`` (``timings_s``), plus "start + checks"
-(wall − compute − writing); peak RSS of the subprocess tree (psutil, polled every 0.1 s, and the
+(wall − compute − writing), and the writing's parts (its ``write …`` timings: the maps as COGs, the tables and
+workbook, the report); peak RSS of the subprocess tree (psutil, polled every 0.1 s, and the
 kernel's ``ru_maxrss`` of the largest child); bytes of peak RSS per pixel of one layer; and the ratio of
 the wall time to the SDG 15.3.1 kernel floor of ``bench_sdg.py`` (its ``floor`` case: one single-threaded
 decode + lookup-table + histogram pass over 10 input layers of the same size) measured in the same run on
@@ -383,11 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         fl = None if a.no_floor else floor_seconds(size)
         t = r["timings"]
         compute, write = t.get("total compute", 0.0), t.get("write outputs", 0.0)
-        stages = {k: v for k, v in t.items() if k not in ("total compute", "write outputs")}
+        stages = {k: v for k, v in t.items() if k != "total compute" and not k.startswith("write ")}
+        parts = {k[len("write "):]: v for k, v in t.items() if k.startswith("write ") and k != "write outputs"}
         px = size * size
         print(f"\n{size}² = {px / 1e6:.1f} Mpx per layer; load {r['load'][0]:.2f} before, {r['load'][1]:.2f} after")
         print(f"  wall {r['wall']:.1f} s = start + checks {r['wall'] - compute - write:.1f} + compute {compute:.1f} "
-              f"+ write outputs {write:.1f} ({100 * write / r['wall']:.0f} %)")
+              f"+ write outputs {write:.1f} ({100 * write / r['wall']:.0f} %)"
+              + (": " + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()) if parts else ""))
         print("  stages: " + ", ".join(f"{_short(k)} {v:.1f}" for k, v in stages.items()))
         maxrss = f", ru_maxrss {r['maxrss_mib']:.0f} MiB" if r["maxrss_mib"] else ""
         print(f"  peak RSS {r['peak_tree_mib']:.0f} MiB (process tree, polled){maxrss}; "
