@@ -332,10 +332,12 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         _outlines(ax, outlines)
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-        ax.tick_params(labelsize=6)
+        left, bottom = k % cols == 0, k >= len(panels) - cols
+        # the panels share one extent: coordinates labelled on the outer panels only (as the axis titles are), which
+        # spares each inner panel's tick labels their text layout (the demo's 24-panel SPEI map: 1.47 -> 1.11 s)
+        ax.tick_params(labelsize=6, labelleft=left, labelbottom=bottom)
         if geographic:
             ax.set_aspect(1.0 / max(math.cos(math.radians((ext[2] + ext[3]) / 2)), 0.1))
-        left, bottom = k % cols == 0, k >= len(panels) - cols
         ax.set_ylabel((translate("map.latitude", language) if geographic else translate("map.northing", language, unit=unit_x))
                       if left else "", fontsize=7)
         ax.set_xlabel((translate("map.longitude", language) if geographic else translate("map.easting", language, unit=unit_x))
