@@ -334,7 +334,7 @@ def map_png(da, *, title: str, legend: Sequence[LegendEntry] | None = None, unit
         ax.set_ylim(ext[2], ext[3])
         left, bottom = k % cols == 0, k >= len(panels) - cols
         # the panels share one extent: coordinates labelled on the outer panels only (as the axis titles are), which
-        # spares each inner panel's tick labels their text layout (the demo's 24-panel SPEI map: 1.47 -> 1.11 s)
+        # spares each inner panel's tick labels their text layout (the demo's 24-panel drought maps: 1.47 -> 1.11 s each)
         ax.tick_params(labelsize=6, labelleft=left, labelbottom=bottom)
         if geographic:
             ax.set_aspect(1.0 / max(math.cos(math.radians((ext[2] + ext[3]) / 2)), 0.1))
