@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
+import threading
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -16,11 +17,12 @@ _PACKAGES = ("numpy", "pandas", "xarray", "rioxarray", "rasterio", "dask", "dist
              "shapely", "pyproj", "pint", "pydantic", "exactextract", "scipy", "numba", "openpyxl", "matplotlib")
 
 
-def sha256_file(path: str | Path, *, chunk: int = 1 << 24) -> str:
+def sha256_file(path: str | Path, *, chunk: int = 1 << 24, stop: threading.Event | None = None) -> str:
     """Hex SHA-256 of a file's bytes (a URL input is read through fsspec).
 
     Read in chunks of 16 MiB into one buffer: the read and the hash release the GIL, and each takes it back once per
-    chunk, so the hashing shares few hand-offs with a thread running Python (:class:`Checksums`)."""
+    chunk, so the hashing shares few hand-offs with a thread running Python (:class:`Checksums`).  *stop* set: the
+    hashing gives up between two chunks (:class:`HashingStopped`)."""
     from ..remote import RemotePath
 
     if isinstance(path, RemotePath):
@@ -30,34 +32,48 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 24) -> str:
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
         while n := f.readinto(buf):
+            if stop is not None and stop.is_set():
+                raise HashingStopped(str(path))
             h.update(view[:n])
     return h.hexdigest()
+
+
+class HashingStopped(Exception):
+    """:func:`sha256_file` gave up: its *stop* was set (a run closing its :class:`Checksums` early)."""
 
 
 class Checksums:
     """:func:`sha256_file` of several files in one background thread, started early and asked for later.
 
     The run starts it once its rasters are written: what follows (tables, workbook, report) runs Python on one core
-    and leaves the other idle, which the checksums of the inputs then use (1.2 s of the 10000² benchmark's inputs,
-    issue 16).  A file not started (a URL, or one not given) is hashed when asked for."""
+    and leaves the other idle, which the checksums of the inputs then use (0.4 s of the 10000² benchmark's inputs,
+    issue 16).  A file not hashed there (a URL, one not given, or any after :meth:`close`) is hashed when asked for."""
 
     def __init__(self, paths: Iterable[str | Path]):
         from concurrent.futures import ThreadPoolExecutor
 
         from ..remote import RemotePath
 
+        self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksums")
         # local files only: a URL is read through fsspec's event loop, which a run on a cluster with NetCDF at a URL
         # also uses (h5py's lock held while it waits on that loop); such files are hashed when asked for, as before
         local = {str(p): p for p in paths if not isinstance(p, RemotePath)}
-        self._pending = {key: self._pool.submit(sha256_file, p) for key, p in local.items()}
+        self._pending = {key: self._pool.submit(sha256_file, p, stop=self._stop) for key, p in local.items()}
 
     def __call__(self, path: str | Path) -> str:
         pending = self._pending.get(str(path))
-        return pending.result() if pending is not None and not pending.cancelled() else sha256_file(path)
+        if pending is not None and not pending.cancelled():
+            try:
+                return pending.result()
+            except HashingStopped:
+                pass
+        return sha256_file(path)
 
     def close(self) -> None:
-        """Drop the checksums not yet started (a run that stops early does not wait for them)."""
+        """Stop the thread: the checksums not started are dropped and the one under way gives up at its next chunk,
+        so a run that stops early (an error, Ctrl-C) does not wait for the inputs to be read."""
+        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -166,3 +166,21 @@ def test_checksums_in_a_thread_are_the_files_own(tmp_path):
         sums.close()
     sums.close()  # closing twice is harmless
     assert sums(files[2]) == expected[str(files[2])]  # after close: what was computed, or hashed on demand
+
+
+def test_checksums_closed_early_stop_reading_and_still_answer(tmp_path):
+    """A run that stops early closes its Checksums: a hash under way gives up between two chunks (it does not read
+    the rest of a large input), and a checksum asked for afterwards is computed then, the file's own."""
+    import threading
+
+    from indicators.report.provenance import Checksums, HashingStopped, sha256_file
+
+    p = tmp_path / "big.bin"
+    p.write_bytes(bytes(range(256)) * 64)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(HashingStopped):
+        sha256_file(p, chunk=4096, stop=stop)
+    sums = Checksums([p])
+    sums.close()
+    assert sums(p) == hashlib.sha256(p.read_bytes()).hexdigest()
