@@ -62,25 +62,27 @@ def write_outputs(result: RunResult, prep: Prepared, out_dir: Path, *, config_te
         written += [p.relative_to(out_dir) for p in paths]
         mapped.append(_from_written(r, paths, deferred=not report))
         trim_heap()  # each map's blocks freed before the next: 1125 -> 861 MiB for the write phase at 10000²
-    # the writing's parts in provenance's timings (keys "write …"; "write outputs" is their total with the rest)
-    result.timings["write maps (COGs)"] = round(time.perf_counter() - t0, 3)
+    # the writing's parts, into provenance's timings once the report is written (keys "write …"; "write outputs" is
+    # their total with the rest): the report shows the compute's timings, as a compared run's report does
+    parts = {"write maps (COGs)": round(time.perf_counter() - t0, 3)}
     # the inputs' checksums beside the tables and the report, which run Python on one core (Checksums)
     checksums = Checksums(hashed_inputs(prep))
     try:
         meta = {"country": result.country, "edition": result.edition, "profile": result.profile}
         written += write_tables(result.tables, out_dir, meta=meta)
         written += write_reporting_package(result.tables, out_dir, meta)  # reporting/<period>.json (docs/reporting-package.md)
-        result.timings["write tables"] = round(time.perf_counter() - t0 - result.timings["write maps (COGs)"], 3)
+        parts["write tables"] = round(time.perf_counter() - t0 - parts["write maps (COGs)"], 3)
         if report:
             t1 = time.perf_counter()
             write_report(dataclasses.replace(result, rasters=mapped), out_dir / "report.html")
-            result.timings["write report"] = round(time.perf_counter() - t1, 3)
+            parts["write report"] = round(time.perf_counter() - t1, 3)
         else:  # the caller renders it from these (in memory, at the maps' size: the files move with the directory)
             result.report_rasters = mapped
         written.append(Path("report.html"))
         if config_text is not None:
             (out_dir / "run-config.yaml").write_text(config_text, encoding="utf-8")
             written.append(Path("run-config.yaml"))
+        result.timings.update(parts)
         result.timings["write outputs"] = round(time.perf_counter() - t0, 3)
         prov = provenance(result, prep, written, checksum=checksums)
     finally:
@@ -116,10 +118,15 @@ def _country_files(prep: Prepared) -> dict[str, Path]:
 
 
 def hashed_inputs(prep: Prepared) -> list[Path]:
-    """The files whose SHA-256 :func:`provenance` records: the run's inputs, its country files and its configuration."""
+    """The local files whose SHA-256 :func:`provenance` records: the run's inputs, its country files and its
+    configuration."""
+    from ..remote import RemotePath
+
     loaded = prep.loaded
+    # a URL's is_file() is a request: URLs are left to provenance, which hashes them when it writes (Checksums)
     paths = [p for name in sorted(prep.plan.requirements)
-             for p in input_files(loaded, name, loaded.config.inputs[name]).values() if p.is_file()]
+             for p in input_files(loaded, name, loaded.config.inputs[name]).values()
+             if not isinstance(p, RemotePath) and p.is_file()]
     paths += _country_files(prep).values()
     if loaded.path and loaded.path.is_file():
         paths.append(loaded.path)

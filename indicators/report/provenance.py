@@ -31,9 +31,12 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 24, stop: threading.Event
     buf = bytearray(chunk)
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            if stop is not None and stop.is_set():
+        while True:
+            if stop is not None and stop.is_set():  # before each read: a stopped hash reads nothing more
                 raise HashingStopped(str(path))
+            n = f.readinto(buf)
+            if not n:
+                break
             h.update(view[:n])
     return h.hexdigest()
 
@@ -62,12 +65,18 @@ class Checksums:
         self._pending = {key: self._pool.submit(sha256_file, p, stop=self._stop) for key, p in local.items()}
 
     def __call__(self, path: str | Path) -> str:
+        from concurrent.futures import CancelledError  # (its TimeoutError is the builtin one from Python 3.11 on)
+
         pending = self._pending.get(str(path))
-        if pending is not None and not pending.cancelled():
+        while pending is not None:
             try:
-                return pending.result()
-            except HashingStopped:
-                pass
+                # a short wait at a time: Ctrl-C reaches the main thread between two (a lock wait with no timeout
+                # is not interrupted on Windows)
+                return pending.result(timeout=0.25)
+            except TimeoutError:
+                continue
+            except (HashingStopped, CancelledError):
+                break
         return sha256_file(path)
 
     def close(self) -> None:

@@ -111,6 +111,12 @@ def test_run_writes_every_output(country, tmp_path):
     boundary = prov["inputs"]["country.boundary"]["files"]["boundary"]
     assert boundary["sha256"] == hashlib.sha256(Path(boundary["path"]).read_bytes()).hexdigest()
     assert prov["indicators"]["skipped"][0]["indicator"] == "SO9-2"
+    # the writing's parts: all in provenance, within their total; the report shows the compute's timings only
+    t = prov["timings_s"]
+    parts = [t["write maps (COGs)"], t["write tables"], t["write report"]]
+    assert all(v >= 0 for v in parts) and sum(parts) <= t["write outputs"] + 0.003  # each rounded to 1 ms
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "total compute" in page and "write maps (COGs)" not in page and "write outputs" not in page
 
 
 def test_cog_has_cf_tags_and_colour_table(country, tmp_path):
