@@ -219,6 +219,7 @@ def zonal_cell_sums_many(cells: NearestCells, units: Any, weights: Sequence[xr.D
 
     index = cells.index
     units, id_field = _unit_frame(units, index, id_field)
+    given = list(weights)
     weights = [None if w is None else _yx(w) for w in weights]
     for w in weights:
         if w is not None:
@@ -231,7 +232,8 @@ def zonal_cell_sums_many(cells: NearestCells, units: Any, weights: Sequence[xr.D
             per_weight.append([(values + 1, area, weight) for values, area, weight in _exact_sums(out, 0, w is not None)])
     elif method == "centre":
         layers = [w for w in weights if w is not None]
-        per_unit = _centre_cell_sums(cells, units, layers, grid)
+        per_unit = _centre_cell_sums(cells, units, layers, grid, names=[getattr(w.data, "name", None) for w in given
+                                                                         if w is not None])
         layer_of = np.cumsum([w is not None for w in weights]) - 1  # each weight's row among the layers
         per_weight = [[(pos, area, None if w is None else sums[r]) for pos, area, sums in per_unit]
                       for w, r in zip(weights, layer_of)]
@@ -241,10 +243,15 @@ def zonal_cell_sums_many(cells: NearestCells, units: Any, weights: Sequence[xr.D
     return [ZonalCellSums(units, id_field, pu, geodesic, w, method) for pu, w in zip(per_weight, weights)]
 
 
-def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.DataArray], grid: Any):
+def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.DataArray], grid: Any, *,
+                      names: Sequence[str | None] = ()):
     """Per unit (pixel-centre rule), the positions it holds with their area sums and the sums of each of *weights*
     (layers × positions): each block's (unit, position) keys summed there, the blocks' short lists merged at the end
-    (never a units × cells table)."""
+    (never a units × cells table).
+
+    The same pass computes :func:`cell_weight_sums` of each weight not yet in ``cells.sums`` and keeps it there under
+    its dask name (*names*, the weights' as the caller holds them): the national tables of the same grids then look
+    them up instead of decoding the grids again (SO3-2: total, female and male)."""
     from shapely import STRtree
 
     from .summarize_bands import MergedParts, compute_banded
@@ -287,13 +294,32 @@ def _centre_cell_sums(cells: NearestCells, units: Any, weights: Sequence[xr.Data
         # by bands of rows (:mod:`indicators.summarize_bands`), each band's blocks merged as they come: one dask
         # compute of every block held the inputs of many blocks at once (2.2 GiB at 20000², issue 16)
         tasks, ychunks, width = _block_tasks(one, arrays)
-        merged, area, weight = compute_banded([MergedParts(tuple(map(tuple, tasks)), merge, lambda m: m, ychunks, width)])[0]
+        centre = MergedParts(tuple(map(tuple, tasks)), merge, lambda m: m, ychunks, width)
+        along = _cell_sums_along(cells, weights, names, ychunks)
+        done = compute_banded([centre, *along.values()])
+        merged, area, weight = done[0]
+        cells.sums.update(zip(along, done[1:]))
     else:
         ny, nx = cells.index.shape
         merged, area, weight = one(*(np.asarray(a.data) for a in arrays), slice(0, ny), slice(0, nx))
     zone, position = np.divmod(merged, npos)
     edges = np.searchsorted(zone, np.arange(1, len(geoms) + 2))
     return [(position[a:b], area[a:b], weight[:, a:b]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _cell_sums_along(cells: NearestCells, weights: Sequence[xr.DataArray], names: Sequence[str | None],
+                     ychunks: tuple[int, ...]) -> dict[str, Any]:
+    """The pending :func:`cell_weight_sums` of the *weights* whose sums ``cells.sums`` does not hold yet, by their
+    dask name, banded like a pass of *ychunks* rows (each merges its own blocks in its own order: the sums are those
+    of a pass of their own)."""
+    along: dict[str, Any] = {}
+    for w, name in zip(weights, names):
+        if name is None or name in cells.sums or name in along or not hasattr(w.data, "dask"):
+            continue
+        parts = cell_weight_sums(cells, w, compute=False)
+        if getattr(parts, "ychunks", None) == ychunks:  # else it could not share the bands (nor keep memory flat)
+            along[name] = parts
+    return along
 
 
 def zonal_class_areas_by_cells(cells: NearestCells, sums: ZonalCellSums, sel: Mapping[str, Any], *,

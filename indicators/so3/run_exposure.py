@@ -124,13 +124,29 @@ def _run_so3_exposure(ctx: Context) -> None:
     for v in pops.values():
         v.attrs["units"] = "person"
     codes = [c for c in sorted(k["codes"]) if c not in k["drought_codes"]] + sorted(k["drought_codes"])
+    land = so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values])
+    a = ctx.config.country.admin_units
+    _, admin = ctx.polygons(classes.rio.crs)
+    zonal = None
+    if admin is not None and "population_total" in pops:
+        from ..so3.exposure import drought_exposure_zonal
+
+        # the per-unit sums first: by the pixel-centre rule their pass also sums each population grid per climate
+        # cell (summarize_cells._centre_cell_sums), which the national tables below look up: each grid decoded once
+        # for both (issue 16)
+        zonal = drought_exposure_zonal(classes, pops.get("population_total"), admin, codes=codes,
+                                       drought_codes=k["drought_codes"], nodata=k["nodata"],
+                                       meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
+                                       male=pops.get("population_male"), sex_percentage=sex, land_mask=land,
+                                       water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field,
+                                       population_year_fill=exp.population_year_fill, method=coverage_rule(ctx),
+                                       cells=ctx.shared.get("drought_cells"))
     drought_exposure = ctx.metric_function("SO3-2.population_exposed")  # exposure.drought_exposure (its spec binding)
     tab = drought_exposure(classes, pops.get("population_total"), codes=codes, drought_codes=k["drought_codes"],
                            nodata=k["nodata"], meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
                            male=pops.get("population_male"), sex_percentage=sex, population_totals=_national_population(ctx),
-                           land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
-                           water_population=exp.water_population, population_year_fill=exp.population_year_fill,
-                           cells=ctx.shared.get("drought_cells"))
+                           land_mask=land, water_population=exp.water_population,
+                           population_year_fill=exp.population_year_fill, cells=ctx.shared.get("drought_cells"))
     tab.attrs = {}
     add_population_profile(ctx, _national_population(ctx))  # CP-1.T2 (2026 edition; indicators/country_profile.py)
     ctx.choose("SO3-2", "D8", "Percentages by sex: " + ("exposed women / all women (2026 definition)." if sex == "2026"
@@ -143,19 +159,7 @@ def _run_so3_exposure(ctx: Context) -> None:
         part = tab[tab["group"] == group].drop(columns=["group"])
         if not part.empty:
             ctx.add_table(Table(tid, title, part, units=units, notes=[note]))
-    a = ctx.config.country.admin_units
-    _, admin = ctx.polygons(classes.rio.crs)
-    if admin is not None and "population_total" in pops:
-        from ..so3.exposure import drought_exposure_zonal
-
-        zonal = drought_exposure_zonal(classes, pops.get("population_total"), admin, codes=codes,
-                                       drought_codes=k["drought_codes"], nodata=k["nodata"],
-                                       meanings=[k["names"][c] for c in codes], female=pops.get("population_female"),
-                                       male=pops.get("population_male"), sex_percentage=sex,
-                                       land_mask=so3_land_mask(ctx, "SO3-2", [int(y) for y in classes["year"].values]),
-                                       water_population=exp.water_population, id_field=a.id_field, name_field=a.name_field,
-                                       population_year_fill=exp.population_year_fill, method=coverage_rule(ctx),
-                                       cells=ctx.shared.get("drought_cells"))
+    if zonal is not None:
         zonal = zonal[zonal["level"] == "unit"].drop(columns=["level"]) if "level" in zonal.columns else zonal
         zonal.attrs = {}
         ctx.add_table(Table("SO3-2.units", "Population exposed to drought per administrative unit (total, female, male)",

@@ -136,6 +136,32 @@ def test_geo_cells_several_weights_in_one_pass_equal_each_alone(layers, method):
             assert (w1 is None and w2 is None) or w1.tobytes() == w2.tobytes()
 
 
+def test_geo_cells_centre_pass_keeps_each_grids_cell_sums(layers, monkeypatch):
+    """The pixel-centre per-unit pass also sums each weight grid per source cell (SO3-2 decodes each population grid
+    once for its per-unit and national tables): what it keeps is bit for bit cell_weight_sums of that grid in a pass of
+    its own, and the national sums then find it without another pass."""
+    import geopandas as gpd
+
+    import indicators.summarize_cells as sc
+
+    coarse, weights = layers
+    female = weights.copy(data=weights.data * 0.48)
+    assert hasattr(female.data, "dask") and female.data.name != weights.data.name
+    units = gpd.GeoDataFrame({"code": list("abcd")}, crs="EPSG:4326", geometry=UNITS)
+    exact = NearestCells.of(weights, coarse)
+    zonal_cell_sums_many(exact, units, [weights, female], id_field="code", method="exact")
+    assert exact.sums == {}  # exactextract's passes are its own: nothing kept
+    cells = NearestCells.of(weights, coarse)
+    zonal_cell_sums_many(cells, units, [weights, None, female], id_field="code", method="centre")
+    assert set(cells.sums) == {weights.data.name, female.data.name}
+    for w in (weights, female):
+        alone = cell_weight_sums(NearestCells.of(weights, coarse), w)
+        assert cells.sums[w.data.name].tobytes() == alone.tobytes()
+    monkeypatch.setattr(sc, "cell_weight_sums", lambda *a, **k: pytest.fail("a kept grid was summed again"))
+    kept = cell_weight_sums_kept(cells, [weights, female])
+    assert [k.tobytes() for k in kept] == [cells.sums[w.data.name].tobytes() for w in (weights, female)]
+
+
 def test_geo_cells_sums_are_kept_by_grid_and_shared_with_another_source(layers):
     """A weight grid summed once is not read again, also through another source of the same grid (the epochs)."""
     coarse, weights = layers
