@@ -35,7 +35,10 @@ workbook, the report); peak RSS of the subprocess tree (psutil, polled every 0.1
 kernel's ``ru_maxrss`` of the largest child); bytes of peak RSS per pixel of one layer; and the ratio of
 the wall time to the SDG 15.3.1 kernel floor of ``bench_sdg.py`` (its ``floor`` case: one single-threaded
 decode + lookup-table + histogram pass over 10 input layers of the same size) measured in the same run on
-``bench_sdg``'s own data of the same size.  ``--stages`` drops ``--quiet`` and attributes the peak RSS to
+``bench_sdg``'s own data of the same size.  Beside it, the *encode floor*: the run's own COGs (the declared
+maps) decoded into memory and written again by the product's ``write_cog`` in a fresh process, the writes alone
+timed (``--no-encode`` skips it).  A run that writes these maps cannot take less than the two floors together;
+``(floor + encode floor) / floor`` says how far above the decode floor that already is.  ``--stages`` drops ``--quiet`` and attributes the peak RSS to
 the stage running when it occurred (from the progress lines).
 
 Usage::
@@ -350,6 +353,43 @@ def floor_seconds(size: int) -> float | None:
     return float(r["seconds"])
 
 
+def encode_seconds(out: Path) -> dict:
+    """The run's own maps encoded again from memory (``--worker encode``, a fresh process): the floor of writing them."""
+    from _common import run_worker
+
+    r = run_worker(__file__, ["--worker", "encode", "--out", str(out)], timeout=7200)
+    if "error" in r:
+        print(f"  encode floor: ERROR {r['error']}")
+    return r
+
+
+def encode_worker(out: Path) -> None:
+    """Each COG of a run's output folder decoded into memory (not timed), then written again by the product's
+    ``write_cog`` (in-memory staging, overviews, the COG driver's DEFLATE copy; class layers by nearest, others by
+    average, as the run does) into a scratch folder: the wall and CPU (every thread) of the writes alone."""
+    import tempfile
+
+    import rioxarray
+
+    from _common import emit
+    from indicators.report.rasters import write_cog
+
+    wall = cpu = 0.0
+    cogs = sorted(p for p in out.rglob("*.tif") if not p.name.startswith("."))
+    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+        for i, path in enumerate(cogs):
+            da = rioxarray.open_rasterio(path, masked=False).squeeze("band", drop=True).load()
+            da.attrs = {k: v for k, v in da.attrs.items() if k in ("flag_values", "_FillValue")}
+            target = Path(scratch) / f"{i}.tif"
+            t, c = time.perf_counter(), sum(os.times()[:2])
+            write_cog(da, target)
+            wall += time.perf_counter() - t
+            cpu += sum(os.times()[:2]) - c
+            target.unlink()
+            del da
+    emit({"seconds": wall, "cpu": cpu, "cogs": len(cogs)})
+
+
 SHORT = {"SO1 land": "SO1", "SO2-3 population": "SO2-3", "SO3-1 drought": "SO3-1", "SO3-2 population": "SO3-2"}
 
 
@@ -363,8 +403,14 @@ def main(argv: list[str] | None = None) -> int:
                                                    "is 2000,6000,10000,20000)")
     p.add_argument("--stages", action="store_true", help="run without --quiet and attribute the peak RSS to stages")
     p.add_argument("--no-floor", action="store_true", help="skip bench_sdg's floor")
+    p.add_argument("--no-encode", action="store_true", help="skip the encode floor (the run's maps written again)")
     p.add_argument("--keep", action="store_true", help="keep the output directories (benchmarks/_data/run_<N>-out)")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.worker == "encode":
+        encode_worker(Path(a.out))
+        return 0
     sizes = [int(s) for s in a.sizes.split(",")]
     print(f"indicators run (the CLI: {indicators_command()}), profile trends_earth, edition 2022 + overlay; "
           f"GDAL_CACHEMAX as the run sets it; load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
@@ -379,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in r:
             print(f"{size}²: indicators run failed (exit {r['returncode']}):\n{r['error']}")
             return 1
+        enc = {} if a.no_encode else encode_seconds(out)
         if not a.keep:
             shutil.rmtree(out, ignore_errors=True)
         fl = None if a.no_floor else floor_seconds(size)
@@ -399,16 +446,23 @@ def main(argv: list[str] | None = None) -> int:
             print("  peak RSS by stage (MiB): " + ", ".join(f"{_short(k)} {v:.0f}" for k, v in r["peak_by_stage_mib"].items()))
         if fl:
             print(f"  bench_sdg floor {fl:.2f} s; wall / floor {r['wall'] / fl:.1f}x, compute / floor {compute / fl:.1f}x")
-        rows.append((size, r, fl, stages, compute, write))
+        if "seconds" in enc:
+            print(f"  encode floor {enc['seconds']:.2f} s wall, {enc['cpu']:.1f} s CPU: the run's {enc['cogs']} COGs "
+                  "written again from memory" + (f"; floor + encode floor = {(fl + enc['seconds']) / fl:.1f}x floor, "
+                                                 f"wall / (floor + encode floor) {r['wall'] / (fl + enc['seconds']):.1f}x"
+                                                 if fl else ""))
+        rows.append((size, r, fl, stages, compute, write, enc.get("seconds")))
     print("\n| px per layer | load | wall s | start+checks s | " + " | ".join(_short(k) for k in rows[0][3]) +
-          " | write s (% of wall) | peak RSS MiB | bytes/px | floor s | wall / floor |")
-    print("|---" * (9 + len(rows[0][3])) + "|")
-    for size, r, fl, stages, compute, write in rows:
+          " | write s (% of wall) | peak RSS MiB | bytes/px | floor s | wall / floor | encode floor s | "
+          "(floor + encode floor) / floor |")
+    print("|---" * (11 + len(rows[0][3])) + "|")
+    for size, r, fl, stages, compute, write, enc_s in rows:
         cells = [f"{size}²", f"{r['load'][0]:.1f}–{r['load'][1]:.1f}", f"{r['wall']:.1f}",
                  f"{r['wall'] - compute - write:.1f}", *[f"{v:.1f}" for v in stages.values()],
                  f"{write:.1f} ({100 * write / r['wall']:.0f} %)", f"{r['peak_tree_mib']:.0f}",
                  f"{r['peak_tree_mib'] * 2**20 / size ** 2:.0f}", f"{fl:.2f}" if fl else "–",
-                 f"{r['wall'] / fl:.1f}×" if fl else "–"]
+                 f"{r['wall'] / fl:.1f}×" if fl else "–", f"{enc_s:.2f}" if enc_s else "–",
+                 f"{(fl + enc_s) / fl:.1f}×" if fl and enc_s else "–"]
         print("| " + " | ".join(cells) + " |")
     return 0
 
