@@ -19,7 +19,7 @@ from .land import land_cover_7, land_mask, national_land_cover_needs
 from .run_areas import land_area_table, less_outside, lpd_layers_from_ndvi
 from .run_layers import OnePass, So1Frame, period_stack, recoded
 from .run_sdg import add_sdg_outputs
-from .run_soc import add_soc_outputs, soc_layers, soc_tables_in_pass
+from .run_soc import add_soc_outputs, soc_layers, soc_tables_in_pass, without_soc_reference
 
 
 def _so1_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
@@ -311,6 +311,7 @@ STAGE = Stage("so1", "SO1 land and SDG 15.3.1 (land cover, productivity, SOC, on
               ("SO1-1", "SO1-2", "SO1-3", "SO1-4", "SO4-1"),
               ("indicators.so1.land_cover", "indicators.so1.productivity", "indicators.so1.soc", "indicators.so1.sdg",
                "indicators.so1.tables"), _so1_needs, _run_so1, check=_so1_check,
+              data_skips=lambda loaded, fw: without_soc_reference(loaded.config.inputs),
               inputs=("land_cover", "land_cover_national", "lpd", "ndvi", "soc_reference", "climate_zones", "recode_polygons",
                       run_regions.INPUT),
               # the 2022 manual's ids (the engine publishes an edition's renumbered ones, D23); T6, T7, SO1-2.T2 and

@@ -3,6 +3,7 @@ one pass (and SO4-1 from the stocks)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,22 @@ def reference_year_problem(reference_year: int, periods: Any) -> str | None:
             "soc: reference_year), which must be no later than the first period's")
 
 
+def without_soc_reference(inputs: Mapping[str, Any]) -> dict[str, str]:
+    """SO1-3 and SO4-1 (through SO1-3), with the reason, when the input soc_reference is not configured: the SO1 stage
+    runs without them (Stage.data_skips: the plan, ``--check`` and the run say the same)."""
+    if "soc_reference" in inputs:
+        return {}
+    return {"SO1-3": "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2",
+            "SO4-1": "reported through SO1-3, whose input soc_reference is not in the run configuration"}
+
+
 def soc_layers(ctx: Context, one: OnePass, periods: list[Any], lc7: Any, inside: Any, crs: Any) -> SocLayers | None:
     """The SOC stocks (stored by *one*) and degradation of each period; None, with SO1-3 and SO4-1 skipped, without
     the input soc_reference."""
-    if not ctx.has("soc_reference"):
-        ctx.skip("SO1-3", "input soc_reference not in the run configuration; SDG 15.3.1 is computed from SO1-1 and SO1-2")
-        ctx.skip("SO4-1", "reported through SO1-3, whose input soc_reference is not in the run configuration")
+    skips = without_soc_reference(ctx.config.inputs)
+    if skips:
+        for code, reason in skips.items():
+            ctx.skip(code, reason)
         return None
     from .soc import period_soc_stocks
     from .soc_factors import climate_factor_from_zones, climate_factors_by_zone

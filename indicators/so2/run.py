@@ -25,6 +25,14 @@ def _so2_needs(inputs: Mapping[str, InputSpec], fw: Any) -> list[Need] | str:
     return [Need(n, "table", same_grid=False) for n in have] or "inputs so2_1_poverty / so2_2_water not in the run configuration"
 
 
+def _so2_input_skips(loaded: Any, fw: Any) -> dict[str, str]:
+    """SO2-1 without its table so2_1_poverty, SO2-2 without so2_2_water (the stage runs for the other one): what the
+    plan, ``--check`` and the run skip (Stage.data_skips)."""
+    inputs = loaded.config.inputs
+    return {code: f"input {name} not in the run configuration"
+            for code, name in (("SO2-1", "so2_1_poverty"), ("SO2-2", "so2_2_water")) if name not in inputs}
+
+
 def _table_args(fw: Any, name: str) -> dict[str, Any]:
     """The arguments of the SO2 table input *name*'s checks and computation, from the specs: the series rule
     (:func:`~indicators.stage_tables.series_args`) and, for SO2-1, the edition's poverty line and PPP year."""
@@ -176,7 +184,7 @@ def table_schema(fw: Any, name: str) -> Any:
 
 #: SO2-1 and SO2-2 from national statistics (tables)
 NATIONAL_STATISTICS = Stage("so2_tables", "SO2-1, SO2-2 national statistics", ("SO2-1", "SO2-2"), ("indicators.so2.people",),
-                            _so2_needs, _run_so2_tables,
+                            _so2_needs, _run_so2_tables, data_skips=_so2_input_skips,
                             check=tables_check(SO2_TABLES, table_schema, {n: _checked(n) for n in SO2_TABLES}), inputs=SO2_TABLES,
                             # stage_tables.PRAIS_TABLE_IDS names the frames that have a manual id
                             tables=("SO2-1.T1", "SO2-1.T2", "SO2-1.T3", "SO2-1.gaps", "SO2-2.T1", "SO2-2.T2", "SO2-2.gaps",

@@ -141,6 +141,21 @@ def _checked_coverage(loaded: Any, fw: Any, table: Any) -> Any:
     return checked_coverage_table(table, **_table_args(fw, "so4_3_kba_coverage"))
 
 
+def _so4_input_skips(loaded: Any, fw: Any) -> dict[str, str]:
+    """SO4-2 without its table, SO4-3 without polygons or a coverage table (the stage runs for the other one), each
+    with what is missing: what the plan, ``--check`` and the run skip (Stage.data_skips)."""
+    inputs = loaded.config.inputs
+    skips = {}
+    if "so4_2_red_list" not in inputs:
+        skips["SO4-2"] = "input so4_2_red_list not in the run configuration"
+    if not _so4_kba_polygons(inputs) and "so4_3_kba_coverage" not in inputs:
+        absent = [n for n in ("kba", "protected_areas") if n not in inputs]
+        polygons = (f"input{'s' if len(absent) > 1 else ''} {' and '.join(absent)} not in the run configuration" if absent else
+                    "inputs.protected_areas names no establishment_year field (fields: {establishment_year: <column>})")
+        skips["SO4-3"] = f"{polygons}, nor a so4_3_kba_coverage table"
+    return skips
+
+
 def _so4_kba_polygons(inputs: Mapping[str, InputSpec]) -> bool:
     """SO4-3 from polygons: KBA and protected areas with an establishment year configured."""
     return "kba" in inputs and "protected_areas" in inputs and "establishment_year" in inputs["protected_areas"].fields
@@ -161,7 +176,7 @@ def table_schema(fw: Any, name: str) -> Any:
 
 STAGE = Stage("so4_tables", "SO4-2 Red List Index, SO4-3 KBA coverage", ("SO4-2", "SO4-3"),
               ("indicators.so4.red_list", "indicators.so4.protected_areas"), _so4_needs, _run_so4_tables,
-              check=_so4_check, inputs=(*SO4_TABLES, "kba", "protected_areas"),
+              check=_so4_check, inputs=(*SO4_TABLES, "kba", "protected_areas"), data_skips=_so4_input_skips,
               # stage_tables.PRAIS_TABLE_IDS names the frames that have a manual id
               tables=("SO4-2.T1", "SO4-2.T2", "SO4-2.gaps", "SO4-3.T1", "SO4-3.T2", "SO4-3.per_kba", "SO4-3.repairs",
                       "SO4-3.excluded", "SO4-3.gaps"))

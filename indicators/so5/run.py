@@ -84,11 +84,14 @@ def flows_without_rows(flows: Any, file_name: str) -> dict[str, str]:
 
 
 def _so5_data_skips(loaded: LoadedConfig, fw: Any) -> dict[str, str]:
-    """What the run will skip for want of rows, known before computing (the plan's and ``--check``'s answer)."""
-    if "so5_flows" not in loaded.config.inputs:
-        return {}
+    """What the run will skip for want of an input or of rows, known before computing (the plan's and ``--check``'s
+    answer)."""
+    inputs = loaded.config.inputs
+    skips = {} if "so5_5_narrative" in inputs else {"SO5-5": "input so5_5_narrative not in the run configuration"}
+    if "so5_flows" not in inputs:
+        return {**skips, **{code: "input so5_flows not in the run configuration" for code in FLOW_CODES}}
     files = input_files(loaded, "so5_flows", loaded.config.inputs["so5_flows"])
-    return flows_without_rows(input_table(loaded, fw, "so5_flows", table_schema), next(iter(files.values())).name)
+    return {**skips, **flows_without_rows(input_table(loaded, fw, "so5_flows", table_schema), next(iter(files.values())).name)}
 
 
 def table_schema(fw: Any, name: str) -> Any:

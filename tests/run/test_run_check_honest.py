@@ -118,3 +118,81 @@ def test_schema_problems_are_in_words_not_pydantic_patterns(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "country.iso3: 'xa' is not valid: give three capital letters" in err
     assert "should match pattern" not in err and "^[A-Z]{3}$" not in err
+
+
+def _demo_inputs_config(tmp_path: Path, keep: tuple[str, ...], indicators: str | list[str] = "all") -> Path:
+    """The demo's country with only the inputs *keep* (absolute paths), in a folder of its own (D27)."""
+    cfg = yaml.safe_load((SAMPLE / "demo_config.yaml").read_text())
+    cfg["inputs"] = {k: v for k, v in cfg["inputs"].items() if k in keep}
+    for v in cfg["inputs"].values():
+        p = v.get("path")
+        v["path"] = {k: str(SAMPLE / x) for k, x in p.items()} if isinstance(p, dict) else str(SAMPLE / p)
+    cfg["country"]["boundary"] = str(SAMPLE / cfg["country"]["boundary"])
+    cfg["country"]["admin_units"]["path"] = str(SAMPLE / cfg["country"]["admin_units"]["path"])
+    cfg["overlay"] = str(SAMPLE / cfg["overlay"])
+    cfg["indicators"] = indicators
+    data = tmp_path / "country"
+    data.mkdir(exist_ok=True)
+    path = data / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+TABLE_INPUTS = ("so2_1_poverty", "so2_2_water", "so4_2_red_list", "so4_3_kba_coverage", "so5_flows", "exchange_rates",
+                "so5_5_narrative")
+
+
+@pytest.mark.parametrize("drop, skipped_codes", [
+    (("so2_1_poverty",), {"SO2-1"}),
+    (("so2_2_water",), {"SO2-2"}),
+    (("so4_2_red_list",), {"SO4-2"}),
+    (("so4_3_kba_coverage",), {"SO4-3"}),
+    (("so5_flows", "exchange_rates"), {"SO5-1", "SO5-2", "SO5-3", "SO5-4"}),
+    (("so5_5_narrative",), {"SO5-5"}),
+])
+def test_check_lists_what_the_run_computed_when_a_stage_runs_without_one_of_its_inputs(tmp_path, capsys, drop, skipped_codes):
+    # a stage of several indicators runs for those its inputs give: --check names the others, with the missing input,
+    # exactly as the run's provenance does
+    config = _demo_inputs_config(tmp_path, tuple(n for n in TABLE_INPUTS if n not in drop))
+    computed, skipped = _check_lists(["run", str(config), "--check"], capsys)
+    reasons = {s["indicator"]: s["reason"] for s in skipped}
+    assert skipped_codes <= set(reasons) and not skipped_codes & set(computed)
+    assert all(any(name in reasons[c] for name in drop) for c in skipped_codes), reasons
+    out = tmp_path / "out"
+    assert main(["run", str(config), "-o", str(out), "--quiet"]) == 0
+    assert (computed, skipped) == _provenance_lists(out)
+
+
+SO1_INPUTS = ("land_cover", "ndvi", "lpd", "soc_reference", "climate_zones")
+
+
+def test_check_lists_what_the_run_computed_without_the_soc_reference(tmp_path, capsys):
+    config = _demo_inputs_config(tmp_path, tuple(n for n in SO1_INPUTS if n != "soc_reference"))
+    computed, skipped = _check_lists(["run", str(config), "--check"], capsys)
+    assert {"SO1-3", "SO4-1"} <= {s["indicator"] for s in skipped} and "SO1-4" in computed
+    out = tmp_path / "out"
+    assert main(["run", str(config), "-o", str(out), "--quiet"]) == 0
+    assert (computed, skipped) == _provenance_lists(out)
+
+
+@pytest.mark.parametrize("keep, requested, missing", [
+    (tuple(n for n in SO1_INPUTS if n != "soc_reference"), ["SO1-3"], "soc_reference"),
+    (tuple(n for n in SO1_INPUTS if n != "soc_reference"), ["SO1-4", "SO4-1"], "soc_reference"),
+    (("so2_2_water",), ["SO2-1"], "so2_1_poverty"),
+    (("so4_2_red_list",), ["SO4-2", "SO4-3"], "so4_3_kba_coverage"),
+    (("so5_flows", "exchange_rates"), ["SO5-5"], "so5_5_narrative"),
+])
+def test_an_indicator_requested_by_name_without_its_input_is_refused_by_check_and_run(tmp_path, capsys, keep, requested,
+                                                                                       missing):
+    # the user guide (3.2): with an explicit list every listed indicator must be computable; the stage would run for
+    # the others, so the refusal comes from the stage's own list of what its inputs cannot give
+    config = _demo_inputs_config(tmp_path, keep, requested)
+    lines = []
+    for extra in (["--check"], ["-o", str(tmp_path / "out")]):
+        capsys.readouterr()
+        assert main(["run", str(config), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        lines.append([ln for ln in err.splitlines() if "cannot be computed" in ln])
+    assert lines[0] == lines[1] and len(lines[0]) == 1 and missing in lines[0][0], lines
+    assert not (tmp_path / "out").exists()
