@@ -50,9 +50,12 @@ def rule_for(framework: Any, name: str) -> Any | None:
 
 
 def legend_codes(framework: Any, rule: Any) -> tuple[int, ...] | None:
-    """Codes allowed by the rule's legend (``legend`` or ``legend_parameter``), or None."""
+    """Codes allowed by the rule's legend (``legend`` or ``legend_parameter``) or by the positions of its
+    ``codes_parameter`` list, or None."""
     if rule is None:
         return None
+    if rule.codes_parameter:
+        return tuple(range(len(framework.resolve(rule.codes_parameter))))
     legend = None
     if rule.legend_parameter:
         legend = framework.resolve(rule.legend_parameter)
@@ -278,6 +281,8 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
 
 
 def _codes_text(codes: Sequence[int]) -> str:
+    if len(codes) > 2 and list(codes) == list(range(codes[0], codes[-1] + 1)):
+        return f"{codes[0]}-{codes[-1]}"
     return ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
 
 

@@ -262,6 +262,9 @@ class InputPlausibility(Strict):
     legend: LegendRef | None = Field(None, description="class codes must be codes of this legend or the declared nodata")
     legend_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
                                          description="as legend, but the legend a parameter names (follows profiles and overlays)")
+    codes_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
+                                        description="class codes must be positions of this list parameter or the declared "
+                                                    "nodata (e.g. the IPCC climate zones 0-12 of soc.climate_zone_to_regime)")
     scale_parameter: str | None = Field(None, pattern=r"^parameters:[a-z_]+\.[a-z_]+$",
                                         description="a parameter the stored values are multiplied by before min/max apply "
                                                     "(e.g. parameters:dvi.precomputed_scale, 0.0001 for a DVI stored x 10 000)")

@@ -195,6 +195,11 @@ CASES = {
     "lpd_code_6_baseline": (pixel(LPD, 20, 20, 6), ["inputs.lpd[baseline]", "row 20, column 20", "is 6"]),
     "lpd_code_255_report_2": (pixel("productivity/lpd_report_2_2008_2023.tif", 21, 20, 255),
                               ["inputs.lpd[report_2]", "row 21, column 20", "is 255"]),
+    # a zone with no climate factor became nodata in SO1-3 and changed its areas and stocks without a word
+    "climate_zone_13": (pixel("soc/ipcc_climate_zones.tif", 40, 41, 13),
+                        ["inputs.climate_zones", "row 40, column 41", "is 13", "(0-12)"]),
+    "climate_zone_99_first_cell": (pixel("soc/ipcc_climate_zones.tif", 0, 0, 99),
+                                   ["inputs.climate_zones", "row 0, column 0", "is 99"]),
     "pet_negative": (lambda c: _nc_value(c.data / PET, "pet", (3, 4, 5), -1.0), ["inputs.pet", "row 4, column 5", "-1"]),
     "precipitation_above_max": (lambda c: _nc_value(c.data / PRE, "precip", (300, 0, 0), 20000.0),
                                 ["inputs.precipitation", "row 0, column 0", "20000"]),
