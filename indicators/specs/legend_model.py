@@ -214,6 +214,8 @@ class Factor(Strict):
     component: Literal["social", "economic", "infrastructural"]
     direction: Literal[1, -1] = Field(description="+1: higher value means more vulnerable; −1: less vulnerable")
     unit: str
+    min: float | None = Field(None, description="lowest possible value, in unit (a value below is refused: bad input)")
+    max: float | None = Field(None, description="highest possible value, in unit (e.g. 100 for a percentage)")
     core: bool = False
     sex_disaggregated: bool = False
     source: str

@@ -176,6 +176,16 @@ CASES = {
                                ["inputs.so4_3_kba_coverage", "so4_3_kba_coverage.csv", "2099"]),
     "population_national_too_late": (csv("population_national.csv", "2000,female", "2099,female,1255574,persons"),
                                      ["inputs.population_national", "population_national.csv"]),
+    # ---- DVI factor values outside their declared range (min-max normalisation stretched the others around them)
+    "dvi_literacy_184_percent": (csv("dvi_factors_national.csv", "2000,literacy_rate,84.3",
+                                     "2000,literacy_rate,184.3,percent,total"),
+                                 ["inputs.dvi_factors_national", "literacy_rate", "184.3", "0 to 100"]),
+    "dvi_unit_literacy_negative": (csv("dvi_factors_units.csv", "XAV-01,2000,literacy_rate,78.1",
+                                      "XAV-01,2000,literacy_rate,-0.781,percent,total"),
+                                  ["inputs.dvi_factors_units", "literacy_rate", "XAV-01", "-0.781"]),
+    "dvi_life_expectancy_negative": (csv("dvi_factors_national.csv", "2000,life_expectancy,67.5",
+                                         "2000,life_expectancy,-67.5,year,total"),
+                                     ["inputs.dvi_factors_national", "life_expectancy", "-67.5"]),
     # ---- raster values at more places (the first/last block, other years and periods)
     "population_negative_first_cell": (pixel("population/population_total_2000.tif", 0, 0, -1),
                                        ["inputs.population_total[2000]", "row 0, column 0"]),
