@@ -186,15 +186,21 @@ class Context:
         """Boundary and admin units as GeoDataFrames in *crs* (cached)."""
         key = f"polygons:{crs}"
         if key not in self._cache:
+            import warnings
+
             from .io import read_polygons
 
             c = self.config.country
-            boundary = read_polygons(self.loaded.resolve(c.boundary), to_crs=crs)
-            admin = None
-            if c.admin_units:
-                a = c.admin_units
-                admin = read_polygons(self.loaded.resolve(a.path), id_field=a.id_field, name_field=a.name_field,
-                                      layer=a.layer, to_crs=crs)
+            with warnings.catch_warnings():
+                # a repair or an antimeridian split is said by the input checks (config.checks.check_inputs), into the
+                # report and provenance, as --check says it
+                warnings.simplefilter("ignore", UserWarning)
+                boundary = read_polygons(self.loaded.resolve(c.boundary), to_crs=crs)
+                admin = None
+                if c.admin_units:
+                    a = c.admin_units
+                    admin = read_polygons(self.loaded.resolve(a.path), id_field=a.id_field, name_field=a.name_field,
+                                          layer=a.layer, to_crs=crs)
             self._cache[key] = (boundary, admin)
             if self.result.boundary is None:
                 self.result.boundary, self.result.admin = boundary, admin

@@ -71,7 +71,7 @@ def input_name_problems(configured: Iterable[str], requirements: Mapping[str, Re
 
 
 def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
-                 known_names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+                 known_names: Iterable[str] | None = None, warnings: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Check every required input before computing; raise one InputError listing every problem.
 
     Checks: every configured input name is one the indicators read
@@ -81,7 +81,9 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
     dimension, its years cover the years needed; all rasters that must share a
     grid share the reference grid (CRS, transform, shape).
 
-    Returns the header of each raster input (``{name: {"crs", "transform", "shape", ...}}``).
+    Returns the header of each raster input (``{name: {"crs", "transform", "shape", ...}}``). What the run goes on
+    with but says (a polygon repaired or split at the antimeridian) is appended to *warnings*
+    (:class:`~indicators.plausibility.InputWarning` lines).
     """
     from ..units import check_dimension, parse_unit
 
@@ -242,7 +244,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
     if not problems:  # geometry: only once every file opens (read_polygons reads the features)
         ref = headers[ref_name] if ref_name is not None else None
-        for line in _polygon_problems(loaded, ref):
+        for line in _polygon_problems(loaded, ref, warnings):
             problems.add(line)
     problems.raise_if_any(f"in the inputs of {src}")
     return headers
@@ -286,11 +288,14 @@ def _band_problem(where: str, path: Path, spec: InputSpec, count: int, *, severa
     return None
 
 
-def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> list[str]:
+def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None, found: list[str] | None = None) -> list[str]:
     """The boundary and admin units read as the run reads them (:func:`indicators.io.read_polygons`: empty,
-    duplicate-id, non-polygon features refused; antimeridian crossings split) and checked to overlap the
-    extent of *ref*, the header of the reference grid's raster (None: no raster to check against)."""
+    duplicate-id, non-polygon features refused; invalid geometries repaired and antimeridian crossings split, said
+    in *found* as InputWarning lines) and checked to overlap the extent of *ref*, the header of the reference grid's
+    raster (None: no raster to check against)."""
     import warnings
+
+    from ..plausibility import InputWarning
 
     from ..io import read_polygons
 
@@ -304,9 +309,13 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None) -> li
     lines = []
     for label, path, kwargs in files:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # repairs are reported by the run itself
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always", UserWarning)
                 gdf = read_polygons(path, **kwargs)
+            if found is not None:
+                found += [InputWarning(f"{label}: {w.message}" + ("; the run uses them as repaired: check them, or fix the "
+                                                                    "file (e.g. QGIS Fix geometries)" if "repaired" in str(w.message) else ""))
+                          for w in said if issubclass(w.category, UserWarning)]
             if ref is not None:
                 polygons_on_header(gdf, ref, label=label)
         except InputError as exc:

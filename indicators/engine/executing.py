@@ -76,7 +76,8 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
     fw = framework if framework is not None else load_run_framework(loaded)
     stages = stages_from_specs(fw) if stages is None else stages
     p = plan(loaded, fw, stages)
-    headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages))
+    warnings: list[str] = []  # what the run goes on with but says: into the report and provenance, and --check's output
+    headers = check_inputs(loaded, p.requirements, known_names=input_vocabulary(stages), warnings=warnings)
     # plausible values: a block sample here, for --check (cheap on a national raster); a run passes
     # sample_rasters=False: the same checker on the files, units and rules, no values, as execute() reads every block
     # with it before any stage computes (the sample was a second read of every input: 64 blocks are a whole raster up
@@ -84,7 +85,6 @@ def prepare(loaded: LoadedConfig, *, stages: Sequence[Stage] | None = None, fram
     raster_warnings = check_input_rasters(loaded, fw, _raster_inputs(p),
                                           max_blocks=CHECK_BLOCKS if sample_rasters else 0)
     problems = Problems()
-    warnings: list[str] = []
     for stage in p.stages:
         if stage.check is not None:
             for line in stage.check(loaded, fw):

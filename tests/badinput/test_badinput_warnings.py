@@ -85,3 +85,32 @@ def test_implausible_establishment_years_warned_with_on_violation_warn(country, 
     assert prov["indicators"]["computed"] == ["SO4-3"]
     assert "wdpa_id 102" in (country.out / "report.html").read_text(encoding="utf-8")
     assert tree_hash(country.data) == before
+
+
+def test_a_repaired_admin_geometry_is_said_by_check_and_the_run_alike(country, capsys):
+    # a self-intersecting unit ("bow tie") is repaired with make_valid and the run goes on: --check said nothing and
+    # the run printed a bare Python warning, in neither the report nor provenance
+    import geopandas as gpd
+    import shapely
+
+    path = country.data / "vectors" / "admin_units.gpkg"
+    units = gpd.read_file(path, layer="admin_units")
+    x0, y0, x1, y1 = units.geometry.iloc[3].bounds
+    units.loc[3, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # edges cross at the centre
+    assert not units.geometry.iloc[3].is_valid
+    units.to_file(path, layer="admin_units", driver="GPKG")
+    unit = str(units.iloc[3][country.config["country"]["admin_units"]["id_field"]])
+    country.config["indicators"] = ["SO1-1"]
+    country.save()
+
+    assert main(["run", str(country.config_path), "--check"]) == 0
+    checked = [ln.removeprefix("warning: ") for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning: ")]
+    words = ["country.admin_units", "admin_units.gpkg", "repaired 1 invalid", unit, "QGIS Fix geometries"]
+    assert sum(all(w in ln for w in words) for ln in checked) == 1, checked
+
+    assert main(["run", str(country.config_path), "-o", str(country.out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "UserWarning" not in err and "Traceback" not in err, err
+    warnings = json.loads((country.out / "provenance.json").read_text(encoding="utf-8"))["warnings"]
+    assert [ln for ln in warnings if all(w in ln for w in words)] == [ln for ln in checked if all(w in ln for w in words)]
+    assert "repaired 1 invalid" in (country.out / "report.html").read_text(encoding="utf-8")
