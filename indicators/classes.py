@@ -132,6 +132,12 @@ def recode(
 
     def _general(x: np.ndarray) -> np.ndarray:
         isnan = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=bool)
+        if x.dtype.kind == "f":
+            fraction = np.flatnonzero(~isnan & (x != np.floor(x)))
+            if fraction.size:  # a class code is a whole number: 10.5 was read as class 10
+                raise ArgumentError(f"values hold {fraction.size} cell(s) that are not whole numbers (the first "
+                                    f"{x.flat[fraction[0]]:g}) where class codes are expected; classify or round the "
+                                    "raster first")
         xi = np.where(isnan, 0, x).astype("int64", copy=False)
         pos = np.clip(np.searchsorted(keys, xi), 0, keys.size - 1)
         out = np.where(keys[pos] == xi, vals[pos], missing)

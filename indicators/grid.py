@@ -24,7 +24,7 @@ import xarray as xr
 from affine import Affine
 from pyproj import CRS
 
-from .errors import GridMismatchError, InputError, UnitError
+from .errors import ArgumentError, GridMismatchError, InputError, UnitError
 
 __all__ = [
     "Grid",
@@ -97,7 +97,7 @@ def grid_of(obj: Any) -> Grid:
         name = _source_name(obj, 0)
         crs = obj.rio.crs
         if crs is None:
-            raise InputError(f"{name}: raster has no CRS; write one with da.rio.write_crs(...) or fix the file")
+            raise ArgumentError(f"{name}: raster has no CRS; write one with da.rio.write_crs(...) or fix the file")
         try:
             transform = obj.rio.transform(recalc=True)
         except Exception as exc:  # rioxarray raises several types for irregular coords
@@ -106,10 +106,14 @@ def grid_of(obj: Any) -> Grid:
         return Grid(CRS.from_user_input(crs), transform, shape)
     if isinstance(obj, (tuple, list)) and len(obj) == 3:
         crs, transform, shape = obj
-        if not isinstance(transform, Affine):
-            transform = Affine(*transform[:6])
-        return Grid(CRS.from_user_input(crs), transform, (int(shape[0]), int(shape[1])))
-    raise InputError(f"cannot read a grid from {type(obj).__name__}; pass a DataArray with a CRS or (crs, transform, shape)")
+        try:
+            if not isinstance(transform, Affine):
+                transform = Affine(*transform[:6])
+            return Grid(CRS.from_user_input(crs), transform, (int(shape[0]), int(shape[1])))
+        except Exception as exc:  # pyproj's CRSError, or a transform or shape that is not numbers
+            raise ArgumentError(f"cannot read a grid from {obj!r}: expected (crs, transform, shape): a CRS, an Affine or "
+                                f"its 6 numbers, and (rows, columns) ({type(exc).__name__}: {exc})") from None
+    raise ArgumentError(f"cannot read a grid from {type(obj).__name__}; pass a DataArray with a CRS or (crs, transform, shape)")
 
 
 def _check_axis_aligned(grid: Grid) -> None:
@@ -332,6 +336,6 @@ def check_same_grid(*arrays: Any, names: list[str] | None = None) -> Grid:
         if diffs:
             raise GridMismatchError(
                 f"{labels[0]} and {label} are not on the same grid: {'; '.join(diffs)}. "
-                "Reproject one onto the other, or run with align enabled to warp onto the reference grid"
+                "Reproject one onto the other (gdalwarp, or indicators.align_to onto the reference grid)"
             )
     return ref

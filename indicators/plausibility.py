@@ -281,7 +281,7 @@ def check_raster(da: Any, rule: Any, *, label: str, codes: Iterable[int] | None 
 
 
 def _codes_text(codes: Sequence[int]) -> str:
-    if len(codes) > 2 and list(codes) == list(range(codes[0], codes[-1] + 1)):
+    if len(codes) > 12 and list(codes) == list(range(codes[0], codes[-1] + 1)):  # a run too long to list: 0-12
         return f"{codes[0]}-{codes[-1]}"
     return ", ".join(map(str, codes[:12])) + (", ..." if len(codes) > 12 else "")
 

@@ -234,6 +234,7 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
             return Grid(CRS.from_user_input(h["crs"].to_wkt()), h["transform"], h["shape"])
 
         ref = headers[ref_name]
+        off: dict[str, list[str]] = {}  # input -> the line of each of its files off the grid
         for name, h in file_headers:
             if h is ref or h["crs"] is None or not requirements[name].same_grid or cfg.inputs[name].align:
                 continue
@@ -241,7 +242,11 @@ def check_inputs(loaded: LoadedConfig, requirements: Mapping[str, Requirement],
                 check_same_grid(grid(ref), grid(h), names=[f"{ref['label']} ({ref['path'].name})",
                                                            f"{h['label']} ({h['path'].name})"])
             except GridMismatchError as exc:
-                problems.add(f"{exc} (or set align: nearest|average on inputs.{name})")
+                off.setdefault(name, []).append(f"{exc}; or set align: nearest|average on inputs.{name}")
+        for name, lines in off.items():  # one line per input: a series of 24 yearly files off the grid is one problem
+            files = sum(1 for n, _ in file_headers if n == name)
+            problems.add(lines[0] + (f" ({len(lines)} of the {files} files of inputs.{name} are off the grid)"
+                                     if len(lines) > 1 else ""))
     if not problems:  # geometry: only once every file opens (read_polygons reads the features)
         ref = headers[ref_name] if ref_name is not None else None
         for line in _polygon_problems(loaded, ref, warnings):
@@ -298,6 +303,7 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None, found
     from ..plausibility import InputWarning
 
     from ..io import read_polygons
+    from ..io.polygons import overlapping_units
 
     cfg = loaded.config
     files = [("country.boundary", loaded.resolve(cfg.country.boundary), {})]
@@ -316,6 +322,10 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None, found
                 found += [InputWarning(f"{label}: {w.message}" + ("; the run uses them as repaired: check them, or fix the "
                                                                     "file (e.g. QGIS Fix geometries)" if "repaired" in str(w.message) else ""))
                           for w in said if issubclass(w.category, UserWarning)]
+            if label == "country.admin_units":
+                overlap = overlapping_units(gdf)
+                if overlap:
+                    raise InputError(f"{label}: {path}: {overlap}")
             if ref is not None:
                 polygons_on_header(gdf, ref, label=label)
         except InputError as exc:

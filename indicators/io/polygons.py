@@ -241,3 +241,35 @@ def check_polygons_on_grid(gdf, crs: Any, bounds: tuple[float, float, float, flo
         raise InputError(f"{label}: {every} of {source} lie outside the extent of {raster} "
                          f"({', '.join(f'{b:g}' for b in bounds)}); the boundary and the rasters must cover the same "
                          "place: check the boundary file and the rasters' CRS")
+
+
+#: overlap of two admin units above which the layer is refused, as a share of the smaller unit's area: slivers of
+#: digitising below it cannot move a pixel centre's unit by more than a pixel along a shared border
+UNIT_OVERLAP_SHARE = 0.001
+
+
+def overlapping_units(gdf: Any, *, share: float = UNIT_OVERLAP_SHARE) -> str | None:
+    """What is wrong when admin units (:func:`read_polygons`) overlap: the per-unit tables would count the overlap in
+    both units (exact coverage) or give it to one of them by the order of the features (pixel centres), and the units'
+    areas would no longer partition the country. None when no two units share more than *share* of the smaller one's
+    area."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ids = gdf[gdf.attrs.get("id_field") or gdf.columns[0]].tolist()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if not left.size:
+        return None
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    fraction = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+    over = np.flatnonzero(fraction > share)
+    if not over.size:
+        return None
+    k = over[np.argmax(fraction[over])]
+    return (f"units {ids[left[k]]!r} and {ids[right[k]]!r} overlap over {100 * fraction[k]:.1f} % of the smaller one "
+            f"({over.size} pair(s) of units overlap by more than {100 * share:g} %): the per-unit tables would count the "
+            "overlap twice or give it to one unit by the features' order; fix the layer so the units do not overlap "
+            "(e.g. QGIS: Check Geometries, overlaps)")

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from ..classes import flag_attrs
-from ..errors import InputError, SpecError
+from ..errors import ArgumentError, InputError, SpecError
 from .encoding import (NODATA, as_plain, class_matrix, is_u8, lookup2, meaning_code, pair_lut, recode_classes, tabulate2, take2,
                        three_class_attrs)
 
@@ -113,6 +113,11 @@ def nest_land_cover(
     -------
     DataArray uint8, UNCCD class codes, 0 nodata (Part B §2.2).
     """
+    if not isinstance(land_cover, xr.DataArray):
+        raise ArgumentError(f"land_cover: expected an xarray.DataArray, got {type(land_cover).__name__}; read it with "
+                            "indicators.open_raster(path)")
+    if land_cover.size == 0:
+        raise ArgumentError(f"land_cover: empty array (sizes {dict(land_cover.sizes)}); give at least one cell")
     nesting, mapping = nesting_mapping(nesting)
     out = recode_classes(land_cover, mapping, nodata=NODATA, input_nodata=list(nodata_codes), dtype="uint8")
     codes = sorted({int(p) for p in nesting})

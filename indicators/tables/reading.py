@@ -216,11 +216,12 @@ def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | No
                     continue
                 below = lo is not None and (value <= lo if col.min_exclusive else value < lo)
                 if below or (hi is not None and value > hi):
-                    unit = f" {col.unit}" if col.unit else ""
-                    allowed = f"above {lo:g}" if col.min_exclusive and below else f"the allowed range {_fmt_range(col.valid_range)}"
+                    unit = f" {col.unit}" if col.unit and col.unit != "1" else ""  # "1": dimensionless, no unit to say
+                    text = (f"value {value:g}{unit} is not above {lo:g}{unit}" if col.min_exclusive and below else
+                            f"value {value:g}{unit} is outside the allowed range {_fmt_range(col.valid_range)}")
                     raise cell_error(
                         out, i, col.name,
-                        f"value {value:g}{unit} is outside {allowed}",
+                        text,
                         "correct the value or its unit (a fraction 0-1 given where percent is expected needs unit '1')"
                         if col.unit == "percent" else "correct the value",
                     )
@@ -250,7 +251,8 @@ def validate_table(table: pd.DataFrame, schema: TableSchema, *, source: str | No
             first = pos[0]
             same = [p for p in pos if all(out.at[p, k] == out.at[first, k] for k in schema.key)]
             lines = [line_of(out, p) for p in same]
-            keyval = {k: out.at[first, k] for k in schema.key}
+            # numpy scalars as Python values: "year 2005", not "{'year': np.int64(2005)}"
+            keyval = ", ".join(f"{k} {_plain(out.at[first, k])!r}" for k in schema.key)
             raise InputError(
                 f"{src}, lines {lines}, columns {list(schema.key)}: {keyval} appears more than once; keep one row per {'/'.join(schema.key)}"
             )
@@ -321,3 +323,8 @@ def _compact(years: Sequence[int]) -> str:
     if start is not None:
         parts.append(f"{start}" if start == prev else f"{start}-{prev}")
     return ", ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as its Python value (for messages); anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -91,3 +91,26 @@ def test_accessor_registered_on_import_in_either_order():
                  "import xarray as xr, indicators; print(hasattr(xr.DataArray, 'unccd'))"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         assert out == "True", code
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_bad_arguments_are_argument_errors_as_the_api_guide_says(chunked):
+    # docs/python-api.md "Errors": not a DataArray, an empty array, floats where class codes are expected, no CRS
+    lc = _grid(CLASSES, chunked)
+    with pytest.raises(ArgumentError, match="expected an xarray.DataArray, got ndarray"):
+        indicators.nest_land_cover(np.zeros((3, 3), "uint8"), NESTING)
+    with pytest.raises(ArgumentError, match="empty array"):
+        indicators.nest_land_cover(lc.isel(x=slice(0, 0)), NESTING)
+    with pytest.raises(ArgumentError, match=r"not whole numbers \(the first \d+\.5\)"):
+        indicators.nest_land_cover(lc.astype("float32") + 0.5, NESTING).compute()
+    with pytest.raises(ArgumentError, match="not whole numbers"):
+        (lc.astype("float32") + 0.5).unccd.recode(NESTING).compute()
+    with pytest.raises(ArgumentError, match="no CRS"):
+        indicators.cell_area(xr.DataArray(CLASSES, dims=("y", "x"), coords={"y": lc["y"].values, "x": lc["x"].values}))
+    for bad in ([1, 2, 3], "EPSG:4326", 7):
+        with pytest.raises(ArgumentError, match="cannot read a grid"):
+            indicators.cell_area(bad)
+    # whole-number floats with NaN (a masked class raster) are class codes
+    masked = lc.astype("float32").where(lc != 30)
+    assert np.array_equal(np.asarray(indicators.nest_land_cover(masked, NESTING)),
+                          np.asarray(indicators.nest_land_cover(lc.where(lc != 30, 0), NESTING)))

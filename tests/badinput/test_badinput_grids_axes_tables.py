@@ -176,6 +176,13 @@ CASES = {
                                ["inputs.so4_3_kba_coverage", "so4_3_kba_coverage.csv", "2099"]),
     "population_national_too_late": (csv("population_national.csv", "2000,female", "2099,female,1255574,persons"),
                                      ["inputs.population_national", "population_national.csv"]),
+    # ---- the value and the key as written, in words ("is outside above 0", "1.9 1", "np.int64(2001)" before)
+    "exchange_rate_zero": (csv("exchange_rates.csv", "2016,EUR", "2016,EUR,0"),
+                           ["inputs.exchange_rates", "lcu_per_usd", "value 0 is not above 0"]),
+    "red_list_above_one": (csv("so4_2_red_list.csv", "2001,", "2001,1.9099,0.8989,0.9189"),
+                           ["inputs.so4_2_red_list", "'rli': value 1.9099 is outside the allowed range [0, 1]"]),
+    "kba_coverage_year_twice": (csv("so4_3_kba_coverage.csv", "2001,", "2000,21.9,percent"),
+                                ["inputs.so4_3_kba_coverage", "year 2000 appears more than once"]),
     # ---- DVI factor values outside their declared range (min-max normalisation stretched the others around them)
     "dvi_literacy_184_percent": (csv("dvi_factors_national.csv", "2000,literacy_rate,84.3",
                                      "2000,literacy_rate,184.3,percent,total"),
@@ -230,3 +237,16 @@ def test_bad_input_refused(case, country, capsys):
     _, checked = country.run(capsys, "--check")
     _, ran = country.run(capsys)
     assert problem_line(checked, *words) == problem_line(ran, *words)
+
+
+def test_files_of_one_input_off_the_grid_are_one_line(country, capsys):
+    # a series shifted as a whole is one problem: one line per input, saying how many of its files are off the grid
+    for year in (2005, 2010, 2015):
+        rewrite_tif(country.data / f"population/population_total_{year}.tif", transform=half_pixel)
+    _, checked = country.run(capsys, "--check")
+    _, ran = country.run(capsys)
+    lines = [ln for ln in checked.splitlines() if "not on the same grid" in ln]
+    assert len(lines) == 1, checked
+    assert "population_total_2005.tif" in lines[0] and "(3 of the 5 files of inputs.population_total" in lines[0]
+    assert "align: nearest|average on inputs.population_total" in lines[0] and "align enabled" not in lines[0]
+    assert lines == [ln for ln in ran.splitlines() if "not on the same grid" in ln]

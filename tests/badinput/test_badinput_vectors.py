@@ -105,3 +105,29 @@ def test_boundary_without_crs(country, capsys):
     _edit(p, crs=lambda g: g.set_crs(None, allow_override=True))
     _, err = country.run(capsys)
     problem_line(err, "country.boundary", "no CRS")
+
+
+def test_overlapping_admin_units_refused(country, capsys):
+    # one unit grown over its neighbours: the per-unit tables gave the overlap to one unit by the features' order
+    path = country.data / "vectors" / "admin_units.gpkg"
+    units = gpd.read_file(path, layer="admin_units")
+    units.loc[3, "geometry"] = units.geometry.iloc[3].buffer(0.05)
+    units.to_file(path, layer="admin_units", driver="GPKG")
+    grown = str(units.iloc[3][country.config["country"]["admin_units"]["id_field"]])
+    line = refused_alike(country, capsys, "country.admin_units", "admin_units.gpkg", grown, "overlap", "Check Geometries")
+    assert "% of the smaller one" in line
+
+
+def test_admin_units_sharing_only_borders_pass(tmp_path):
+    # a partition and a sliver below the tolerance are not overlaps
+    from indicators.io import read_polygons
+    from indicators.io.polygons import overlapping_units
+
+    boxes = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0.9995, 0, 3, 1)]
+    gpd.GeoDataFrame({"uid": ["a", "b"]}, geometry=boxes[:2], crs="EPSG:4326").to_file(tmp_path / "u.gpkg")
+    assert overlapping_units(read_polygons(tmp_path / "u.gpkg", id_field="uid")) is None
+    gpd.GeoDataFrame({"uid": ["a", "c"]}, geometry=[boxes[0], boxes[2]], crs="EPSG:4326").to_file(tmp_path / "s.gpkg")
+    assert overlapping_units(read_polygons(tmp_path / "s.gpkg", id_field="uid")) is None  # 0.05 % of a: a sliver
+    gpd.GeoDataFrame({"uid": ["a", "c"]}, geometry=[boxes[0], shapely.box(0.99, 0, 3, 1)],
+                     crs="EPSG:4326").to_file(tmp_path / "o.gpkg")
+    assert "'a' and 'c' overlap over 1.0 %" in overlapping_units(read_polygons(tmp_path / "o.gpkg", id_field="uid"))

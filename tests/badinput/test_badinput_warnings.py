@@ -95,8 +95,10 @@ def test_a_repaired_admin_geometry_is_said_by_check_and_the_run_alike(country, c
 
     path = country.data / "vectors" / "admin_units.gpkg"
     units = gpd.read_file(path, layer="admin_units")
-    x0, y0, x1, y1 = units.geometry.iloc[3].bounds
-    units.loc[3, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # edges cross at the centre
+    # a small bow tie inside the unit (its edges cross at the centre), so it overlaps no other unit
+    c = units.geometry.iloc[3].representative_point()
+    d = 0.2 * min(b - a for a, b in zip(units.geometry.iloc[3].bounds[:2], units.geometry.iloc[3].bounds[2:]))
+    units.loc[3, "geometry"] = shapely.Polygon([(c.x - d, c.y - d), (c.x + d, c.y + d), (c.x + d, c.y - d), (c.x - d, c.y + d)])
     assert not units.geometry.iloc[3].is_valid
     units.to_file(path, layer="admin_units", driver="GPKG")
     unit = str(units.iloc[3][country.config["country"]["admin_units"]["id_field"]])

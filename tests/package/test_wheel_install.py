@@ -109,3 +109,17 @@ def test_installed_demo_from_an_unrelated_directory_writes_the_golden_tables(ins
         got = pd.read_csv(out / rel, keep_default_na=False)
         want = pd.read_csv(g, keep_default_na=False)
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-10, atol=0, obj=str(rel))
+
+
+def test_installed_catalog_prints_and_never_writes_into_the_package(installed):
+    # from a wheel the specs sit in site-packages: `catalog` wrote docs/catalog.md there and `--check` called the
+    # missing file stale (exit 1)
+    before = sorted(p for p in installed["purelib"].rglob("*") if "__pycache__" not in p.parts)
+    done = _run([str(installed["indicators"]), "catalog"], cwd=installed["cwd"])
+    assert "SO3-2" in done.stdout and "SO1-4" in done.stdout
+    assert sorted(p for p in installed["purelib"].rglob("*") if "__pycache__" not in p.parts) == before
+    check = subprocess.run([str(installed["indicators"]), "catalog", "--check"], cwd=installed["cwd"], capture_output=True,
+                           text=True, env=_clean_env())
+    assert check.returncode == 2 and "pass -o FILE" in check.stderr and "Traceback" not in check.stderr, check.stderr
+    (installed["cwd"] / "cat.md").write_text(done.stdout, encoding="utf-8")
+    _run([str(installed["indicators"]), "catalog", "--check", "-o", "cat.md"], cwd=installed["cwd"])

@@ -338,6 +338,8 @@ def test_factor_without_range_is_recorded_in_the_run_report(country):
     for year in (2000, 2001, 2002):
         for k, (fid, unit) in enumerate(ids):
             value = 42 if fid == "rural_population" else 10 + k + year - 2000
+            if fid == "government_effectiveness":  # an estimate within -2.5..2.5 (the factor set's range)
+                value = 0.1 * (year - 2000)
             lines.append(f"{year},{fid},{value},{unit},total")
     (country / "factors.csv").write_text("\n".join(lines) + "\n")
     path = _config(country, "dvi", inputs={"dvi_factors_national": {"path": "factors.csv", "years": "2000-2002"}},
