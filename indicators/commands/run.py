@@ -50,8 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def summary(result, out: str | Path) -> str:
     """A short account of a finished run, for the terminal."""
+    # a map of several years or periods is one GeoTIFF per layer: say both counts
+    files = sum(1 for _ in Path(out).rglob("*.tif"))
     lines = [f"wrote {out}: {len(result.indicators)} indicator(s), {len(result.tables)} table(s), "
-             f"{len(result.rasters)} raster(s); open {Path(out) / 'report.html'}"]
+             f"{len(result.rasters)} map(s) in {files} GeoTIFF(s); open {Path(out) / 'report.html'}"]
     if result.indicators:
         lines.append("computed: " + ", ".join(result.indicators))
     for s in result.skipped:

@@ -85,7 +85,7 @@ def _check_header(path: Path, entry: DatasetEntry, h: dict[str, Any]) -> None:
     if nod is not None and entry.nodata is not None:
         nod = float(np.asarray(nod).astype(stored).item()) if unsigned else float(nod)
         if not np.isclose(nod, entry.nodata, rtol=1e-6):
-            raise expect_error(path, entry, f"nodata {nod:g}, expected {entry.nodata:g}")
+            raise expect_error(path, entry, f"nodata {_exact(nod)}, expected {_exact(entry.nodata)}")
     for key, want in entry.attributes.items():
         have = h["attrs"].get(key)
         if have is None or str(have) != str(want):
@@ -167,3 +167,10 @@ def land_cover_7class(da: xr.DataArray, *, framework: Any = None) -> xr.DataArra
     target = framework.legend(nesting.parent_legend)
     return nest_land_cover(da, nesting.model_dump(mode="json"), nodata_codes=[int(entry.nodata)],
                            names={c.code: c.name for c in target.classes})
+
+
+def _exact(value: float) -> str:
+    """A number as written: whole numbers without a decimal point (-9999), others in full (-99999.99, not :g's
+    -100000)."""
+    v = float(value)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)

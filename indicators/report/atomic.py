@@ -23,7 +23,7 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool) -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(f"output path {out} exists and is not a directory; choose another -o/--output")
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise InputError(f"output directory {out} exists and is not empty; pass --overwrite to replace it or choose another -o/--output")
+        raise InputError(f"output directory {out} exists and is not empty; replace it (--overwrite; overwrite=True in Python) or choose another output directory")
     parent = out.resolve().parent
     if not parent.is_dir():
         blocker = _first_non_directory(parent)

@@ -107,7 +107,7 @@ def test_existing_output_directory_is_not_touched(demo_cfg, tmp_path, capsys):
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     code, err = _run(tmp_path, demo_cfg, capsys, "-o", str(out))
-    assert code == 2 and "--overwrite" in err and str(out) in err
+    assert code == 2 and "--overwrite" in err and "overwrite=True in Python" in err and str(out) in err
     assert os.listdir(out) == ["keep.txt"]
 
 

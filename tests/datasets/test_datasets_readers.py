@@ -3,6 +3,8 @@ not the product's is refused in one line naming the file and what is expected (I
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from .conftest import ESA_CODES, write_esa_cci_netcdf, write_geotiff, write_monthly_netcdf
@@ -121,3 +123,14 @@ def test_structure_mismatch_is_exit_2_through_the_cli(tmp_path, capsys):
     assert main(["prepare", "--check-dataset", "jrc_dvi", str(dvi)]) == 2
     err = capsys.readouterr().err
     assert "the scale factor is absent" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+
+def test_a_nodata_that_differs_in_its_decimals_is_said_as_written(capsys):
+    # GPCC's nodata is -99999.99: the message said "expected -100000" (:g), a value nobody would find in the catalogue
+    from indicators.cli import main
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "climate" / "precip_monthly.nc"
+    assert main(["prepare", "--check-dataset", "gpcc_monthly", str(sample)]) == 2
+    err = capsys.readouterr().err
+    assert "nodata -9999, expected -99999.99" in err and "Traceback" not in err, err

@@ -171,8 +171,11 @@ def test_check_lists_what_the_run_computed_without_the_soc_reference(tmp_path, c
     computed, skipped = _check_lists(["run", str(config), "--check"], capsys)
     assert {"SO1-3", "SO4-1"} <= {s["indicator"] for s in skipped} and "SO1-4" in computed
     out = tmp_path / "out"
-    assert main(["run", str(config), "-o", str(out), "--quiet"]) == 0
+    assert main(["run", str(config), "-o", str(out)]) == 0
     assert (computed, skipped) == _provenance_lists(out)
+    # the summary counts the GeoTIFFs written (a map of several periods is one file per period), not only the maps
+    tifs = len(list(out.rglob("*.tif")))
+    assert tifs > 0 and f"map(s) in {tifs} GeoTIFF(s)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("keep, requested, missing", [
