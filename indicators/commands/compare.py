@@ -93,6 +93,7 @@ def _compare(args: argparse.Namespace, a, b) -> int:
     from ..report.atomic import atomic_output_dir
     from ..report.comparison_page import render_comparison, report_section
     from ..report.page import write_report
+    from ..report.tables import write_csv
     from ..report.i18n import report_language
     from ..engine import prepare, run_to_directory
 
@@ -115,16 +116,16 @@ def _compare(args: argparse.Namespace, a, b) -> int:
             admin = (read_polygons(a.resolve(c.admin_units.path), id_field=c.admin_units.id_field,
                                    layer=c.admin_units.layer) if c.admin_units else None)
             cross, agreement = land_cover_agreement(lca, lcb, boundary, admin, admin.attrs["id_field"] if admin is not None else None)
-            cross.to_csv(cmp_dir / "land_cover_crosstab.csv", index=False)
-            agreement.to_csv(cmp_dir / "land_cover_agreement.csv", index=False)
+            write_csv(cross, cmp_dir / "land_cover_crosstab.csv")
+            write_csv(agreement, cmp_dir / "land_cover_agreement.csv")
             maps = write_comparison_maps(a, b, lca, lcb, tmp / "A", tmp / "B", cmp_dir, boundary, admin, language=language)
         verdict = verdict_table(tables, agreement, consistent=args.consistent, review=args.review,
                                 lc_agreement=args.lc_agreement)
-        verdict.to_csv(cmp_dir / "verdict.csv", index=False)
+        write_csv(verdict, cmp_dir / "verdict.csv")
         for key, t in tables.items():
             p = cmp_dir / key
             p.parent.mkdir(parents=True, exist_ok=True)
-            t.to_csv(p, index=False)
+            write_csv(t, p)
         page = render_comparison(args.names, verdict, agreement, cross, maps.sdg_crosstab if maps else None,
                                  maps.maps if maps else (), tables, language=language)
         (cmp_dir / "comparison.html").write_text(page, encoding="utf-8")

@@ -19,6 +19,7 @@ import xarray as xr
 from .comparison import inside_of, on_grid_of, shared_years
 from .comparison_maps import (AGREEMENT_COLORS, CROSS_COLORS, SDG_CATEGORIES, agreement_layer, cross_labels, land_of,
                               sdg_categories, sdg_cross_layer, sdg_crosstab)
+from ..report.tables import write_csv
 
 #: the SDG 15.3.1 layer each run writes (indicators/so1/run_sdg.py), one file per period
 SDG_LAYER = "SO1-4/sdg_15_3_1_{period}.tif"
@@ -89,7 +90,7 @@ def write_comparison_maps(a: Any, b: Any, lca: xr.DataArray, lcb: xr.DataArray, 
         tables.append(long)
         cross.append(sdg_cross_layer(ca, cb))
     out.sdg_crosstab = pd.concat(tables, ignore_index=True)
-    out.sdg_crosstab.to_csv(cmp_dir / "sdg_crosstab.csv", index=False)
+    write_csv(out.sdg_crosstab, cmp_dir / "sdg_crosstab.csv")
     stack = xr.concat(cross, dim=pd.Index(periods, name="period"), combine_attrs="override")
     labels = cross_labels(names, translate("compare.cross_class", language))
     out.maps.append(_write(stack, cmp_dir, "sdg_cross_classification", title=translate("compare.cross_map", language),

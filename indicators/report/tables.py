@@ -139,6 +139,12 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """*frame* as CSV at *path* (:func:`frame_to_csv`: the package's float formatting, ``\n`` line ends): every CSV
+    the package writes, the run's tables and ``compare``'s alike."""
+    Path(path).write_text(frame_to_csv(frame), encoding="utf-8", newline="")
+
+
 def column_record(table: Table, column: str) -> dict[str, Any]:
     """A column's description for machines: its name, its unit as UDUNITS/CF text (``km2``, ``%``, ``person``,
     None when it has none), the unit as a reader sees it, and the decimals a report shows."""
@@ -466,7 +472,7 @@ def write_tables(tables: Mapping[str, Table], out_dir: Path, *, meta: Mapping[st
         t = tables[tid]
         rel = Path(t.indicator) / f"{tid}.csv"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / rel).write_text(frame_to_csv(t.frame), encoding="utf-8", newline="")
+        write_csv(t.frame, out_dir / rel)
         written.append(rel)
     write_xlsx(tables, out_dir / "tables.xlsx", meta=meta)
     write_tables_json(tables, out_dir / "tables.json", meta)
