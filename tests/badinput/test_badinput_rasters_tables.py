@@ -44,8 +44,8 @@ def _replace_line(path, old_start, new):
 
 
 @pytest.mark.parametrize("row, words", [
-    ("2016,EUR,0", ["inputs.exchange_rates", "exchange_rates.csv", "lcu_per_usd", "outside above 0"]),
-    ("2016,EUR,-0.9", ["inputs.exchange_rates", "lcu_per_usd", "outside above 0"]),
+    ("2016,EUR,0", ["inputs.exchange_rates", "exchange_rates.csv", "lcu_per_usd", "is not above 0"]),
+    ("2016,EUR,-0.9", ["inputs.exchange_rates", "lcu_per_usd", "is not above 0"]),
 ])
 def test_exchange_rate_not_above_zero(row, words, country, capsys):
     _replace_line(country.data / "tables" / "exchange_rates.csv", "2016,EUR", row)
