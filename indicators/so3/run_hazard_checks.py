@@ -72,11 +72,13 @@ def drought_index_plan(inputs: Mapping[str, Any], spi: Any) -> DroughtIndexPlan 
 
 
 def _spi_where(loaded: LoadedConfig) -> str:
-    """Where the ``spi`` block comes from, for messages: the spec file, and the profile/overlay applied on it."""
+    """Where the ``spi`` block comes from, for messages: the spec file, and the profile, overlay and the run
+    configuration's own ``parameters:`` applied on it (each named only when it is there)."""
     cfg = loaded.config
     base = Path(cfg.specs) / "so3_drought.yaml" if cfg.specs else Path(specs_dir().name) / "so3_drought.yaml"
     extra = ([f"profile {cfg.profile}"] if cfg.profile and cfg.profile != "default" else []) + (
-        [f"overlay {cfg.overlay}"] if cfg.overlay else [])
+        [f"overlay {cfg.overlay}"] if cfg.overlay else []) + (
+        ["run configuration's parameters.spi"] if "spi" in (cfg.parameters or {}) else [])
     return f"parameters.spi of {base.as_posix()}" + (f" (with the {' and '.join(extra)} applied)" if extra else "")
 
 

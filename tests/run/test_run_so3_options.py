@@ -469,3 +469,14 @@ def test_dvi_component_without_range_is_an_error():
     rows = [{"year": 2000, "factor": f["id"], "value": 1.0, "unit": f.get("unit"), "sex": "total"} for f in factor_set]
     with pytest.raises(InputError, match="has a single value over all units and years"):
         dvi_from_factors(pd.DataFrame(rows), factor_set=factor_set)
+
+
+def test_an_spi_choice_in_the_run_configuration_is_named_there(country):
+    # the refusal named the spec file alone when the unimplemented choice came from the configuration's parameters:
+    path = _config(country, "refuse-in-config", inputs={**PRECIP, **PET})
+    cfg = yaml.safe_load(path.read_text())
+    cfg["parameters"] = {"spi": {"distribution": "pearson3"}}
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        prepare(load_config(path))
+    assert "(with the run configuration's parameters.spi applied)" in str(exc.value)
