@@ -300,10 +300,9 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None, found
     raster (None: no raster to check against)."""
     import warnings
 
-    from ..plausibility import InputWarning
-
     from ..io import read_polygons
     from ..io.polygons import overlapping_units
+    from ..plausibility import InputWarning
 
     cfg = loaded.config
     files = [("country.boundary", loaded.resolve(cfg.country.boundary), {})]
@@ -319,9 +318,7 @@ def _polygon_problems(loaded: LoadedConfig, ref: Mapping[str, Any] | None, found
                 warnings.simplefilter("always", UserWarning)
                 gdf = read_polygons(path, **kwargs)
             if found is not None:
-                found += [InputWarning(f"{label}: {w.message}" + ("; the run uses them as repaired: check them, or fix the "
-                                                                    "file (e.g. QGIS Fix geometries)" if "repaired" in str(w.message) else ""))
-                          for w in said if issubclass(w.category, UserWarning)]
+                found += [InputWarning(f"{label}: {w.message}") for w in said if issubclass(w.category, UserWarning)]
             if label == "country.admin_units":
                 overlap = overlapping_units(gdf)
                 if overlap:

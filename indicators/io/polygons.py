@@ -143,7 +143,8 @@ def read_polygons(
         fixed = [_polygonal_part(g) for g in shapely.make_valid(geoms[invalid].values)]
         gdf.loc[invalid, gdf.geometry.name] = fixed
         warnings.warn(
-            f"{where}: repaired {len(repaired)} invalid geometries with shapely.make_valid (ids {repaired[:10]})",
+            f"{where}: repaired {len(repaired)} invalid geometries with shapely.make_valid (ids {repaired[:10]}); check "
+            "them, or fix the file (e.g. QGIS Fix geometries)",
             UserWarning,
             stacklevel=2,
         )
